@@ -1,0 +1,229 @@
+/**
+ * Protocol configuration: one object, every field with its meaning, trade-off,
+ * default (lan preset) and bound. Presets follow hashicorp/memberlist where it
+ * has a number; `local` is for many nodes on one host, `wan` for long links.
+ */
+import { ConfigError } from './errors.js';
+
+export interface ProtocolConfig {
+  /**
+   * Time between two probes of this node (a protocol period). Shorter detects
+   * failures sooner at the price of more packets. Default 1000; 10..60000.
+   */
+  readonly probeIntervalMs: number;
+  /**
+   * How long to wait for a direct ack before asking others to probe
+   * (ping-req). Set near the 99th-percentile RTT. Default 500; 1..probeIntervalMs.
+   */
+  readonly probeTimeoutMs: number;
+  /**
+   * Members asked to probe indirectly when a direct probe times out (SWIM's k).
+   * More relays tolerate more path loss but cost packets. Default 3; 0..16.
+   */
+  readonly indirectChecks: number;
+  /**
+   * Scales the minimum suspicion timeout: min = mult * max(1, log10 N) * probeIntervalMs.
+   * Higher means fewer false positives and slower detection. Default 4; 1..100.
+   */
+  readonly suspicionMult: number;
+  /**
+   * Maximum suspicion timeout as a multiple of the minimum (Lifeguard starts
+   * there and falls towards the minimum as confirmations arrive). Default 6; 1..100.
+   */
+  readonly suspicionMaxTimeoutMult: number;
+  /**
+   * Each update is piggybacked retransmitMult * ceil(log10(N + 1)) times.
+   * Higher spreads more reliably under loss and costs bytes. Default 4; 1..100.
+   */
+  readonly retransmitMult: number;
+  /**
+   * Period of dedicated gossip rounds (only sent while updates are pending).
+   * Shorter spreads faster and costs packets. Default 200; 1..60000.
+   */
+  readonly gossipIntervalMs: number;
+  /** Random members gossiped to per round (fanout). Default 3; 0..64. */
+  readonly gossipNodes: number;
+  /**
+   * How long dead members keep receiving gossip so that a partition can heal:
+   * both sides hear of each other again. Default 30000; 0..3600000.
+   */
+  readonly gossipToTheDeadMs: number;
+  /**
+   * Base period of full-state sync with one random member; it grows with the
+   * cluster size (memberlist's scaling) to keep the load flat. 0 disables it.
+   * Default 30000; 0 or 100..3600000.
+   */
+  readonly pushPullIntervalMs: number;
+  /**
+   * How long dead and left members are remembered (to reject stale alive
+   * messages) before they are reaped. Must exceed gossipToTheDeadMs.
+   * Default 120000; 1000..86400000.
+   */
+  readonly tombstoneRetentionMs: number;
+  /** Largest UDP payload this node sends. Default 1400 (fits common MTUs); 512..65000. */
+  readonly packetBytesMax: number;
+  /** Largest encoded metadata map (keys + values, UTF-8). Default 512; 0..16384. */
+  readonly metadataBytesMax: number;
+  /** Most members this node will hold, tombstones included; more are dropped and counted. Default 20000; 2..1000000. */
+  readonly membersMax: number;
+  /**
+   * Lifeguard local health: the probe interval and timeout stretch up to this
+   * multiple while this node itself looks slow. 1 disables the awareness. Default 8; 1..64.
+   */
+  readonly awarenessMaxMultiplier: number;
+  /**
+   * Longest time a graceful leave waits for its announcement to go out
+   * before reporting done. Default 2000; 0..60000.
+   */
+  readonly leaveTimeoutMs: number;
+  /**
+   * Delay before a membership change enters the sorted view. The delay travels
+   * with the update as a remaining time, so all nodes rebalance within a few
+   * milliseconds of each other instead of as the gossip reaches them. 0 applies
+   * changes at once. Should exceed the dissemination time. Default 1500; 0..60000.
+   */
+  readonly viewDelayMs: number;
+  /**
+   * After its view last changed, how long a node waits with no suspect member,
+   * no pending change and no peer reporting another view before it reports
+   * `settled`. Default 2000; 0..600000.
+   */
+  readonly settleQuietMs: number;
+  /** Also probe over the reliable stream when a direct UDP probe times out. Default true. */
+  readonly streamProbe: boolean;
+  /** Members sent a graceful leave directly (beyond gossip). Default 64; 0..10000. */
+  readonly leaveFanout: number;
+}
+
+export type PresetName = 'lan' | 'local' | 'wan';
+
+const LAN: ProtocolConfig = {
+  probeIntervalMs: 1000,
+  probeTimeoutMs: 500,
+  indirectChecks: 3,
+  suspicionMult: 4,
+  suspicionMaxTimeoutMult: 6,
+  retransmitMult: 4,
+  gossipIntervalMs: 200,
+  gossipNodes: 3,
+  gossipToTheDeadMs: 30_000,
+  pushPullIntervalMs: 30_000,
+  tombstoneRetentionMs: 120_000,
+  packetBytesMax: 1400,
+  metadataBytesMax: 512,
+  membersMax: 20_000,
+  awarenessMaxMultiplier: 8,
+  leaveTimeoutMs: 2000,
+  viewDelayMs: 1500,
+  settleQuietMs: 2000,
+  streamProbe: true,
+  leaveFanout: 64,
+};
+
+export const presets: Readonly<Record<PresetName, ProtocolConfig>> = {
+  lan: LAN,
+  /** One host (tests, the demo): loopback RTTs are sub-millisecond. */
+  local: {
+    ...LAN,
+    probeIntervalMs: 200,
+    probeTimeoutMs: 100,
+    suspicionMult: 3,
+    gossipIntervalMs: 50,
+    gossipToTheDeadMs: 10_000,
+    pushPullIntervalMs: 10_000,
+    tombstoneRetentionMs: 30_000,
+    leaveTimeoutMs: 500,
+    viewDelayMs: 300,
+    settleQuietMs: 500,
+  },
+  /** Long, lossy links (memberlist's WAN numbers). */
+  wan: {
+    ...LAN,
+    probeIntervalMs: 5000,
+    probeTimeoutMs: 3000,
+    suspicionMult: 6,
+    gossipIntervalMs: 500,
+    gossipNodes: 4,
+    gossipToTheDeadMs: 60_000,
+    pushPullIntervalMs: 60_000,
+    tombstoneRetentionMs: 300_000,
+    leaveTimeoutMs: 5000,
+    viewDelayMs: 5000,
+    settleQuietMs: 10_000,
+  },
+};
+
+interface Bound {
+  readonly min: number;
+  readonly max: number;
+  /** 0 is allowed as "off" even when below min. */
+  readonly zeroAllowed?: boolean;
+}
+
+const integerBounds: Readonly<Record<Exclude<keyof ProtocolConfig, 'streamProbe'>, Bound>> = {
+  probeIntervalMs: { min: 10, max: 60_000 },
+  probeTimeoutMs: { min: 1, max: 60_000 },
+  indirectChecks: { min: 0, max: 16 },
+  suspicionMult: { min: 1, max: 100 },
+  suspicionMaxTimeoutMult: { min: 1, max: 100 },
+  retransmitMult: { min: 1, max: 100 },
+  gossipIntervalMs: { min: 1, max: 60_000 },
+  gossipNodes: { min: 0, max: 64 },
+  gossipToTheDeadMs: { min: 0, max: 3_600_000 },
+  pushPullIntervalMs: { min: 100, max: 3_600_000, zeroAllowed: true },
+  tombstoneRetentionMs: { min: 1000, max: 86_400_000 },
+  packetBytesMax: { min: 512, max: 65_000 },
+  metadataBytesMax: { min: 0, max: 16_384 },
+  membersMax: { min: 2, max: 1_000_000 },
+  awarenessMaxMultiplier: { min: 1, max: 64 },
+  leaveTimeoutMs: { min: 0, max: 60_000 },
+  viewDelayMs: { min: 0, max: 60_000 },
+  settleQuietMs: { min: 0, max: 600_000 },
+  leaveFanout: { min: 0, max: 10_000 },
+};
+
+/**
+ * Builds a validated config from a preset and a partial override. Unknown
+ * fields, wrong types and out-of-range values throw a ConfigError naming the field.
+ */
+export function resolveConfig(overrides: Partial<ProtocolConfig> = {}, preset: PresetName = 'lan'): ProtocolConfig {
+  const base = presets[preset];
+  if (base === undefined) {
+    throw new ConfigError('preset', `unknown preset "${String(preset)}" (expected lan, local or wan)`);
+  }
+  if (overrides === null || typeof overrides !== 'object') {
+    throw new ConfigError('config', 'config must be an object');
+  }
+  for (const key of Object.keys(overrides)) {
+    if (!(key in base)) throw new ConfigError(key, `unknown config field "${key}"`);
+  }
+  const config: ProtocolConfig = { ...base, ...stripUndefined(overrides) };
+  validateConfig(config);
+  return config;
+}
+
+function stripUndefined(value: Partial<ProtocolConfig>): Partial<ProtocolConfig> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+}
+
+export function validateConfig(config: ProtocolConfig): void {
+  for (const [field, bound] of Object.entries(integerBounds) as [keyof ProtocolConfig, Bound][]) {
+    const value = config[field];
+    if (typeof value !== 'number' || !Number.isInteger(value)) {
+      throw new ConfigError(field, `${field} must be an integer, got ${JSON.stringify(value)}`);
+    }
+    if (bound.zeroAllowed === true && value === 0) continue;
+    if (value < bound.min || value > bound.max) {
+      throw new ConfigError(field, `${field} must be between ${bound.min} and ${bound.max}, got ${value}`);
+    }
+  }
+  if (typeof config.streamProbe !== 'boolean') {
+    throw new ConfigError('streamProbe', 'streamProbe must be a boolean');
+  }
+  if (config.probeTimeoutMs > config.probeIntervalMs) {
+    throw new ConfigError('probeTimeoutMs', 'probeTimeoutMs must not exceed probeIntervalMs');
+  }
+  if (config.tombstoneRetentionMs <= config.gossipToTheDeadMs) {
+    throw new ConfigError('tombstoneRetentionMs', 'tombstoneRetentionMs must exceed gossipToTheDeadMs');
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The three-way contract between the pure protocol core and whatever drives
+ * it (the UDP runtime or the simulator). The core never touches a socket, a
+ * clock or a timer: it calls these methods, and the host calls the core back.
+ */
+import type { Message, StateMessage } from './messages.js';
+import type { Member, View } from './types.js';
+
+/** `datagram` is unreliable UDP; `stream` is the reliable TCP path (fallback probes). */
+export type Channel = 'datagram' | 'stream';
+
+/** Why a piece of input was dropped; counted in stats. */
+export type DropReason =
+  | 'unknown-sender'
+  | 'wrong-target'
+  | 'stale-seq'
+  | 'members-max'
+  | 'invalid-update'
+  | 'not-running';
+
+export type MemberEventKind = 'join' | 'update' | 'suspect' | 'alive-again' | 'fail' | 'leave' | 'reap';
+
+/** Something the application may care about. */
+export type CoreEvent =
+  /** A member changed state (or metadata). `previous` is absent for a newcomer. */
+  | { readonly type: 'member'; readonly kind: MemberEventKind; readonly member: Member; readonly previous?: Member }
+  /** The sorted view changed (after the coordinated view delay). */
+  | { readonly type: 'view'; readonly view: View }
+  /** Whether this node believes every live node holds the same view. */
+  | { readonly type: 'settled'; readonly settled: boolean; readonly viewId: number }
+  /** A graceful leave has gone out (or its timeout passed). */
+  | { readonly type: 'leave-done'; readonly announced: boolean }
+  /** This node heard itself suspected or declared dead and raised its incarnation. */
+  | { readonly type: 'refuted'; readonly incarnation: number }
+  /** Input dropped by the core (the codec counts its own drops). */
+  | { readonly type: 'drop'; readonly reason: DropReason };
+
+export interface CoreHost {
+  /**
+   * Send these messages as one packet. The core guarantees that the encoded
+   * packet fits `packetBytesMax`.
+   */
+  send(to: string, messages: readonly Message[], channel: Channel): void;
+  /**
+   * Call `core.handleTimer(token, now)` once `delayMs` from now. Timers are
+   * never cancelled: the core ignores tokens it no longer expects.
+   */
+  schedule(delayMs: number, token: number): void;
+  /**
+   * Exchange full state with `to` over the reliable stream: send
+   * `core.localState(join)`, and feed the answer to `core.handleState`. On
+   * failure call `core.handleSyncFailed(to, join)`.
+   */
+  sync(to: string, join: boolean): void;
+  notify(event: CoreEvent): void;
+}
+
+export type { StateMessage };
