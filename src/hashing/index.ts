@@ -1,0 +1,1 @@
+export { type HashKey, murmur3, Rendezvous, rendezvousOwner, rendezvousOwners } from './rendezvous.js';

@@ -1,0 +1,124 @@
+/**
+ * One timer queue per node: a binary min-heap of (due time, token) drained by
+ * a single Node timer armed for the earliest entry. The core never cancels
+ * timers (it ignores stale tokens), so the queue only ever adds and pops.
+ * clear() drops everything and disarms the Node timer: nothing stays alive.
+ */
+
+interface Entry {
+  readonly dueMs: number;
+  /** Insertion order: equal due times fire first in, first out. */
+  readonly order: number;
+  readonly token: number;
+}
+
+export type Clock = () => number;
+
+export class TimerQueue {
+  private readonly heap: Entry[] = [];
+  private readonly clock: Clock;
+  private readonly fire: (token: number, nowMs: number) => void;
+  private handle: NodeJS.Timeout | undefined;
+  private armedForMs = Number.POSITIVE_INFINITY;
+  private order = 0;
+  private closed = false;
+
+  /** `fire` is called once per due token, in due order, with the current time. */
+  constructor(clock: Clock, fire: (token: number, nowMs: number) => void) {
+    this.clock = clock;
+    this.fire = fire;
+  }
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  /** True while a Node timer is armed (for tests: false after clear()). */
+  get armed(): boolean {
+    return this.handle !== undefined;
+  }
+
+  schedule(delayMs: number, token: number): void {
+    if (this.closed) return;
+    const delay = Number.isFinite(delayMs) && delayMs > 0 ? delayMs : 0;
+    this.push({ dueMs: this.clock() + delay, order: this.order++, token });
+    this.arm();
+  }
+
+  /** Drops every pending entry and disarms; later schedule() calls are ignored. */
+  clear(): void {
+    this.closed = true;
+    this.heap.length = 0;
+    this.disarm();
+  }
+
+  private arm(): void {
+    const next = this.heap[0];
+    if (next === undefined) {
+      this.disarm();
+      return;
+    }
+    if (this.handle !== undefined && this.armedForMs <= next.dueMs) return;
+    this.disarm();
+    const wait = Math.max(0, Math.ceil(next.dueMs - this.clock()));
+    this.armedForMs = next.dueMs;
+    this.handle = setTimeout(() => this.onTimeout(), wait);
+  }
+
+  private disarm(): void {
+    if (this.handle !== undefined) clearTimeout(this.handle);
+    this.handle = undefined;
+    this.armedForMs = Number.POSITIVE_INFINITY;
+  }
+
+  private onTimeout(): void {
+    this.handle = undefined;
+    this.armedForMs = Number.POSITIVE_INFINITY;
+    // Drain what is due now; entries scheduled while firing wait for the next turn.
+    const now = this.clock();
+    const due: Entry[] = [];
+    while (this.heap.length > 0 && (this.heap[0] as Entry).dueMs <= now) due.push(this.pop());
+    for (const entry of due) {
+      if (this.closed) return;
+      this.fire(entry.token, this.clock());
+    }
+    if (!this.closed) this.arm();
+  }
+
+  private push(entry: Entry): void {
+    const heap = this.heap;
+    heap.push(entry);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(entry, heap[parent] as Entry)) break;
+      heap[i] = heap[parent] as Entry;
+      i = parent;
+    }
+    heap[i] = entry;
+  }
+
+  private pop(): Entry {
+    const heap = this.heap;
+    const top = heap[0] as Entry;
+    const last = heap.pop() as Entry;
+    if (heap.length > 0) {
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        if (left >= heap.length) break;
+        const right = left + 1;
+        const child = right < heap.length && before(heap[right] as Entry, heap[left] as Entry) ? right : left;
+        if (!before(heap[child] as Entry, last)) break;
+        heap[i] = heap[child] as Entry;
+        i = child;
+      }
+      heap[i] = last;
+    }
+    return top;
+  }
+}
+
+function before(a: Entry, b: Entry): boolean {
+  return a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.order < b.order);
+}

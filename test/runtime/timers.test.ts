@@ -1,0 +1,99 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { TimerQueue } from '../../src/runtime/timers.js';
+
+describe('TimerQueue', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('fires tokens in due order, equal due times first in first out, with one Node timer', () => {
+    vi.useFakeTimers();
+    const fired: [number, number][] = [];
+    const queue = new TimerQueue(
+      () => Date.now(),
+      (token, now) => fired.push([token, now]),
+    );
+    const start = Date.now();
+    queue.schedule(30, 3);
+    queue.schedule(10, 1);
+    queue.schedule(10, 2);
+    queue.schedule(0, 0);
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(10);
+    expect(fired.map(([t]) => t)).toEqual([0, 1, 2]);
+    vi.advanceTimersByTime(25);
+    expect(fired.map(([t]) => t)).toEqual([0, 1, 2, 3]);
+    expect((fired[3] as [number, number])[1] - start).toBeGreaterThanOrEqual(30);
+    expect(queue.size).toBe(0);
+    expect(queue.armed).toBe(false);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('re-arms for an earlier entry and accepts schedules made while firing', () => {
+    vi.useFakeTimers();
+    const fired: number[] = [];
+    const queue = new TimerQueue(
+      () => Date.now(),
+      (token) => {
+        fired.push(token);
+        if (token === 1) queue.schedule(5, 10);
+      },
+    );
+    queue.schedule(100, 2);
+    queue.schedule(1, 1);
+    vi.advanceTimersByTime(1);
+    expect(fired).toEqual([1]);
+    vi.advanceTimersByTime(5);
+    expect(fired).toEqual([1, 10]);
+    vi.advanceTimersByTime(100);
+    expect(fired).toEqual([1, 10, 2]);
+  });
+
+  it('clear() leaves no timer alive and ignores later schedules', () => {
+    vi.useFakeTimers();
+    const fired: number[] = [];
+    const queue = new TimerQueue(
+      () => Date.now(),
+      (token) => fired.push(token),
+    );
+    queue.schedule(10, 1);
+    queue.clear();
+    queue.schedule(10, 2);
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(50);
+    expect(fired).toEqual([]);
+  });
+
+  it('stops firing the rest of a due batch once cleared from a callback', () => {
+    vi.useFakeTimers();
+    const fired: number[] = [];
+    const queue = new TimerQueue(
+      () => Date.now(),
+      (token) => {
+        fired.push(token);
+        queue.clear();
+      },
+    );
+    queue.schedule(5, 1);
+    queue.schedule(5, 2);
+    vi.advanceTimersByTime(10);
+    expect(fired).toEqual([1]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('keeps heap order under many random schedules', () => {
+    vi.useFakeTimers();
+    const fired: number[] = [];
+    const queue = new TimerQueue(
+      () => Date.now(),
+      (token) => fired.push(token),
+    );
+    const delays = Array.from({ length: 500 }, (_, i) => (i * 7919) % 613);
+    delays.forEach((d, i) => {
+      queue.schedule(d, i);
+    });
+    vi.advanceTimersByTime(1000);
+    const expected = delays.map((d, i) => [d, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    expect(fired).toEqual(expected.map(([, i]) => i));
+  });
+});
