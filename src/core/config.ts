@@ -186,7 +186,10 @@ const integerBounds: Readonly<Record<Exclude<keyof ProtocolConfig, 'streamProbe'
  * Builds a validated config from a preset and a partial override. Unknown
  * fields, wrong types and out-of-range values throw a ConfigError naming the field.
  */
-export function resolveConfig(overrides: Partial<ProtocolConfig> = {}, preset: PresetName = 'lan'): ProtocolConfig {
+export function resolveConfig(
+  overrides: Partial<ProtocolConfig> = {},
+  preset: PresetName = 'lan',
+): ProtocolConfig {
   const base = presets[preset];
   if (base === undefined) {
     throw new ConfigError('preset', `unknown preset "${String(preset)}" (expected lan, local or wan)`);

@@ -4,7 +4,7 @@
  * clock or a timer: it calls these methods, and the host calls the core back.
  */
 import type { Message, StateMessage } from './messages.js';
-import type { Member, View } from './types.js';
+import type { Member } from './types.js';
 
 /** `datagram` is unreliable UDP; `stream` is the reliable TCP path (fallback probes). */
 export type Channel = 'datagram' | 'stream';
@@ -15,17 +15,25 @@ export type DropReason =
   | 'wrong-target'
   | 'stale-seq'
   | 'members-max'
-  | 'invalid-update'
-  | 'not-running';
+  | 'relays-max'
+  | 'queue-full';
 
 export type MemberEventKind = 'join' | 'update' | 'suspect' | 'alive-again' | 'fail' | 'leave' | 'reap';
 
 /** Something the application may care about. */
 export type CoreEvent =
   /** A member changed state (or metadata). `previous` is absent for a newcomer. */
-  | { readonly type: 'member'; readonly kind: MemberEventKind; readonly member: Member; readonly previous?: Member }
-  /** The sorted view changed (after the coordinated view delay). */
-  | { readonly type: 'view'; readonly view: View }
+  | {
+      readonly type: 'member';
+      readonly kind: MemberEventKind;
+      readonly member: Member;
+      readonly previous?: Member;
+    }
+  /**
+   * The applied view changed (at the coordinated deadline). Call
+   * `core.view()` for the sorted members; it is built on demand.
+   */
+  | { readonly type: 'view'; readonly viewId: number; readonly total: number }
   /** Whether this node believes every live node holds the same view. */
   | { readonly type: 'settled'; readonly settled: boolean; readonly viewId: number }
   /** A graceful leave has gone out (or its timeout passed). */
@@ -49,7 +57,8 @@ export interface CoreHost {
   /**
    * Exchange full state with `to` over the reliable stream: send
    * `core.localState(join)`, and feed the answer to `core.handleState`. On
-   * failure call `core.handleSyncFailed(to, join)`.
+   * failure call `core.handleSyncFailed(to, join)`. The receiving side calls
+   * `handleState(remote)` first and then answers with `localState(false)`.
    */
   sync(to: string, join: boolean): void;
   notify(event: CoreEvent): void;

@@ -3,7 +3,7 @@
  * membership updates (alive, suspect, dead, left) ride along on pings and acks.
  * The codec (src/codec) maps each to a compact msgpack array.
  */
-import type { Metadata, MemberSnapshot } from './types.js';
+import type { MemberSnapshot, Metadata } from './types.js';
 
 /** Direct probe. `viewId` lets the receiver compare views (the `settled` signal). */
 export interface PingMessage {

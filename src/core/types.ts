@@ -49,7 +49,11 @@ export interface View {
   readonly members: readonly ViewMember[];
   /** Sum of all thread counts in the view. */
   readonly total: number;
-  /** 32-bit FNV-1a hash of the sorted (id, threads) list; equal views have equal ids. */
+  /**
+   * 32-bit digest of the (id, threads) set: the sum of each member's
+   * `viewShare` mod 2^32. Equal views have equal ids; a difference goes
+   * unnoticed with probability about 2^-32.
+   */
   readonly viewId: number;
 }
 

@@ -1,0 +1,110 @@
+/**
+ * Transmit-limited queue of membership updates to piggyback (SWIM's
+ * infection-style dissemination). One entry per member: a newer update about
+ * a member replaces the older one. Updates sent the fewest times go first;
+ * an update is dropped once sent `limit` times.
+ *
+ * Entries live in buckets by transmit count, so picking the least-sent
+ * updates costs no sorting however long the queue is.
+ */
+import type { UpdateMessage } from './messages.js';
+
+/** A queued update and, for view changes, the absolute deadline it carries. */
+export interface QueuedUpdate {
+  readonly message: UpdateMessage;
+  /** When the change enters views; sent as a remaining delay. 0 for no view change. */
+  readonly viewAtMs: number;
+}
+
+interface Entry extends QueuedUpdate {
+  readonly key: string;
+  /** Upper bound of the encoded size, checked against the packet budget. */
+  readonly bytes: number;
+  transmits: number;
+}
+
+/** Stop scanning once less room than the smallest update is left. */
+const SMALLEST_UPDATE_BYTES = 8;
+/** Bound on entries looked at per packet, so a huge queue never costs a scan. */
+const ENTRIES_EXAMINED_MAX = 512;
+
+export class BroadcastQueue {
+  private readonly byKey = new Map<string, Entry>();
+  private readonly buckets: Set<Entry>[] = [];
+
+  constructor(private readonly lengthMax: number) {}
+
+  get length(): number {
+    return this.byKey.size;
+  }
+
+  /** Queues `message` about `key`, replacing any older update about it. False when full. */
+  enqueue(key: string, message: UpdateMessage, bytes: number, viewAtMs = 0): boolean {
+    const existing = this.byKey.get(key);
+    if (existing !== undefined) {
+      this.bucket(existing.transmits).delete(existing);
+    } else if (this.byKey.size >= this.lengthMax) {
+      return false;
+    }
+    const entry: Entry = { key, message, viewAtMs, bytes, transmits: 0 };
+    this.byKey.set(key, entry);
+    this.bucket(0).add(entry);
+    return true;
+  }
+
+  /** Forgets any queued update about `key`. */
+  remove(key: string): void {
+    const entry = this.byKey.get(key);
+    if (entry === undefined) return;
+    this.bucket(entry.transmits).delete(entry);
+    this.byKey.delete(key);
+  }
+
+  /** How many times the update about `key` went out, or undefined when none is queued. */
+  transmitsOf(key: string): number | undefined {
+    return this.byKey.get(key)?.transmits;
+  }
+
+  /**
+   * Takes the least-sent updates that fit in `bytesAvailable` (at most
+   * `countMax` of them) and counts a transmission for each. `limit` is the
+   * current retransmit limit.
+   */
+  take(bytesAvailable: number, limit: number, countMax = Number.POSITIVE_INFINITY): QueuedUpdate[] {
+    const taken: Entry[] = [];
+    let remaining = bytesAvailable;
+    let examined = 0;
+    scan: for (let transmits = 0; transmits < this.buckets.length; transmits++) {
+      const bucket = this.buckets[transmits] as Set<Entry>;
+      for (const entry of bucket) {
+        if (transmits >= limit) {
+          // The cluster shrank and lowered the limit: this update is spent.
+          bucket.delete(entry);
+          this.byKey.delete(entry.key);
+          continue;
+        }
+        if (remaining < SMALLEST_UPDATE_BYTES || examined >= ENTRIES_EXAMINED_MAX) break scan;
+        if (taken.length >= countMax) break scan;
+        examined++;
+        if (entry.bytes > remaining) continue;
+        remaining -= entry.bytes;
+        taken.push(entry);
+      }
+    }
+    for (const entry of taken) {
+      this.bucket(entry.transmits).delete(entry);
+      entry.transmits++;
+      if (entry.transmits >= limit) {
+        this.byKey.delete(entry.key);
+      } else {
+        this.bucket(entry.transmits).add(entry);
+      }
+    }
+    return taken;
+  }
+
+  private bucket(transmits: number): Set<Entry> {
+    while (this.buckets.length <= transmits) this.buckets.push(new Set());
+    return this.buckets[transmits] as Set<Entry>;
+  }
+}
