@@ -91,7 +91,10 @@ export interface ProtocolConfig {
   readonly settleQuietMs: number;
   /** Also probe over the reliable stream when a direct UDP probe times out. Default true. */
   readonly streamProbe: boolean;
-  /** Members sent a graceful leave directly (beyond gossip). Default 64; 0..10000. */
+  /**
+   * Members told of a graceful leave directly, one small packet each, before
+   * gossip carries it further. More makes a leave known sooner. Default 128; 0..10000.
+   */
   readonly leaveFanout: number;
 }
 
@@ -117,7 +120,7 @@ const LAN: ProtocolConfig = {
   viewDelayMs: 1500,
   settleQuietMs: 2000,
   streamProbe: true,
-  leaveFanout: 64,
+  leaveFanout: 128,
 };
 
 export const presets: Readonly<Record<PresetName, ProtocolConfig>> = {
@@ -152,6 +155,19 @@ export const presets: Readonly<Record<PresetName, ProtocolConfig>> = {
     settleQuietMs: 10_000,
   },
 };
+
+/** Envelope (8 bytes) plus the largest message-array header (3 bytes). */
+const PACKET_OVERHEAD_BYTES_WORST = 11;
+
+/**
+ * Upper bound of an encoded alive message: type, a 128-byte id, a 262-char
+ * address, incarnation, threads and view delay (about 409 bytes), plus the
+ * metadata bytes with a string header of up to 2 bytes for each of at most
+ * 64 keys and values, one more byte per 256 for longer strings, and the map header.
+ */
+export function aliveMessageBytesWorst(metadataBytesMax: number): number {
+  return 409 + metadataBytesMax + 3 + 64 * 2 * 2 + Math.ceil(metadataBytesMax / 256);
+}
 
 interface Bound {
   readonly min: number;
@@ -225,6 +241,13 @@ export function validateConfig(config: ProtocolConfig): void {
   }
   if (config.probeTimeoutMs > config.probeIntervalMs) {
     throw new ConfigError('probeTimeoutMs', 'probeTimeoutMs must not exceed probeIntervalMs');
+  }
+  if (aliveMessageBytesWorst(config.metadataBytesMax) + PACKET_OVERHEAD_BYTES_WORST > config.packetBytesMax) {
+    throw new ConfigError(
+      'metadataBytesMax',
+      `metadataBytesMax ${config.metadataBytesMax} cannot fit in packetBytesMax ${config.packetBytesMax}: ` +
+        'an alive message with the longest id, address and metadata must fit in one packet',
+    );
   }
   if (config.tombstoneRetentionMs <= config.gossipToTheDeadMs) {
     throw new ConfigError('tombstoneRetentionMs', 'tombstoneRetentionMs must exceed gossipToTheDeadMs');

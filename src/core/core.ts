@@ -5,6 +5,13 @@
  * notify). It never reads a clock and draws randomness only from the
  * RandomSource it is given, so a run replays exactly from its seed.
  */
+import {
+  ID_BYTES_MAX,
+  METADATA_KEYS_MAX,
+  THREADS_MAX,
+  UINT32_MAX,
+  VIEW_DELAY_MS_MAX,
+} from '../codec/limits.js';
 import { messageBytes, metadataBytes, packetBytes } from '../codec/sizes.js';
 import { isValidAddress } from './address.js';
 import { Awareness } from './awareness.js';
@@ -120,15 +127,10 @@ interface Relay {
   readonly channel: Channel;
 }
 
-/** Sized with the largest delay so that the real, smaller value always fits. */
-const VIEW_DELAY_WORST_MS = 600_000;
 /** Messages in one packet at most (the decoder's default limit is 256). */
 const MESSAGES_PER_PACKET_MAX = 200;
 /** Indirect probes relayed for others at once; more are dropped and counted. */
 const RELAYS_MAX = 256;
-const ID_BYTES_MAX = 128;
-const THREADS_MAX = 65_535;
-const UINT32_MAX = 0xffff_ffff;
 /** Weight of a new RTT sample in the smoothed RTT. */
 const RTT_SMOOTHING = 0.2;
 
@@ -392,8 +394,10 @@ export class MeshCore {
     }
     if (this.awaitingAdmission) {
       this.awaitingAdmission = false;
-      // Announce ourselves too, so the news does not rest on the seed alone.
-      this.enqueueUpdate(this.aliveMessage(this.self), this.viewSchedule.get(this.id)?.atMs ?? 0);
+      // Announce ourselves too, so the news does not rest on the seed alone;
+      // a refutation made while merging has queued that announcement already.
+      const admissionAtMs = this.viewSchedule.get(this.id)?.atMs;
+      if (admissionAtMs !== undefined) this.enqueueUpdate(this.aliveMessage(this.self), admissionAtMs);
     }
     this.updateSettled();
   }
@@ -934,7 +938,7 @@ export class MeshCore {
   }
 
   private enqueueUpdate(message: UpdateMessage, viewAtMs: number): void {
-    const sized = 'viewDelayMs' in message ? { ...message, viewDelayMs: VIEW_DELAY_WORST_MS } : message;
+    const sized = 'viewDelayMs' in message ? { ...message, viewDelayMs: VIEW_DELAY_MS_MAX } : message;
     if (!this.broadcasts.enqueue(message.id, message, messageBytes(sized), viewAtMs)) {
       this.drop('queue-full');
     }
@@ -1163,7 +1167,11 @@ function checkMetadata(metadata: Metadata, bytesMax: number): Metadata {
   if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) {
     throw new ValidationError('metadata must be an object of strings');
   }
-  for (const [key, value] of Object.entries(metadata)) {
+  const entries = Object.entries(metadata);
+  if (entries.length > METADATA_KEYS_MAX) {
+    throw new ValidationError(`metadata has ${entries.length} keys, over ${METADATA_KEYS_MAX}`);
+  }
+  for (const [key, value] of entries) {
     if (typeof value !== 'string') throw new ValidationError(`metadata "${key}" must be a string`);
   }
   const bytes = metadataBytes(metadata);
