@@ -1,0 +1,95 @@
+/**
+ * Field readers for decoded msgpack values. Each returns the value in its
+ * protocol type or throws FieldError; the decoders turn that into an
+ * 'invalid-field' drop, so a reader never needs to return a failure value.
+ */
+import { parseAddress } from '../core/address.js';
+import type { Metadata } from '../core/types.js';
+import { ID_BYTES_MAX, METADATA_KEYS_MAX, THREADS_MAX, UINT32_MAX, VIEW_DELAY_MS_MAX } from './limits.js';
+import { utf8Bytes } from './sizes.js';
+
+/** A well-formed value that breaks the schema. */
+export class FieldError extends Error {
+  override readonly name = 'FieldError';
+}
+
+function readInteger(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new FieldError(`${field} must be an integer in ${min}..${max}`);
+  }
+  // A float64 -0 on the wire passes the checks above; normalise it so equal values compare equal.
+  return value + 0;
+}
+
+/** seq, viewId, incarnation. */
+export function readUint32(value: unknown, field: string): number {
+  return readInteger(value, field, 0, UINT32_MAX);
+}
+
+export function readThreads(value: unknown): number {
+  return readInteger(value, 'threads', 1, THREADS_MAX);
+}
+
+export function readViewDelay(value: unknown): number {
+  return readInteger(value, 'viewDelayMs', 0, VIEW_DELAY_MS_MAX);
+}
+
+export function readId(value: unknown, field: string): string {
+  // Every UTF-16 code unit is at least one UTF-8 byte, so a long string fails before it is measured.
+  if (typeof value !== 'string' || value.length === 0 || value.length > ID_BYTES_MAX) {
+    throw new FieldError(`${field} must be a string of 1..${ID_BYTES_MAX} UTF-8 bytes`);
+  }
+  if (utf8Bytes(value) > ID_BYTES_MAX) throw new FieldError(`${field} is over ${ID_BYTES_MAX} UTF-8 bytes`);
+  return value;
+}
+
+export function readAddress(value: unknown, field: string): string {
+  if (typeof value !== 'string' || parseAddress(value) === undefined) {
+    throw new FieldError(`${field} is not a valid host:port address`);
+  }
+  return value;
+}
+
+export function readBoolean(value: unknown, field: string): boolean {
+  if (typeof value !== 'boolean') throw new FieldError(`${field} must be a boolean`);
+  return value;
+}
+
+/**
+ * Metadata arrives as a Map (see msgpack.ts). Only string keys and values are
+ * accepted, and the byte budget is checked while iterating so an oversized
+ * map stops early. A record-extension object is not a Map and is refused.
+ */
+export function readMetadata(value: unknown, metadataBytesMax: number): Metadata {
+  if (!(value instanceof Map)) throw new FieldError('metadata must be a map');
+  if (value.size > METADATA_KEYS_MAX) throw new FieldError(`metadata has over ${METADATA_KEYS_MAX} keys`);
+  const metadata: Record<string, string> = {};
+  let bytes = 0;
+  for (const [key, entry] of value) {
+    if (typeof key !== 'string' || typeof entry !== 'string') {
+      throw new FieldError('metadata keys and values must be strings');
+    }
+    bytes += utf8Bytes(key) + utf8Bytes(entry);
+    if (bytes > metadataBytesMax) throw new FieldError(`metadata is over ${metadataBytesMax} bytes`);
+    if (key === '__proto__') {
+      // Plain assignment would set the prototype instead of an own key.
+      Object.defineProperty(metadata, key, {
+        value: entry,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else {
+      metadata[key] = entry;
+    }
+  }
+  return metadata;
+}
+
+/** A tuple of exactly `length` elements; extra or missing fields are a schema error. */
+export function readTuple(value: unknown, length: number, what: string): unknown[] {
+  if (!Array.isArray(value) || value.length !== length) {
+    throw new FieldError(`${what} must be an array of ${length} elements`);
+  }
+  return value;
+}

@@ -1,0 +1,14 @@
+/** The wire codec: an 8-byte envelope followed by a msgpack payload. */
+
+export { ENVELOPE_BYTES } from './envelope.js';
+export { clusterLabel } from './label.js';
+export { decodePacket, encodePacket } from './message-codec.js';
+export { messageBytes, metadataBytes, packetBytes } from './sizes.js';
+export { decodeState, encodeState } from './state-codec.js';
+export type {
+  DecodeDropReason,
+  DecodeLimits,
+  PacketDecodeResult,
+  StateDecodeLimits,
+  StateDecodeResult,
+} from './types.js';
