@@ -1,0 +1,164 @@
+/** Shared test fixtures: limits, a raw framer for hand-built payloads, and fast-check arbitraries. */
+import fc from 'fast-check';
+import { Packr } from 'msgpackr';
+import { parseAddress } from '../../src/core/address.js';
+import type { Message, StateMessage } from '../../src/core/messages.js';
+import type { MemberSnapshot, MemberState, Metadata } from '../../src/core/types.js';
+
+export const LABEL = 0xdead_beef;
+
+/** Loose enough that round-trip properties never hit a limit. */
+export const WIDE = { packetBytesMax: Number.MAX_SAFE_INTEGER, metadataBytesMax: 1_000_000 } as const;
+export const WIDE_STATE = {
+  stateBytesMax: Number.MAX_SAFE_INTEGER,
+  membersMax: 1_000_000,
+  metadataBytesMax: 1_000_000,
+} as const;
+
+const rawPackr = new Packr({ useRecords: false, variableMapSize: true });
+
+export function header(label = LABEL, flags = 0, version = 1): Uint8Array {
+  return Uint8Array.of(
+    0x4d,
+    0x4e,
+    version,
+    flags,
+    label >>> 24,
+    (label >>> 16) & 0xff,
+    (label >>> 8) & 0xff,
+    label & 0xff,
+  );
+}
+
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** A valid header followed by whatever msgpack `payload` packs to, built independently of the codec. */
+export function frame(payload: unknown, label = LABEL): Uint8Array {
+  return concat(header(label), rawPackr.pack(payload));
+}
+
+const utf8 = new TextEncoder();
+export const byteLength = (text: string): number => utf8.encode(text).length;
+
+export const port = fc.integer({ min: 0, max: 65_535 });
+
+export const idArb: fc.Arbitrary<string> = fc
+  .oneof(
+    fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 24 }),
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 24 }),
+    // Near the 128-byte limit with multibyte characters.
+    fc.string({ unit: 'binary', minLength: 30, maxLength: 64 }),
+  )
+  .filter((id) => byteLength(id) <= 128);
+
+export const addressArb: fc.Arbitrary<string> = fc
+  .oneof(
+    fc.constant('[::1]:7946'),
+    fc.tuple(fc.ipV4(), port).map(([host, p]) => `${host}:${p}`),
+    fc.tuple(fc.ipV6(), port).map(([host, p]) => `[${host}]:${p}`),
+    fc.tuple(fc.domain(), port).map(([host, p]) => `${host}:${p}`),
+  )
+  .filter((address) => parseAddress(address) !== undefined);
+
+/** Spans every msgpack integer width the protocol uses. */
+export const uint32Arb = fc.oneof(
+  fc.constantFrom(0, 127, 128, 255, 256, 65_535, 65_536, 0xffff_ffff),
+  fc.integer({ min: 0, max: 0xffff_ffff }),
+);
+export const threadsArb = fc.oneof(
+  fc.constantFrom(1, 127, 128, 255, 256, 65_535),
+  fc.integer({ min: 1, max: 65_535 }),
+);
+export const viewDelayArb = fc.oneof(
+  fc.constantFrom(0, 127, 65_536, 600_000),
+  fc.integer({ min: 0, max: 600_000 }),
+);
+
+// Strings up to 300 code points reach str8 and str16 headers; up to 20 keys reach map16.
+const metaText = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 12 }),
+  fc.string({ unit: 'binary', maxLength: 300 }),
+);
+export const metadataArb: fc.Arbitrary<Metadata> = fc.dictionary(
+  fc.string({ unit: 'binary', maxLength: 16 }),
+  metaText,
+  {
+    maxKeys: 20,
+  },
+);
+
+export const messageArb: fc.Arbitrary<Message> = fc.oneof(
+  fc.record({ type: fc.constant('ping'), seq: uint32Arb, targetId: idArb, fromId: idArb, viewId: uint32Arb }),
+  fc.record({ type: fc.constant('ack'), seq: uint32Arb, viewId: uint32Arb }),
+  fc.record({ type: fc.constant('nack'), seq: uint32Arb }),
+  fc.record({
+    type: fc.constant('ping-req'),
+    seq: uint32Arb,
+    targetId: idArb,
+    targetAddress: addressArb,
+    fromId: idArb,
+  }),
+  fc.record({
+    type: fc.constant('alive'),
+    id: idArb,
+    address: addressArb,
+    incarnation: uint32Arb,
+    threads: threadsArb,
+    metadata: metadataArb,
+    viewDelayMs: viewDelayArb,
+  }),
+  fc.record({ type: fc.constant('suspect'), id: idArb, incarnation: uint32Arb, fromId: idArb }),
+  fc.record({
+    type: fc.constant('dead'),
+    id: idArb,
+    incarnation: uint32Arb,
+    fromId: idArb,
+    viewDelayMs: viewDelayArb,
+  }),
+  fc.record({ type: fc.constant('left'), id: idArb, incarnation: uint32Arb, viewDelayMs: viewDelayArb }),
+) as fc.Arbitrary<Message>;
+
+export const memberArb: fc.Arbitrary<MemberSnapshot> = fc.record({
+  id: idArb,
+  address: addressArb,
+  incarnation: uint32Arb,
+  state: fc.constantFrom<MemberState>('alive', 'suspect', 'dead', 'left'),
+  threads: threadsArb,
+  metadata: metadataArb,
+  viewDelayMs: viewDelayArb,
+});
+
+export const stateArb: fc.Arbitrary<StateMessage> = fc.record({
+  type: fc.constant('state'),
+  join: fc.boolean(),
+  fromId: idArb,
+  members: fc.array(memberArb, { maxLength: 20 }),
+});
+
+/** One of each message type, with values chosen to cross encoding widths. */
+export const SAMPLES: readonly Message[] = [
+  { type: 'ping', seq: 1, targetId: 'node-b', fromId: 'node-a', viewId: 0xffff_ffff },
+  { type: 'ack', seq: 65_536, viewId: 128 },
+  { type: 'nack', seq: 0 },
+  { type: 'ping-req', seq: 300, targetId: 'nœud-ç', targetAddress: '[::1]:7946', fromId: 'node-a' },
+  {
+    type: 'alive',
+    id: 'ノード-1',
+    address: '10.0.0.7:7946',
+    incarnation: 7,
+    threads: 65_535,
+    metadata: { zone: 'eu-west-1a', emoji: '🦊', empty: '' },
+    viewDelayMs: 600_000,
+  },
+  { type: 'suspect', id: 'node-c', incarnation: 255, fromId: 'node-a' },
+  { type: 'dead', id: 'node-c', incarnation: 256, fromId: 'node-b', viewDelayMs: 1500 },
+  { type: 'left', id: 'node-d', incarnation: 0, viewDelayMs: 0 },
+];
