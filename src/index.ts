@@ -1,0 +1,17 @@
+/**
+ * meshnode: the one public entry. Everything an application may use is
+ * exported here by name; anything else is internal. The simulator has its
+ * own entry (meshnode/sim).
+ */
+
+export { formatAddress, type HostPort, parseAddress } from './core/address.js';
+export { type PresetName, type ProtocolConfig, presets, resolveConfig } from './core/config.js';
+export { ConfigError, MeshError, MetadataTooLargeError, StateError, ValidationError } from './core/errors.js';
+export type { Member, MemberState, Metadata, View, ViewMember } from './core/types.js';
+export { type HashKey, Rendezvous, rendezvousOwner, rendezvousOwners } from './hashing/rendezvous.js';
+export { BindError, ClosedError, JoinError } from './node/errors.js';
+export { createNode, MeshNode } from './node/node.js';
+export { DEFAULT_PORT, type HostPortOption, type NodeOptions, type StaticPlacement } from './node/options.js';
+export type { Indices, LeaveOptions, MemberInfo, MeshNodeEvents, NodeStats } from './node/types.js';
+export type { Logger } from './runtime/logger.js';
+export type { TransportLimits } from './runtime/runtime.js';

@@ -1,0 +1,503 @@
+/**
+ * MeshNode: what an application embeds. It wraps the runtime (sockets,
+ * timers, the protocol core) behind a small API: join, indices, members,
+ * typed events, metadata, ownership by rendezvous hashing, stats, leave and
+ * close. Static mode answers the same calls from a fixed placement with no
+ * network at all.
+ */
+import { EventEmitter } from 'node:events';
+import { clusterLabel } from '../codec/index.js';
+import { formatAddress } from '../core/address.js';
+import { StateError } from '../core/errors.js';
+import type { CoreEvent } from '../core/host.js';
+import type { Member, Metadata, View } from '../core/types.js';
+import { Rendezvous } from '../hashing/rendezvous.js';
+import { type BoundSockets, bindSockets, closeSockets } from '../runtime/bind.js';
+import { type Logger, silentLogger } from '../runtime/logger.js';
+import { Runtime, type SyncOutcome } from '../runtime/runtime.js';
+import { ClosedError, JoinError } from './errors.js';
+import {
+  type NodeOptions,
+  pickAdvertiseHost,
+  type ResolvedOptions,
+  resolveOptions,
+  validateMetadata,
+  validateSeeds,
+} from './options.js';
+import type { Indices, LeaveOptions, MemberInfo, MeshNodeEvents, NodeStats } from './types.js';
+
+/** Creates a node: validates options, binds UDP and TCP, starts the protocol. */
+export async function createNode(options: NodeOptions): Promise<MeshNode> {
+  const resolved = resolveOptions(options);
+  const logger = options.logger ?? silentLogger;
+  if (resolved.static !== undefined) return new MeshNode(resolved, logger, undefined);
+  const sockets = await bindSockets({ host: resolved.bindHost, port: resolved.bindPort });
+  const host =
+    resolved.advertise?.host !== undefined
+      ? resolved.advertise.host
+      : pickAdvertiseHost(sockets.host, sockets.family);
+  const address = formatAddress(host, resolved.advertise?.port ?? sockets.port);
+  try {
+    return new MeshNode(resolved, logger, { sockets, address });
+  } catch (error) {
+    await closeSockets(sockets);
+    throw error;
+  }
+}
+
+interface PendingJoin {
+  readonly seeds: readonly string[];
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+  readonly failures: Record<string, string>;
+  deadline: NodeJS.Timeout | undefined;
+  retry: NodeJS.Timeout | undefined;
+  inFlight: number;
+  backoffMs: number;
+}
+
+type Lifecycle = 'running' | 'leaving' | 'left' | 'closed';
+
+const NOT_IN_VIEW = -1;
+
+export class MeshNode extends EventEmitter<MeshNodeEvents> {
+  /** This instance's id. */
+  readonly id: string;
+  /** "host:port" peers reach this node at (the advertised address); "" in static mode. */
+  readonly address: string;
+  /** True in static mode (no network). */
+  readonly isStatic: boolean;
+  private readonly options: ResolvedOptions;
+  private readonly logger: Logger;
+  private readonly runtime: Runtime | undefined;
+  private lifecycle: Lifecycle = 'running';
+  private metadata: Metadata;
+  private lastIndex: number;
+  private lastTotal: number;
+  private settledFlag: boolean;
+  private readonly joins = new Set<PendingJoin>();
+  private leaveWaiter: (() => void) | undefined;
+  private closing: Promise<void> | undefined;
+  private ring: { viewId: number; ring: Rendezvous } | undefined;
+
+  /** @internal Use createNode(). */
+  constructor(
+    options: ResolvedOptions,
+    logger: Logger,
+    network: { readonly sockets: BoundSockets; readonly address: string } | undefined,
+  ) {
+    super();
+    this.options = options;
+    this.logger = logger;
+    this.id = options.id;
+    this.metadata = options.metadata;
+    this.isStatic = network === undefined;
+    this.address = network?.address ?? '';
+    if (network === undefined) {
+      const placement = options.static as NonNullable<ResolvedOptions['static']>;
+      this.lastIndex = placement.index;
+      this.lastTotal = placement.total;
+      this.settledFlag = true;
+      this.runtime = undefined;
+      return;
+    }
+    this.runtime = new Runtime({
+      id: options.id,
+      address: network.address,
+      threads: options.threads,
+      metadata: options.metadata,
+      config: options.config,
+      label: clusterLabel(options.key, options.env),
+      sockets: network.sockets,
+      limits: options.transport,
+      logger,
+      onEvent: (event) => this.onCoreEvent(event),
+      onSync: (outcome) => this.onSync(outcome),
+    });
+    this.runtime.start();
+    const view = this.runtime.core.view();
+    this.lastIndex = indexIn(view, this.id);
+    this.lastTotal = view.total;
+    this.settledFlag = this.runtime.core.settled;
+    logger.info({ id: this.id, address: this.address }, 'meshnode started');
+  }
+
+  /** This node's base index, thread count, the total, the view id and whether the view has settled. */
+  indices(): Indices {
+    if (this.runtime === undefined) {
+      return {
+        index: this.lifecycle === 'left' ? NOT_IN_VIEW : this.lastIndex,
+        threads: this.options.threads,
+        total: this.lastTotal,
+        viewId: 0,
+        settled: this.settledFlag,
+      };
+    }
+    const view = this.runtime.core.view();
+    const left = this.lifecycle === 'left' || this.runtime.core.hasLeft;
+    return {
+      index: left ? NOT_IN_VIEW : indexIn(view, this.id),
+      threads: this.options.threads,
+      total: view.total,
+      viewId: view.viewId,
+      settled: !left && this.lifecycle !== 'closed' && this.runtime.core.settled,
+    };
+  }
+
+  /** The sorted view (alive and suspect members by id in UTF-8 byte order) with details. */
+  members(): MemberInfo[] {
+    if (this.runtime === undefined) {
+      if (this.lifecycle === 'left') return [];
+      return [
+        {
+          id: this.id,
+          address: this.address,
+          threads: this.options.threads,
+          index: this.lastIndex,
+          state: 'alive',
+          incarnation: 0,
+          metadata: this.metadata,
+          rttMs: undefined,
+        },
+      ];
+    }
+    const core = this.runtime.core;
+    const out: MemberInfo[] = [];
+    for (const entry of core.view().members) {
+      const member = core.member(entry.id);
+      if (member === undefined) continue;
+      out.push(this.info(member, entry.index));
+    }
+    return out;
+  }
+
+  /** One member by id, from the whole membership table (tombstones included). */
+  member(id: string): MemberInfo | undefined {
+    if (this.runtime === undefined) return id === this.id ? this.members()[0] : undefined;
+    const member = this.runtime.core.member(id);
+    return member === undefined ? undefined : this.describe(member);
+  }
+
+  /**
+   * Joins the cluster through `seeds` (default: the seeds given to createNode).
+   * Resolves once one seed answered with its full state; rejects with a
+   * JoinError when none did within joinTimeoutMs. Without seeds (or only this
+   * node's own address) there is nothing to join and it resolves at once.
+   */
+  join(seeds?: readonly string[]): Promise<void> {
+    if (this.lifecycle !== 'running')
+      return Promise.reject(new StateError(`cannot join: the node is ${this.lifecycle}`));
+    const list = seeds === undefined ? this.options.seeds : validateSeeds(seeds);
+    const targets = [...new Set(list)].filter((seed) => seed !== this.address);
+    if (this.runtime === undefined || targets.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const pending: PendingJoin = {
+        seeds: targets,
+        resolve,
+        reject,
+        failures: {},
+        deadline: undefined,
+        retry: undefined,
+        inFlight: 0,
+        backoffMs: Math.min(250, this.options.config.probeIntervalMs),
+      };
+      pending.deadline = setTimeout(() => {
+        this.finishJoin(pending, new JoinError(targets, this.options.joinTimeoutMs, pending.failures));
+      }, this.options.joinTimeoutMs);
+      this.joins.add(pending);
+      this.attemptJoin(pending);
+    });
+  }
+
+  /** Replaces this node's metadata; it spreads as an update. Over the limit: MetadataTooLargeError. */
+  async setMetadata(metadata: Metadata): Promise<void> {
+    if (this.lifecycle !== 'running')
+      throw new StateError(`cannot set metadata: the node is ${this.lifecycle}`);
+    const checked = validateMetadata(metadata, this.options.config.metadataBytesMax);
+    if (this.runtime !== undefined) this.runtime.call((core, now) => core.setMetadata(checked, now));
+    this.metadata = checked;
+  }
+
+  /** The view member that owns `key` by rendezvous hashing; undefined with an empty view. */
+  owner(key: string | Uint8Array): MemberInfo | undefined {
+    return this.owners(key, 1)[0];
+  }
+
+  /** The `count` best owners of `key` (replica placement), best first. */
+  owners(key: string | Uint8Array, count: number): MemberInfo[] {
+    const members = this.members();
+    const byId = new Map(members.map((m) => [m.id, m]));
+    const viewId = this.indices().viewId;
+    if (this.ring === undefined || this.ring.viewId !== viewId || this.ring.ring.size !== members.length) {
+      this.ring = { viewId, ring: new Rendezvous(members.map((m) => m.id)) };
+    }
+    return this.ring.ring.owners(key, count).map((id) => byId.get(id) as MemberInfo);
+  }
+
+  stats(): NodeStats {
+    const runtime = this.runtime;
+    if (runtime === undefined) return emptyStats();
+    const counters = runtime.counters;
+    const core = runtime.core.stats();
+    const drops: Record<string, number> = { ...counters.drops };
+    for (const [reason, count] of Object.entries(core.drops)) drops[reason] = (drops[reason] ?? 0) + count;
+    const rttMs: Record<string, number> = {};
+    const known = runtime.core.members();
+    for (const member of known) {
+      if (member.id === this.id) continue;
+      const rtt = runtime.core.rttMs(member.id);
+      if (rtt !== undefined) rttMs[member.id] = rtt;
+    }
+    return {
+      packetsIn: counters.packetsIn,
+      packetsOut: counters.packetsOut,
+      bytesIn: counters.bytesIn,
+      bytesOut: counters.bytesOut,
+      streamBytesIn: counters.streamBytesIn,
+      streamBytesOut: counters.streamBytesOut,
+      streamPacketsIn: counters.streamPacketsIn,
+      streamPacketsOut: counters.streamPacketsOut,
+      drops,
+      probes: core.probes,
+      probesFailed: core.probesFailed,
+      indirectProbes: core.indirectProbes,
+      nacksReceived: core.nacksReceived,
+      suspicions: core.suspicions,
+      refutations: core.refutations,
+      syncs: core.syncs,
+      syncsFailed: core.syncsFailed,
+      syncsServed: counters.syncsServed,
+      awareness: core.awareness,
+      membersKnown: known.length,
+      viewSize: runtime.core.view().members.length,
+      rttMs,
+    };
+  }
+
+  /**
+   * Leaves gracefully: announces the departure (others learn at once rather
+   * than by failure detection), waits for it to go out (bounded by
+   * `timeoutMs`), then shuts the node down. Afterwards index() is -1.
+   */
+  async leave(options: LeaveOptions = {}): Promise<void> {
+    if (this.lifecycle === 'left' || this.lifecycle === 'closed') return;
+    if (this.lifecycle === 'leaving') throw new StateError('leave() is already in progress');
+    const timeoutMs = options.timeoutMs ?? this.options.config.leaveTimeoutMs + 1000;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 0)
+      throw new StateError('leave timeoutMs must be a non-negative integer');
+    const runtime = this.runtime;
+    if (runtime === undefined) {
+      this.lifecycle = 'left';
+      this.emitRebalanceIfChanged(NOT_IN_VIEW, this.lastTotal);
+      return;
+    }
+    this.lifecycle = 'leaving';
+    this.rejectJoins(new StateError('the node is leaving'));
+    const done = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.leaveWaiter = undefined;
+        resolve();
+      }, timeoutMs);
+      this.leaveWaiter = () => {
+        clearTimeout(timer);
+        this.leaveWaiter = undefined;
+        resolve();
+      };
+    });
+    try {
+      runtime.call((core, now) => core.leave(now));
+    } catch (error) {
+      this.logger.error({ err: error }, 'core.leave() threw');
+      this.leaveWaiter?.();
+    }
+    await done;
+    const view = runtime.core.view();
+    this.lifecycle = 'left';
+    await this.shutdown();
+    this.emitRebalanceIfChanged(NOT_IN_VIEW, view.total);
+    this.logger.info({ id: this.id }, 'meshnode left');
+  }
+
+  /** Stops without leaving (peers will detect a failure). No timer or socket stays open. */
+  async close(): Promise<void> {
+    if (this.lifecycle === 'running' || this.lifecycle === 'leaving') {
+      this.lifecycle = 'closed';
+      this.leaveWaiter?.();
+    }
+    await this.shutdown();
+  }
+
+  private shutdown(): Promise<void> {
+    if (this.closing === undefined) {
+      this.rejectJoins(new ClosedError('join'));
+      this.closing = this.runtime?.close() ?? Promise.resolve();
+    }
+    return this.closing;
+  }
+
+  // Join bookkeeping
+
+  private attemptJoin(pending: PendingJoin): void {
+    const runtime = this.runtime;
+    if (runtime === undefined || !this.joins.has(pending)) return;
+    pending.retry = undefined;
+    pending.inFlight += pending.seeds.length;
+    runtime.join(pending.seeds);
+  }
+
+  private onSync(outcome: SyncOutcome): void {
+    if (!outcome.join) return;
+    for (const pending of [...this.joins]) {
+      if (!pending.seeds.includes(outcome.to)) continue;
+      pending.inFlight = Math.max(0, pending.inFlight - 1);
+      if (outcome.ok) {
+        this.finishJoin(pending, undefined);
+        continue;
+      }
+      pending.failures[outcome.to] = outcome.reason ?? 'failed';
+      if (pending.inFlight === 0 && pending.retry === undefined) {
+        const wait = pending.backoffMs;
+        pending.backoffMs = Math.min(pending.backoffMs * 2, 2000);
+        pending.retry = setTimeout(() => this.attemptJoin(pending), wait);
+      }
+    }
+  }
+
+  private finishJoin(pending: PendingJoin, error: Error | undefined): void {
+    if (!this.joins.delete(pending)) return;
+    clearTimeout(pending.deadline);
+    clearTimeout(pending.retry);
+    if (error === undefined) {
+      this.logger.info({ id: this.id, seeds: pending.seeds }, 'joined');
+      pending.resolve();
+    } else {
+      pending.reject(error);
+    }
+  }
+
+  private rejectJoins(error: Error): void {
+    for (const pending of [...this.joins]) this.finishJoin(pending, error);
+  }
+
+  // Core events
+
+  private onCoreEvent(event: CoreEvent): void {
+    switch (event.type) {
+      case 'view': {
+        if (this.lifecycle !== 'running' || this.runtime === undefined) return;
+        this.emitRebalanceIfChanged(indexIn(this.runtime.core.view(), this.id), event.total);
+        return;
+      }
+      case 'settled': {
+        const was = this.settledFlag;
+        this.settledFlag = event.settled;
+        if (event.settled && !was && this.lifecycle === 'running') this.safeEmit('settled', this.indices());
+        return;
+      }
+      case 'member': {
+        const info = this.describe(event.member);
+        switch (event.kind) {
+          case 'join':
+            this.safeEmit('join', info);
+            return;
+          case 'leave':
+            this.safeEmit('leave', info);
+            return;
+          case 'fail':
+            this.safeEmit('fail', info);
+            return;
+          case 'update':
+            this.safeEmit('update', info);
+            return;
+          case 'suspect':
+            this.safeEmit('suspect', info);
+            return;
+          case 'alive-again':
+            this.safeEmit('recover', info);
+            return;
+          default:
+            return;
+        }
+      }
+      case 'leave-done':
+        this.leaveWaiter?.();
+        return;
+      case 'refuted':
+        this.logger.info({ id: this.id, incarnation: event.incarnation }, 'refuted a suspicion');
+        return;
+      default:
+        return;
+    }
+  }
+
+  private emitRebalanceIfChanged(index: number, total: number): void {
+    if (index === this.lastIndex && total === this.lastTotal) return;
+    this.lastIndex = index;
+    this.lastTotal = total;
+    const indices = this.indices();
+    this.safeEmit('rebalance', { ...indices, index, total });
+  }
+
+  /** Calls each listener in turn; one that throws is logged and does not stop the others. */
+  private safeEmit<K extends keyof MeshNodeEvents>(name: K, ...args: MeshNodeEvents[K]): void {
+    const listeners = this.rawListeners(name as never) as ((...a: MeshNodeEvents[K]) => void)[];
+    for (const listener of listeners) {
+      try {
+        listener.apply(this, args);
+      } catch (error) {
+        this.logger.error({ err: error, event: name }, 'a meshnode event listener threw');
+      }
+    }
+  }
+
+  private describe(member: Member): MemberInfo {
+    const view = this.runtime?.core.view();
+    const entry = view?.members.find((m) => m.id === member.id);
+    return this.info(member, entry?.index ?? NOT_IN_VIEW);
+  }
+
+  private info(member: Member, index: number): MemberInfo {
+    return {
+      id: member.id,
+      address: member.address,
+      threads: member.threads,
+      index,
+      state: member.state,
+      incarnation: member.incarnation,
+      metadata: member.metadata,
+      rttMs: member.id === this.id ? undefined : this.runtime?.core.rttMs(member.id),
+    };
+  }
+}
+
+function indexIn(view: View, id: string): number {
+  for (const member of view.members) if (member.id === id) return member.index;
+  return NOT_IN_VIEW;
+}
+
+function emptyStats(): NodeStats {
+  return {
+    packetsIn: 0,
+    packetsOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    streamBytesIn: 0,
+    streamBytesOut: 0,
+    streamPacketsIn: 0,
+    streamPacketsOut: 0,
+    drops: {},
+    probes: 0,
+    probesFailed: 0,
+    indirectProbes: 0,
+    nacksReceived: 0,
+    suspicions: 0,
+    refutations: 0,
+    syncs: 0,
+    syncsFailed: 0,
+    syncsServed: 0,
+    awareness: 0,
+    membersKnown: 1,
+    viewSize: 1,
+    rttMs: {},
+  };
+}

@@ -1,0 +1,216 @@
+/**
+ * Options of createNode(), their defaults and validation. Every mistake is a
+ * ValidationError / ConfigError / MetadataTooLargeError raised before any
+ * socket is opened.
+ */
+import { networkInterfaces } from 'node:os';
+import { metadataBytes } from '../codec/index.js';
+import { parseAddress } from '../core/address.js';
+import { type PresetName, type ProtocolConfig, resolveConfig } from '../core/config.js';
+import { MetadataTooLargeError, ValidationError } from '../core/errors.js';
+import type { Metadata } from '../core/types.js';
+import type { Logger } from '../runtime/logger.js';
+import { randomNodeId } from '../runtime/random.js';
+import { defaultTransportLimits, type TransportLimits } from '../runtime/runtime.js';
+
+/** memberlist's port, the default when `bind.port` is not given. */
+export const DEFAULT_PORT = 7946;
+export const ID_BYTES_MAX = 128;
+export const THREADS_MAX = 65_535;
+
+export interface HostPortOption {
+  readonly host?: string;
+  readonly port?: number;
+}
+
+export interface StaticPlacement {
+  /** This instance's base index (libcluster -I). */
+  readonly index: number;
+  /** The cluster's total thread count (libcluster -T). */
+  readonly total: number;
+}
+
+export interface NodeOptions {
+  /** Cluster key: nodes with another key (or env) drop each other's packets. Required unless static. */
+  readonly key?: string;
+  /** Environment within the key ("dev", "prod"). Default "default". */
+  readonly env?: string;
+  /** Unique instance id, 1..128 UTF-8 bytes. Default: random 128-bit hex. */
+  readonly id?: string;
+  /** Thread count of this instance, 1..65535. Default 1. */
+  readonly threads?: number;
+  /** Where to listen (UDP and TCP, same port). Default 0.0.0.0:7946; port 0 picks a free port. */
+  readonly bind?: HostPortOption;
+  /** The address peers should use, when it differs from the bound one (NAT, containers). */
+  readonly advertise?: HostPortOption;
+  /** Seed addresses ("host:port", "[v6]:port") used by join() when it is called without any. */
+  readonly seeds?: readonly string[];
+  /** Application metadata (string map), at most config.metadataBytesMax bytes encoded. */
+  readonly metadata?: Metadata;
+  /** Protocol settings over the preset. */
+  readonly config?: Partial<ProtocolConfig>;
+  /** Base protocol settings: 'lan' (default), 'local' (one host) or 'wan'. */
+  readonly preset?: PresetName;
+  /** A pino logger (or compatible). Default: silent. */
+  readonly logger?: Logger;
+  /** How long join() keeps trying before a JoinError. Default max(10 s, 10 probe intervals). */
+  readonly joinTimeoutMs?: number;
+  /** Limits of the TCP path (state bytes, concurrent syncs, timeouts). */
+  readonly transport?: Partial<TransportLimits>;
+  /** Static mode: no network; this placement is answered as-is (libcluster -I / -T). */
+  readonly static?: StaticPlacement;
+}
+
+export interface ResolvedOptions {
+  readonly key: string;
+  readonly env: string;
+  readonly id: string;
+  readonly threads: number;
+  readonly bindHost: string;
+  readonly bindPort: number;
+  readonly advertise: HostPortOption | undefined;
+  readonly seeds: readonly string[];
+  readonly metadata: Metadata;
+  readonly config: ProtocolConfig;
+  readonly joinTimeoutMs: number;
+  readonly transport: TransportLimits;
+  readonly static: StaticPlacement | undefined;
+}
+
+const utf8 = new TextEncoder();
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function checkInteger(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ValidationError(
+      `${name} must be an integer between ${min} and ${max}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+export function validateId(id: unknown): string {
+  if (typeof id !== 'string' || id.length === 0) throw new ValidationError('id must be a non-empty string');
+  if (utf8.encode(id).length > ID_BYTES_MAX)
+    throw new ValidationError(`id must be at most ${ID_BYTES_MAX} UTF-8 bytes`);
+  return id;
+}
+
+/** Checks that metadata is a flat string map within `limit` encoded bytes; returns a frozen copy. */
+export function validateMetadata(metadata: unknown, limit: number): Metadata {
+  if (!isPlainObject(metadata)) throw new ValidationError('metadata must be an object of strings');
+  const copy: Record<string, string> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    if (typeof value !== 'string') throw new ValidationError(`metadata "${key}" must be a string`);
+    copy[key] = value;
+  }
+  const bytes = metadataBytes(copy);
+  if (bytes > limit) throw new MetadataTooLargeError(bytes, limit);
+  return Object.freeze(copy);
+}
+
+export function validateSeeds(seeds: unknown): string[] {
+  if (!Array.isArray(seeds)) throw new ValidationError('seeds must be an array of "host:port" strings');
+  return seeds.map((seed) => {
+    if (typeof seed !== 'string' || parseAddress(seed) === undefined) {
+      throw new ValidationError(`seed ${JSON.stringify(seed)} is not "host:port" (IPv6: "[::1]:7946")`);
+    }
+    return seed;
+  });
+}
+
+function checkHostPort(name: string, value: unknown): HostPortOption {
+  if (!isPlainObject(value)) throw new ValidationError(`${name} must be { host, port }`);
+  const { host, port } = value;
+  if (host !== undefined && (typeof host !== 'string' || host.length === 0 || host.length > 253)) {
+    throw new ValidationError(`${name}.host must be a non-empty string`);
+  }
+  if (port !== undefined) checkInteger(`${name}.port`, port, 0, 65_535);
+  return { host: host as string | undefined, port: port as number | undefined };
+}
+
+export function resolveOptions(options: NodeOptions): ResolvedOptions {
+  if (!isPlainObject(options as unknown)) throw new ValidationError('createNode() takes an options object');
+  const placement = options.static;
+  const config = resolveConfig(options.config ?? {}, options.preset ?? 'lan');
+  const threads = checkInteger('threads', options.threads ?? 1, 1, THREADS_MAX);
+  const id = validateId(options.id ?? randomNodeId());
+  const metadata = validateMetadata(options.metadata ?? {}, config.metadataBytesMax);
+  if (placement !== undefined) {
+    if (!isPlainObject(placement as unknown)) throw new ValidationError('static must be { index, total }');
+    const index = checkInteger('static.index', placement.index, 0, Number.MAX_SAFE_INTEGER);
+    const total = checkInteger('static.total', placement.total, 1, Number.MAX_SAFE_INTEGER);
+    if (index + threads > total) {
+      throw new ValidationError(
+        `static.total (${total}) must be at least static.index + threads (${index + threads})`,
+      );
+    }
+  }
+  const network = placement === undefined;
+  if (network && (typeof options.key !== 'string' || options.key.length === 0)) {
+    throw new ValidationError('key (the cluster key) is required: two clusters with the same key would mix');
+  }
+  const env = options.env ?? 'default';
+  if (typeof env !== 'string') throw new ValidationError('env must be a string');
+  const bind = checkHostPort('bind', options.bind ?? {});
+  const advertise =
+    options.advertise === undefined ? undefined : checkHostPort('advertise', options.advertise);
+  if (advertise !== undefined && advertise.host === undefined)
+    throw new ValidationError('advertise.host is required');
+  const seeds = validateSeeds(options.seeds ?? []);
+  const joinTimeoutMs = checkInteger(
+    'joinTimeoutMs',
+    options.joinTimeoutMs ?? Math.max(10_000, 10 * config.probeIntervalMs),
+    1,
+    3_600_000,
+  );
+  const transport = { ...defaultTransportLimits(config) };
+  if (options.transport !== undefined) {
+    if (!isPlainObject(options.transport)) throw new ValidationError('transport must be an object');
+    for (const [field, value] of Object.entries(options.transport)) {
+      if (value === undefined) continue;
+      if (!(field in transport)) throw new ValidationError(`unknown transport field "${field}"`);
+      (transport as Record<string, number>)[field] = checkInteger(`transport.${field}`, value, 1, 1 << 30);
+    }
+    transport.frameBytesMax = Math.max(
+      transport.frameBytesMax,
+      transport.stateBytesMax,
+      config.packetBytesMax,
+    );
+  }
+  return {
+    key: options.key ?? '',
+    env,
+    id,
+    threads,
+    bindHost: bind.host ?? '0.0.0.0',
+    bindPort: bind.port ?? DEFAULT_PORT,
+    advertise,
+    seeds,
+    metadata,
+    config,
+    joinTimeoutMs,
+    transport,
+    static: placement,
+  };
+}
+
+/**
+ * The host to advertise when bound to a wildcard address: the first
+ * non-internal interface address of the same family, else loopback.
+ */
+export function pickAdvertiseHost(boundHost: string, family: 4 | 6): string {
+  if (boundHost !== '0.0.0.0' && boundHost !== '::') return boundHost;
+  const wanted = family === 6 ? 'IPv6' : 'IPv4';
+  for (const entries of Object.values(networkInterfaces())) {
+    for (const entry of entries ?? []) {
+      if (entry.internal || entry.family !== wanted) continue;
+      if (wanted === 'IPv6' && entry.address.toLowerCase().startsWith('fe80')) continue;
+      return entry.address;
+    }
+  }
+  return family === 6 ? '::1' : '127.0.0.1';
+}

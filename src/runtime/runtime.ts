@@ -1,0 +1,347 @@
+/**
+ * The real host of the protocol core: it owns the sockets, the timer queue
+ * and the clock, encodes what the core sends, decodes and validates what
+ * arrives, and counts everything. Core events are queued while the core runs
+ * and handed to the owner once the core call has returned, so a listener can
+ * call back into the node without re-entering the core mid-step.
+ */
+import { decodePacket, decodeState, encodePacket, encodeState } from '../codec/index.js';
+import type { ProtocolConfig } from '../core/config.js';
+import { MeshCore } from '../core/core.js';
+import type { Channel, CoreEvent, CoreHost } from '../core/host.js';
+import type { Message, StateMessage } from '../core/messages.js';
+import type { Metadata, RandomSource } from '../core/types.js';
+import { type BoundSockets, closeSockets } from './bind.js';
+import { monotonicMs } from './clock.js';
+import type { Logger } from './logger.js';
+import { cryptoSeededRandom } from './random.js';
+import { type StreamLimits, StreamTransport } from './stream.js';
+import { TimerQueue } from './timers.js';
+import { DatagramTransport } from './udp.js';
+
+/** Longest wait on close for datagrams already sent to leave the socket. */
+const DRAIN_TIMEOUT_MS = 1000;
+
+export interface TransportLimits extends StreamLimits {
+  /** Largest encoded full state accepted from a peer. */
+  readonly stateBytesMax: number;
+}
+
+/** Defaults for the TCP path; syncTimeoutMs and streamTimeoutMs follow the probe timers when unset. */
+export function defaultTransportLimits(config: ProtocolConfig): TransportLimits {
+  return {
+    stateBytesMax: 32 * 1024 * 1024,
+    frameBytesMax: 32 * 1024 * 1024,
+    syncsMax: 8,
+    streamsMax: 32,
+    syncTimeoutMs: Math.max(1000, 5 * config.probeIntervalMs),
+    streamTimeoutMs: Math.max(500, 2 * config.probeIntervalMs),
+  };
+}
+
+export interface SyncOutcome {
+  readonly to: string;
+  readonly join: boolean;
+  readonly ok: boolean;
+  /** Why it failed: a socket error code, 'timeout', a decode reason. */
+  readonly reason?: string;
+}
+
+export interface RuntimeOptions {
+  readonly id: string;
+  readonly address: string;
+  readonly threads: number;
+  readonly metadata: Metadata;
+  readonly incarnation?: number;
+  readonly config: ProtocolConfig;
+  readonly label: number;
+  readonly sockets: BoundSockets;
+  readonly limits: TransportLimits;
+  readonly logger: Logger;
+  readonly random?: RandomSource;
+  readonly clock?: () => number;
+  /** Core events, delivered after the core call that raised them returned. */
+  readonly onEvent: (event: CoreEvent) => void;
+  readonly onSync?: (outcome: SyncOutcome) => void;
+}
+
+/** Traffic counters kept by the runtime (the core keeps its own). */
+export interface RuntimeCounters {
+  packetsIn: number;
+  packetsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  streamBytesIn: number;
+  streamBytesOut: number;
+  streamPacketsIn: number;
+  streamPacketsOut: number;
+  syncsServed: number;
+  drops: Record<string, number>;
+}
+
+export class Runtime implements CoreHost {
+  readonly core: MeshCore;
+  readonly counters: RuntimeCounters = {
+    packetsIn: 0,
+    packetsOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    streamBytesIn: 0,
+    streamBytesOut: 0,
+    streamPacketsIn: 0,
+    streamPacketsOut: 0,
+    syncsServed: 0,
+    drops: {},
+  };
+  private readonly options: RuntimeOptions;
+  private readonly clock: () => number;
+  private readonly timers: TimerQueue;
+  private readonly udp: DatagramTransport;
+  private readonly stream: StreamTransport;
+  private readonly pending: CoreEvent[] = [];
+  private depth = 0;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: RuntimeOptions) {
+    this.options = options;
+    this.clock = options.clock ?? monotonicMs;
+    const { config, label, logger, limits } = options;
+    this.timers = new TimerQueue(this.clock, (token, now) =>
+      this.enter(() => this.core.handleTimer(token, now), now),
+    );
+    this.udp = new DatagramTransport(
+      options.sockets.udp,
+      options.sockets.family,
+      {
+        onPacket: (bytes, from) => {
+          this.counters.packetsIn++;
+          this.counters.bytesIn += bytes.length;
+          const result = decodePacket(bytes, label, {
+            packetBytesMax: config.packetBytesMax,
+            metadataBytesMax: config.metadataBytesMax,
+          });
+          if (!result.ok) {
+            this.drop(result.reason);
+            return;
+          }
+          this.enter((now) => this.core.handleMessages(result.messages, from, 'datagram', now));
+        },
+        onDrop: (reason) => this.drop(reason),
+      },
+      logger,
+    );
+    this.stream = new StreamTransport(
+      options.sockets.tcp,
+      limits,
+      {
+        onStateRequest: (payload, remote) => this.serveSync(payload, remote),
+        onPacket: (payload, from) => {
+          this.counters.streamPacketsIn++;
+          const result = decodePacket(payload, label, {
+            packetBytesMax: config.packetBytesMax,
+            metadataBytesMax: config.metadataBytesMax,
+          });
+          if (!result.ok) {
+            this.drop(result.reason);
+            return;
+          }
+          this.enter((now) => this.core.handleMessages(result.messages, from, 'stream', now));
+        },
+        onDrop: (reason) => this.drop(reason),
+        onBytes: (inBytes, outBytes) => {
+          this.counters.streamBytesIn += inBytes;
+          this.counters.streamBytesOut += outBytes;
+        },
+      },
+      logger,
+    );
+    this.core = new MeshCore({
+      id: options.id,
+      address: options.address,
+      threads: options.threads,
+      metadata: options.metadata,
+      incarnation: options.incarnation ?? 0,
+      config,
+      random: options.random ?? cryptoSeededRandom(),
+      host: this,
+    });
+  }
+
+  now(): number {
+    return this.clock();
+  }
+
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  start(): void {
+    this.enter((now) => this.core.start(now));
+  }
+
+  join(seeds: readonly string[]): void {
+    this.enter((now) => this.core.join(seeds, now));
+  }
+
+  /**
+   * Runs a call into the core on behalf of the application: exceptions (a
+   * MetadataTooLargeError...) reach the caller, events are flushed afterwards.
+   */
+  call<T>(fn: (core: MeshCore, nowMs: number) => T): T {
+    return this.enter((now) => fn(this.core, now), undefined, true) as T;
+  }
+
+  // CoreHost
+
+  send(to: string, messages: readonly Message[], channel: Channel): void {
+    if (this.closing !== undefined) return;
+    let bytes: Uint8Array;
+    try {
+      bytes = encodePacket(messages, this.options.label);
+    } catch (error) {
+      this.drop('encode-error');
+      this.options.logger.error({ err: error, to }, 'cannot encode a packet from the core');
+      return;
+    }
+    if (channel === 'datagram') {
+      if (this.udp.send(to, bytes)) {
+        this.counters.packetsOut++;
+        this.counters.bytesOut += bytes.length;
+      }
+    } else {
+      this.counters.streamPacketsOut++;
+      this.stream.sendPacket(to, bytes);
+    }
+  }
+
+  schedule(delayMs: number, token: number): void {
+    this.timers.schedule(delayMs, token);
+  }
+
+  sync(to: string, join: boolean): void {
+    if (this.closing !== undefined) return;
+    let request: Uint8Array;
+    try {
+      request = encodeState(this.core.localState(join), this.options.label);
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'cannot encode the local state');
+      this.syncFailed(to, join, 'encode-error');
+      return;
+    }
+    this.stream.exchangeState(to, request).then(
+      (answer) => {
+        if (this.closing !== undefined) return;
+        const result = decodeState(answer, this.options.label, this.stateLimits());
+        if (!result.ok) {
+          this.drop(result.reason);
+          this.syncFailed(to, join, result.reason);
+          return;
+        }
+        this.enter((now) => this.core.handleState(result.state, to, now));
+        this.options.onSync?.({ to, join, ok: true });
+      },
+      (error: { reason?: string; message?: string }) => {
+        if (this.closing !== undefined) return;
+        this.syncFailed(to, join, error.reason ?? error.message ?? 'error');
+      },
+    );
+  }
+
+  notify(event: CoreEvent): void {
+    this.pending.push(event);
+  }
+
+  /** Stops the core, disarms every timer and closes both sockets; idempotent. */
+  close(): Promise<void> {
+    if (this.closing === undefined) {
+      try {
+        this.core.stop();
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'core.stop() threw');
+      }
+      this.timers.clear();
+      this.stream.close();
+      this.udp.close();
+      const sockets = this.options.sockets;
+      this.closing = this.udp.drain(DRAIN_TIMEOUT_MS).then(() => closeSockets(sockets));
+    }
+    return this.closing;
+  }
+
+  // Internals
+
+  private stateLimits() {
+    return {
+      stateBytesMax: this.options.limits.stateBytesMax,
+      membersMax: this.options.config.membersMax,
+      metadataBytesMax: this.options.config.metadataBytesMax,
+    };
+  }
+
+  private syncFailed(to: string, join: boolean, reason: string): void {
+    this.enter((now) => this.core.handleSyncFailed(to, join, now));
+    this.options.onSync?.({ to, join, ok: false, reason });
+  }
+
+  /**
+   * Serves an inbound full-state request: merges the remote state first, then
+   * answers with ours, so a joiner learns at once when the cluster admits it.
+   */
+  private serveSync(payload: Uint8Array, remote: string): Uint8Array | undefined {
+    if (this.closing !== undefined) return undefined;
+    const result = decodeState(payload, this.options.label, this.stateLimits());
+    if (!result.ok) {
+      this.drop(result.reason);
+      return undefined;
+    }
+    const state: StateMessage = result.state;
+    // The sender's own row carries the address it listens on; the TCP source port is ephemeral.
+    const from = state.members.find((m) => m.id === state.fromId)?.address ?? remote;
+    this.counters.syncsServed++;
+    this.enter((now) => this.core.handleState(state, from, now));
+    if (this.closing !== undefined) return undefined;
+    try {
+      return encodeState(this.core.localState(false), this.options.label);
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'cannot encode the local state');
+      return undefined;
+    }
+  }
+
+  private drop(reason: string): void {
+    this.counters.drops[reason] = (this.counters.drops[reason] ?? 0) + 1;
+  }
+
+  /**
+   * Runs `fn` with the current time; flushes queued core events once the
+   * outermost call returns. Errors from network-driven calls are logged and
+   * counted (never thrown into the event loop); `rethrow` hands them to the caller.
+   */
+  private enter<T>(fn: (nowMs: number) => T, nowMs?: number, rethrow = false): T | undefined {
+    if (this.closing !== undefined && !rethrow) return undefined;
+    this.depth++;
+    let result: T | undefined;
+    try {
+      result = fn(nowMs ?? this.clock());
+    } catch (error) {
+      if (rethrow) throw error;
+      this.drop('core-error');
+      this.options.logger.error({ err: error }, 'protocol core threw');
+    } finally {
+      this.depth--;
+      if (this.depth === 0) this.flush();
+    }
+    return result;
+  }
+
+  private flush(): void {
+    while (this.pending.length > 0) {
+      const event = this.pending.shift() as CoreEvent;
+      try {
+        this.options.onEvent(event);
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'event handler threw');
+      }
+    }
+  }
+}

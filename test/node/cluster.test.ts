@@ -1,0 +1,148 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Indices, JoinError, type MemberInfo, MetadataTooLargeError } from '../../src/index.js';
+import { Cluster, converged, nextEvent, waitUntil } from './helpers.js';
+
+const cluster = new Cluster();
+afterEach(() => cluster.closeAll());
+
+/** The libcluster example: node1, node2, node3 with 2, 1 and 4 threads. */
+async function libclusterExample() {
+  const node1 = await cluster.start({ id: 'node1', threads: 2 });
+  const node2 = await cluster.start({ id: 'node2', threads: 1, seeds: [node1.address] });
+  const node3 = await cluster.start({ id: 'node3', threads: 4, seeds: [node1.address] });
+  await Promise.all([node2.join(), node3.join()]);
+  const nodes = [node1, node2, node3];
+  await waitUntil(nodes, () => converged(nodes, 7), 'the three nodes to settle on total 7');
+  return { node1, node2, node3, nodes };
+}
+
+describe('a cluster on 127.0.0.1', () => {
+  it('gives the libcluster indices 0, 2, 3 and total 7 on every node', async () => {
+    const { node1, node2, node3, nodes } = await libclusterExample();
+    expect(node1.indices()).toMatchObject({ index: 0, threads: 2, total: 7, settled: true });
+    expect(node2.indices()).toMatchObject({ index: 2, threads: 1, total: 7, settled: true });
+    expect(node3.indices()).toMatchObject({ index: 3, threads: 4, total: 7, settled: true });
+    for (const node of nodes) {
+      const members = node.members();
+      expect(members.map((m) => [m.id, m.threads, m.index, m.state])).toEqual([
+        ['node1', 2, 0, 'alive'],
+        ['node2', 1, 2, 'alive'],
+        ['node3', 4, 3, 'alive'],
+      ]);
+      expect(members.map((m) => m.address)).toEqual([node1.address, node2.address, node3.address]);
+    }
+  });
+
+  it('marks a closed node failed and rebalances the others', async () => {
+    const { node1, node2, node3 } = await libclusterExample();
+    const failed = nextEvent(node1, 'fail', (m) => (m as MemberInfo).id === 'node2', 8000);
+    const rebalanced = nextEvent(node3, 'rebalance', (i) => (i as Indices).total === 6, 8000);
+    await node2.close();
+    const member = (await failed) as MemberInfo;
+    expect(member.state).toBe('dead');
+    expect(((await rebalanced) as Indices).index).toBe(2);
+    await waitUntil(
+      [node1, node3],
+      () => converged([node1, node3], 6),
+      'survivors to settle on total 6',
+      8000,
+    );
+    expect(node1.indices().index).toBe(0);
+    expect(node3.indices().index).toBe(2);
+  });
+
+  it('spreads a graceful leave quickly; the leaver reports index -1', async () => {
+    const { node1, node2, node3 } = await libclusterExample();
+    const heard = [
+      nextEvent(node1, 'leave', (m) => (m as MemberInfo).id === 'node3'),
+      nextEvent(node2, 'leave', (m) => (m as MemberInfo).id === 'node3'),
+    ];
+    const started = Date.now();
+    const leaverRebalanced = nextEvent(node3, 'rebalance', (i) => (i as Indices).index === -1);
+    await node3.leave();
+    await Promise.all(heard);
+    expect(Date.now() - started).toBeLessThan(1000);
+    await leaverRebalanced;
+    expect(node3.indices().index).toBe(-1);
+    await waitUntil([node1, node2], () => converged([node1, node2], 3), 'the others to settle on total 3');
+    expect(node1.member('node3')?.state).toBe('left');
+  });
+
+  it('lets a restarted node with the same id rejoin', async () => {
+    const { node1, node2, node3 } = await libclusterExample();
+    const failed = nextEvent(node1, 'fail', (m) => (m as MemberInfo).id === 'node2', 8000);
+    await node2.close();
+    await failed;
+    const again = await cluster.start({ id: 'node2', threads: 1, seeds: [node3.address] });
+    await again.join();
+    const nodes = [node1, again, node3];
+    await waitUntil(nodes, () => converged(nodes, 7), 'the restarted node to be back in every view', 8000);
+    expect(again.indices().index).toBe(2);
+    const seen = node1.member('node2');
+    expect(seen?.address).toBe(again.address);
+    expect(seen?.incarnation).toBeGreaterThan(0);
+  });
+
+  it('keeps clusters with another key or env apart', async () => {
+    const seed = await cluster.start({ id: 'seed' });
+    const otherKey = await cluster.start({ id: 'k2', key: 'another', joinTimeoutMs: 400 });
+    const otherEnv = await cluster.start({ id: 'e2', env: 'prod', joinTimeoutMs: 400 });
+    const [a, b] = await Promise.all([
+      otherKey.join([seed.address]).catch((e: unknown) => e),
+      otherEnv.join([seed.address]).catch((e: unknown) => e),
+    ]);
+    expect(a).toBeInstanceOf(JoinError);
+    expect(b).toBeInstanceOf(JoinError);
+    expect(seed.members().map((m) => m.id)).toEqual(['seed']);
+    expect(otherKey.members().map((m) => m.id)).toEqual(['k2']);
+    expect(seed.stats().drops['foreign-cluster']).toBeGreaterThan(0);
+  });
+
+  it('fails a join to a dead seed with a JoinError in bounded time', async () => {
+    const dead = await cluster.start({ id: 'dead' });
+    const address = dead.address;
+    await dead.close();
+    const node = await cluster.start({ id: 'lonely', joinTimeoutMs: 500 });
+    const started = Date.now();
+    const error = await node.join([address]).catch((e: unknown) => e);
+    const elapsed = Date.now() - started;
+    expect(error).toBeInstanceOf(JoinError);
+    expect(error).toMatchObject({ code: 'ERR_MESH_JOIN', seeds: [address] });
+    expect((error as JoinError).failures[address]).toBe('ECONNREFUSED');
+    expect(elapsed).toBeGreaterThanOrEqual(450);
+    expect(elapsed).toBeLessThan(1500);
+    expect(node.indices()).toMatchObject({ index: 0, total: 1 });
+  });
+
+  it('spreads metadata as an update and rejects oversize metadata', async () => {
+    const { node1, node2 } = await libclusterExample();
+    const updated = nextEvent(node1, 'update', (m) => (m as MemberInfo).metadata.role === 'leader');
+    await node2.setMetadata({ role: 'leader' });
+    expect(((await updated) as MemberInfo).id).toBe('node2');
+    const error = await node2.setMetadata({ blob: 'x'.repeat(513) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MetadataTooLargeError);
+    expect(node2.members().find((m) => m.id === 'node2')?.metadata).toEqual({ role: 'leader' });
+  });
+
+  it('agrees on key owners across nodes and reports stats with RTTs', async () => {
+    const { nodes } = await libclusterExample();
+    for (const key of ['a', 'b', 'user:42', 'order:7']) {
+      const owners = nodes.map((n) => n.owners(key, 2).map((m) => m.id));
+      expect(owners[1]).toEqual(owners[0]);
+      expect(owners[2]).toEqual(owners[0]);
+      expect(nodes[0]?.owner(key)?.id).toBe(owners[0]?.[0]);
+    }
+    await waitUntil(
+      nodes,
+      () => Object.keys(nodes[0]?.stats().rttMs ?? {}).length === 2,
+      'RTTs to both peers',
+    );
+    const stats = nodes[0]?.stats();
+    expect(stats?.packetsOut).toBeGreaterThan(0);
+    expect(stats?.packetsIn).toBeGreaterThan(0);
+    expect(stats?.bytesOut).toBeGreaterThan(0);
+    expect(stats?.probes).toBeGreaterThan(0);
+    expect(stats?.syncsServed).toBeGreaterThanOrEqual(2);
+    expect(stats?.viewSize).toBe(3);
+  });
+});

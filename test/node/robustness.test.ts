@@ -1,0 +1,107 @@
+import { createSocket } from 'node:dgram';
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MemberInfo } from '../../src/index.js';
+import { Cluster, converged, nextEvent, waitUntil } from './helpers.js';
+
+const cluster = new Cluster();
+afterEach(() => cluster.closeAll());
+
+function resourceCounts(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const name of process.getActiveResourcesInfo()) counts.set(name, (counts.get(name) ?? 0) + 1);
+  return counts;
+}
+
+function sendUdp(address: string, bytes: Uint8Array): Promise<void> {
+  const [host, port] = address.split(':') as [string, string];
+  const socket = createSocket('udp4');
+  return new Promise((resolve) =>
+    socket.send(bytes, Number(port), host, () => socket.close(() => resolve())),
+  );
+}
+
+describe('robustness', () => {
+  it('leaves no socket or timer alive after close()', async () => {
+    const before = resourceCounts();
+    const a = await cluster.start({ id: 'a' });
+    const b = await cluster.start({ id: 'b' });
+    await b.join([a.address]);
+    await waitUntil([a, b], () => converged([a, b], 2), 'two nodes to settle');
+    await Promise.all([a.close(), b.close()]);
+    // Closed handles are released within a few turns of the loop.
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    const after = resourceCounts();
+    for (const name of ['UDPWRAP', 'TCPServerWrap', 'TCPSocketWrap', 'Timeout']) {
+      expect(after.get(name) ?? 0, name).toBeLessThanOrEqual(before.get(name) ?? 0);
+    }
+    // Calls after close answer without throwing.
+    expect(a.indices().total).toBeGreaterThanOrEqual(1);
+    await a.close();
+    await expect(a.join([b.address])).rejects.toMatchObject({ code: 'ERR_MESH_STATE' });
+  });
+
+  it('drops and counts garbage on both ports without disturbing the node', async () => {
+    const a = await cluster.start({ id: 'a' });
+    const b = await cluster.start({ id: 'b' });
+    await b.join([a.address]);
+    await sendUdp(a.address, Uint8Array.from([1]));
+    await sendUdp(a.address, new Uint8Array(64).fill(0x4d));
+    await sendUdp(a.address, new Uint8Array(9000));
+    const [host, port] = a.address.split(':') as [string, string];
+    const tcp = connect({ host, port: Number(port) });
+    tcp.on('error', () => {});
+    tcp.end(Buffer.from('GET / HTTP/1.1\r\n\r\n'));
+    await new Promise((resolve) => tcp.on('close', resolve));
+    await waitUntil(
+      [a],
+      () => {
+        const drops = a.stats().drops;
+        return Object.values(drops).reduce((x, y) => x + y, 0) >= 4;
+      },
+      'the garbage to be counted',
+    );
+    await waitUntil([a, b], () => converged([a, b], 2), 'the cluster to stay healthy');
+  });
+
+  it('keeps running when an event listener throws', async () => {
+    const a = await cluster.start({ id: 'a' });
+    a.on('join', () => {
+      throw new Error('listener bug');
+    });
+    const joined = nextEvent(a, 'join', (m) => (m as MemberInfo).id === 'b');
+    const b = await cluster.start({ id: 'b' });
+    await b.join([a.address]);
+    await joined;
+    await waitUntil([a, b], () => converged([a, b], 2), 'two nodes to settle despite the listener');
+  });
+
+  it('works over IPv6 loopback', async () => {
+    let a: Awaited<ReturnType<Cluster['start']>>;
+    try {
+      a = await cluster.start({ id: 'a6', bind: { host: '::1', port: 0 } });
+    } catch {
+      return; // no IPv6 on this machine
+    }
+    expect(a.address).toMatch(/^\[::1\]:\d+$/);
+    const b = await cluster.start({ id: 'b6', bind: { host: '::1', port: 0 }, threads: 3 });
+    await b.join([a.address]);
+    await waitUntil([a, b], () => converged([a, b], 4), 'an IPv6 pair to settle');
+    expect(b.indices().index).toBe(1);
+  });
+
+  it('advertises the given address instead of the bound one', async () => {
+    const a = await cluster.start({ id: 'a', advertise: { host: '127.0.0.1', port: 1234 } });
+    expect(a.address).toBe('127.0.0.1:1234');
+  });
+
+  it('rejects a second leave while one is in progress and is idempotent afterwards', async () => {
+    const a = await cluster.start({ id: 'a' });
+    const first = a.leave();
+    await expect(a.leave()).rejects.toMatchObject({ code: 'ERR_MESH_STATE' });
+    await first;
+    await a.leave();
+    expect(a.indices().index).toBe(-1);
+    await expect(a.setMetadata({})).rejects.toMatchObject({ code: 'ERR_MESH_STATE' });
+  });
+});

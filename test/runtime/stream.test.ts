@@ -1,0 +1,200 @@
+import { connect, createServer, type Server } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeFrame, FrameKind } from '../../src/runtime/framing.js';
+import { silentLogger } from '../../src/runtime/logger.js';
+import { type StreamHandlers, type StreamLimits, StreamTransport } from '../../src/runtime/stream.js';
+
+const limits: StreamLimits = {
+  frameBytesMax: 1024,
+  syncsMax: 2,
+  streamsMax: 2,
+  syncTimeoutMs: 300,
+  streamTimeoutMs: 300,
+};
+
+interface Peer {
+  server: Server;
+  transport: StreamTransport;
+  address: string;
+  drops: string[];
+  packets: { payload: number[]; from: string }[];
+  requests: { payload: number[]; remote: string }[];
+}
+
+const open: Peer[] = [];
+const rawServers: Server[] = [];
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+async function peer(
+  overrides: Partial<StreamHandlers> = {},
+  custom: Partial<StreamLimits> = {},
+): Promise<Peer> {
+  const server = createServer();
+  const port = await listen(server);
+  const p: Peer = {
+    server,
+    transport: undefined as unknown as StreamTransport,
+    address: `127.0.0.1:${port}`,
+    drops: [],
+    packets: [],
+    requests: [],
+  };
+  p.transport = new StreamTransport(
+    server,
+    { ...limits, ...custom },
+    {
+      onStateRequest: (payload, remote) => {
+        p.requests.push({ payload: [...payload], remote });
+        return Uint8Array.from([9, 9, 9]);
+      },
+      onPacket: (payload, from) => p.packets.push({ payload: [...payload], from }),
+      onDrop: (reason) => p.drops.push(reason),
+      onBytes: () => {},
+      ...overrides,
+    },
+    silentLogger,
+  );
+  open.push(p);
+  return p;
+}
+
+async function until(check: () => boolean, timeoutMs = 2000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+afterEach(async () => {
+  for (const p of open.splice(0)) {
+    p.transport.close();
+    await new Promise((resolve) => p.server.close(resolve));
+  }
+  for (const s of rawServers.splice(0)) await new Promise((resolve) => s.close(resolve));
+});
+
+describe('StreamTransport', () => {
+  it('exchanges full states: one request frame, one answer frame', async () => {
+    const a = await peer();
+    const b = await peer();
+    const answer = await a.transport.exchangeState(b.address, Uint8Array.from([1, 2, 3]));
+    expect([...answer]).toEqual([9, 9, 9]);
+    expect(b.requests).toHaveLength(1);
+    expect(b.requests[0]?.payload).toEqual([1, 2, 3]);
+    await until(() => a.transport.activeConnections === 0 && b.transport.activeConnections === 0);
+  });
+
+  it('fails a sync to a closed port with the socket error code', async () => {
+    const a = await peer();
+    const dead = createServer();
+    const port = await listen(dead);
+    await new Promise((resolve) => dead.close(resolve));
+    await expect(a.transport.exchangeState(`127.0.0.1:${port}`, Uint8Array.from([1]))).rejects.toMatchObject({
+      reason: 'ECONNREFUSED',
+    });
+  });
+
+  it('times out a sync to a peer that never answers', async () => {
+    const a = await peer();
+    const silent = createServer((socket) => socket.on('error', () => {}).resume());
+    rawServers.push(silent);
+    const port = await listen(silent);
+    const started = Date.now();
+    await expect(a.transport.exchangeState(`127.0.0.1:${port}`, Uint8Array.from([1]))).rejects.toMatchObject({
+      reason: 'timeout',
+    });
+    expect(Date.now() - started).toBeLessThan(2000);
+    await until(() => a.transport.activeConnections === 0);
+  });
+
+  it('hangs up on an oversize declared frame without reading it', async () => {
+    const b = await peer();
+    const [host, port] = b.address.split(':') as [string, string];
+    const socket = connect({ host, port: Number(port) });
+    socket.on('error', () => {});
+    const header = Buffer.alloc(5);
+    header.writeUInt32BE(1 << 30, 0);
+    header.writeUInt8(FrameKind.state, 4);
+    socket.write(header);
+    await new Promise((resolve) => socket.on('close', resolve));
+    expect(b.drops).toContain('frame-too-large');
+    expect(b.requests).toHaveLength(0);
+  });
+
+  it('rejects an answer larger than the local frame limit', async () => {
+    const a = await peer({}, { frameBytesMax: 16 });
+    const b = await peer({ onStateRequest: () => new Uint8Array(64) }, { frameBytesMax: 1024 });
+    await expect(a.transport.exchangeState(b.address, Uint8Array.from([1]))).rejects.toMatchObject({
+      reason: 'frame-too-large',
+    });
+  });
+
+  it('hangs up when the state handler refuses (foreign cluster, garbage)', async () => {
+    const a = await peer();
+    const b = await peer({ onStateRequest: () => undefined });
+    await expect(a.transport.exchangeState(b.address, Uint8Array.from([1]))).rejects.toMatchObject({
+      reason: 'closed',
+    });
+  });
+
+  it('bounds concurrent outbound syncs', async () => {
+    const a = await peer();
+    const silent = createServer((socket) => socket.on('error', () => {}).resume());
+    rawServers.push(silent);
+    const port = await listen(silent);
+    const to = `127.0.0.1:${port}`;
+    const first = a.transport.exchangeState(to, Uint8Array.from([1]));
+    const second = a.transport.exchangeState(to, Uint8Array.from([1]));
+    await expect(a.transport.exchangeState(to, Uint8Array.from([1]))).rejects.toMatchObject({
+      reason: 'sync-limit',
+    });
+    await Promise.allSettled([first, second]);
+    expect(a.drops).toContain('sync-limit');
+  });
+
+  it('answers a stream packet on the connection it came from', async () => {
+    let bTransport: StreamTransport | undefined;
+    const b = await peer({
+      onPacket: (payload, from) => bTransport?.sendPacket(from, Uint8Array.from([...payload, 42])),
+    });
+    bTransport = b.transport;
+    const a = await peer();
+    a.transport.sendPacket(b.address, Uint8Array.from([7]));
+    await until(() => a.packets.length === 1);
+    expect(a.packets[0]).toEqual({ payload: [7, 42], from: b.address });
+  });
+
+  it('rejects an unknown frame kind from a client', async () => {
+    const b = await peer();
+    const [host, port] = b.address.split(':') as [string, string];
+    const socket = connect({ host, port: Number(port) });
+    socket.on('error', () => {});
+    const frame = encodeFrame(FrameKind.packet, Uint8Array.from([1]));
+    frame.writeUInt8(77, 4);
+    socket.write(frame);
+    await new Promise((resolve) => socket.on('close', resolve));
+    expect(b.drops).toContain('frame-kind');
+  });
+
+  it('close() destroys open connections and refuses new work', async () => {
+    const a = await peer();
+    const silent = createServer((socket) => socket.on('error', () => {}).resume());
+    rawServers.push(silent);
+    const port = await listen(silent);
+    const pending = a.transport.exchangeState(`127.0.0.1:${port}`, Uint8Array.from([1]));
+    await until(() => a.transport.activeConnections === 1);
+    a.transport.close();
+    await expect(pending).rejects.toBeInstanceOf(Error);
+    expect(a.transport.activeConnections).toBe(0);
+    await expect(a.transport.exchangeState(`127.0.0.1:${port}`, Uint8Array.from([1]))).rejects.toMatchObject({
+      reason: 'closed',
+    });
+  });
+});
