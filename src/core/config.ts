@@ -161,12 +161,12 @@ const PACKET_OVERHEAD_BYTES_WORST = 11;
 
 /**
  * Upper bound of an encoded alive message: type, a 128-byte id, a 262-char
- * address, incarnation, threads and view delay (about 409 bytes), plus the
+ * address, incarnation, threads and view delay (410 bytes), plus the
  * metadata bytes with a string header of up to 2 bytes for each of at most
  * 64 keys and values, one more byte per 256 for longer strings, and the map header.
  */
 export function aliveMessageBytesWorst(metadataBytesMax: number): number {
-  return 409 + metadataBytesMax + 3 + 64 * 2 * 2 + Math.ceil(metadataBytesMax / 256);
+  return 410 + metadataBytesMax + 3 + 64 * 2 * 2 + Math.ceil(metadataBytesMax / 256);
 }
 
 interface Bound {
