@@ -7,7 +7,7 @@
 import { type ProtocolConfig, resolveConfig } from '../../src/core/config.js';
 import { MeshCore, type MeshCoreOptions } from '../../src/core/core.js';
 import type { Channel, CoreEvent, CoreHost } from '../../src/core/host.js';
-import type { Message } from '../../src/core/messages.js';
+import type { AliveMessage, Message } from '../../src/core/messages.js';
 import { SeededRandom } from '../../src/core/random.js';
 
 export interface SentPacket {
@@ -41,7 +41,8 @@ export class RecordingHost implements CoreHost {
     const found: Array<Extract<Message, { type: T }> & { to: string }> = [];
     for (const packet of this.sent) {
       for (const message of packet.messages) {
-        if (message.type === type) found.push({ ...(message as Extract<Message, { type: T }>), to: packet.to });
+        if (message.type === type)
+          found.push({ ...(message as Extract<Message, { type: T }>), to: packet.to });
       }
     }
     return found;
@@ -80,6 +81,43 @@ export class SoloCore {
     });
   }
 
+  /** Starts the core at `atMs` (the host clock follows). */
+  start(atMs = 0): this {
+    this.host.nowMs = atMs;
+    this.core.start(atMs);
+    return this;
+  }
+
+  /** Delivers one decoded packet at the host's current time. */
+  receive(messages: readonly Message[], from = '10.9.9.9:7946', channel: Channel = 'datagram'): void {
+    this.core.handleMessages(messages, from, channel, this.host.nowMs);
+  }
+
+  /** Fires the earliest pending timer; false when none is pending. */
+  step(): boolean {
+    this.host.timers.sort((a, b) => a.atMs - b.atMs || a.token - b.token);
+    const next = this.host.timers.shift();
+    if (next === undefined) return false;
+    this.host.nowMs = next.atMs;
+    this.core.handleTimer(next.token, next.atMs);
+    return true;
+  }
+
+  /**
+   * Fires timers in order until `found` holds (checked after each one) or
+   * the next timer lies beyond `untilMs`. Returns whether `found` held.
+   */
+  advanceUntil(found: () => boolean, untilMs: number): boolean {
+    for (let fired = 0; fired < 100_000; fired++) {
+      if (found()) return true;
+      this.host.timers.sort((a, b) => a.atMs - b.atMs || a.token - b.token);
+      const next = this.host.timers[0];
+      if (next === undefined || next.atMs > untilMs) return found();
+      this.step();
+    }
+    return found();
+  }
+
   /** Fires every timer due up to `untilMs` in order, including ones they schedule. */
   advanceTo(untilMs: number): void {
     for (let fired = 0; fired < 100_000; fired++) {
@@ -98,13 +136,41 @@ export function testConfig(overrides: Partial<ProtocolConfig> = {}): ProtocolCon
   return resolveConfig(overrides, 'lan');
 }
 
-export function member(id: string, overrides: Partial<{ address: string; incarnation: number; threads: number }> = {}) {
+/** A stable address for a test member: 24 bits of an FNV-1a hash of its id. */
+export function addressFor(id: string): string {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(id)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return `10.${(hash >>> 16) & 0xff}.${(hash >>> 8) & 0xff}.${hash & 0xff}:7946`;
+}
+
+export function member(
+  id: string,
+  overrides: Partial<{ address: string; incarnation: number; threads: number }> = {},
+) {
   return {
     id,
-    address: overrides.address ?? `10.0.1.${id.length}:${7000 + id.charCodeAt(id.length - 1)}`,
+    address: overrides.address ?? addressFor(id),
     incarnation: overrides.incarnation ?? 0,
     state: 'alive' as const,
     threads: overrides.threads ?? 1,
     metadata: {},
   };
+}
+
+/** An alive message about `id` (defaults: incarnation 0, one thread, no metadata, applied at once). */
+export function alive(id: string, overrides: Partial<Omit<AliveMessage, 'type' | 'id'>> = {}): AliveMessage {
+  return {
+    type: 'alive',
+    id,
+    address: overrides.address ?? member(id).address,
+    incarnation: overrides.incarnation ?? 0,
+    threads: overrides.threads ?? 1,
+    metadata: overrides.metadata ?? {},
+    viewDelayMs: overrides.viewDelayMs ?? 0,
+  };
+}
+
+/** Every member of the table as an initial member, for a core that starts inside a formed cluster. */
+export function members(...ids: string[]) {
+  return ids.map((id) => member(id));
 }

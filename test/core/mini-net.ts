@@ -19,6 +19,8 @@ export class MiniNet {
   nowMs = 0;
   readonly cores = new Map<string, MeshCore>();
   readonly events = new Map<string, CoreEvent[]>();
+  /** Every event of every node with the virtual time it was emitted at. */
+  readonly timeline: Array<{ readonly atMs: number; readonly id: string; readonly event: CoreEvent }> = [];
   /** Addresses whose packets vanish (a crashed or cut-off node). */
   readonly silenced = new Set<string>();
   private readonly queue: Pending[] = [];
@@ -47,6 +49,7 @@ export class MiniNet {
       },
       notify(event: CoreEvent) {
         events.push(event);
+        net.timeline.push({ atMs: net.nowMs, id, event });
       },
     };
     core = new MeshCore({ id, address, threads, config: this.config, random: new SeededRandom(seed), host });
@@ -54,6 +57,19 @@ export class MiniNet {
     this.byAddress.set(address, core);
     this.events.set(id, events);
     core.start(this.nowMs);
+    return core;
+  }
+
+  /** Adds a node and has it join through `seedId`. */
+  join(id: string, seedId: string, threads = 1): MeshCore {
+    const core = this.add(id, threads);
+    core.join([this.addressOf(seedId)], this.nowMs);
+    return core;
+  }
+
+  core(id: string): MeshCore {
+    const core = this.cores.get(id);
+    if (core === undefined) throw new Error(`no node ${id}`);
     return core;
   }
 

@@ -1,0 +1,72 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ADDRESS_CHARS_MAX, formatAddress, isValidAddress, parseAddress } from '../../src/core/address.js';
+
+describe('parseAddress', () => {
+  it.each([
+    ['10.0.0.1:7946', '10.0.0.1', 7946],
+    ['localhost:0', 'localhost', 0],
+    ['node-1.example.com:65535', 'node-1.example.com', 65535],
+    ['[::1]:7946', '::1', 7946],
+    ['[fe80::1%eth0]:80', 'fe80::1%eth0', 80],
+    ['[2001:db8::7]:1', '2001:db8::7', 1],
+  ])('accepts %s', (text, host, port) => {
+    expect(parseAddress(text)).toEqual({ host, port });
+    expect(isValidAddress(text)).toBe(true);
+  });
+
+  it.each([
+    [''],
+    ['10.0.0.1'],
+    [':7946'],
+    ['10.0.0.1:'],
+    ['10.0.0.1:65536'],
+    ['10.0.0.1:123456'],
+    ['10.0.0.1:-1'],
+    ['10.0.0.1:80a'],
+    ['10.0.0.1:+80'],
+    ['::1:7946'],
+    ['[::1]7946'],
+    ['[]:7946'],
+    ['[10.0.0.1]:7946'],
+    ['host name:80'],
+    ['höst:80'],
+    ['host/x:80'],
+  ])('rejects %j', (text) => {
+    expect(parseAddress(text)).toBeUndefined();
+    expect(isValidAddress(text)).toBe(false);
+  });
+
+  it('rejects text longer than ADDRESS_CHARS_MAX and accepts it at the limit', () => {
+    const port = ':7946';
+    const atLimit = 'a'.repeat(ADDRESS_CHARS_MAX - port.length) + port;
+    expect(isValidAddress(atLimit)).toBe(true);
+    expect(isValidAddress(`a${atLimit}`)).toBe(false);
+  });
+
+  it('rejects non-strings without throwing', () => {
+    expect(parseAddress(undefined as never)).toBeUndefined();
+    expect(parseAddress(7946 as never)).toBeUndefined();
+  });
+});
+
+describe('formatAddress', () => {
+  it('brackets IPv6 hosts only', () => {
+    expect(formatAddress('10.0.0.1', 7946)).toBe('10.0.0.1:7946');
+    expect(formatAddress('::1', 7946)).toBe('[::1]:7946');
+  });
+
+  it('round-trips through parseAddress', () => {
+    const host = fc.oneof(
+      fc.ipV4(),
+      fc.ipV6().filter((text) => !text.includes('.')),
+      fc.domain(),
+    );
+    fc.assert(
+      fc.property(host, fc.integer({ min: 0, max: 65535 }), (h, port) => {
+        expect(parseAddress(formatAddress(h, port))).toEqual({ host: h, port });
+      }),
+      { seed: 41 },
+    );
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { suspicionTimeoutMs } from '../../src/core/formulas.js';
+import { Suspicion } from '../../src/core/suspicion.js';
+
+const MIN = 4000;
+const MAX = 24000;
+
+function suspicion(expected = 2, startedAtMs = 1000): Suspicion {
+  return new Suspicion(3, 'origin', startedAtMs, expected, MIN, MAX);
+}
+
+describe('Suspicion', () => {
+  it('starts with its deadline at start + max', () => {
+    const s = suspicion();
+    expect(s.confirmations).toBe(0);
+    expect(s.deadlineMs()).toBe(1000 + MAX);
+  });
+
+  it('counts an independent confirmation and moves the deadline closer', () => {
+    const s = suspicion();
+    expect(s.confirm('b')).toBe(true);
+    expect(s.confirmations).toBe(1);
+    expect(s.deadlineMs()).toBe(1000 + suspicionTimeoutMs(1, 2, MIN, MAX));
+    expect(s.deadlineMs()).toBeLessThan(1000 + MAX);
+  });
+
+  it('reaches start + min after k confirmations', () => {
+    const s = suspicion();
+    s.confirm('b');
+    s.confirm('c');
+    expect(s.deadlineMs()).toBe(1000 + MIN);
+  });
+
+  it('does not count the originator', () => {
+    const s = suspicion();
+    expect(s.confirm('origin')).toBe(false);
+    expect(s.confirmations).toBe(0);
+    expect(s.deadlineMs()).toBe(1000 + MAX);
+  });
+
+  it('does not count the same confirmer twice', () => {
+    const s = suspicion();
+    expect(s.confirm('b')).toBe(true);
+    expect(s.confirm('b')).toBe(false);
+    expect(s.confirmations).toBe(1);
+  });
+
+  it('stops counting once k confirmations are in', () => {
+    const s = suspicion();
+    s.confirm('b');
+    s.confirm('c');
+    expect(s.confirm('d')).toBe(false);
+    expect(s.confirmations).toBe(2);
+  });
+
+  it('uses the minimum from the start when no confirmation is expected', () => {
+    const s = suspicion(0);
+    expect(s.deadlineMs()).toBe(1000 + MIN);
+    expect(s.confirm('b')).toBe(false);
+  });
+
+  it('keeps the incarnation and the originator it was raised with', () => {
+    const s = suspicion();
+    expect(s.incarnation).toBe(3);
+    expect(s.originId).toBe('origin');
+    expect(s.startedAtMs).toBe(1000);
+  });
+});
