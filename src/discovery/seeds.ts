@@ -1,0 +1,271 @@
+/**
+ * Joining through seeds: resolves hostnames (again on every attempt, so a
+ * seed that moved is found), backs off between attempts with jitter, and
+ * after the foreground attempts either gives up (mode "exit") or keeps
+ * retrying in the background at the longest backoff (mode "background")
+ * until it succeeds, someone else brings this node in, or it is stopped.
+ */
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { formatAddress, parseAddress } from '../core/address.js';
+
+/** Resolves a hostname to its IP addresses (all families). */
+export type Lookup = (host: string) => Promise<string[]>;
+
+export const systemLookup: Lookup = async (host) => {
+  const found = await dnsLookup(host, { all: true, verbatim: true });
+  return found.map((entry) => entry.address);
+};
+
+export interface ResolvedSeeds {
+  /** IP "host:port" addresses to join through, deduplicated, in seed order. */
+  readonly addresses: string[];
+  /** Seeds that could not be resolved, with the reason. */
+  readonly failures: Record<string, string>;
+}
+
+/** Resolves every seed; IP literals are kept as-is, hostnames expand to all their addresses. */
+export async function resolveSeeds(
+  seeds: readonly string[],
+  lookup: Lookup = systemLookup,
+): Promise<ResolvedSeeds> {
+  const failures: Record<string, string> = {};
+  const lists = await Promise.all(
+    seeds.map(async (seed): Promise<string[]> => {
+      const parsed = parseAddress(seed);
+      if (parsed === undefined) {
+        failures[seed] = 'not "host:port"';
+        return [];
+      }
+      if (isIP(parsed.host) !== 0) return [formatAddress(parsed.host, parsed.port)];
+      try {
+        const ips = await lookup(parsed.host);
+        if (ips.length === 0) failures[seed] = 'no address';
+        return ips.map((ip) => formatAddress(ip, parsed.port));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        failures[seed] = code === 'ENOTFOUND' ? 'unknown host' : ((error as Error).message ?? String(error));
+        return [];
+      }
+    }),
+  );
+  return { addresses: [...new Set(lists.flat())], failures };
+}
+
+export interface BackoffPolicy {
+  readonly initialMs: number;
+  readonly maxMs: number;
+  /** Growth per attempt. Default 2. */
+  readonly factor?: number;
+  /** Fraction of random spread around the delay (0.2 = +-20%) so restarts do not stampede. Default 0.2. */
+  readonly jitter?: number;
+}
+
+/** Delay after failed attempt number `attempt` (1-based): initial * factor^(attempt-1), capped, jittered. */
+export function backoffDelay(
+  attempt: number,
+  policy: BackoffPolicy,
+  random: () => number = Math.random,
+): number {
+  const factor = policy.factor ?? 2;
+  const jitter = policy.jitter ?? 0.2;
+  const base = Math.min(policy.maxMs, policy.initialMs * factor ** Math.max(0, attempt - 1));
+  const spread = base * jitter * (2 * random() - 1);
+  return Math.max(0, Math.round(Math.min(policy.maxMs, base + spread)));
+}
+
+export type SeedJoinState =
+  | 'idle'
+  | 'joining'
+  | 'retrying'
+  | 'background'
+  | 'joined'
+  | 'no-seeds'
+  | 'failed'
+  | 'stopped';
+
+export interface AttemptFailure {
+  readonly attempt: number;
+  readonly addresses: readonly string[];
+  readonly error: Error;
+  /** Wait before the next attempt; undefined when there is none. */
+  readonly nextDelayMs: number | undefined;
+  /** True once the foreground attempts are used up and the joiner retries in the background. */
+  readonly background: boolean;
+}
+
+export interface SeedJoinerOptions {
+  /** The seeds to try, read again before every attempt (a view file may have changed). */
+  readonly seeds: () => readonly string[];
+  /** Joins through resolved addresses; rejects when none answered. */
+  readonly join: (addresses: readonly string[]) => Promise<void>;
+  /** True when this node is already in a cluster (another node or mDNS brought it in): stop retrying. */
+  readonly isJoined?: () => boolean;
+  /** This node's own addresses: never joined through. */
+  readonly self?: () => readonly string[];
+  readonly lookup?: Lookup;
+  /** Attempts before giving up (exit) or going to the background. At least 1. */
+  readonly attempts: number;
+  readonly mode: 'background' | 'exit';
+  readonly backoff: BackoffPolicy;
+  readonly random?: () => number;
+  readonly onAttemptFailed?: (failure: AttemptFailure) => void;
+  /** Called once when the foreground attempts are used up in background mode. */
+  readonly onBackground?: (failure: AttemptFailure) => void;
+}
+
+export type JoinOutcome =
+  | { readonly kind: 'joined'; readonly addresses: readonly string[]; readonly attempts: number }
+  | { readonly kind: 'alone' }
+  | { readonly kind: 'already-joined' }
+  | { readonly kind: 'stopped' };
+
+/** Every attempt failed and the mode is "exit". */
+export class SeedsUnreachableError extends Error {
+  readonly attempts: number;
+  readonly seeds: readonly string[];
+  constructor(attempts: number, seeds: readonly string[], last: Error | undefined) {
+    const list = seeds.length > 0 ? seeds.join(', ') : '(no seed resolved)';
+    super(`could not join through ${list} after ${attempts} attempt(s)${last ? `: ${last.message}` : ''}`, {
+      cause: last,
+    });
+    this.name = 'SeedsUnreachableError';
+    this.attempts = attempts;
+    this.seeds = seeds;
+  }
+}
+
+export class SeedJoiner {
+  private readonly options: SeedJoinerOptions;
+  private stateValue: SeedJoinState = 'idle';
+  private lastErrorValue: Error | undefined;
+  private attemptCount = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private wake: (() => void) | undefined;
+  private running: Promise<JoinOutcome> | undefined;
+
+  constructor(options: SeedJoinerOptions) {
+    if (!Number.isInteger(options.attempts) || options.attempts < 1)
+      throw new RangeError('attempts must be >= 1');
+    this.options = options;
+  }
+
+  get state(): SeedJoinState {
+    return this.stateValue;
+  }
+
+  get lastError(): Error | undefined {
+    return this.lastErrorValue;
+  }
+
+  get attempts(): number {
+    return this.attemptCount;
+  }
+
+  /** Runs the attempts; the same promise on every call. */
+  start(): Promise<JoinOutcome> {
+    this.running ??= this.run();
+    return this.running;
+  }
+
+  /** Stops retrying: a pending wait ends and start() resolves with "stopped". */
+  stop(): void {
+    if (this.stateValue === 'joined' || this.stateValue === 'no-seeds' || this.stateValue === 'failed') return;
+    this.stateValue = 'stopped';
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.wake?.();
+  }
+
+  private async run(): Promise<JoinOutcome> {
+    const { options } = this;
+    let announcedBackground = false;
+    for (let attempt = 1; ; attempt++) {
+      if (this.stopped()) return { kind: 'stopped' };
+      if (attempt > 1 && options.isJoined?.() === true) {
+        this.stateValue = 'joined';
+        return { kind: 'already-joined' };
+      }
+      this.attemptCount = attempt;
+      if (this.stateValue !== 'background') this.stateValue = attempt === 1 ? 'joining' : 'retrying';
+      const seeds = options.seeds();
+      if (seeds.length === 0) {
+        this.stateValue = 'no-seeds';
+        return { kind: 'alone' };
+      }
+      const resolved = await resolveSeeds(seeds, options.lookup);
+      if (this.stopped()) return { kind: 'stopped' };
+      const self = new Set(options.self?.() ?? []);
+      const addresses = resolved.addresses.filter((address) => !self.has(address));
+      const onlySelf = addresses.length === 0 && resolved.addresses.length > 0;
+      if (onlySelf && Object.keys(resolved.failures).length === 0) {
+        this.stateValue = 'no-seeds';
+        return { kind: 'alone' };
+      }
+      let error: Error;
+      if (addresses.length === 0) {
+        error = new Error(describeFailures(resolved.failures));
+      } else {
+        try {
+          await options.join(addresses);
+          if (this.stopped()) return { kind: 'stopped' };
+          this.stateValue = 'joined';
+          this.lastErrorValue = undefined;
+          return { kind: 'joined', addresses, attempts: attempt };
+        } catch (caught) {
+          error = caught instanceof Error ? caught : new Error(String(caught));
+          const unresolved = describeFailures(resolved.failures);
+          if (Object.keys(resolved.failures).length > 0) error = new Error(`${error.message}; ${unresolved}`);
+        }
+      }
+      if (this.stopped()) return { kind: 'stopped' };
+      this.lastErrorValue = error;
+      const foregroundLeft = attempt < options.attempts;
+      if (!foregroundLeft && options.mode === 'exit') {
+        this.stateValue = 'failed';
+        options.onAttemptFailed?.({ attempt, addresses, error, nextDelayMs: undefined, background: false });
+        throw new SeedsUnreachableError(attempt, addresses.length > 0 ? addresses : seeds, error);
+      }
+      const delay = foregroundLeft
+        ? backoffDelay(attempt, options.backoff, options.random)
+        : backoffDelay(Number.MAX_SAFE_INTEGER, options.backoff, options.random);
+      const failure: AttemptFailure = {
+        attempt,
+        addresses,
+        error,
+        nextDelayMs: delay,
+        background: !foregroundLeft,
+      };
+      options.onAttemptFailed?.(failure);
+      if (!foregroundLeft && !announcedBackground) {
+        announcedBackground = true;
+        this.stateValue = 'background';
+        options.onBackground?.(failure);
+      }
+      await this.sleep(delay);
+    }
+  }
+
+  private stopped(): boolean {
+    return this.stateValue === 'stopped';
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = () => {
+        this.wake = undefined;
+        resolve();
+      };
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.wake?.();
+      }, ms);
+    });
+  }
+}
+
+function describeFailures(failures: Record<string, string>): string {
+  const entries = Object.entries(failures);
+  if (entries.length === 0) return 'no seed address';
+  return entries.map(([seed, why]) => `${seed}: ${why}`).join('; ');
+}
