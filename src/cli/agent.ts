@@ -1,0 +1,542 @@
+/**
+ * `meshnode agent`: one mesh member as a process. It joins through seeds
+ * (hostnames resolved on every attempt), mDNS and a view file, prints every
+ * rebalance the way libcluster's cluster-test does (or JSON lines with
+ * --json), serves the status API, and leaves gracefully on SIGINT / SIGTERM.
+ */
+import { Command } from 'commander';
+import { formatAddress, parseAddress } from '../core/address.js';
+import { MdnsDiscovery } from '../discovery/mdns.js';
+import { type JoinOutcome, SeedJoiner, SeedsUnreachableError } from '../discovery/seeds.js';
+import { readViewFile, ViewFileError, ViewFileKeeper } from '../discovery/view-file.js';
+import { createNode, type MeshNode } from '../node/node.js';
+import type { NodeOptions } from '../node/options.js';
+import type { MemberInfo } from '../node/types.js';
+import { DepartedTracker } from '../status/departed.js';
+import { type StatusServer, startStatusServer } from '../status/server.js';
+import type { AgentLifecycle, StatusSource } from '../status/types.js';
+import { runToExit, withUsageExit } from './command.js';
+import { EventPrinter } from './event-printer.js';
+import { CliError, ExitCode, signalExitCode, UsageError } from './exit-codes.js';
+import { type AgentLogger, createAgentLogger } from './logger.js';
+import { type AgentSettings, readConfigFile, resolveSettings } from './settings.js';
+import { formatDuration } from './values.js';
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+export function agentCommand(): Command {
+  const command = new Command('agent')
+    .summary('run a mesh member and print its indices (like libcluster cluster-test)')
+    .description(
+      'Run one meshnode agent: join the mesh through seeds, mDNS or a view file, print every\n' +
+        're-balance (instance index, thread count, total) and serve the status API.\n' +
+        'SIGINT / SIGTERM leave gracefully and exit 0; a second signal exits at once.\n' +
+        'Exit codes: 0 ok, 1 unexpected error, 2 bad flags, 3 bad config or view file,\n' +
+        '4 bind failure, 5 join failure (with --join-retry exit).',
+    )
+    .option('-k, --key <key>', 'cluster key: clusters with other keys never mix (required unless static)')
+    .option('-e, --env <env>', 'cluster environment within the key, e.g. dev or prod (default "default")')
+    .option('-i, --id <id>', 'instance id, unique in the cluster (default: random 128-bit hex)')
+    .option('-n, --threads <count>', 'thread count of this instance (default 1)')
+    .option('-I, --index <index>', 'static mode: this instance base index (with -T, no network)')
+    .option('-T, --total <count>', 'static mode: the cluster total thread count')
+    .option('--bind <host:port>', 'mesh address, UDP and TCP (default 0.0.0.0:7946; port 0 picks one)')
+    .option(
+      '--advertise <host:port>',
+      'address peers should use when it differs from --bind (NAT, containers)',
+    )
+    .option('--seeds <list>', 'comma-separated host:port seeds to join through (hostnames allowed)')
+    .option('--mdns', 'discover peers of the same key/env with mDNS (_meshnode._udp.local)')
+    .option('--mdns-interface <ip|name>', 'pin mDNS to one interface (default: all)')
+    .option('--mdns-port <port>', 'mDNS UDP port (default 5353)')
+    .option(
+      '--mdns-interval <ms>',
+      'time between mDNS browse queries (default 10000, 2000 with --preset local)',
+    )
+    .option('--view-file <path>', 'join through the members listed in this file and keep it current')
+    .option('--config <file>', 'JSON file with the same settings in camelCase (flags win)')
+    .option('--http <host:port|port|off>', 'status API address (default 127.0.0.1:7947, loopback)')
+    .option('--preset <name>', 'protocol timers: lan (default), local (one host) or wan')
+    .option(
+      '-v, --log-level <level>',
+      'stderr log level: fatal, error, warn, info (default), debug, trace, silent',
+    )
+    .option('--json', 'print one JSON object per line for every event instead of text')
+    .option(
+      '--join-timeout <ms>',
+      'how long one join attempt waits for a seed (default max(10 s, 10 probe intervals))',
+    )
+    .option(
+      '--join-attempts <n>',
+      'join attempts with backoff before giving up or going to the background (default 5)',
+    )
+    .option(
+      '--join-retry <mode>',
+      'when every seed stays down: background (keep trying, default) or exit (code 5)',
+    )
+    .option('--join-backoff-max <ms>', 'longest wait between join attempts (default 30000)')
+    .option('--meta <key=value>', 'metadata entry, repeatable', collect)
+    .action(async (options: Record<string, unknown>) => {
+      await runToExit('agent', () => runAgentFromFlags(options));
+    });
+  return withUsageExit(command);
+}
+
+/** Commander's option names -> the settings (config file) names. */
+function flagsToFields(options: Record<string, unknown>): Record<string, unknown> {
+  const rename: Record<string, string> = {
+    mdnsInterval: 'mdnsIntervalMs',
+    joinTimeout: 'joinTimeoutMs',
+    joinBackoffMax: 'joinBackoffMaxMs',
+    meta: 'metadata',
+  };
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(options)) {
+    if (name === 'config' || value === undefined) continue;
+    out[rename[name] ?? name] = value;
+  }
+  return out;
+}
+
+export async function runAgentFromFlags(options: Record<string, unknown>): Promise<number> {
+  const file = typeof options.config === 'string' ? readConfigFile(options.config) : {};
+  const settings = resolveSettings(flagsToFields(options), file);
+  return runAgent(settings);
+}
+
+/** Runs an agent until a signal ends it (or a join failure in exit mode); resolves with the exit code. */
+export async function runAgent(settings: AgentSettings): Promise<number> {
+  const logger = createAgentLogger(settings.logLevel);
+  const agent = new Agent(settings, logger, new EventPrinter(settings.json));
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting at once without leaving');
+      process.exit(signalExitCode(signal));
+    }
+    logger.info({ signal }, 'signal: leaving the cluster gracefully (send it again to exit at once)');
+    void agent.shutdown(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await agent.start();
+  } catch (error) {
+    await agent.abort();
+    throw error;
+  }
+  return agent.done;
+}
+
+/** One running agent: the node plus its discovery, view file, status API and output. */
+class Agent implements StatusSource {
+  readonly startedAt = Date.now();
+  readonly key: string;
+  readonly env: string;
+  private readonly settings: AgentSettings;
+  private readonly log: AgentLogger;
+  private readonly printer: EventPrinter;
+  private meshNode: MeshNode | undefined;
+  private state: AgentLifecycle = 'starting';
+  private departedTracker: DepartedTracker | undefined;
+  private http: StatusServer | undefined;
+  private mdns: MdnsDiscovery | undefined;
+  private keeper: ViewFileKeeper | undefined;
+  private joiner: SeedJoiner | undefined;
+  private viewFileSeeds: string[] = [];
+  private readonly mdnsJoins = new Set<string>();
+  private finish!: (code: number) => void;
+  readonly done: Promise<number>;
+  private stopping: Promise<void> | undefined;
+
+  constructor(settings: AgentSettings, logger: AgentLogger, printer: EventPrinter) {
+    this.settings = settings;
+    this.log = logger;
+    this.printer = printer;
+    this.key = settings.key ?? '';
+    this.env = settings.env ?? 'default';
+    this.done = new Promise((resolve) => {
+      this.finish = resolve;
+    });
+  }
+
+  get node(): MeshNode {
+    if (this.meshNode === undefined) throw new Error('the node is not started');
+    return this.meshNode;
+  }
+
+  lifecycle(): AgentLifecycle {
+    return this.state;
+  }
+
+  departed(): MemberInfo[] {
+    return this.departedTracker?.list() ?? [];
+  }
+
+  join() {
+    return {
+      state: this.joiner?.state ?? (this.settings.static !== undefined ? 'static' : 'idle'),
+      attempts: this.joiner?.attempts ?? 0,
+      seeds: this.seedList(),
+      lastError: this.joiner?.lastError?.message,
+    };
+  }
+
+  async start(): Promise<void> {
+    const { settings } = this;
+    if (settings.static === undefined && settings.viewFile !== undefined)
+      await this.loadViewFile(settings.viewFile);
+    this.meshNode = await this.createMeshNode();
+    const node = this.meshNode;
+    this.departedTracker = new DepartedTracker(node);
+    this.wireEvents(node);
+    await this.startHttp();
+    this.state = 'running';
+    this.printer.other(
+      'start',
+      {
+        id: node.id,
+        address: node.address,
+        http: this.http?.address ?? null,
+        key: this.key,
+        env: this.env,
+        threads: settings.threads,
+        static: node.isStatic,
+        pid: process.pid,
+      },
+      `agent ${node.id} started${node.isStatic ? ' in static mode' : ` on ${node.address}`}` +
+        (this.http ? `, status API on http://${this.http.address}` : ''),
+    );
+    this.log.info({ id: node.id, address: node.address, http: this.http?.address }, 'agent started');
+    const first = node.indices();
+    if (first.index >= 0) this.printer.rebalance(first);
+    if (node.isStatic) {
+      this.printer.other(
+        'joined',
+        { through: [], static: true },
+        'cluster joined (static); running until terminated',
+      );
+      return;
+    }
+    if (settings.viewFile !== undefined) {
+      this.keeper = new ViewFileKeeper({
+        path: settings.viewFile,
+        key: this.key,
+        env: this.env,
+        selfId: node.id,
+        onError: (error) =>
+          this.log.warn({ err: error, path: settings.viewFile }, 'cannot write the view file'),
+      });
+    }
+    if (settings.mdns) await this.startMdns(node);
+    this.startJoining(node);
+  }
+
+  /** Graceful: stop discovery, announce the leave, close the status API; then exit 0. */
+  shutdown(reason: string): Promise<void> {
+    this.stopping ??= this.leaveAndClose(reason);
+    return this.stopping;
+  }
+
+  /** Start failed half-way: close whatever was opened, without leaving. */
+  async abort(): Promise<void> {
+    this.joiner?.stop();
+    await this.mdns?.stop().catch(() => {});
+    await this.http?.close().catch(() => {});
+    await this.meshNode?.close().catch(() => {});
+  }
+
+  private async leaveAndClose(reason: string): Promise<void> {
+    const settleGuard = setTimeout(() => {
+      this.log.error({}, 'graceful shutdown is taking too long; exiting');
+      process.exit(ExitCode.failure);
+    }, 20_000);
+    settleGuard.unref();
+    this.state = 'leaving';
+    this.joiner?.stop();
+    await this.keeper?.close().catch(() => {});
+    try {
+      await this.mdns?.stop();
+    } catch (error) {
+      this.log.warn({ err: error }, 'mdns goodbye failed');
+    }
+    const node = this.meshNode;
+    if (node !== undefined) {
+      const started = Date.now();
+      try {
+        await node.leave();
+      } catch (error) {
+        this.log.warn({ err: error }, 'leave failed; closing');
+        await node.close();
+      }
+      this.log.info({ ms: Date.now() - started }, 'left the cluster');
+    }
+    this.state = 'left';
+    await this.http?.close();
+    this.printer.other('stop', { reason, graceful: true }, `left the cluster (${reason}); bye`);
+    clearTimeout(settleGuard);
+    this.finish(ExitCode.ok);
+  }
+
+  private async createMeshNode(): Promise<MeshNode> {
+    const { settings } = this;
+    const options: NodeOptions = {
+      threads: settings.threads,
+      metadata: settings.metadata,
+      logger: this.log,
+      ...(settings.id !== undefined ? { id: settings.id } : {}),
+      ...(settings.static !== undefined
+        ? { static: settings.static }
+        : {
+            key: this.key,
+            env: this.env,
+            bind: settings.bind,
+            preset: settings.preset,
+            config: settings.protocol,
+            ...(settings.advertise !== undefined ? { advertise: settings.advertise } : {}),
+            ...(settings.joinTimeoutMs !== undefined ? { joinTimeoutMs: settings.joinTimeoutMs } : {}),
+          }),
+    };
+    if (settings.static !== undefined && (settings.seeds.length > 0 || settings.mdns || settings.viewFile)) {
+      this.log.warn({}, 'static mode (-I/-T) has no network: --seeds, --mdns and --view-file are ignored');
+    }
+    try {
+      return await createNode(options);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const message = (error as Error).message;
+      if (code === 'ERR_MESH_BIND') throw new CliError(ExitCode.bind, message, { cause: error });
+      if (code === 'ERR_MESH_CONFIG') throw new CliError(ExitCode.config, `protocol setting: ${message}`);
+      if (code === 'ERR_MESH_INVALID' || code === 'ERR_MESH_METADATA_TOO_LARGE')
+        throw new UsageError(message);
+      throw error;
+    }
+  }
+
+  private wireEvents(node: MeshNode): void {
+    node.on('rebalance', (indices) => {
+      this.printer.rebalance(indices);
+      this.updateViewFile();
+    });
+    node.on('settled', (indices) => this.printer.settled(indices));
+    for (const event of ['join', 'leave', 'fail', 'update', 'suspect', 'recover'] as const) {
+      node.on(event, (member) => {
+        if (member.id === node.id) return;
+        this.printer.member(event, member);
+        this.log.debug({ event, member: member.id, address: member.address }, 'membership event');
+        if (event !== 'suspect' && event !== 'recover') this.updateViewFile();
+      });
+    }
+  }
+
+  private async startHttp(): Promise<void> {
+    const { http, httpExplicit } = this.settings;
+    if (http === undefined) return;
+    try {
+      this.http = await startStatusServer(this, http.host, http.port);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const where = formatAddress(http.host, http.port);
+      if (!httpExplicit && code === 'EADDRINUSE') {
+        this.log.warn(
+          { address: where },
+          'default status API port is in use; using a free port (set --http)',
+        );
+        this.http = await startStatusServer(this, http.host, 0);
+        return;
+      }
+      throw new CliError(
+        ExitCode.bind,
+        `cannot bind the status API on ${where}: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  private async loadViewFile(path: string): Promise<void> {
+    const others = this.settings.seeds.length > 0 || this.settings.mdns;
+    try {
+      const read = await readViewFile(path);
+      if (read.kind === 'missing') {
+        const next = others ? 'joining through the other seeds' : 'starting a new cluster';
+        this.log.info({ path }, `view file does not exist yet; ${next}; it will be created`);
+        return;
+      }
+      const { content } = read;
+      if (content.key !== this.key || content.env !== this.env) {
+        throw new ViewFileError(
+          path,
+          `belongs to cluster ${content.key}/${content.env}, not ${this.key}/${this.env}`,
+        );
+      }
+      this.viewFileSeeds = content.members.filter((m) => m.id !== this.settings.id).map((m) => m.address);
+      this.log.info({ path, members: content.members.length }, 'loaded the view file');
+    } catch (error) {
+      if (!(error instanceof ViewFileError)) throw error;
+      if (!others)
+        throw new CliError(ExitCode.config, `${error.message} (fix or delete it, or give --seeds)`);
+      this.log.warn(
+        { path, err: error.message },
+        'cannot use the view file; falling back to the other seeds',
+      );
+    }
+  }
+
+  /** Seeds from the flags and the view file, without this node. */
+  private seedList(): string[] {
+    const own = new Set(this.ownAddresses());
+    return [...new Set([...this.settings.seeds, ...this.viewFileSeeds])].filter((seed) => !own.has(seed));
+  }
+
+  private ownAddresses(): string[] {
+    const node = this.meshNode;
+    if (node === undefined || node.isStatic) return [];
+    const own = [node.address];
+    const advertised = parseAddress(node.address);
+    const bindHost = this.settings.bind.host;
+    if (advertised !== undefined && this.settings.advertise === undefined) {
+      const wildcard = bindHost === '0.0.0.0' || bindHost === '::';
+      if (wildcard || bindHost.startsWith('127.')) own.push(formatAddress('127.0.0.1', advertised.port));
+      if (wildcard || bindHost === '::1') own.push(formatAddress('::1', advertised.port));
+    }
+    return own;
+  }
+
+  private startJoining(node: MeshNode): void {
+    const { settings } = this;
+    const joiner = new SeedJoiner({
+      seeds: () => this.seedList(),
+      join: (addresses) => node.join(addresses),
+      isJoined: () => node.members().length > 1,
+      self: () => this.ownAddresses(),
+      attempts: settings.joinAttempts,
+      mode: settings.joinRetry,
+      backoff: { initialMs: 500, maxMs: settings.joinBackoffMaxMs },
+      onAttemptFailed: (failure) => {
+        this.log.warn(
+          {
+            attempt: failure.attempt,
+            seeds: failure.addresses,
+            err: failure.error.message,
+            retryInMs: failure.nextDelayMs,
+          },
+          'join attempt failed',
+        );
+        if (settings.viewFile !== undefined) void this.rereadViewFile(settings.viewFile);
+      },
+      onBackground: (failure) => {
+        const every = formatDuration(failure.nextDelayMs ?? settings.joinBackoffMaxMs);
+        this.log.warn({ attempts: failure.attempt, err: failure.error.message }, 'every seed is down');
+        this.printer.other(
+          'seeds-down',
+          { attempts: failure.attempt, error: failure.error.message, retryMs: failure.nextDelayMs ?? null },
+          `every seed is down (${failure.error.message}); running alone and retrying in the background every ${every}`,
+        );
+      },
+    });
+    this.joiner = joiner;
+    joiner.start().then(
+      (outcome) => this.onJoinOutcome(outcome),
+      (error: unknown) => {
+        if (!(error instanceof SeedsUnreachableError)) {
+          this.log.error({ err: error }, 'join failed unexpectedly');
+          return;
+        }
+        this.log.error({ err: error.message }, 'join failed');
+        process.stderr.write(`meshnode agent: ${error.message}\n`);
+        void this.abort().then(() => this.finish(ExitCode.join));
+      },
+    );
+  }
+
+  private onJoinOutcome(outcome: JoinOutcome): void {
+    if (outcome.kind === 'stopped') return;
+    if (outcome.kind === 'joined') {
+      this.log.info({ through: outcome.addresses, attempts: outcome.attempts }, 'joined the cluster');
+      this.printer.other(
+        'joined',
+        { through: outcome.addresses, attempts: outcome.attempts },
+        `cluster joined through ${outcome.addresses.join(', ')}; running until terminated`,
+      );
+    } else if (outcome.kind === 'alone') {
+      this.printer.other(
+        'joined',
+        { through: [], alone: true },
+        'no seeds: started a new cluster; running until terminated',
+      );
+    } else {
+      this.printer.other('joined', { through: [], by: 'peer' }, 'another member brought this node in');
+    }
+    this.updateViewFile();
+  }
+
+  private async rereadViewFile(path: string): Promise<void> {
+    try {
+      const read = await readViewFile(path);
+      if (read.kind !== 'ok' || read.content.key !== this.key || read.content.env !== this.env) return;
+      const self = this.meshNode?.id;
+      this.viewFileSeeds = read.content.members.filter((m) => m.id !== self).map((m) => m.address);
+    } catch {
+      // Keep the list loaded at start.
+    }
+  }
+
+  private updateViewFile(): void {
+    const node = this.meshNode;
+    if (this.keeper === undefined || node === undefined || this.state !== 'running') return;
+    const members = node.members();
+    const joinState = this.joiner?.state;
+    // Alone and not yet joined: keep the file as it is, it may list the members to come back to.
+    if (members.length <= 1 && joinState !== 'no-seeds' && joinState !== 'joined') return;
+    this.keeper.update(members);
+  }
+
+  private async startMdns(node: MeshNode): Promise<void> {
+    const { settings } = this;
+    const mdns = new MdnsDiscovery({
+      key: this.key,
+      env: this.env,
+      id: node.id,
+      address: node.address,
+      threads: settings.threads,
+      port: settings.mdnsPort,
+      intervalMs: settings.mdnsIntervalMs,
+      ...(settings.mdnsInterface !== undefined ? { interface: settings.mdnsInterface } : {}),
+    });
+    mdns.on('warning', (error) => this.log.warn({ err: error.message }, 'mdns warning'));
+    mdns.on('error', (error) => this.log.error({ err: error.message }, 'mdns error'));
+    mdns.on('peer', (peer) => {
+      if (this.state !== 'running') return;
+      const known = node.member(peer.id);
+      if (known !== undefined && (known.state === 'alive' || known.state === 'suspect')) return;
+      if (this.mdnsJoins.has(peer.id)) return;
+      this.mdnsJoins.add(peer.id);
+      const wasAlone = node.members().length <= 1;
+      this.log.info({ peer: peer.id, address: peer.address }, 'mdns found a peer; joining through it');
+      node
+        .join([peer.address])
+        .then(
+          () => {
+            if (wasAlone) {
+              this.printer.other(
+                'joined',
+                { through: [peer.address], via: 'mdns' },
+                `cluster joined through ${peer.address} (found by mDNS); running until terminated`,
+              );
+            }
+          },
+          (error: Error) => this.log.debug({ peer: peer.id, err: error.message }, 'mdns join failed'),
+        )
+        .finally(() => this.mdnsJoins.delete(peer.id));
+    });
+    try {
+      await mdns.start();
+    } catch (error) {
+      throw new CliError(
+        ExitCode.bind,
+        `cannot start mDNS on port ${settings.mdnsPort}: ${(error as Error).message}`,
+      );
+    }
+    this.mdns = mdns;
+  }
+}

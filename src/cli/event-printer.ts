@@ -1,0 +1,55 @@
+/**
+ * Prints an agent's events on stdout: libcluster's rebalance block and one
+ * line per membership event for people, or one JSON object per line with
+ * --json. Logs never come here (they go to stderr).
+ */
+import type { Indices, MemberInfo } from '../node/types.js';
+import {
+  formatMemberEvent,
+  formatRebalance,
+  indicesEvent,
+  type MemberEventName,
+  memberEvent,
+} from './output.js';
+
+export type Write = (text: string) => void;
+
+export class EventPrinter {
+  private readonly json: boolean;
+  private readonly write: Write;
+  private last: { index: number; total: number } | undefined;
+
+  constructor(json: boolean, write: Write = (text) => process.stdout.write(text)) {
+    this.json = json;
+    this.write = write;
+  }
+
+  /** Prints a rebalance unless index and total are what was printed last. */
+  rebalance(indices: Indices): void {
+    if (this.last !== undefined && this.last.index === indices.index && this.last.total === indices.total)
+      return;
+    this.last = { index: indices.index, total: indices.total };
+    if (this.json) this.line(indicesEvent('rebalance', indices));
+    else this.write(`${formatRebalance(indices)}\n`);
+  }
+
+  settled(indices: Indices): void {
+    if (this.json) this.line(indicesEvent('settled', indices));
+    else this.write(`meshnode: view settled (index ${indices.index} of ${indices.total})\n`);
+  }
+
+  member(event: MemberEventName, member: MemberInfo): void {
+    if (this.json) this.line(memberEvent(event, member));
+    else this.write(`${formatMemberEvent(event, member)}\n`);
+  }
+
+  /** Any other event: JSON as given, or the human text. */
+  other(event: string, fields: Record<string, unknown>, human: string | undefined): void {
+    if (this.json) this.line({ event, ...fields, ts: Date.now() });
+    else if (human !== undefined) this.write(`meshnode: ${human}\n`);
+  }
+
+  private line(object: Record<string, unknown>): void {
+    this.write(`${JSON.stringify(object)}\n`);
+  }
+}

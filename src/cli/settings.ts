@@ -1,0 +1,264 @@
+/**
+ * The agent's settings: one table of fields shared by the flags and the JSON
+ * config file (same names, camelCase in the file), a parser per field, and
+ * the merge (defaults < config file < flags). Mistakes in flags are usage
+ * errors (exit 2); mistakes in the file are config errors (exit 3).
+ */
+import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { type PresetName, type ProtocolConfig, presets } from '../core/config.js';
+import { CliError, ExitCode, UsageError } from './exit-codes.js';
+import {
+  type HostPort,
+  parseBoolean,
+  parseChoice,
+  parseHostPort,
+  parseInteger,
+  parseMetadata,
+  parseSeedList,
+  parseString,
+  ValueError,
+} from './values.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const JOIN_RETRY_MODES = ['background', 'exit'] as const;
+export type JoinRetryMode = (typeof JOIN_RETRY_MODES)[number];
+const PRESET_NAMES = Object.keys(presets) as PresetName[];
+
+/** memberlist's port for the mesh, and the next one for the status API. */
+export const DEFAULT_BIND: HostPort = { host: '0.0.0.0', port: 7946 };
+export const DEFAULT_HTTP: HostPort = { host: '127.0.0.1', port: 7947 };
+export const DEFAULT_MDNS_PORT = 5353;
+
+export interface AgentSettings {
+  readonly key: string | undefined;
+  readonly env: string | undefined;
+  readonly id: string | undefined;
+  readonly threads: number;
+  /** libcluster static mode (-I / -T): no network. */
+  readonly static: { readonly index: number; readonly total: number } | undefined;
+  readonly bind: HostPort;
+  readonly advertise: HostPort | undefined;
+  readonly seeds: readonly string[];
+  readonly mdns: boolean;
+  /** IPv4 address of the interface mDNS uses (a name like "lo" is resolved); undefined: all. */
+  readonly mdnsInterface: string | undefined;
+  readonly mdnsPort: number;
+  readonly mdnsIntervalMs: number;
+  readonly viewFile: string | undefined;
+  /** Status API address; undefined when turned off. */
+  readonly http: HostPort | undefined;
+  /** False when http is the default: a busy default port falls back to an ephemeral one. */
+  readonly httpExplicit: boolean;
+  readonly preset: PresetName;
+  readonly protocol: Partial<ProtocolConfig>;
+  readonly logLevel: LogLevel;
+  readonly json: boolean;
+  readonly joinTimeoutMs: number | undefined;
+  readonly joinAttempts: number;
+  readonly joinRetry: JoinRetryMode;
+  readonly joinBackoffMaxMs: number;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+type Parsed = { -readonly [K in keyof AgentSettings]?: AgentSettings[K] };
+
+type FieldParser = (value: unknown, name: string) => Partial<Parsed>;
+
+/** Every settable field: config-file name -> how its value (flag string or JSON) is parsed. */
+const FIELDS: Readonly<Record<string, FieldParser>> = {
+  key: (v, n) => ({ key: parseString(n, v, 256) }),
+  env: (v, n) => ({ env: parseString(n, v, 256) }),
+  id: (v, n) => ({ id: parseString(n, v, 128) }),
+  threads: (v, n) => ({ threads: parseInteger(n, v, 1, 65_535) }),
+  index: (v, n) => ({ static: { index: parseInteger(n, v, 0, Number.MAX_SAFE_INTEGER), total: -1 } }),
+  total: (v, n) => ({ static: { index: -1, total: parseInteger(n, v, 1, Number.MAX_SAFE_INTEGER) } }),
+  bind: (v, n) => ({ bind: parseHostPort(n, v, DEFAULT_BIND.host) }),
+  advertise: (v, n) => ({ advertise: parseHostPort(n, v) }),
+  seeds: (v, n) => ({ seeds: parseSeedList(n, v) }),
+  mdns: (v, n) => ({ mdns: parseBoolean(n, v) }),
+  mdnsInterface: (v, n) => ({ mdnsInterface: interfaceAddress(n, parseString(n, v, 64)) }),
+  mdnsPort: (v, n) => ({ mdnsPort: parseInteger(n, v, 1, 65_535) }),
+  mdnsIntervalMs: (v, n) => ({ mdnsIntervalMs: parseInteger(n, v, 100, 3_600_000) }),
+  viewFile: (v, n) => ({ viewFile: parseString(n, v, 4096) }),
+  http: (v, n) =>
+    v === false || v === 'off' || v === 'false'
+      ? { http: undefined, httpExplicit: true }
+      : { http: parseHostPort(n, v, DEFAULT_HTTP.host), httpExplicit: true },
+  preset: (v, n) => ({ preset: parseChoice(n, v, PRESET_NAMES) }),
+  logLevel: (v, n) => ({ logLevel: parseChoice(n, v, LOG_LEVELS) }),
+  json: (v, n) => ({ json: parseBoolean(n, v) }),
+  joinTimeoutMs: (v, n) => ({ joinTimeoutMs: parseInteger(n, v, 1, 3_600_000) }),
+  joinAttempts: (v, n) => ({ joinAttempts: parseInteger(n, v, 1, 1000) }),
+  joinRetry: (v, n) => ({ joinRetry: parseChoice(n, v, JOIN_RETRY_MODES) }),
+  joinBackoffMaxMs: (v, n) => ({ joinBackoffMaxMs: parseInteger(n, v, 10, 3_600_000) }),
+  metadata: (v, n) => ({ metadata: parseMetadata(n, v) }),
+  protocol: (v, n) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      throw new ValueError(`${n} must be an object of protocol settings (probeIntervalMs, ...)`);
+    }
+    return { protocol: v as Partial<ProtocolConfig> };
+  },
+};
+
+/** The flag that sets each field, for messages about flags. */
+export const FLAG_NAMES: Readonly<Record<string, string>> = {
+  key: '-k/--key',
+  env: '-e/--env',
+  id: '-i/--id',
+  threads: '-n/--threads',
+  index: '-I/--index',
+  total: '-T/--total',
+  bind: '--bind',
+  advertise: '--advertise',
+  seeds: '--seeds',
+  mdns: '--mdns',
+  mdnsInterface: '--mdns-interface',
+  mdnsPort: '--mdns-port',
+  mdnsIntervalMs: '--mdns-interval',
+  viewFile: '--view-file',
+  http: '--http',
+  preset: '--preset',
+  logLevel: '-v/--log-level',
+  json: '--json',
+  joinTimeoutMs: '--join-timeout',
+  joinAttempts: '--join-attempts',
+  joinRetry: '--join-retry',
+  joinBackoffMaxMs: '--join-backoff-max',
+  metadata: '--meta',
+};
+
+/** The names a config file may use. */
+export const CONFIG_FIELDS: readonly string[] = Object.keys(FIELDS);
+
+function mergeStatic(into: Parsed, from: Partial<Parsed>): void {
+  const base = into.static ?? { index: -1, total: -1 };
+  const next = from.static;
+  if (next === undefined) return;
+  into.static = {
+    index: next.index >= 0 ? next.index : base.index,
+    total: next.total >= 0 ? next.total : base.total,
+  };
+}
+
+function parseSource(values: Readonly<Record<string, unknown>>, origin: 'flag' | 'file'): Parsed {
+  const out: Parsed = {};
+  for (const [field, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    const parser = FIELDS[field];
+    const name = origin === 'flag' ? (FLAG_NAMES[field] ?? field) : field;
+    if (parser === undefined || (origin === 'flag' && FLAG_NAMES[field] === undefined)) {
+      const known = CONFIG_FIELDS.join(', ');
+      throw origin === 'file'
+        ? new ValueError(`unknown field "${field}" (known: ${known})`)
+        : new ValueError(`unknown option ${field}`);
+    }
+    const parsed = parser(value, name);
+    mergeStatic(out, parsed);
+    const { static: _ignored, ...rest } = parsed;
+    Object.assign(out, rest);
+  }
+  return out;
+}
+
+/** Reads and parses a JSON config file; every problem is a config error (exit 3) naming the file. */
+export function readConfigFile(path: string): Parsed {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new CliError(ExitCode.config, `config file ${path}: ${why}`, { cause: error });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new CliError(ExitCode.config, `config file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new CliError(ExitCode.config, `config file ${path} must hold a JSON object`);
+  }
+  try {
+    return parseSource(json as Record<string, unknown>, 'file');
+  } catch (error) {
+    if (error instanceof ValueError)
+      throw new CliError(ExitCode.config, `config file ${path}: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * Merges defaults, the config file and the flags (flags win) and checks the
+ * combination. `flags` holds only the flags given on the command line, under
+ * their config-file names.
+ */
+export function resolveSettings(flags: Readonly<Record<string, unknown>>, file: Parsed = {}): AgentSettings {
+  let fromFlags: Parsed;
+  try {
+    fromFlags = parseSource(flags, 'flag');
+  } catch (error) {
+    if (error instanceof ValueError) throw new UsageError(error.message);
+    throw error;
+  }
+  const merged: Parsed = { ...file };
+  mergeStatic(merged, { static: file.static });
+  const { static: flagStatic, ...flagRest } = fromFlags;
+  Object.assign(merged, flagRest);
+  mergeStatic(merged, { static: flagStatic });
+
+  const placement = merged.static;
+  if (placement !== undefined && (placement.index < 0 || placement.total < 0)) {
+    throw new UsageError('static mode needs both -I/--index and -T/--total');
+  }
+  const threads = merged.threads ?? 1;
+  if (placement !== undefined && placement.index + threads > placement.total) {
+    throw new UsageError(
+      `-T/--total (${placement.total}) must be at least -I/--index + -n/--threads (${placement.index + threads})`,
+    );
+  }
+  if (placement === undefined && merged.key === undefined) {
+    throw new UsageError('-k/--key is required (the cluster key keeps clusters on one network apart)');
+  }
+  const preset = merged.preset ?? 'lan';
+  return {
+    key: merged.key,
+    env: merged.env,
+    id: merged.id,
+    threads,
+    static: placement,
+    bind: merged.bind ?? DEFAULT_BIND,
+    advertise: merged.advertise,
+    seeds: merged.seeds ?? [],
+    mdns: merged.mdns ?? false,
+    mdnsInterface: merged.mdnsInterface,
+    mdnsPort: merged.mdnsPort ?? DEFAULT_MDNS_PORT,
+    mdnsIntervalMs: merged.mdnsIntervalMs ?? (preset === 'local' ? 2000 : 10_000),
+    viewFile: merged.viewFile,
+    http: merged.httpExplicit === true ? merged.http : DEFAULT_HTTP,
+    httpExplicit: merged.httpExplicit ?? false,
+    preset,
+    protocol: merged.protocol ?? {},
+    logLevel: merged.logLevel ?? 'info',
+    json: merged.json ?? false,
+    joinTimeoutMs: merged.joinTimeoutMs,
+    joinAttempts: merged.joinAttempts ?? 5,
+    joinRetry: merged.joinRetry ?? 'background',
+    joinBackoffMaxMs: merged.joinBackoffMaxMs ?? 30_000,
+    metadata: merged.metadata ?? {},
+  };
+}
+
+/** An IPv4 literal as-is, or the first IPv4 address of the named interface ("lo", "eth0"). */
+function interfaceAddress(field: string, value: string): string {
+  if (/^[0-9]{1,3}(\.[0-9]{1,3}){3}$/.test(value)) return value;
+  const entries = networkInterfaces()[value];
+  const v4 = entries?.find((entry) => entry.family === 'IPv4');
+  if (v4 === undefined) {
+    const names = Object.keys(networkInterfaces()).join(', ');
+    throw new ValueError(`${field}: no IPv4 interface named "${value}" (interfaces: ${names})`);
+  }
+  return v4.address;
+}
