@@ -7,7 +7,7 @@
 import { type ProtocolConfig, resolveConfig } from '../../src/core/config.js';
 import { MeshCore, type MeshCoreOptions } from '../../src/core/core.js';
 import type { Channel, CoreEvent, CoreHost } from '../../src/core/host.js';
-import type { AliveMessage, Message } from '../../src/core/messages.js';
+import type { AliveMessage, Message, PingMessage } from '../../src/core/messages.js';
 import { SeededRandom } from '../../src/core/random.js';
 
 export interface SentPacket {
@@ -93,14 +93,34 @@ export class SoloCore {
     this.core.handleMessages(messages, from, channel, this.host.nowMs);
   }
 
+  /**
+   * When true, every datagram ping the core sends is answered at once with an
+   * ack (the member is healthy), except pings to the ids in `silent`.
+   */
+  autoAck = false;
+  readonly silent = new Set<string>();
+
   /** Fires the earliest pending timer; false when none is pending. */
   step(): boolean {
     this.host.timers.sort((a, b) => a.atMs - b.atMs || a.token - b.token);
     const next = this.host.timers.shift();
     if (next === undefined) return false;
     this.host.nowMs = next.atMs;
+    const sentBefore = this.host.sent.length;
     this.core.handleTimer(next.token, next.atMs);
+    if (this.autoAck) this.answerPings(sentBefore);
     return true;
+  }
+
+  private answerPings(from: number): void {
+    const packets = this.host.sent.slice(from);
+    for (const packet of packets) {
+      if (packet.channel !== 'datagram') continue;
+      for (const message of packet.messages) {
+        if (message.type !== 'ping' || this.silent.has(message.targetId)) continue;
+        this.receive([{ type: 'ack', seq: message.seq, viewId: this.core.viewId }], packet.to);
+      }
+    }
   }
 
   /**
@@ -124,11 +144,47 @@ export class SoloCore {
       this.host.timers.sort((a, b) => a.atMs - b.atMs || a.token - b.token);
       const next = this.host.timers[0];
       if (next === undefined || next.atMs > untilMs) break;
-      this.host.timers.shift();
-      this.host.nowMs = next.atMs;
-      this.core.handleTimer(next.token, next.atMs);
+      this.step();
     }
     this.host.nowMs = untilMs;
+  }
+
+  /** Runs until the core sends its next probe; returns the ping, where it went and when. */
+  nextProbe(untilMs = this.host.nowMs + 120_000): {
+    ping: PingMessage;
+    to: string;
+    atMs: number;
+    packet: SentPacket;
+  } {
+    const start = this.host.sent.length;
+    const find = () =>
+      this.host.sent
+        .slice(start)
+        .find((packet) =>
+          packet.messages.some(
+            (m) => m.type === 'ping' && m.fromId === this.core.id && packet.channel === 'datagram',
+          ),
+        );
+    if (!this.advanceUntil(() => find() !== undefined, untilMs)) throw new Error('no probe was sent');
+    const packet = find() as SentPacket;
+    const ping = packet.messages.find((m) => m.type === 'ping') as PingMessage;
+    return { ping, to: packet.to, atMs: this.host.nowMs, packet };
+  }
+
+  /** Packets sent since index `from` (see `mark`). */
+  sentSince(from: number): SentPacket[] {
+    return this.host.sent.slice(from);
+  }
+
+  mark(): number {
+    return this.host.sent.length;
+  }
+
+  /** Delivers a ping addressed to this core and returns the packet it answers with. */
+  pingSelf(seq = 9000, from = '10.9.9.9:7946'): SentPacket | undefined {
+    const before = this.host.sent.length;
+    this.receive([{ type: 'ping', seq, targetId: this.core.id, fromId: 'prober', viewId: 0 }], from);
+    return this.host.sent.slice(before).find((packet) => packet.messages.some((m) => m.type === 'ack'));
   }
 }
 

@@ -1,0 +1,365 @@
+import { describe, expect, it } from 'vitest';
+import type { ProtocolConfig } from '../../src/core/config.js';
+import type { Message } from '../../src/core/messages.js';
+import { addressFor, members, SoloCore, testConfig } from './harness.js';
+
+const REQUESTER = '10.4.4.4:7946';
+const TARGET = '10.5.5.5:7946';
+
+function cluster(ids: string[], config: Partial<ProtocolConfig> = {}): SoloCore {
+  return new SoloCore({ initialMembers: members(...ids), config: testConfig(config) }).start(0);
+}
+
+const hasType = (type: Message['type']) => (message: Message) => message.type === type;
+
+describe('answering pings', () => {
+  it('acks a ping addressed to it, to the sender address, with its viewId', () => {
+    const solo = cluster(['a']);
+    solo.receive([{ type: 'ping', seq: 77, targetId: 'self', fromId: 'a', viewId: 5 }], '10.1.1.1:9');
+    expect(solo.host.sent).toEqual([
+      {
+        to: '10.1.1.1:9',
+        channel: 'datagram',
+        messages: [{ type: 'ack', seq: 77, viewId: solo.core.viewId }],
+      },
+    ]);
+  });
+
+  it('answers on the channel the ping came on (stream probes get a stream ack)', () => {
+    const solo = cluster(['a']);
+    solo.receive(
+      [{ type: 'ping', seq: 3, targetId: 'self', fromId: 'a', viewId: 0 }],
+      '10.1.1.1:9',
+      'stream',
+    );
+    expect(solo.host.sent).toHaveLength(1);
+    expect(solo.host.sent[0]?.channel).toBe('stream');
+    expect(solo.host.sent[0]?.messages[0]).toEqual({ type: 'ack', seq: 3, viewId: solo.core.viewId });
+  });
+
+  it('drops a ping meant for another id as wrong-target and sends nothing', () => {
+    const solo = cluster(['a']);
+    solo.receive([{ type: 'ping', seq: 3, targetId: 'someone-else', fromId: 'a', viewId: 0 }]);
+    expect(solo.host.sent).toEqual([]);
+    expect(solo.host.events).toContainEqual({ type: 'drop', reason: 'wrong-target' });
+    expect(solo.core.stats().drops['wrong-target']).toBe(1);
+  });
+
+  it('answers a ping from a sender it does not know', () => {
+    const solo = cluster([]);
+    expect(solo.pingSelf(12)?.messages[0]).toEqual({ type: 'ack', seq: 12, viewId: solo.core.viewId });
+  });
+});
+
+describe('direct probes', () => {
+  it('pings one live member per protocol period, with a fresh seq, its id and its viewId', () => {
+    const solo = cluster(['a', 'b', 'c']);
+    solo.autoAck = true;
+    const first = solo.nextProbe();
+    expect(['a', 'b', 'c']).toContain(first.ping.targetId);
+    expect(first.to).toBe(addressFor(first.ping.targetId));
+    expect(first.ping.fromId).toBe('self');
+    expect(first.ping.viewId).toBe(solo.core.viewId);
+    expect(first.atMs).toBeGreaterThan(0);
+    expect(first.atMs).toBeLessThanOrEqual(1000);
+    const second = solo.nextProbe();
+    expect(second.atMs - first.atMs).toBe(1000);
+    expect(second.ping.seq).not.toBe(first.ping.seq);
+  });
+
+  it('probes every member once per round', () => {
+    const ids = ['a', 'b', 'c', 'd', 'e'];
+    const solo = cluster(ids);
+    solo.autoAck = true;
+    for (let round = 0; round < 3; round++) {
+      const targets = ids.map(() => solo.nextProbe().ping.targetId);
+      expect(targets.sort()).toEqual(ids);
+    }
+  });
+
+  it('does not probe when alone', () => {
+    const solo = cluster([]);
+    solo.advanceTo(10_000);
+    expect(solo.host.messagesOfType('ping')).toEqual([]);
+  });
+
+  it('an ack in time: no ping-req, no suspicion, awareness stays 0, RTT recorded', () => {
+    const solo = cluster(['a', 'b', 'c', 'd']);
+    const { ping, atMs } = solo.nextProbe();
+    solo.host.nowMs = atMs + 20;
+    solo.receive([{ type: 'ack', seq: ping.seq, viewId: solo.core.viewId }], addressFor(ping.targetId));
+    solo.advanceTo(atMs + 999);
+    expect(solo.host.messagesOfType('ping-req')).toEqual([]);
+    expect(solo.host.memberEvents('suspect')).toEqual([]);
+    expect(solo.core.stats().awareness).toBe(0);
+    expect(solo.core.rttMs(ping.targetId)).toBe(20);
+  });
+
+  it('sends nothing more before the probe timeout', () => {
+    const solo = cluster(['a', 'b', 'c', 'd']);
+    const { atMs } = solo.nextProbe();
+    const mark = solo.mark();
+    solo.advanceTo(atMs + 499);
+    expect(solo.sentSince(mark).filter((p) => p.messages.some(hasType('ping-req')))).toEqual([]);
+  });
+
+  it('drops an ack nobody waits for as stale-seq', () => {
+    const solo = cluster(['a']);
+    solo.receive([{ type: 'ack', seq: 4242, viewId: 0 }]);
+    expect(solo.core.stats().drops['stale-seq']).toBe(1);
+  });
+});
+
+describe('indirect probes (ping-req), as the prober', () => {
+  it('asks indirectChecks other alive members at the probe timeout, with the probe seq and target address', () => {
+    const solo = cluster(['a', 'b', 'c', 'd', 'e']);
+    const { ping, atMs } = solo.nextProbe();
+    solo.advanceTo(atMs + 500);
+    const requests = solo.host.messagesOfType('ping-req');
+    expect(requests).toHaveLength(3);
+    expect(new Set(requests.map((r) => r.to)).size).toBe(3);
+    for (const request of requests) {
+      expect(request).toMatchObject({
+        seq: ping.seq,
+        targetId: ping.targetId,
+        targetAddress: addressFor(ping.targetId),
+        fromId: 'self',
+      });
+      expect(request.to).not.toBe(addressFor(ping.targetId));
+    }
+    expect(solo.core.stats().indirectProbes).toBe(3);
+  });
+
+  it('asks only alive members, never suspect or dead ones', () => {
+    const solo = cluster(['a', 'b', 'c', 'd']);
+    const { ping, atMs } = solo.nextProbe();
+    const [dead, suspect, healthy] = ['a', 'b', 'c', 'd'].filter((id) => id !== ping.targetId) as [
+      string,
+      string,
+      string,
+    ];
+    solo.receive([
+      { type: 'dead', id: dead, incarnation: 0, fromId: 'x', viewDelayMs: 0 },
+      { type: 'suspect', id: suspect, incarnation: 0, fromId: 'x' },
+    ]);
+    solo.advanceTo(atMs + 500);
+    expect(solo.host.messagesOfType('ping-req').map((r) => r.to)).toEqual([addressFor(healthy)]);
+  });
+
+  it('sends a stream ping to the target at the probe timeout when streamProbe is on', () => {
+    const solo = cluster(['a', 'b']);
+    const { ping, atMs } = solo.nextProbe();
+    solo.advanceTo(atMs + 500);
+    const stream = solo.host.sent.filter((p) => p.channel === 'stream');
+    expect(stream).toEqual([{ to: addressFor(ping.targetId), channel: 'stream', messages: [{ ...ping }] }]);
+  });
+
+  it('sends no stream ping when streamProbe is off', () => {
+    const solo = cluster(['a', 'b'], { streamProbe: false });
+    const { atMs } = solo.nextProbe();
+    solo.advanceTo(atMs + 999);
+    expect(solo.host.sent.filter((p) => p.channel === 'stream')).toEqual([]);
+  });
+
+  it('suspects the target at the end of the period when nothing acks', () => {
+    const solo = cluster(['a', 'b', 'c', 'd']);
+    const { ping, atMs } = solo.nextProbe();
+    solo.advanceTo(atMs + 999);
+    expect(solo.host.memberEvents('suspect')).toEqual([]);
+    solo.advanceTo(atMs + 1000);
+    const [event] = solo.host.memberEvents('suspect');
+    expect(event?.member).toMatchObject({ id: ping.targetId, state: 'suspect', incarnation: 0 });
+    expect(event?.previous?.state).toBe('alive');
+    expect(solo.core.member(ping.targetId)?.state).toBe('suspect');
+    expect(solo.core.stats().probesFailed).toBe(1);
+    const gossip = solo.pingSelf()?.messages.find((m) => m.type === 'suspect');
+    expect(gossip).toEqual({ type: 'suspect', id: ping.targetId, incarnation: 0, fromId: 'self' });
+  });
+
+  it('a relayed ack before the end of the period saves the target', () => {
+    const solo = cluster(['a', 'b', 'c', 'd']);
+    const { ping, atMs } = solo.nextProbe();
+    solo.advanceTo(atMs + 700);
+    solo.receive([{ type: 'ack', seq: ping.seq, viewId: solo.core.viewId }], addressFor('a'));
+    solo.advanceTo(atMs + 1000);
+    expect(solo.host.memberEvents('suspect')).toEqual([]);
+    expect(solo.core.stats().awareness).toBe(0);
+    // An indirect ack measures the relay path, not the target: no RTT sample.
+    expect(solo.core.rttMs(ping.targetId)).toBeUndefined();
+  });
+
+  it('a late direct ack (after the timeout) still saves the target', () => {
+    const solo = cluster(['a', 'b', 'c', 'd']);
+    const { ping, atMs } = solo.nextProbe();
+    solo.advanceTo(atMs + 900);
+    solo.receive([{ type: 'ack', seq: ping.seq, viewId: solo.core.viewId }], addressFor(ping.targetId));
+    solo.advanceTo(atMs + 1000);
+    expect(solo.host.memberEvents('suspect')).toEqual([]);
+  });
+
+  it('counts nacks for the current probe and drops others as stale', () => {
+    const solo = cluster(['a', 'b', 'c', 'd']);
+    const { ping, atMs } = solo.nextProbe();
+    solo.advanceTo(atMs + 600);
+    solo.receive([{ type: 'nack', seq: ping.seq }]);
+    solo.receive([{ type: 'nack', seq: ping.seq + 1000 }]);
+    expect(solo.core.stats().nacksReceived).toBe(1);
+    expect(solo.core.stats().drops['stale-seq']).toBe(1);
+  });
+});
+
+describe('Lifeguard awareness from probes', () => {
+  it('rises by the number of missed nacks when a probe fails', () => {
+    const solo = cluster(['a', 'b', 'c', 'd']);
+    const { ping, atMs } = solo.nextProbe();
+    solo.advanceTo(atMs + 900);
+    solo.receive([{ type: 'nack', seq: ping.seq }]);
+    solo.advanceTo(atMs + 1000);
+    expect(solo.core.stats().awareness).toBe(2);
+  });
+
+  it('does not rise when every relay nacked: the target is the problem, not us', () => {
+    const solo = cluster(['a', 'b', 'c', 'd']);
+    const { ping, atMs } = solo.nextProbe();
+    solo.advanceTo(atMs + 900);
+    for (let i = 0; i < 3; i++) solo.receive([{ type: 'nack', seq: ping.seq }]);
+    solo.advanceTo(atMs + 1000);
+    expect(solo.host.memberEvents('suspect')).toHaveLength(1);
+    expect(solo.core.stats().awareness).toBe(0);
+  });
+
+  it('rises by one when a probe fails with no relay to ask', () => {
+    const solo = cluster(['a']);
+    const { atMs } = solo.nextProbe();
+    solo.advanceTo(atMs + 1000);
+    expect(solo.core.stats().awareness).toBe(1);
+  });
+
+  it('falls by one on a direct ack', () => {
+    const solo = cluster(['a', 'b', 'c', 'd']);
+    const first = solo.nextProbe();
+    solo.advanceTo(first.atMs + 900);
+    solo.receive([{ type: 'nack', seq: first.ping.seq }]);
+    solo.receive([{ type: 'nack', seq: first.ping.seq }]);
+    const second = solo.nextProbe();
+    expect(second.atMs).toBe(first.atMs + 1000);
+    expect(solo.core.stats().awareness).toBe(1);
+    solo.receive([{ type: 'ack', seq: second.ping.seq, viewId: 0 }], second.to);
+    expect(solo.core.stats().awareness).toBe(0);
+  });
+
+  it('saturates at awarenessMaxMultiplier - 1', () => {
+    const solo = cluster(['a'], { awarenessMaxMultiplier: 3, suspicionMult: 20, indirectChecks: 0 });
+    const seen: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      solo.nextProbe();
+      seen.push(solo.core.stats().awareness);
+    }
+    expect(Math.max(...seen)).toBe(2);
+    expect(seen.at(-1)).toBe(2);
+  });
+
+  it('stretches the probe period by health + 1', () => {
+    const solo = cluster(['a', 'b', 'c', 'd']);
+    solo.autoAck = true;
+    const first = solo.nextProbe();
+    solo.host.nowMs = first.atMs + 10;
+    // Having to refute a suspicion of ourselves raises the score to 1; the next ack lowers it again.
+    solo.receive([{ type: 'suspect', id: 'self', incarnation: 0, fromId: 'a' }]);
+    expect(solo.core.stats().awareness).toBe(1);
+    const times = [1, 2, 3].map(() => solo.nextProbe().atMs - first.atMs);
+    expect(times).toEqual([1000, 1000 + 2000, 1000 + 2000 + 1000]);
+  });
+
+  it('stretches the probe timeout by health + 1', () => {
+    const solo = cluster(['a', 'b', 'c', 'd']);
+    solo.receive([{ type: 'suspect', id: 'self', incarnation: 0, fromId: 'a' }]);
+    expect(solo.core.stats().awareness).toBe(1);
+    const { atMs } = solo.nextProbe();
+    solo.advanceTo(atMs + 999);
+    expect(solo.host.messagesOfType('ping-req')).toEqual([]);
+    solo.advanceTo(atMs + 1000);
+    expect(solo.host.messagesOfType('ping-req')).toHaveLength(3);
+  });
+});
+
+describe('Lifeguard buddy system', () => {
+  it('a ping to a suspect member carries the suspicion first', () => {
+    const solo = cluster(['a']);
+    solo.receive([{ type: 'suspect', id: 'a', incarnation: 0, fromId: 'b' }]);
+    const { packet } = solo.nextProbe();
+    expect(packet.messages[0]).toEqual({ type: 'suspect', id: 'a', incarnation: 0, fromId: 'self' });
+    expect(packet.messages[1]?.type).toBe('ping');
+    expect(packet.to).toBe(addressFor('a'));
+  });
+
+  it('a ping to an alive member carries no suspicion of it', () => {
+    const solo = cluster(['a']);
+    const { packet } = solo.nextProbe();
+    expect(packet.messages.filter(hasType('suspect'))).toEqual([]);
+    expect(packet.messages[0]?.type).toBe('ping');
+  });
+});
+
+describe('indirect probes, as the relay', () => {
+  const request = { type: 'ping-req', seq: 41, targetId: 't', targetAddress: TARGET, fromId: 'req' } as const;
+
+  it("pings the target with its own seq and relays the ack with the requester's seq", () => {
+    const solo = cluster([]);
+    solo.receive([request], REQUESTER);
+    expect(solo.host.sent).toHaveLength(1);
+    const probe = solo.host.sent[0];
+    expect(probe?.to).toBe(TARGET);
+    expect(probe?.channel).toBe('datagram');
+    const ping = probe?.messages[0];
+    expect(ping).toMatchObject({ type: 'ping', targetId: 't', fromId: 'self', viewId: solo.core.viewId });
+    const relaySeq = (ping as { seq: number }).seq;
+    expect(relaySeq).not.toBe(41);
+    solo.host.nowMs = 30;
+    solo.receive([{ type: 'ack', seq: relaySeq, viewId: 99 }], TARGET);
+    expect(solo.host.sent[1]).toEqual({
+      to: REQUESTER,
+      channel: 'datagram',
+      messages: [{ type: 'ack', seq: 41, viewId: 99 }],
+    });
+  });
+
+  it("sends a nack with the requester's seq once probeTimeoutMs passes in silence", () => {
+    const solo = cluster([]);
+    solo.receive([request], REQUESTER);
+    solo.advanceTo(499);
+    expect(solo.host.messagesOfType('nack')).toEqual([]);
+    solo.advanceTo(500);
+    expect(solo.host.messagesOfType('nack')).toEqual([{ type: 'nack', seq: 41, to: REQUESTER }]);
+  });
+
+  it('sends no nack once the ack was relayed', () => {
+    const solo = cluster([]);
+    solo.receive([request], REQUESTER);
+    const [relayPing] = solo.host.messagesOfType('ping');
+    const relaySeq = relayPing?.seq ?? -1;
+    solo.receive([{ type: 'ack', seq: relaySeq, viewId: 1 }], TARGET);
+    solo.advanceTo(5000);
+    expect(solo.host.messagesOfType('nack')).toEqual([]);
+    expect(solo.host.messagesOfType('ack')).toHaveLength(1);
+  });
+
+  it('answers over the channel the request came on', () => {
+    const solo = cluster([]);
+    solo.receive([request], REQUESTER, 'stream');
+    solo.advanceTo(500);
+    const nack = solo.host.sent.find((p) => p.messages.some(hasType('nack')));
+    expect(nack?.channel).toBe('stream');
+    expect(solo.host.sent[0]?.channel).toBe('datagram');
+  });
+
+  it('refuses more than 256 relays at once, counted as relays-max', () => {
+    const solo = cluster([]);
+    for (let seq = 0; seq < 257; seq++) solo.receive([{ ...request, seq }], REQUESTER);
+    expect(solo.host.messagesOfType('ping')).toHaveLength(256);
+    expect(solo.core.stats().drops['relays-max']).toBe(1);
+    solo.advanceTo(500);
+    solo.receive([{ ...request, seq: 999 }], REQUESTER);
+    expect(solo.host.messagesOfType('ping')).toHaveLength(257);
+  });
+});
