@@ -227,6 +227,14 @@ class Agent implements StatusSource {
         selfId: node.id,
         onError: (error) =>
           this.log.warn({ err: error, path: settings.viewFile }, 'cannot write the view file'),
+        onWrite: (members) => {
+          this.log.debug({ path: settings.viewFile, members: members.length }, 'wrote the view file');
+          this.printer.other(
+            'view-file',
+            { path: settings.viewFile, members: members.map((m) => m.id) },
+            undefined,
+          );
+        },
       });
     }
     if (settings.mdns) await this.startMdns(node);

@@ -22,6 +22,9 @@ interface Waiter {
   readonly resolve: (event: AgentEvent) => void;
 }
 
+/** Non-JSON stdout lines reach waitFor() as `{ event: 'text', line }` (they are not kept in events[]). */
+const TEXT = 'text';
+
 /** Most stderr kept per agent, for failure reports. */
 const STDERR_KEEP_CHARS = 16_384;
 
@@ -148,20 +151,34 @@ export class AgentProcess {
     return [`--- last events of ${this.name}:`, ...last, `--- stderr of ${this.name}:`, ...stderr].join('\n');
   }
 
+  /** Waits for a non-JSON stdout line (human output) matching `pattern`, seen before or after the call. */
+  waitForText(pattern: RegExp, timeoutMs: number): Promise<string> {
+    const seen = this.text.find((line) => pattern.test(line));
+    if (seen !== undefined) return Promise.resolve(seen);
+    return this.waitFor(
+      `a line matching ${pattern}`,
+      (e) => e.event === TEXT && pattern.test(String(e.line)),
+      timeoutMs,
+      this.events.length,
+    ).then((e) => String(e.line));
+  }
+
   private onLine(line: string): void {
-    let event: AgentEvent;
+    let event: AgentEvent | undefined;
     try {
       const parsed = JSON.parse(line) as unknown;
-      if (typeof parsed !== 'object' || parsed === null || typeof (parsed as AgentEvent).event !== 'string') {
-        this.text.push(line);
-        return;
+      if (typeof parsed === 'object' && parsed !== null && typeof (parsed as AgentEvent).event === 'string') {
+        event = parsed as AgentEvent;
       }
-      event = parsed as AgentEvent;
     } catch {
-      this.text.push(line);
-      return;
+      // Human output.
     }
-    this.events.push(event);
+    if (event === undefined) {
+      this.text.push(line);
+      event = { event: TEXT, line, ts: Date.now() };
+    } else {
+      this.events.push(event);
+    }
     for (const waiter of [...this.waiters]) if (waiter.match(event)) waiter.resolve(event);
   }
 }

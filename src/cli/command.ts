@@ -8,7 +8,8 @@ import { CliError, ExitCode } from './exit-codes.js';
 
 /** Makes commander's own errors (unknown flag, missing value) exit with the usage code. */
 export function withUsageExit(command: Command): Command {
-  command.showHelpAfterError(`(run "meshnode ${command.name()} --help" for the flags)`);
+  const full = command.name() === 'meshnode' ? 'meshnode' : `meshnode ${command.name()}`;
+  command.showHelpAfterError(`(run "${full} --help" for the flags)`);
   command.exitOverride((error: CommanderError) => {
     const benign =
       error.code === 'commander.helpDisplayed' ||

@@ -69,7 +69,8 @@ export function backoffDelay(
 ): number {
   const factor = policy.factor ?? 2;
   const jitter = policy.jitter ?? 0.2;
-  const base = Math.min(policy.maxMs, policy.initialMs * factor ** Math.max(0, attempt - 1));
+  const grown = policy.initialMs * factor ** Math.max(0, attempt - 1);
+  const base = Number.isFinite(grown) ? Math.min(policy.maxMs, grown) : policy.maxMs;
   const spread = base * jitter * (2 * random() - 1);
   return Math.max(0, Math.round(Math.min(policy.maxMs, base + spread)));
 }
@@ -170,7 +171,8 @@ export class SeedJoiner {
 
   /** Stops retrying: a pending wait ends and start() resolves with "stopped". */
   stop(): void {
-    if (this.stateValue === 'joined' || this.stateValue === 'no-seeds' || this.stateValue === 'failed') return;
+    if (this.stateValue === 'joined' || this.stateValue === 'no-seeds' || this.stateValue === 'failed')
+      return;
     this.stateValue = 'stopped';
     clearTimeout(this.timer);
     this.timer = undefined;
