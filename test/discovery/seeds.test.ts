@@ -1,0 +1,198 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  type AttemptFailure,
+  backoffDelay,
+  type Lookup,
+  resolveSeeds,
+  SeedJoiner,
+  SeedsUnreachableError,
+} from '../../src/discovery/seeds.js';
+
+const fakeLookup =
+  (table: Record<string, string[]>): Lookup =>
+  async (host) => {
+    const found = table[host];
+    if (found === undefined)
+      throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+    return found;
+  };
+
+describe('resolveSeeds', () => {
+  it('keeps IP literals, expands hostnames to every address, dedupes and brackets IPv6', async () => {
+    const lookup = fakeLookup({ 'seed.example': ['10.0.0.1', '10.0.0.2', 'fd00::1'] });
+    const result = await resolveSeeds(['10.0.0.1:7946', 'seed.example:7946', '[::1]:7000'], lookup);
+    expect(result.addresses).toEqual(['10.0.0.1:7946', '10.0.0.2:7946', '[fd00::1]:7946', '[::1]:7000']);
+    expect(result.failures).toEqual({});
+  });
+
+  it('reports unknown hosts and malformed seeds without throwing', async () => {
+    const result = await resolveSeeds(['nowhere.example:1', 'garbage', '127.0.0.1:2'], fakeLookup({}));
+    expect(result.addresses).toEqual(['127.0.0.1:2']);
+    expect(result.failures).toEqual({ 'nowhere.example:1': 'unknown host', garbage: 'not "host:port"' });
+  });
+});
+
+describe('backoffDelay', () => {
+  it('grows geometrically, is capped, and stays within the jitter band', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer({ min: 1, max: 5000 }),
+        fc.integer({ min: 1, max: 100_000 }),
+        fc.double({ min: 0, max: 0.999, noNaN: true }),
+        (attempt, initialMs, maxMs, r) => {
+          const delay = backoffDelay(attempt, { initialMs, maxMs, jitter: 0.2 }, () => r);
+          const base = Math.min(maxMs, initialMs * 2 ** (attempt - 1));
+          expect(delay).toBeLessThanOrEqual(maxMs);
+          expect(delay).toBeGreaterThanOrEqual(Math.floor(base * 0.8) - 1);
+          expect(delay).toBeLessThanOrEqual(Math.ceil(base * 1.2) + 1);
+        },
+      ),
+    );
+  });
+
+  it('is exact without jitter', () => {
+    const policy = { initialMs: 100, maxMs: 1000, jitter: 0 };
+    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, policy))).toEqual([100, 200, 400, 800, 1000, 1000]);
+  });
+});
+
+describe('SeedJoiner', () => {
+  const backoff = { initialMs: 1, maxMs: 4, jitter: 0 };
+
+  it('joins through the resolved seeds on the first attempt', async () => {
+    const calls: string[][] = [];
+    const joiner = new SeedJoiner({
+      seeds: () => ['seed.example:7946'],
+      lookup: fakeLookup({ 'seed.example': ['10.1.1.1'] }),
+      join: async (addresses) => {
+        calls.push([...addresses]);
+      },
+      attempts: 3,
+      mode: 'exit',
+      backoff,
+    });
+    await expect(joiner.start()).resolves.toEqual({
+      kind: 'joined',
+      addresses: ['10.1.1.1:7946'],
+      attempts: 1,
+    });
+    expect(calls).toEqual([['10.1.1.1:7946']]);
+    expect(joiner.state).toBe('joined');
+  });
+
+  it('re-resolves hostnames on every attempt and succeeds once the seed answers', async () => {
+    let lookups = 0;
+    const lookup: Lookup = async () => {
+      lookups += 1;
+      return [`10.0.0.${lookups}`];
+    };
+    const tried: string[] = [];
+    const joiner = new SeedJoiner({
+      seeds: () => ['moving.example:1'],
+      lookup,
+      join: async ([address]) => {
+        tried.push(address as string);
+        if (tried.length < 3) throw new Error('timeout');
+      },
+      attempts: 5,
+      mode: 'exit',
+      backoff,
+    });
+    const outcome = await joiner.start();
+    expect(outcome).toMatchObject({ kind: 'joined', attempts: 3 });
+    expect(tried).toEqual(['10.0.0.1:1', '10.0.0.2:1', '10.0.0.3:1']);
+  });
+
+  it('gives up after the attempts in exit mode with every failure reported', async () => {
+    const failures: AttemptFailure[] = [];
+    const joiner = new SeedJoiner({
+      seeds: () => ['127.0.0.1:9'],
+      join: async () => {
+        throw new Error('connect ECONNREFUSED');
+      },
+      attempts: 3,
+      mode: 'exit',
+      backoff,
+      onAttemptFailed: (f) => failures.push(f),
+    });
+    const error = await joiner.start().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SeedsUnreachableError);
+    expect((error as SeedsUnreachableError).message).toContain('ECONNREFUSED');
+    expect(failures.map((f) => [f.attempt, f.background, f.nextDelayMs])).toEqual([
+      [1, false, 1],
+      [2, false, 2],
+      [3, false, undefined],
+    ]);
+    expect(joiner.state).toBe('failed');
+  });
+
+  it('keeps retrying in the background at the longest backoff, says so once, and stops when joined by a peer', async () => {
+    let attempts = 0;
+    let joinedByPeer = false;
+    const background: AttemptFailure[] = [];
+    const joiner = new SeedJoiner({
+      seeds: () => ['127.0.0.1:9'],
+      join: async () => {
+        attempts += 1;
+        if (attempts === 6) joinedByPeer = true;
+        throw new Error('timeout');
+      },
+      isJoined: () => joinedByPeer,
+      attempts: 2,
+      mode: 'background',
+      backoff,
+      onBackground: (f) => background.push(f),
+    });
+    await expect(joiner.start()).resolves.toEqual({ kind: 'already-joined' });
+    expect(attempts).toBe(6);
+    expect(background).toHaveLength(1);
+    expect(background[0]).toMatchObject({ attempt: 2, background: true, nextDelayMs: 4 });
+  });
+
+  it('stop() ends a background retry loop', async () => {
+    const joiner = new SeedJoiner({
+      seeds: () => ['127.0.0.1:9'],
+      join: async () => {
+        throw new Error('timeout');
+      },
+      attempts: 1,
+      mode: 'background',
+      backoff: { initialMs: 10_000, maxMs: 10_000 },
+      onBackground: () => setImmediate(() => joiner.stop()),
+    });
+    await expect(joiner.start()).resolves.toEqual({ kind: 'stopped' });
+    expect(joiner.state).toBe('stopped');
+  });
+
+  it('has nothing to join with no seeds or only its own address', async () => {
+    const join = async () => {
+      throw new Error('must not be called');
+    };
+    const none = new SeedJoiner({ seeds: () => [], join, attempts: 1, mode: 'exit', backoff });
+    await expect(none.start()).resolves.toEqual({ kind: 'alone' });
+    const self = new SeedJoiner({
+      seeds: () => ['127.0.0.1:7946'],
+      self: () => ['127.0.0.1:7946'],
+      join,
+      attempts: 1,
+      mode: 'exit',
+      backoff,
+    });
+    await expect(self.start()).resolves.toEqual({ kind: 'alone' });
+    expect(self.state).toBe('no-seeds');
+  });
+
+  it('counts an unresolvable seed list as a failed attempt', async () => {
+    const joiner = new SeedJoiner({
+      seeds: () => ['nowhere.example:1'],
+      lookup: fakeLookup({}),
+      join: async () => {},
+      attempts: 1,
+      mode: 'exit',
+      backoff,
+    });
+    await expect(joiner.start()).rejects.toThrow(/unknown host/);
+  });
+});

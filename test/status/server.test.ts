@@ -1,0 +1,194 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Indices, MemberInfo, NodeStats } from '../../src/node/types.js';
+import {
+  type MembersResponse,
+  type StatusResponse,
+  type StatusServer,
+  startStatusServer,
+} from '../../src/status/server.js';
+import type { AgentLifecycle, StatusSource } from '../../src/status/types.js';
+
+const member = (id: string, index: number, threads: number, extra: Partial<MemberInfo> = {}): MemberInfo => ({
+  id,
+  address: `127.0.0.1:${7000 + index}`,
+  threads,
+  index,
+  state: 'alive',
+  incarnation: 0,
+  metadata: {},
+  rttMs: id === 'a' ? undefined : 0.4321,
+  ...extra,
+});
+
+const stats: NodeStats = {
+  packetsIn: 10,
+  packetsOut: 12,
+  bytesIn: 1000,
+  bytesOut: 1200,
+  streamBytesIn: 5,
+  streamBytesOut: 6,
+  streamPacketsIn: 1,
+  streamPacketsOut: 2,
+  drops: { 'foreign-cluster': 3, malformed: 1 },
+  probes: 7,
+  probesFailed: 1,
+  indirectProbes: 2,
+  nacksReceived: 0,
+  suspicions: 1,
+  refutations: 0,
+  syncs: 1,
+  syncsFailed: 0,
+  syncsServed: 2,
+  awareness: 0,
+  membersKnown: 4,
+  viewSize: 3,
+  rttMs: { b: 0.5, c: 1.5 },
+};
+
+function fakeSource(lifecycle: AgentLifecycle = 'running'): StatusSource & { state: AgentLifecycle } {
+  const view = [
+    member('a', 0, 2),
+    member('b', 2, 1, { metadata: { role: 'web' } }),
+    member('c', 3, 4, { state: 'suspect' }),
+  ];
+  const dead = member('d', -1, 1, { state: 'dead' });
+  const indices: Indices = { index: 0, threads: 2, total: 7, viewId: 0xabc, settled: true };
+  const source = {
+    state: lifecycle,
+    key: 'k',
+    env: 'dev',
+    startedAt: Date.now() - 1000,
+    node: {
+      id: 'a',
+      address: '127.0.0.1:7000',
+      isStatic: false,
+      indices: () => indices,
+      members: () => view,
+      member: (id: string) => [...view, dead].find((m) => m.id === id),
+      stats: () => stats,
+    },
+    lifecycle: () => source.state,
+    join: () => ({ state: 'joined', attempts: 1, seeds: ['127.0.0.1:7002'], lastError: undefined }),
+    departed: () => [dead],
+  };
+  return source;
+}
+
+const servers: StatusServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function start(source: StatusSource): Promise<string> {
+  const server = await startStatusServer(source, '127.0.0.1', 0);
+  servers.push(server);
+  expect(server.address).toMatch(/^127\.0\.0\.1:[1-9][0-9]*$/);
+  return `http://${server.address}`;
+}
+
+describe('status API', () => {
+  it('GET /v1/members lists the sorted view and the departed members', async () => {
+    const base = await start(fakeSource());
+    const response = await fetch(`${base}/v1/members`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    const body = (await response.json()) as MembersResponse;
+    expect(body).toMatchObject({ id: 'a', viewId: '00000abc', total: 7, settled: true });
+    expect(body.members.map((m) => [m.id, m.index, m.threads, m.state])).toEqual([
+      ['a', 0, 2, 'alive'],
+      ['b', 2, 1, 'alive'],
+      ['c', 3, 4, 'suspect'],
+    ]);
+    expect(body.members[0]).toMatchObject({ self: true, rttMs: null, incarnation: 0 });
+    expect(body.members[1]).toMatchObject({ self: false, rttMs: 0.432, metadata: { role: 'web' } });
+    expect(body.departed).toEqual([expect.objectContaining({ id: 'd', state: 'dead', index: -1 })]);
+  });
+
+  it('GET /v1/status summarises this node, counts by state and the join state', async () => {
+    const base = await start(fakeSource());
+    const body = (await (await fetch(`${base}/v1/status`)).json()) as StatusResponse;
+    expect(body).toMatchObject({
+      id: 'a',
+      address: '127.0.0.1:7000',
+      key: 'k',
+      env: 'dev',
+      static: false,
+      lifecycle: 'running',
+      index: 0,
+      threads: 2,
+      total: 7,
+      viewId: '00000abc',
+      settled: true,
+      viewSize: 3,
+      counts: { alive: 2, suspect: 1, dead: 1, left: 0 },
+      join: { state: 'joined', attempts: 1, seeds: ['127.0.0.1:7002'], lastError: null },
+    });
+    expect(body.uptimeMs).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('GET /metrics serves Prometheus text with counters and a gauge per state', async () => {
+    const base = await start(fakeSource());
+    const response = await fetch(`${base}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await response.text();
+    expect(text).toContain('# TYPE meshnode_packets_total counter');
+    expect(text).toContain('meshnode_packets_total{direction="in"} 10');
+    expect(text).toContain('meshnode_dropped_total{reason="foreign-cluster"} 3');
+    expect(text).toContain('meshnode_probes_total 7');
+    for (const [state, n] of [
+      ['alive', 2],
+      ['suspect', 1],
+      ['dead', 1],
+      ['left', 0],
+    ]) {
+      expect(text).toContain(`meshnode_members{state="${state}"} ${n}`);
+    }
+    expect(text).toContain('meshnode_total_threads 7');
+    expect(text).toContain('meshnode_settled 1');
+    expect(text).toContain('meshnode_rtt_max_seconds 0.0015');
+  });
+
+  it('two servers in one process keep separate registries', async () => {
+    const one = await start(fakeSource());
+    const other = fakeSource();
+    other.node.indices = () => ({ index: 5, threads: 1, total: 9, viewId: 1, settled: false });
+    const two = await start(other);
+    const [a, b] = await Promise.all(
+      [fetch(`${one}/metrics`), fetch(`${two}/metrics`)].map(async (p) => (await p).text()),
+    );
+    expect(a).toContain('meshnode_index 0');
+    expect(b).toContain('meshnode_index 5');
+  });
+
+  it('GET /healthz is 200 while running and 503 once leaving', async () => {
+    const source = fakeSource();
+    const base = await start(source);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    source.state = 'leaving';
+    const response = await fetch(`${base}/healthz`);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ status: 'unavailable', lifecycle: 'leaving' });
+  });
+
+  it('answers unknown paths with a JSON 404 and other methods with a JSON 405', async () => {
+    const base = await start(fakeSource());
+    const missing = await fetch(`${base}/v2/nothing?x=1`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({
+      error: { code: 'not_found', message: expect.stringContaining('/v2/nothing') },
+    });
+    const post = await fetch(`${base}/v1/members`, { method: 'POST', body: '{}' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+    expect(((await post.json()) as { error: { code: string } }).error.code).toBe('method_not_allowed');
+  });
+
+  it('reports a busy port as a listen error', async () => {
+    const base = await start(fakeSource());
+    const port = Number(new URL(base).port);
+    await expect(startStatusServer(fakeSource(), '127.0.0.1', port)).rejects.toMatchObject({
+      code: 'EADDRINUSE',
+    });
+  });
+});
