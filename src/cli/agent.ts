@@ -120,13 +120,17 @@ export async function runAgent(settings: AgentSettings): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Static mode without the status API opens no socket: this keeps the process up until a signal.
+  const keepAlive = setInterval(() => {}, 1 << 30);
   try {
     await agent.start();
+    return await agent.done;
   } catch (error) {
     await agent.abort();
     throw error;
+  } finally {
+    clearInterval(keepAlive);
   }
-  return agent.done;
 }
 
 /** One running agent: the node plus its discovery, view file, status API and output. */

@@ -25,7 +25,9 @@ async function startThree(): Promise<{ agents: AgentProcess[]; http: string }> {
   const first = bed.agent('node1', ['-n', '2']);
   const { address, http } = await bed.started(first);
   const second = bed.agent('node2', ['-n', '1', '--seeds', address]);
-  const third = bed.agent('node3', ['-n', '4', '--seeds', address]);
+  // A hostname seed: resolved at join (localhost may give ::1 first; 127.0.0.1 answers).
+  const port = address.slice(address.lastIndexOf(':') + 1);
+  const third = bed.agent('node3', ['-n', '4', '--seeds', `localhost:${port}`]);
   const agents = [first, second, third];
   const expected = [0, 2, 3];
   await Promise.all(
@@ -111,6 +113,16 @@ describe('meshnode agent', () => {
     );
     expect(table.stdout).toMatch(/ID\s+ADDRESS\s+THREADS\s+INDEX\s+STATE\s+RTT/);
     expect(table.stdout).toMatch(/node3\s+127\.0\.0\.1:\d+\s+4\s+3\s+alive/);
+  });
+
+  it('static mode (-I/-T): the given placement, no network, index -1 after SIGINT', async () => {
+    const agent = bed.agent('static', ['-I', '2', '-T', '7', '-n', '3', '--http', 'off']);
+    const first = await agent.waitFor('the static placement', (e) => e.event === 'rebalance', WAIT_MS);
+    expect(first).toMatchObject({ index: 2, threads: 3, total: 7 });
+    expect(agent.events.find((e) => e.event === 'start')).toMatchObject({ static: true, address: '' });
+    agent.signal('SIGINT');
+    expect(await agent.waitExit(WAIT_MS)).toEqual({ code: 0, signal: null });
+    expect(agent.events.filter((e) => e.event === 'rebalance').at(-1)).toMatchObject({ index: -1, total: 7 });
   });
 
   it("prints libcluster's rebalance block without --json, and logs only on stderr", async () => {
