@@ -6,6 +6,7 @@
  * names the address; nothing is left bound or listening after a failure.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { lookup as lookupCallback } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { createServer, isIP, type Server } from 'node:net';
 import { formatAddress } from '../core/address.js';
@@ -40,6 +41,25 @@ export async function resolveBindHost(host: string, port: number): Promise<{ ip:
   } catch (cause) {
     throw new BindError(formatAddress(host, port), `cannot resolve host "${host}"`, { cause });
   }
+}
+
+/**
+ * dgram resolves every destination through a lookup function, by default
+ * dns.lookup, which answers even an IP literal on a later tick. Peers are
+ * almost always IP literals: answer those at once, so a datagram is handed to
+ * the kernel within the send() call, and fall back to DNS for names.
+ */
+function literalFirstLookup(
+  hostname: string,
+  options: Parameters<typeof lookupCallback>[1],
+  callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(hostname);
+  if (family !== 0) {
+    callback(null, hostname, family);
+    return;
+  }
+  lookupCallback(hostname, options as never, callback as never);
 }
 
 function describe(error: unknown): string {
@@ -119,7 +139,11 @@ export async function bindSockets(options: BindOptions): Promise<BoundSockets> {
       await closeServer(tcp);
       throw new BindError(asked, `TCP: ${describe(error)}`, { cause: error });
     }
-    const udp = createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: false });
+    const udp = createSocket({
+      type: family === 6 ? 'udp6' : 'udp4',
+      ipv6Only: false,
+      lookup: literalFirstLookup as never,
+    });
     udp.on('error', () => {});
     try {
       await bindUdp(udp, ip, port);

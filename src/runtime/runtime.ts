@@ -100,6 +100,8 @@ export class Runtime implements CoreHost {
   private readonly stream: StreamTransport;
   private readonly pending: CoreEvent[] = [];
   private depth = 0;
+  /** The time handed to the outermost core call in progress. */
+  private entryNowMs = 0;
   private closing: Promise<void> | undefined;
 
   constructor(options: RuntimeOptions) {
@@ -215,7 +217,8 @@ export class Runtime implements CoreHost {
   }
 
   schedule(delayMs: number, token: number): void {
-    this.timers.schedule(delayMs, token);
+    // Inside a core call the time is the one the core was given.
+    this.timers.schedule(delayMs, token, this.depth > 0 ? this.entryNowMs : undefined);
   }
 
   sync(to: string, join: boolean): void {
@@ -319,10 +322,12 @@ export class Runtime implements CoreHost {
    */
   private enter<T>(fn: (nowMs: number) => T, nowMs?: number, rethrow = false): T | undefined {
     if (this.closing !== undefined && !rethrow) return undefined;
+    const now = this.depth > 0 ? this.entryNowMs : (nowMs ?? this.clock());
+    this.entryNowMs = now;
     this.depth++;
     let result: T | undefined;
     try {
-      result = fn(nowMs ?? this.clock());
+      result = fn(now);
     } catch (error) {
       if (rethrow) throw error;
       this.drop('core-error');

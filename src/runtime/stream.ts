@@ -20,7 +20,7 @@ import type { Logger } from './logger.js';
 export interface StreamLimits {
   /** Largest frame accepted (state or packet). */
   readonly frameBytesMax: number;
-  /** Concurrent full-state exchanges, inbound and outbound each. */
+  /** Concurrent full-state exchanges, inbound and outbound each (inbound extras wait their turn). */
   readonly syncsMax: number;
   /** Concurrent packet connections, inbound and outbound each. */
   readonly streamsMax: number;
@@ -72,7 +72,9 @@ export class StreamTransport {
   private readonly inbound = new Map<string, Socket>();
   /** Outbound packet connections by destination address. */
   private readonly outbound = new Map<string, Socket>();
-  private inboundSyncs = 0;
+  /** Inbound connections admitted to read (see accept). */
+  private readingSlots = 0;
+  private readonly waiting: (() => boolean)[] = [];
   private outboundSyncs = 0;
   private inboundStreams = 0;
   private closed = false;
@@ -200,6 +202,7 @@ export class StreamTransport {
       socket.destroy();
     }
     this.sockets.clear();
+    this.waiting.length = 0;
     this.inbound.clear();
     this.outbound.clear();
   }
@@ -216,6 +219,13 @@ export class StreamTransport {
     });
   }
 
+  /**
+   * Inbound connections hold a reading slot from admission until their first
+   * frame (stream probes) or until they close (syncs). At most `syncsMax`
+   * slots are taken; later connections wait unread (the kernel holds their
+   * bytes, this process holds nothing) until a slot frees or their deadline
+   * passes. A join storm through one seed thus queues instead of failing.
+   */
   private accept(socket: Socket): void {
     if (this.closed) {
       socket.destroy();
@@ -226,35 +236,63 @@ export class StreamTransport {
       socket.destroy();
       return;
     }
-    if (this.sockets.size >= 2 * (this.limits.syncsMax + this.limits.streamsMax)) {
+    if (this.sockets.size >= 4 * (this.limits.syncsMax + this.limits.streamsMax)) {
       this.handlers.onDrop('connection-limit');
       socket.destroy();
       return;
     }
     socket.setNoDelay(true);
-    const decoder = new FrameDecoder(this.limits.frameBytesMax);
     let role: 'unknown' | 'sync' | 'stream' = 'unknown';
+    let holdsSlot = false;
+    const release = () => {
+      if (!holdsSlot) return;
+      holdsSlot = false;
+      this.readingSlots--;
+      this.admitWaiting();
+    };
+    const admit = (): boolean => {
+      if (socket.destroyed || this.closed) return false;
+      holdsSlot = true;
+      this.readingSlots++;
+      this.read(socket, from, {
+        onRole: (chosen) => {
+          role = chosen;
+          if (chosen === 'stream') release();
+        },
+      });
+      return true;
+    };
     this.track(socket, Math.max(this.limits.syncTimeoutMs, this.limits.streamTimeoutMs), () =>
       socket.destroy(),
     );
     socket.on('close', () => {
-      if (role === 'sync') this.inboundSyncs--;
+      const queued = this.waiting.indexOf(admit);
+      if (queued >= 0) this.waiting.splice(queued, 1);
+      release();
       if (role === 'stream') {
         this.inboundStreams--;
         if (this.inbound.get(from) === socket) this.inbound.delete(from);
       }
     });
+    if (this.readingSlots < this.limits.syncsMax) admit();
+    else this.waiting.push(admit);
+  }
+
+  private admitWaiting(): void {
+    while (this.readingSlots < this.limits.syncsMax && this.waiting.length > 0) {
+      (this.waiting.shift() as () => boolean)();
+    }
+  }
+
+  /** Reads an admitted inbound connection: a sync request, or stream packets. */
+  private read(socket: Socket, from: string, hooks: { onRole(role: 'sync' | 'stream'): void }): void {
+    const decoder = new FrameDecoder(this.limits.frameBytesMax);
+    let role: 'unknown' | 'sync' | 'stream' = 'unknown';
     const onFrames = (frames: Frame[]) => {
       for (const frame of frames) {
         if (role === 'unknown') {
           if (frame.kind === FrameKind.state) {
-            if (this.inboundSyncs >= this.limits.syncsMax) {
-              this.handlers.onDrop('sync-limit');
-              socket.destroy();
-              return;
-            }
             role = 'sync';
-            this.inboundSyncs++;
           } else {
             if (this.inboundStreams >= this.limits.streamsMax) {
               this.handlers.onDrop('stream-limit');
@@ -265,6 +303,7 @@ export class StreamTransport {
             this.inboundStreams++;
             this.inbound.set(from, socket);
           }
+          hooks.onRole(role);
         }
         if (role === 'sync') {
           // One request, one answer: anything after the first frame is ignored.

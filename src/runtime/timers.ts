@@ -38,11 +38,13 @@ export class TimerQueue {
     return this.handle !== undefined;
   }
 
-  schedule(delayMs: number, token: number): void {
+  /** `nowMs`, when the caller already read the clock, saves reading it again. */
+  schedule(delayMs: number, token: number, nowMs?: number): void {
     if (this.closed) return;
     const delay = Number.isFinite(delayMs) && delayMs > 0 ? delayMs : 0;
-    this.push({ dueMs: this.clock() + delay, order: this.order++, token });
-    this.arm();
+    const now = nowMs ?? this.clock();
+    this.push({ dueMs: now + delay, order: this.order++, token });
+    this.arm(now);
   }
 
   /** Drops every pending entry and disarms; later schedule() calls are ignored. */
@@ -52,7 +54,7 @@ export class TimerQueue {
     this.disarm();
   }
 
-  private arm(): void {
+  private arm(nowMs?: number): void {
     const next = this.heap[0];
     if (next === undefined) {
       this.disarm();
@@ -60,7 +62,7 @@ export class TimerQueue {
     }
     if (this.handle !== undefined && this.armedForMs <= next.dueMs) return;
     this.disarm();
-    const wait = Math.max(0, Math.ceil(next.dueMs - this.clock()));
+    const wait = Math.max(0, Math.ceil(next.dueMs - (nowMs ?? this.clock())));
     this.armedForMs = next.dueMs;
     this.handle = setTimeout(() => this.onTimeout(), wait);
   }
@@ -75,12 +77,13 @@ export class TimerQueue {
     this.handle = undefined;
     this.armedForMs = Number.POSITIVE_INFINITY;
     // Drain what is due now; entries scheduled while firing wait for the next turn.
+    // One clock read serves the whole batch: every entry in it is due by then.
     const now = this.clock();
     const due: Entry[] = [];
     while (this.heap.length > 0 && (this.heap[0] as Entry).dueMs <= now) due.push(this.pop());
     for (const entry of due) {
       if (this.closed) return;
-      this.fire(entry.token, this.clock());
+      this.fire(entry.token, now);
     }
     if (!this.closed) this.arm();
   }

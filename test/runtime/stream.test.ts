@@ -159,6 +159,27 @@ describe('StreamTransport', () => {
     expect(a.drops).toContain('sync-limit');
   });
 
+  it('queues inbound syncs beyond the limit instead of refusing them', async () => {
+    const b = await peer({}, { syncsMax: 1 });
+    const a = await peer();
+    const [host, port] = b.address.split(':') as [string, string];
+    // A silent client takes the only reading slot.
+    const hog = connect({ host, port: Number(port) });
+    hog.on('error', () => {});
+    await new Promise((resolve) => hog.on('connect', resolve));
+    let answered = false;
+    const pending = a.transport.exchangeState(b.address, Uint8Array.from([5])).then((answer) => {
+      answered = true;
+      return answer;
+    });
+    await until(() => b.transport.activeConnections === 2);
+    expect(answered).toBe(false);
+    expect(b.requests).toHaveLength(0);
+    hog.destroy();
+    expect([...(await pending)]).toEqual([9, 9, 9]);
+    expect(b.drops).toEqual([]);
+  });
+
   it('answers a stream packet on the connection it came from', async () => {
     let bTransport: StreamTransport | undefined;
     const b = await peer({
