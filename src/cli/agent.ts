@@ -28,11 +28,14 @@ export function agentCommand(): Command {
   const command = new Command('agent')
     .summary('run a mesh member and print its indices (like libcluster cluster-test)')
     .description(
-      'Run one meshnode agent: join the mesh through seeds, mDNS or a view file, print every\n' +
-        're-balance (instance index, thread count, total) and serve the status API.\n' +
-        'SIGINT / SIGTERM leave gracefully and exit 0; a second signal exits at once.\n' +
-        'Exit codes: 0 ok, 1 unexpected error, 2 bad flags, 3 bad config or view file,\n' +
-        '4 bind failure, 5 join failure (with --join-retry exit).',
+      [
+        'Run one meshnode agent: join the mesh through seeds, mDNS or a view file,',
+        'print every re-balance (instance index, thread count, total), serve the',
+        'status API. SIGINT / SIGTERM leave gracefully and exit 0; a second signal',
+        'exits at once.',
+        'Exit codes: 0 ok, 1 unexpected error, 2 bad flags, 3 bad config or view',
+        'file, 4 bind failure, 5 join failure (with --join-retry exit).',
+      ].join('\n'),
     )
     .option('-k, --key <key>', 'cluster key: clusters with other keys never mix (required unless static)')
     .option('-e, --env <env>', 'cluster environment within the key, e.g. dev or prod (default "default")')

@@ -29,9 +29,12 @@ export function demoCommand(): Command {
   const command = new Command('demo')
     .summary('start a local mesh of 5 agents, crash one, stop one, and show the rebalances')
     .description(
-      'Start 5 agents on 127.0.0.1 (separate processes, local preset), print the sorted view with\n' +
-        'indices, hard-kill one and show each survivor detect it and rebalance, make another leave\n' +
-        'gracefully, then stop everything. Exit codes: 0 ok, 1 the demo failed, 2 bad flags.',
+      [
+        'Start 5 agents on 127.0.0.1 (separate processes, local preset), print',
+        'the sorted view with indices, hard-kill one and show each survivor detect',
+        'it and rebalance, make another leave gracefully, then stop everything.',
+        'Exit codes: 0 ok, 1 the demo failed, 2 bad flags.',
+      ].join('\n'),
     )
     .option('--timeout <ms>', 'give up (and clean up) after this long (default 90000)')
     .option('--verbose', 'print every event the agents report')

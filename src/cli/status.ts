@@ -17,9 +17,11 @@ export function statusCommand(): Command {
   const command = new Command('status')
     .summary("show a running agent's view of the cluster")
     .description(
-      "Show a running agent's view of the cluster (like Bib's cluster status): a summary line\n" +
-        '(members by state, total threads, settled, view id) and one row per member.\n' +
-        'Exit codes: 0 ok, 2 bad flags, 6 no agent answered.',
+      [
+        "Show a running agent's view of the cluster (like Bib's cluster status):",
+        'a summary line (members by state, total threads, settled, view id), then',
+        'one row per member. Exit codes: 0 ok, 2 bad flags, 6 no agent answered.',
+      ].join('\n'),
     )
     .option(
       '--http <host:port|port>',
