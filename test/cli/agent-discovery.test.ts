@@ -27,7 +27,7 @@ async function freeUdpPort(): Promise<number> {
 
 const total = (n: number) => (e: AgentEvent) => e.event === 'rebalance' && e.total === n;
 
-describe('mDNS discovery on loopback', () => {
+describe('mDNS discovery on loopback', { timeout: 30_000 }, () => {
   it('agents with --mdns and no seeds find each other; another env on the same port stays apart', async () => {
     const port = String(await freeUdpPort());
     const mdns = ['--mdns', '--mdns-interface', '127.0.0.1', '--mdns-port', port, '--mdns-interval', '300'];
@@ -52,7 +52,7 @@ describe('mDNS discovery on loopback', () => {
   });
 });
 
-describe('view file bootstrap', () => {
+describe('view file bootstrap', { timeout: 30_000 }, () => {
   it('the first agent creates the file, the next one joins through it, and the file follows the view', async () => {
     const path = join(bed.dir, 'cluster.view.json');
     const first = bed.agent('view-a', ['-n', '2', '--view-file', path]);

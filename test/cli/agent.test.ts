@@ -38,7 +38,7 @@ async function startThree(): Promise<{ agents: AgentProcess[]; http: string }> {
   return { agents, http };
 }
 
-describe('meshnode agent', () => {
+describe('meshnode agent', { timeout: 30_000 }, () => {
   it('three agents joined by seeds reach the libcluster indices 0, 2, 3 of 7 and settle', async () => {
     const { agents } = await startThree();
     for (const agent of agents) {

@@ -12,7 +12,7 @@ afterEach(async () => {
   await bed.close();
 });
 
-describe('exit codes', () => {
+describe('exit codes', { timeout: 30_000 }, () => {
   it.each([
     ['an unknown flag', ['agent', '-k', 'k', '--bogus'], /unknown option '--bogus'/],
     ['no cluster key', ['agent'], /-k\/--key is required/],
