@@ -60,7 +60,11 @@ export interface ProtocolConfig {
    * Default 120000; 1000..86400000.
    */
   readonly tombstoneRetentionMs: number;
-  /** Largest UDP payload this node sends. Default 1400 (fits common MTUs); 512..65000. */
+  /**
+   * Largest UDP payload this node sends. Default 1400 (fits common MTUs);
+   * 680..65000, and large enough for the biggest alive message that
+   * metadataBytesMax allows (1193 bytes at the default 512).
+   */
   readonly packetBytesMax: number;
   /** Largest encoded metadata map (keys + values, UTF-8). Default 512; 0..16384. */
   readonly metadataBytesMax: number;
@@ -188,7 +192,7 @@ const integerBounds: Readonly<Record<Exclude<keyof ProtocolConfig, 'streamProbe'
   gossipToTheDeadMs: { min: 0, max: 3_600_000 },
   pushPullIntervalMs: { min: 100, max: 3_600_000, zeroAllowed: true },
   tombstoneRetentionMs: { min: 1000, max: 86_400_000 },
-  packetBytesMax: { min: 512, max: 65_000 },
+  packetBytesMax: { min: 680, max: 65_000 },
   metadataBytesMax: { min: 0, max: 16_384 },
   membersMax: { min: 2, max: 1_000_000 },
   awarenessMaxMultiplier: { min: 1, max: 64 },
@@ -214,10 +218,11 @@ export function resolveConfig(
     throw new ConfigError('config', 'config must be an object');
   }
   for (const key of Object.keys(overrides)) {
-    if (!(key in base)) throw new ConfigError(key, `unknown config field "${key}"`);
+    if (!Object.hasOwn(base, key)) throw new ConfigError(key, `unknown config field "${key}"`);
   }
-  const config: ProtocolConfig = { ...base, ...stripUndefined(overrides) };
-  validateConfig(config);
+  const given = stripUndefined(overrides);
+  const config: ProtocolConfig = { ...base, ...given };
+  validateConfig(config, new Set(Object.keys(given)));
   return config;
 }
 
@@ -225,7 +230,12 @@ function stripUndefined(value: Partial<ProtocolConfig>): Partial<ProtocolConfig>
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
 }
 
-export function validateConfig(config: ProtocolConfig): void {
+/**
+ * Checks every field and the relations between fields. `given` names the
+ * fields the caller set, so that a clash between two fields blames the one
+ * the caller chose.
+ */
+export function validateConfig(config: ProtocolConfig, given: ReadonlySet<string> = new Set()): void {
   for (const [field, bound] of Object.entries(integerBounds) as [keyof ProtocolConfig, Bound][]) {
     const value = config[field];
     if (typeof value !== 'number' || !Number.isInteger(value)) {
@@ -242,11 +252,15 @@ export function validateConfig(config: ProtocolConfig): void {
   if (config.probeTimeoutMs > config.probeIntervalMs) {
     throw new ConfigError('probeTimeoutMs', 'probeTimeoutMs must not exceed probeIntervalMs');
   }
-  if (aliveMessageBytesWorst(config.metadataBytesMax) + PACKET_OVERHEAD_BYTES_WORST > config.packetBytesMax) {
+  const packetBytesNeeded = aliveMessageBytesWorst(config.metadataBytesMax) + PACKET_OVERHEAD_BYTES_WORST;
+  if (packetBytesNeeded > config.packetBytesMax) {
+    const blamed =
+      given.has('metadataBytesMax') && !given.has('packetBytesMax') ? 'metadataBytesMax' : 'packetBytesMax';
     throw new ConfigError(
-      'metadataBytesMax',
-      `metadataBytesMax ${config.metadataBytesMax} cannot fit in packetBytesMax ${config.packetBytesMax}: ` +
-        'an alive message with the longest id, address and metadata must fit in one packet',
+      blamed,
+      `packetBytesMax ${config.packetBytesMax} is too small for metadataBytesMax ${config.metadataBytesMax}: ` +
+        `an alive message with the longest id, address and metadata needs ${packetBytesNeeded} bytes; ` +
+        'raise packetBytesMax or lower metadataBytesMax',
     );
   }
   if (config.tombstoneRetentionMs <= config.gossipToTheDeadMs) {

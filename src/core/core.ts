@@ -173,6 +173,7 @@ export class MeshCore {
   private lastViewChangeAtMs = 0;
   private lastMismatchAtMs = Number.NEGATIVE_INFINITY;
   private settleTimerAtMs = Number.NEGATIVE_INFINITY;
+  private viewChangedInInput = false;
   private isSettled = false;
 
   private readonly counters = {
@@ -245,7 +246,7 @@ export class MeshCore {
       this.schedule(this.jittered(this.config.pushPullIntervalMs), { kind: 'push-pull' });
     }
     this.schedule(this.reapIntervalMs(), { kind: 'reap' });
-    this.updateSettled();
+    this.finishInput();
   }
 
   /** Asks the host to exchange full state with each seed (a join). */
@@ -260,7 +261,7 @@ export class MeshCore {
       this.counters.syncs++;
       this.host.sync(seed, true);
     }
-    this.updateSettled();
+    this.finishInput();
   }
 
   /** Feeds one decoded packet. Updates are applied before probes are answered. */
@@ -303,7 +304,7 @@ export class MeshCore {
           break;
       }
     }
-    this.updateSettled();
+    this.finishInput();
   }
 
   handleTimer(token: number, nowMs: number): void {
@@ -348,7 +349,7 @@ export class MeshCore {
         this.reportLeaveDone(false);
         break;
     }
-    this.updateSettled();
+    this.finishInput();
   }
 
   /**
@@ -370,11 +371,13 @@ export class MeshCore {
   handleState(state: StateMessage, _from: string, nowMs: number): void {
     if (!this.acceptsInput()) return;
     this.nowMs = nowMs;
+    // What the remote says about us goes first: on admission we step out of
+    // our own view before the others step in, so the view never flickers.
     for (const snapshot of state.members) {
-      if (snapshot.id === this.id) {
-        this.mergeSelfSnapshot(snapshot);
-        continue;
-      }
+      if (snapshot.id === this.id) this.mergeSelfSnapshot(snapshot);
+    }
+    for (const snapshot of state.members) {
+      if (snapshot.id === this.id) continue;
       switch (snapshot.state) {
         case 'alive': {
           // A joiner announces itself: the change starts here, with our own delay.
@@ -399,7 +402,7 @@ export class MeshCore {
       const admissionAtMs = this.viewSchedule.get(this.id)?.atMs;
       if (admissionAtMs !== undefined) this.enqueueUpdate(this.aliveMessage(this.self), admissionAtMs);
     }
-    this.updateSettled();
+    this.finishInput();
   }
 
   handleSyncFailed(_to: string, join: boolean, nowMs: number): void {
@@ -407,12 +410,12 @@ export class MeshCore {
     this.nowMs = nowMs;
     this.counters.syncsFailed++;
     if (join) this.awaitingAdmission = false;
-    this.updateSettled();
+    this.finishInput();
   }
 
   /** Publishes new metadata under a higher incarnation. */
   setMetadata(metadata: Metadata, nowMs: number): void {
-    if (!this.acceptsInput()) throw new StateError('the node has left or stopped');
+    if (!this.acceptsInput() || this.leaving) throw new StateError('the node has left or stopped');
     const checked = checkMetadata(metadata, this.config.metadataBytesMax);
     this.nowMs = nowMs;
     this.self.metadata = checked;
@@ -444,12 +447,13 @@ export class MeshCore {
     const live = (record: MemberRecord) => isInView(record.state);
     const targets = sampleDistinct(this.random, this.others, this.config.leaveFanout, live);
     for (const target of targets) this.host.send(target.address, [announcement], 'datagram');
-    if (targets.length >= this.liveCount - 1) {
+    // We are out of liveCount already: it counts exactly the members to tell.
+    if (targets.length >= this.liveCount) {
       this.reportLeaveDone(true);
     } else {
       this.schedule(this.config.leaveTimeoutMs, { kind: 'leave-timeout' });
     }
-    this.updateSettled();
+    this.finishInput();
   }
 
   /** Stops all processing: nothing more is sent, scheduled or notified. */
@@ -532,7 +536,13 @@ export class MeshCore {
       return;
     }
     const record = this.records.get(update.id);
-    if (judgeUpdate(record, { state: 'alive', incarnation: update.incarnation }) !== 'apply') return;
+    if (judgeUpdate(record, { state: 'alive', incarnation: update.incarnation }) !== 'apply') {
+      if (record?.state === 'alive' && record.incarnation === update.incarnation) {
+        // The same news by another path: its deadline may be the earlier one.
+        this.wantInView(record, record.threads, this.nowMs + delayMs);
+      }
+      return;
+    }
     let kind: MemberEventKind;
     let previous: Member | undefined;
     let target: MemberRecord;
@@ -627,7 +637,15 @@ export class MeshCore {
       return;
     }
     const record = this.records.get(id);
-    if (record === undefined || judgeUpdate(record, { state, incarnation }) !== 'apply') return;
+    if (record === undefined) return;
+    const verdict = judgeUpdate(record, { state, incarnation });
+    if (verdict === 'advance') record.incarnation = incarnation;
+    if (verdict === 'ignore' && record.state === state && record.incarnation === incarnation) {
+      // The same departure by another path (or declared by two nodes at
+      // once): keep the earliest deadline, so all nodes apply it together.
+      this.wantInView(record, 0, this.nowMs + delayMs);
+    }
+    if (verdict !== 'apply') return;
     const previous = this.snapshot(record);
     record.incarnation = incarnation;
     record.stateChangedAtMs = this.nowMs;
@@ -725,8 +743,10 @@ export class MeshCore {
   // ---------------------------------------------------------------- probing
 
   private onProbeTick(): void {
-    this.schedule(this.awareness.scaleMs(this.config.probeIntervalMs), { kind: 'probe-tick' });
+    // Judge the last probe first: its outcome changes the health score that
+    // stretches the next period.
     if (this.activeProbe !== undefined) this.finishProbe(this.activeProbe.seq);
+    this.schedule(this.awareness.scaleMs(this.config.probeIntervalMs), { kind: 'probe-tick' });
     if (this.leaving) return;
     const targetId = this.probeOrder.take(
       (id) => {
@@ -882,7 +902,17 @@ export class MeshCore {
       viewId: this.viewDigest,
     };
     this.sendPacket(request.targetAddress, [ping], 'datagram');
-    this.schedule(this.config.probeTimeoutMs, { kind: 'relay-timeout', seq });
+    this.schedule(this.relayNackDelayMs(), { kind: 'relay-timeout', seq });
+  }
+
+  /**
+   * The requester sent its ping-req at probeTimeoutMs and judges the probe at
+   * probeIntervalMs; a nack must land in between to count, so the relay gives
+   * up on the target at 80% of that window (or of the probe timeout, if shorter).
+   */
+  private relayNackDelayMs(): number {
+    const windowMs = this.config.probeIntervalMs - this.config.probeTimeoutMs;
+    return Math.max(1, Math.floor(0.8 * Math.min(this.config.probeTimeoutMs, windowMs)));
   }
 
   private onRelayTimeout(seq: number): void {
@@ -1022,7 +1052,20 @@ export class MeshCore {
   private markViewChanged(): void {
     this.viewCache = undefined;
     this.lastViewChangeAtMs = this.nowMs;
-    this.emit({ type: 'view', viewId: this.viewDigest, total: this.viewTotal });
+    this.viewChangedInInput = true;
+  }
+
+  /**
+   * Ends every input: one 'view' event for all the changes it applied (a
+   * merged state can apply many at once; the application should rebalance
+   * once), then the settled flag.
+   */
+  private finishInput(): void {
+    if (this.viewChangedInInput) {
+      this.viewChangedInInput = false;
+      this.emit({ type: 'view', viewId: this.viewDigest, total: this.viewTotal });
+    }
+    this.updateSettled();
   }
 
   // ----------------------------------------------------------------- settled
@@ -1156,8 +1199,11 @@ export class MeshCore {
 }
 
 function validateId(id: unknown, what: string): asserts id is string {
-  if (typeof id !== 'string' || id.length === 0)
+  if (typeof id !== 'string' || id.length === 0) {
     throw new ValidationError(`${what} must be a non-empty string`);
+  }
+  // A lone surrogate would become U+FFFD on the wire: peers would know us by another id.
+  if (!id.isWellFormed()) throw new ValidationError(`${what} is not well-formed Unicode`);
   const bytes = new TextEncoder().encode(id).length;
   if (bytes > ID_BYTES_MAX) throw new ValidationError(`${what} is ${bytes} bytes, over ${ID_BYTES_MAX}`);
 }
@@ -1173,6 +1219,9 @@ function checkMetadata(metadata: Metadata, bytesMax: number): Metadata {
   }
   for (const [key, value] of entries) {
     if (typeof value !== 'string') throw new ValidationError(`metadata "${key}" must be a string`);
+    if (!key.isWellFormed() || !value.isWellFormed()) {
+      throw new ValidationError(`metadata "${key}" is not well-formed Unicode`);
+    }
   }
   const bytes = metadataBytes(metadata);
   if (bytes > bytesMax) throw new MetadataTooLargeError(bytes, bytesMax);

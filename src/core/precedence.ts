@@ -12,8 +12,12 @@ export interface Versioned {
   readonly incarnation: number;
 }
 
-/** `confirm`: the same suspicion again, from someone else (Lifeguard counts these). */
-export type Verdict = 'apply' | 'confirm' | 'ignore';
+/**
+ * `confirm`: the same suspicion again, from someone else (Lifeguard counts these).
+ * `advance`: a tombstone heard at a higher incarnation; the state stays, the
+ * incarnation rises, so a stale alive between the two cannot revive the member.
+ */
+export type Verdict = 'apply' | 'confirm' | 'advance' | 'ignore';
 
 export function judgeUpdate(current: Versioned | undefined, update: Versioned): Verdict {
   if (current === undefined) {
@@ -32,10 +36,12 @@ export function judgeUpdate(current: Versioned | undefined, update: Versioned): 
       return 'ignore';
     case 'dead':
       if (update.incarnation < current.incarnation) return 'ignore';
-      return current.state === 'alive' || current.state === 'suspect' ? 'apply' : 'ignore';
+      if (current.state === 'alive' || current.state === 'suspect') return 'apply';
+      return update.incarnation > current.incarnation ? 'advance' : 'ignore';
     case 'left':
       if (update.incarnation < current.incarnation) return 'ignore';
-      return current.state === 'left' ? 'ignore' : 'apply';
+      if (current.state !== 'left') return 'apply';
+      return update.incarnation > current.incarnation ? 'advance' : 'ignore';
   }
 }
 

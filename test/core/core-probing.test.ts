@@ -324,12 +324,14 @@ describe('indirect probes, as the relay', () => {
     });
   });
 
-  it("sends a nack with the requester's seq once probeTimeoutMs passes in silence", () => {
+  // The requester judges the probe at probeIntervalMs, having asked at probeTimeoutMs: the
+  // nack leaves at 80% of the shorter of that window and the probe timeout (lan: 400 ms).
+  it("sends a nack with the requester's seq once 80% of the indirect window passes in silence", () => {
     const solo = cluster([]);
     solo.receive([request], REQUESTER);
-    solo.advanceTo(499);
+    solo.advanceTo(399);
     expect(solo.host.messagesOfType('nack')).toEqual([]);
-    solo.advanceTo(500);
+    solo.advanceTo(400);
     expect(solo.host.messagesOfType('nack')).toEqual([{ type: 'nack', seq: 41, to: REQUESTER }]);
   });
 

@@ -17,6 +17,7 @@ const incarnationFor: Record<Relation, number> = { lower: 4, equal: 5, higher: 6
  *   incarnation; the same suspicion again is a confirmation;
  * - left overrides everything but left at the same or a higher incarnation;
  * - dead and left are final for their incarnation: only alive brings a member back;
+ *   a later tombstone only raises the incarnation (advance);
  * - anything below the current incarnation is stale.
  */
 const table: Record<MemberState, Record<MemberState, Record<Relation, Verdict>>> = {
@@ -35,14 +36,14 @@ const table: Record<MemberState, Record<MemberState, Record<Relation, Verdict>>>
   dead: {
     alive: { lower: 'ignore', equal: 'ignore', higher: 'apply' },
     suspect: { lower: 'ignore', equal: 'ignore', higher: 'ignore' },
-    dead: { lower: 'ignore', equal: 'ignore', higher: 'ignore' },
+    dead: { lower: 'ignore', equal: 'ignore', higher: 'advance' },
     left: { lower: 'ignore', equal: 'apply', higher: 'apply' },
   },
   left: {
     alive: { lower: 'ignore', equal: 'ignore', higher: 'apply' },
     suspect: { lower: 'ignore', equal: 'ignore', higher: 'ignore' },
-    dead: { lower: 'ignore', equal: 'ignore', higher: 'ignore' },
-    left: { lower: 'ignore', equal: 'ignore', higher: 'ignore' },
+    dead: { lower: 'ignore', equal: 'ignore', higher: 'advance' },
+    left: { lower: 'ignore', equal: 'ignore', higher: 'advance' },
   },
 };
 
