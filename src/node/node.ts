@@ -385,13 +385,16 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     switch (event.type) {
       case 'view': {
         if (this.lifecycle !== 'running' || this.runtime === undefined) return;
-        this.emitRebalanceIfChanged(indexIn(this.runtime.core.view(), this.id), event.total);
+        // Events arrive after the core call that raised them: read the view as it is now,
+        // so index and total always come from one view.
+        const view = this.runtime.core.view();
+        this.emitRebalanceIfChanged(indexIn(view, this.id), view.total);
         return;
       }
       case 'settled': {
         const was = this.settledFlag;
-        this.settledFlag = event.settled;
-        if (event.settled && !was && this.lifecycle === 'running') this.safeEmit('settled', this.indices());
+        this.settledFlag = this.runtime?.core.settled ?? event.settled;
+        if (this.settledFlag && !was && this.lifecycle === 'running') this.safeEmit('settled', this.indices());
         return;
       }
       case 'member': {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Indices, JoinError, type MemberInfo, MetadataTooLargeError } from '../../src/index.js';
+import { JoinError, MetadataTooLargeError } from '../../src/index.js';
 import { Cluster, converged, nextEvent, waitUntil } from './helpers.js';
 
 const cluster = new Cluster();
@@ -35,12 +35,12 @@ describe('a cluster on 127.0.0.1', () => {
 
   it('marks a closed node failed and rebalances the others', async () => {
     const { node1, node2, node3 } = await libclusterExample();
-    const failed = nextEvent(node1, 'fail', (m) => (m as MemberInfo).id === 'node2', 8000);
-    const rebalanced = nextEvent(node3, 'rebalance', (i) => (i as Indices).total === 6, 8000);
+    const failed = nextEvent(node1, 'fail', (m) => m.id === 'node2', 8000);
+    const rebalanced = nextEvent(node3, 'rebalance', (i) => i.total === 6, 8000);
     await node2.close();
-    const member = (await failed) as MemberInfo;
+    const member = await failed;
     expect(member.state).toBe('dead');
-    expect(((await rebalanced) as Indices).index).toBe(2);
+    expect((await rebalanced).index).toBe(2);
     await waitUntil(
       [node1, node3],
       () => converged([node1, node3], 6),
@@ -54,11 +54,11 @@ describe('a cluster on 127.0.0.1', () => {
   it('spreads a graceful leave quickly; the leaver reports index -1', async () => {
     const { node1, node2, node3 } = await libclusterExample();
     const heard = [
-      nextEvent(node1, 'leave', (m) => (m as MemberInfo).id === 'node3'),
-      nextEvent(node2, 'leave', (m) => (m as MemberInfo).id === 'node3'),
+      nextEvent(node1, 'leave', (m) => m.id === 'node3'),
+      nextEvent(node2, 'leave', (m) => m.id === 'node3'),
     ];
     const started = Date.now();
-    const leaverRebalanced = nextEvent(node3, 'rebalance', (i) => (i as Indices).index === -1);
+    const leaverRebalanced = nextEvent(node3, 'rebalance', (i) => i.index === -1);
     await node3.leave();
     await Promise.all(heard);
     expect(Date.now() - started).toBeLessThan(1000);
@@ -70,7 +70,7 @@ describe('a cluster on 127.0.0.1', () => {
 
   it('lets a restarted node with the same id rejoin', async () => {
     const { node1, node2, node3 } = await libclusterExample();
-    const failed = nextEvent(node1, 'fail', (m) => (m as MemberInfo).id === 'node2', 8000);
+    const failed = nextEvent(node1, 'fail', (m) => m.id === 'node2', 8000);
     await node2.close();
     await failed;
     const again = await cluster.start({ id: 'node2', threads: 1, seeds: [node3.address] });
@@ -116,9 +116,9 @@ describe('a cluster on 127.0.0.1', () => {
 
   it('spreads metadata as an update and rejects oversize metadata', async () => {
     const { node1, node2 } = await libclusterExample();
-    const updated = nextEvent(node1, 'update', (m) => (m as MemberInfo).metadata.role === 'leader');
+    const updated = nextEvent(node1, 'update', (m) => m.metadata.role === 'leader');
     await node2.setMetadata({ role: 'leader' });
-    expect(((await updated) as MemberInfo).id).toBe('node2');
+    expect((await updated).id).toBe('node2');
     const error = await node2.setMetadata({ blob: 'x'.repeat(513) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MetadataTooLargeError);
     expect(node2.members().find((m) => m.id === 'node2')?.metadata).toEqual({ role: 'leader' });

@@ -1,5 +1,11 @@
 /** Bounded waiting and small clusters on 127.0.0.1 for the node tests. */
-import { createNode, type MeshNode, type NodeOptions, type ProtocolConfig } from '../../src/index.js';
+import {
+  createNode,
+  type MeshNode,
+  type MeshNodeEvents,
+  type NodeOptions,
+  type ProtocolConfig,
+} from '../../src/index.js';
 
 /** The 'local' preset with even shorter timers, so a test cluster converges in well under a second. */
 export const FAST: Partial<ProtocolConfig> = {
@@ -61,15 +67,15 @@ export function waitUntil(
 }
 
 /** Resolves with the first emission of `event` on `node` that passes `accept`; rejects after `timeoutMs`. */
-export function nextEvent<K extends 'rebalance' | 'settled' | 'join' | 'leave' | 'fail' | 'update'>(
+export function nextEvent<K extends keyof MeshNodeEvents>(
   node: MeshNode,
   event: K,
-  accept: (...args: Parameters<Parameters<MeshNode['on']>[1]>) => boolean = () => true,
+  accept: (...args: MeshNodeEvents[K]) => boolean = () => true,
   timeoutMs = 5000,
-): Promise<unknown> {
+): Promise<MeshNodeEvents[K][0]> {
   return new Promise((resolve, reject) => {
-    const listener = (...args: unknown[]) => {
-      if (!(accept as (...a: unknown[]) => boolean)(...args)) return;
+    const listener = (...args: MeshNodeEvents[K]) => {
+      if (!accept(...args)) return;
       clearTimeout(timer);
       node.off(event, listener as never);
       resolve(args[0]);

@@ -1,8 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MemberInfo } from '../../src/index.js';
-import { Cluster, converged, nextEvent, waitUntil } from './helpers.js';
+import { Cluster, converged, FAST, nextEvent, waitUntil } from './helpers.js';
 
 const cluster = new Cluster();
 afterEach(() => cluster.closeAll());
@@ -69,7 +68,7 @@ describe('robustness', () => {
     a.on('join', () => {
       throw new Error('listener bug');
     });
-    const joined = nextEvent(a, 'join', (m) => (m as MemberInfo).id === 'b');
+    const joined = nextEvent(a, 'join', (m) => m.id === 'b');
     const b = await cluster.start({ id: 'b' });
     await b.join([a.address]);
     await joined;
@@ -103,5 +102,39 @@ describe('robustness', () => {
     await a.leave();
     expect(a.indices().index).toBe(-1);
     await expect(a.setMetadata({})).rejects.toMatchObject({ code: 'ERR_MESH_STATE' });
+  });
+});
+
+/** White-box: makes a node deaf to UDP (as behind a firewall that passes only TCP). */
+function blockInboundUdp(node: object): void {
+  const runtime = (node as { runtime: { options: { sockets: { udp: import('node:dgram').Socket } } } })
+    .runtime;
+  runtime.options.sockets.udp.removeAllListeners('message');
+}
+
+describe('UDP filtered, TCP open', () => {
+  it('keeps a node alive through stream probes', async () => {
+    const a = await cluster.start({ id: 'a' });
+    const b = await cluster.start({ id: 'b' });
+    await b.join([a.address]);
+    await waitUntil([a, b], () => converged([a, b], 2), 'two nodes to settle');
+    blockInboundUdp(b);
+    const probesBefore = a.stats().probes;
+    // Twenty probe periods of A and B probing each other.
+    await waitUntil([a], () => a.stats().probes >= probesBefore + 20, 'twenty probes', 8000);
+    expect(a.member('b')?.state).toBe('alive');
+    expect(b.member('a')?.state).toBe('alive');
+    expect(a.stats().streamPacketsIn).toBeGreaterThan(0);
+    expect(a.indices().total).toBe(2);
+  });
+
+  it('suspects a node that cannot hear UDP when stream probes are off', async () => {
+    const config = { streamProbe: false } as const;
+    const a = await cluster.start({ id: 'a', config: { ...FAST, ...config } });
+    const b = await cluster.start({ id: 'b', config: { ...FAST, ...config } });
+    await b.join([a.address]);
+    await waitUntil([a, b], () => converged([a, b], 2), 'two nodes to settle');
+    blockInboundUdp(b);
+    await nextEvent(a, 'suspect', (m) => m.id === 'b', 5000);
   });
 });
