@@ -1,0 +1,133 @@
+/**
+ * A running 32-bit hash of everything observable in a run: every packet sent
+ * (time, from, to, size), every core event and every lifecycle change. Two
+ * runs of the same scenario and seed must end with the same hash; the
+ * determinism test compares them. Optionally keeps the last few entries as
+ * text to show where two runs part.
+ */
+import type { Channel, CoreEvent } from '../core/host.js';
+import type { Message } from '../core/messages.js';
+import type { LifecycleChange, SimListener } from './simulation.js';
+
+const EVENT_CODES: Readonly<Record<CoreEvent['type'], number>> = {
+  member: 1,
+  view: 2,
+  settled: 3,
+  'leave-done': 4,
+  refuted: 5,
+  drop: 6,
+};
+
+function stringHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+export class TraceHash implements SimListener {
+  private h = 0x811c9dc5;
+  /** Entries mixed in so far. */
+  entries = 0;
+  private readonly tail: string[] | undefined;
+  private readonly tailMax: number;
+
+  /** `keepTail`: how many recent entries to keep as text (0: none). */
+  constructor(keepTail = 0) {
+    this.tailMax = keepTail;
+    this.tail = keepTail > 0 ? [] : undefined;
+  }
+
+  get value(): string {
+    return (this.h >>> 0).toString(16).padStart(8, '0');
+  }
+
+  /** The last entries as text (empty unless constructed with keepTail). */
+  recent(): readonly string[] {
+    return this.tail ?? [];
+  }
+
+  private mix(value: number): void {
+    this.h = Math.imul(this.h ^ (value | 0), 0x01000193);
+    this.h ^= this.h >>> 13;
+  }
+
+  private mixTime(now: number): void {
+    const micros = Math.round(now * 1000);
+    this.mix(micros % 0x1_0000_0000);
+    this.mix(Math.floor(micros / 0x1_0000_0000));
+  }
+
+  private note(text: () => string): void {
+    this.entries++;
+    if (this.tail === undefined) return;
+    this.tail.push(text());
+    if (this.tail.length > this.tailMax) this.tail.shift();
+  }
+
+  packetSent(
+    from: number,
+    to: number,
+    bytes: number,
+    messages: readonly Message[],
+    channel: Channel,
+    now: number,
+  ): void {
+    this.mixTime(now);
+    this.mix(from);
+    this.mix(to);
+    this.mix(bytes);
+    this.mix(channel === 'stream' ? 1 : 0);
+    this.note(
+      () => `${now.toFixed(3)} send ${from}->${to} ${bytes}B ${messages.map((m) => m.type).join(',')}`,
+    );
+  }
+
+  stateSent(from: number, to: number, bytes: number, members: number, reply: boolean, now: number): void {
+    this.mixTime(now);
+    this.mix(from);
+    this.mix(to);
+    this.mix(bytes);
+    this.mix(members);
+    this.mix(reply ? 1 : 0);
+    this.note(() => `${now.toFixed(3)} state ${from}->${to} ${members} members`);
+  }
+
+  lifecycle(slot: number, change: LifecycleChange, now: number): void {
+    this.mixTime(now);
+    this.mix(slot);
+    this.mix(stringHash(change));
+    this.note(() => `${now.toFixed(3)} ${change} ${slot}`);
+  }
+
+  coreEvent(slot: number, event: CoreEvent, now: number): void {
+    this.mixTime(now);
+    this.mix(slot);
+    this.mix(EVENT_CODES[event.type]);
+    switch (event.type) {
+      case 'member':
+        this.mix(stringHash(event.kind));
+        this.mix(stringHash(event.member.id));
+        this.mix(event.member.incarnation);
+        this.mix(stringHash(event.member.state));
+        break;
+      case 'view':
+        this.mix(event.viewId);
+        this.mix(event.total);
+        break;
+      case 'settled':
+        this.mix(event.settled ? 1 : 0);
+        this.mix(event.viewId);
+        break;
+      case 'refuted':
+        this.mix(event.incarnation);
+        break;
+      case 'leave-done':
+        this.mix(event.announced ? 1 : 0);
+        break;
+      case 'drop':
+        this.mix(stringHash(event.reason));
+        break;
+    }
+    this.note(() => `${now.toFixed(3)} ${slot} ${JSON.stringify(event)}`);
+  }
+}

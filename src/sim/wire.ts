@@ -1,0 +1,49 @@
+/**
+ * How simulated packets and states become bytes. The default is the real
+ * codec, so byte counts and packet sizes are the ones a deployment sees and
+ * every message the core produces is validated exactly as the runtime would.
+ */
+import { clusterLabel, decodePacket, decodeState, encodePacket, encodeState } from '../codec/index.js';
+import type { ProtocolConfig } from '../core/config.js';
+import type { Message, StateMessage } from '../core/messages.js';
+
+export type WireResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly reason: string };
+
+export interface Wire {
+  encodePacket(messages: readonly Message[]): Uint8Array;
+  decodePacket(bytes: Uint8Array): WireResult<readonly Message[]>;
+  encodeState(state: StateMessage): Uint8Array;
+  decodeState(bytes: Uint8Array): WireResult<StateMessage>;
+}
+
+/** Largest full state accepted from a simulated peer (the runtime bounds it the same way). */
+export const SIM_STATE_BYTES_MAX = 256 * 1024 * 1024;
+
+/** The real codec under the label of cluster (`key`, `env`). */
+export function codecWire(config: ProtocolConfig, key = 'sim', env = 'sim'): Wire {
+  const label = clusterLabel(key, env);
+  const packetLimits = { packetBytesMax: config.packetBytesMax, metadataBytesMax: config.metadataBytesMax };
+  const stateLimits = {
+    stateBytesMax: SIM_STATE_BYTES_MAX,
+    membersMax: config.membersMax,
+    metadataBytesMax: config.metadataBytesMax,
+  };
+  return {
+    encodePacket: (messages) => encodePacket(messages, label),
+    decodePacket(bytes) {
+      const result = decodePacket(bytes, label, packetLimits);
+      return result.ok ? { ok: true, value: result.messages } : { ok: false, reason: describe(result) };
+    },
+    encodeState: (state) => encodeState(state, label),
+    decodeState(bytes) {
+      const result = decodeState(bytes, label, stateLimits);
+      return result.ok ? { ok: true, value: result.state } : { ok: false, reason: describe(result) };
+    },
+  };
+}
+
+function describe(drop: { reason: string; detail?: string }): string {
+  return drop.detail === undefined ? drop.reason : `${drop.reason} (${drop.detail})`;
+}
