@@ -1,0 +1,307 @@
+/**
+ * The named scenarios behind `meshnode simulate` and simulations/. Each
+ * builder turns (nodes, seed, loss, preset, lifeguard) into a ScenarioSpec;
+ * its random choices (which node crashes, the churn timeline) come from a
+ * generator seeded with the run seed, so a name and a seed fix the whole run.
+ * Times scale with the probe interval P, so the presets keep their meaning.
+ */
+import { type PresetName, type ProtocolConfig, resolveConfig } from '../core/config.js';
+import { randomInt, SeededRandom, shuffle } from '../core/random.js';
+import { disseminationBoundMs, healBoundMs, suspicionMaxMs, suspicionMinMs } from './bounds.js';
+import type { ScenarioEvent, ScenarioSpec } from './scenario.js';
+import { deriveSeed } from './simulation.js';
+
+export interface ScenarioParams {
+  readonly nodes?: number;
+  readonly seed?: number;
+  /** Datagram loss probability for the whole run (default 0; `lossy` defaults to 0.05). */
+  readonly loss?: number;
+  readonly preset?: PresetName;
+  /** false: awarenessMaxMultiplier 1 and suspicionMaxTimeoutMult 1 (Lifeguard off). Default true. */
+  readonly lifeguard?: boolean;
+  /** Further protocol config overrides. */
+  readonly config?: Partial<ProtocolConfig>;
+  /** Virtual duration override in ms. */
+  readonly durationMs?: number;
+}
+
+export interface ScenarioInfo {
+  readonly name: ScenarioName;
+  readonly summary: string;
+  readonly defaultNodes: number;
+}
+
+export const scenarioNames = [
+  'crash',
+  'leave',
+  'join-storm',
+  'churn',
+  'lossy',
+  'partition-heal',
+  'slow-node',
+  'large-cluster',
+] as const;
+
+export type ScenarioName = (typeof scenarioNames)[number];
+
+export const scenarioInfo: Readonly<Record<ScenarioName, ScenarioInfo>> = {
+  crash: { name: 'crash', summary: 'a formed cluster; one node crashes at 10 P', defaultNodes: 100 },
+  leave: {
+    name: 'leave',
+    summary: 'a formed cluster; one node leaves gracefully at 10 P',
+    defaultNodes: 100,
+  },
+  'join-storm': {
+    name: 'join-storm',
+    summary: 'every node joins through one seed within the first P',
+    defaultNodes: 100,
+  },
+  churn: {
+    name: 'churn',
+    summary: 'crashes, restarts, leaves and joins every few P for 60 P, then quiet',
+    defaultNodes: 50,
+  },
+  lossy: {
+    name: 'lossy',
+    summary: 'a formed cluster on a lossy network (default 5%) for 120 P',
+    defaultNodes: 100,
+  },
+  'partition-heal': {
+    name: 'partition-heal',
+    summary: 'the cluster splits in two until both sides declare the other dead, then heals',
+    defaultNodes: 50,
+  },
+  'slow-node': {
+    name: 'slow-node',
+    summary: '1% of the nodes (at least one) are overloaded (input 0.5-1.5 P late) or stall, on and off',
+    defaultNodes: 100,
+  },
+  'large-cluster': {
+    name: 'large-cluster',
+    summary: 'a formed cluster; a metadata update and a crash at 10 P; 60 P',
+    defaultNodes: 1000,
+  },
+};
+
+export function isScenarioName(name: string): name is ScenarioName {
+  return (scenarioNames as readonly string[]).includes(name);
+}
+
+/** Lifeguard off: no local-health stretching, suspicion timeouts fixed at the minimum. */
+export const lifeguardOff: Partial<ProtocolConfig> = {
+  awarenessMaxMultiplier: 1,
+  suspicionMaxTimeoutMult: 1,
+};
+
+interface Context {
+  readonly name: ScenarioName;
+  readonly nodes: number;
+  readonly seed: number;
+  readonly preset: PresetName;
+  readonly config: Partial<ProtocolConfig>;
+  readonly resolved: ProtocolConfig;
+  readonly loss: number;
+  readonly random: SeededRandom;
+  /** Probe interval: the unit of scenario time. */
+  readonly p: number;
+}
+
+/** Builds the spec of a named scenario. */
+export function buildScenario(name: ScenarioName, params: ScenarioParams = {}): ScenarioSpec {
+  const nodes = params.nodes ?? scenarioInfo[name].defaultNodes;
+  if (!Number.isInteger(nodes) || nodes < 1)
+    throw new RangeError(`nodes must be an integer >= 1, got ${nodes}`);
+  const seed = params.seed ?? 1;
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff_ffff) {
+    throw new RangeError(`seed must be an integer in 0..4294967295, got ${seed}`);
+  }
+  const loss = params.loss ?? (name === 'lossy' ? 0.05 : 0);
+  if (!(loss >= 0 && loss < 1)) throw new RangeError(`loss must be in [0, 1), got ${loss}`);
+  const preset = params.preset ?? 'lan';
+  const config = { ...(params.lifeguard === false ? lifeguardOff : {}), ...params.config };
+  const resolved = resolveConfig(config, preset);
+  const context: Context = {
+    name,
+    nodes,
+    seed,
+    preset,
+    config,
+    resolved,
+    loss,
+    random: new SeededRandom(deriveSeed(seed, 0x5c3e)),
+    p: resolved.probeIntervalMs,
+  };
+  const spec = builders[name](context);
+  return params.durationMs === undefined ? spec : { ...spec, durationMs: params.durationMs };
+}
+
+function base(c: Context, durationMs: number, events: ScenarioEvent[]): ScenarioSpec {
+  return {
+    name: c.name,
+    nodes: c.nodes,
+    seed: c.seed,
+    preset: c.preset,
+    config: c.config,
+    network: { lossProbability: c.loss },
+    durationMs: Math.round(durationMs),
+    windowStartMs: 5 * c.p,
+    bootstrap: { mode: 'preloaded', nodes: c.nodes, spreadMs: 0 },
+    seeds: seedSlots(c.nodes),
+    events,
+  };
+}
+
+function seedSlots(nodes: number): number[] {
+  return [0, 1, 2].filter((slot) => slot < nodes);
+}
+
+/** A random slot that is not a seed (when there is one). */
+function victim(c: Context, nodes = c.nodes): number {
+  const seeds = seedSlots(nodes).length;
+  return nodes > seeds ? seeds + randomInt(c.random, nodes - seeds) : nodes - 1;
+}
+
+/** Time to let a crash be detected everywhere, with room to spare. */
+function detectionWindowMs(c: Context, nodes: number): number {
+  return suspicionMaxMs(c.resolved, nodes) + disseminationBoundMs(c.resolved, nodes) + 20 * c.p;
+}
+
+const builders: Readonly<Record<ScenarioName, (c: Context) => ScenarioSpec>> = {
+  crash(c) {
+    const at = 10 * c.p;
+    return {
+      ...base(c, at + detectionWindowMs(c, c.nodes), [{ atMs: at, kind: 'crash', slot: victim(c) }]),
+      dissemination: 'dead',
+    };
+  },
+
+  leave(c) {
+    const at = 10 * c.p;
+    const settle =
+      disseminationBoundMs(c.resolved, c.nodes) + c.resolved.viewDelayMs * 2 + c.resolved.settleQuietMs;
+    return {
+      ...base(c, at + settle + 20 * c.p, [{ atMs: at, kind: 'leave', slot: victim(c) }]),
+      dissemination: 'left',
+    };
+  },
+
+  'join-storm'(c) {
+    return {
+      ...base(c, 60 * c.p, [
+        { atMs: 30 * c.p, kind: 'metadata', slot: c.nodes - 1, metadata: { probe: '1' }, track: true },
+      ]),
+      bootstrap: { mode: 'join', nodes: c.nodes, spreadMs: c.p },
+      seeds: [0],
+      // The join storm itself is what this scenario measures.
+      windowStartMs: 0,
+      dissemination: 'metadata',
+    };
+  },
+
+  churn(c) {
+    // Spare slots for newcomers: a fifth of the cluster.
+    const initial = c.nodes;
+    const slots = initial + Math.max(1, Math.ceil(initial / 5));
+    const seeds = seedSlots(initial);
+    const up = new Set<number>();
+    for (let slot = 0; slot < initial; slot++) up.add(slot);
+    // Crashed or left slots and since when; one comes back only once the
+    // cluster has had time to declare it (so detection is measured too).
+    const down = new Map<number, number>();
+    const backAfterMs = suspicionMinMs(c.resolved, slots) + 8 * c.p;
+    let nextSpare = initial;
+    const events: ScenarioEvent[] = [];
+    const start = 10 * c.p;
+    const end = 70 * c.p;
+    for (let t = start; t < end; t += c.p * (2 + randomInt(c.random, 4))) {
+      const candidates = [...up].filter((slot) => !seeds.includes(slot));
+      const returning = [...down].filter(([, since]) => t - since >= backAfterMs).map(([slot]) => slot);
+      const roll = randomInt(c.random, 4);
+      const canRemove = candidates.length > 0 && up.size > Math.max(2, Math.ceil(initial / 2));
+      if ((roll === 0 || roll === 1) && canRemove) {
+        const slot = candidates[randomInt(c.random, candidates.length)] as number;
+        events.push({ atMs: t, kind: roll === 0 ? 'crash' : 'leave', slot });
+        up.delete(slot);
+        down.set(slot, t);
+      } else if (roll === 2 && returning.length > 0) {
+        const slot = returning[randomInt(c.random, returning.length)] as number;
+        events.push({ atMs: t, kind: 'restart', slot });
+        down.delete(slot);
+        up.add(slot);
+      } else if (nextSpare < slots) {
+        events.push({ atMs: t, kind: 'join', slot: nextSpare });
+        up.add(nextSpare);
+        nextSpare++;
+      }
+    }
+    const quiet = detectionWindowMs(c, slots) + c.resolved.viewDelayMs * 2 + c.resolved.settleQuietMs;
+    return {
+      ...base(c, end + quiet, events),
+      nodes: slots,
+      bootstrap: { mode: 'preloaded', nodes: initial, spreadMs: 0 },
+      windowStartMs: start,
+    };
+  },
+
+  lossy(c) {
+    return {
+      ...base(c, 120 * c.p, [
+        { atMs: 10 * c.p, kind: 'metadata', slot: victim(c), metadata: { probe: '1' }, track: true },
+      ]),
+      dissemination: 'metadata',
+    };
+  },
+
+  'partition-heal'(c) {
+    const order = shuffle(c.random, [...Array(c.nodes).keys()]);
+    const groupA = order.slice(0, Math.floor(c.nodes / 2));
+    const at = 10 * c.p;
+    // Long enough for each side to declare the other dead.
+    const duration = detectionWindowMs(c, c.nodes);
+    const healAt = at + duration;
+    return {
+      ...base(c, healAt + healBoundMs(c.resolved, c.nodes) + 20 * c.p, [
+        { atMs: at, kind: 'partition', groupA, durationMs: duration },
+      ]),
+    };
+  },
+
+  'slow-node'(c) {
+    const slow = Math.max(1, Math.round(c.nodes / 100));
+    const order = shuffle(
+      c.random,
+      [...Array(c.nodes).keys()].filter((slot) => !seedSlots(c.nodes).includes(slot)),
+    );
+    const slowSlots = (order.length > 0 ? order : [0]).slice(0, slow);
+    const events: ScenarioEvent[] = [];
+    const end = 100 * c.p;
+    for (const slot of slowSlots) {
+      for (let t = 10 * c.p + randomInt(c.random, c.p); t < end; ) {
+        // Mostly overloaded (input handled 0.5-1.5 P late for 10-20 P), sometimes stalled outright (1-3 P).
+        let durationMs: number;
+        if (randomInt(c.random, 4) === 0) {
+          durationMs = c.p + randomInt(c.random, 2 * c.p);
+          events.push({ atMs: t, kind: 'pause', slot, durationMs });
+        } else {
+          durationMs = 10 * c.p + randomInt(c.random, 10 * c.p);
+          const delayMs = Math.round(c.p / 2 + randomInt(c.random, c.p));
+          events.push({ atMs: t, kind: 'slow', slot, delayMs, durationMs });
+        }
+        t += durationMs + c.p * (5 + randomInt(c.random, 5));
+      }
+    }
+    events.sort((a, b) => a.atMs - b.atMs);
+    return base(c, end + 30 * c.p, events);
+  },
+
+  'large-cluster'(c) {
+    const at = 10 * c.p;
+    return {
+      ...base(c, 60 * c.p, [
+        { atMs: at, kind: 'metadata', slot: 0, metadata: { probe: '1' }, track: true },
+        { atMs: at, kind: 'crash', slot: victim(c) },
+      ]),
+      dissemination: 'metadata',
+    };
+  },
+};
