@@ -1,0 +1,38 @@
+/**
+ * The `meshnode` command line. Each subcommand lives in its own file and
+ * exports a factory returning a commander Command; adding one is a line in
+ * `subcommands`.
+ */
+import { createRequire } from 'node:module';
+import { Command } from 'commander';
+import { agentCommand } from './agent.js';
+import { withUsageExit } from './command.js';
+import { demoCommand } from './demo.js';
+import { simulateCommand } from './simulate.js';
+import { statusCommand } from './status.js';
+
+/** Factories of the subcommands, in the order `meshnode --help` lists them. */
+export const subcommands: readonly (() => Command)[] = [
+  agentCommand,
+  statusCommand,
+  demoCommand,
+  simulateCommand,
+];
+
+function packageVersion(): string {
+  // dist/cli/main.js and src/cli/main.ts both sit two levels below package.json.
+  const require = createRequire(import.meta.url);
+  return (require('../../package.json') as { version: string }).version;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('meshnode')
+    .description('Peer-to-peer SWIM + Lifeguard membership mesh: sorted view and per-thread indices.')
+    .version(packageVersion(), '-V, --version');
+  for (const make of subcommands) program.addCommand(make());
+  return withUsageExit(program);
+}
+
+export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  await buildProgram().parseAsync([...argv]);
+}
