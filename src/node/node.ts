@@ -162,8 +162,11 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       ];
     }
     const core = this.runtime.core;
+    const left = core.hasLeft;
     const out: MemberInfo[] = [];
     for (const entry of core.view().members) {
+      // A leaver stays in views until the coordinated deadline, but no longer counts itself.
+      if (left && entry.id === this.id) continue;
       const member = core.member(entry.id);
       if (member === undefined) continue;
       out.push(this.info(member, entry.index));
@@ -312,7 +315,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     }
     await done;
     const view = runtime.core.view();
-    this.lifecycle = 'left';
+    if (this.lifecycle === 'leaving') this.lifecycle = 'left';
     await this.shutdown();
     this.emitRebalanceIfChanged(NOT_IN_VIEW, view.total);
     this.logger.info({ id: this.id }, 'meshnode left');
@@ -394,7 +397,8 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       case 'settled': {
         const was = this.settledFlag;
         this.settledFlag = this.runtime?.core.settled ?? event.settled;
-        if (this.settledFlag && !was && this.lifecycle === 'running') this.safeEmit('settled', this.indices());
+        if (this.settledFlag && !was && this.lifecycle === 'running')
+          this.safeEmit('settled', this.indices());
         return;
       }
       case 'member': {

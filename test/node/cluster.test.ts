@@ -64,6 +64,7 @@ describe('a cluster on 127.0.0.1', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     await leaverRebalanced;
     expect(node3.indices().index).toBe(-1);
+    expect(node3.members().map((m) => m.id)).not.toContain('node3');
     await waitUntil([node1, node2], () => converged([node1, node2], 3), 'the others to settle on total 3');
     expect(node1.member('node3')?.state).toBe('left');
   });
@@ -81,6 +82,23 @@ describe('a cluster on 127.0.0.1', () => {
     const seen = node1.member('node2');
     expect(seen?.address).toBe(again.address);
     expect(seen?.incarnation).toBeGreaterThan(0);
+  });
+
+  it('lets a node restarted before anyone noticed take over its id at the new address', async () => {
+    const { node1, node2, node3 } = await libclusterExample();
+    const oldAddress = node2.address;
+    await node2.close();
+    const again = await cluster.start({ id: 'node2', threads: 1 });
+    await again.join([node1.address]);
+    const nodes = [node1, again, node3];
+    await waitUntil(
+      nodes,
+      () => converged(nodes, 7) && nodes.every((n) => n.member('node2')?.address === again.address),
+      'every node to know node2 at its new address',
+      8000,
+    );
+    expect(again.address).not.toBe(oldAddress);
+    expect(node3.member('node2')?.state).toBe('alive');
   });
 
   it('keeps clusters with another key or env apart', async () => {
