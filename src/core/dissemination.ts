@@ -1,0 +1,86 @@
+/**
+ * Infection-style dissemination: membership updates ride on every packet
+ * this node sends (pings, acks, relays) up to packetBytesMax, and dedicated
+ * gossip rounds carry them while any are queued. A view change travels with
+ * the time still left before its deadline at the moment it is sent.
+ */
+import { MESSAGES_MAX_DEFAULT, VIEW_DELAY_MS_MAX } from '../codec/limits.js';
+import { messageBytes, packetBytes } from '../codec/sizes.js';
+import { BroadcastQueue, type QueuedUpdate } from './broadcast-queue.js';
+import type { CoreContext } from './context.js';
+import { retransmitLimit } from './formulas.js';
+import type { Channel } from './host.js';
+import type { MemberTable } from './member-table.js';
+import type { Message, UpdateMessage } from './messages.js';
+import { isInView } from './precedence.js';
+
+/** Messages in one packet at most, safely under the decoder's limit. */
+const MESSAGES_PER_PACKET_MAX = Math.min(200, MESSAGES_MAX_DEFAULT);
+
+export class Disseminator {
+  private readonly queue: BroadcastQueue;
+
+  constructor(
+    private readonly context: CoreContext,
+    private readonly table: MemberTable,
+  ) {
+    this.queue = new BroadcastQueue(context.config.membersMax + 1);
+  }
+
+  get queueLength(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Queues an update about `message.id`, replacing an older one. `viewAtMs`
+   * is the deadline of the view change it carries (0 for none).
+   */
+  enqueue(message: UpdateMessage, viewAtMs: number): void {
+    // Sized with the largest delay so that the real, smaller value always fits.
+    const sized = 'viewDelayMs' in message ? { ...message, viewDelayMs: VIEW_DELAY_MS_MAX } : message;
+    if (!this.queue.enqueue(message.id, message, messageBytes(sized), viewAtMs)) {
+      this.context.drop('queue-full');
+    }
+  }
+
+  forget(id: string): void {
+    this.queue.remove(id);
+  }
+
+  /** Sends `primary` plus as many queued updates as fit in one packet. */
+  send(to: string, primary: Message[], channel: Channel): void {
+    let primaryBytes = 0;
+    for (const message of primary) primaryBytes += messageBytes(message);
+    // Sized for the largest array header, since the update count is not known yet.
+    const room = this.context.config.packetBytesMax - packetBytes(MESSAGES_PER_PACKET_MAX, primaryBytes);
+    const updates =
+      room > 0 ? this.queue.take(room, this.limit(), MESSAGES_PER_PACKET_MAX - primary.length) : [];
+    if (updates.length === 0 && primary.length === 0) return;
+    for (const update of updates) primary.push(this.withRemainingDelay(update));
+    this.context.host.send(to, primary, channel);
+  }
+
+  /** One gossip round: a packet of updates to a few random members, if any are queued. */
+  gossip(): void {
+    if (this.queue.length === 0) return;
+    const { config, nowMs, random } = this.context;
+    const targets = this.table.sample(random, config.gossipNodes, (record) => {
+      if (isInView(record.state)) return true;
+      // Dead members keep hearing gossip for a while, so a partition can heal.
+      return record.state === 'dead' && nowMs - record.stateChangedAtMs < config.gossipToTheDeadMs;
+    });
+    for (const target of targets) this.send(target.address, [], 'datagram');
+  }
+
+  /** The view deadline travels as the time still left at the moment of sending. */
+  private withRemainingDelay(update: QueuedUpdate): UpdateMessage {
+    const message = update.message;
+    if (message.type === 'suspect') return message;
+    const remaining = update.viewAtMs > 0 ? Math.max(0, Math.round(update.viewAtMs - this.context.nowMs)) : 0;
+    return remaining === message.viewDelayMs ? message : { ...message, viewDelayMs: remaining };
+  }
+
+  private limit(): number {
+    return retransmitLimit(this.context.config.retransmitMult, this.table.liveCount);
+  }
+}

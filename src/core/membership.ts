@@ -1,0 +1,243 @@
+/**
+ * The membership rules: how alive, suspect, dead and left updates change the
+ * table (by the precedence of precedence.ts), start and confirm Lifeguard
+ * suspicions, schedule view changes at their deadline, and make this node
+ * refute whatever contradicts it. Every accepted update is queued for
+ * dissemination and raised as a member event.
+ */
+import { UINT32_MAX } from '../codec/limits.js';
+import type { Awareness } from './awareness.js';
+import type { CoreContext } from './context.js';
+import type { Disseminator } from './dissemination.js';
+import { expectedConfirmations, suspicionTimeoutMinMs, viewDelayMs } from './formulas.js';
+import type { MemberEventKind } from './host.js';
+import { type MemberRecord, type MemberTable, newRecord, snapshotOf } from './member-table.js';
+import type { AliveMessage, UpdateMessage } from './messages.js';
+import { isInView, judgeUpdate } from './precedence.js';
+import type { Prober } from './prober.js';
+import { Suspicion } from './suspicion.js';
+import type { Member, MemberSnapshot, MemberState } from './types.js';
+import type { ViewTracker } from './view-tracker.js';
+
+/** An alive update, from a message or a full-state snapshot. */
+export type AliveUpdate = Omit<AliveMessage, 'type' | 'viewDelayMs'>;
+
+export class Membership {
+  /** This node announced its leave: nothing about it is refuted any more. */
+  leaving = false;
+  /** True from join() until a seed's state admits this node. */
+  awaitingAdmission = false;
+
+  constructor(
+    private readonly context: CoreContext,
+    private readonly table: MemberTable,
+    private readonly views: ViewTracker,
+    private readonly dissemination: Disseminator,
+    private readonly prober: Prober,
+    private readonly awareness: Awareness,
+  ) {}
+
+  /** The view delay for a change that starts at this node. */
+  freshViewDelayMs(): number {
+    return viewDelayMs(this.context.config.viewDelayMs, this.table.liveCount);
+  }
+
+  applyAlive(update: AliveUpdate, delayMs: number): void {
+    const { context, table } = this;
+    if (update.id === context.id) {
+      this.hearAboutSelf('alive', update.incarnation);
+      return;
+    }
+    const record = table.get(update.id);
+    if (judgeUpdate(record, { state: 'alive', incarnation: update.incarnation }) !== 'apply') {
+      if (record?.state === 'alive' && record.incarnation === update.incarnation) {
+        // The same news by another path: its deadline may be the earlier one.
+        this.views.want(record, record.threads, context.nowMs + delayMs);
+      }
+      return;
+    }
+    let kind: MemberEventKind;
+    let previous: Member | undefined;
+    let target: MemberRecord;
+    if (record === undefined) {
+      if (table.size >= context.config.membersMax) {
+        context.drop('members-max');
+        return;
+      }
+      target = newRecord(update, context.nowMs);
+      table.add(target);
+      this.prober.addToOrder(target.id);
+      kind = 'join';
+    } else {
+      target = record;
+      previous = snapshotOf(record);
+      const wasLive = isInView(record.state);
+      kind = record.state === 'suspect' ? 'alive-again' : wasLive ? 'update' : 'join';
+      record.address = update.address;
+      record.incarnation = update.incarnation;
+      record.threads = update.threads;
+      record.metadata = update.metadata;
+      record.suspicion = undefined;
+      if (record.state !== 'alive') record.stateChangedAtMs = context.nowMs;
+      table.setState(record, 'alive');
+      if (!wasLive) this.prober.addToOrder(record.id);
+    }
+    this.views.want(target, target.threads, context.nowMs + delayMs);
+    this.dissemination.enqueue(aliveMessageOf(target), this.views.pendingAtMs(target.id) ?? 0);
+    this.emitMember(kind, target, previous);
+  }
+
+  applySuspect(id: string, incarnation: number, fromId: string): void {
+    const { context, table } = this;
+    if (id === context.id) {
+      this.hearAboutSelf('suspect', incarnation);
+      return;
+    }
+    const record = table.get(id);
+    const verdict = judgeUpdate(record, { state: 'suspect', incarnation });
+    if (record === undefined || verdict === 'ignore' || verdict === 'advance') return;
+    if (verdict === 'confirm') {
+      const suspicion = record.suspicion;
+      if (suspicion !== undefined && suspicion.incarnation === incarnation && suspicion.confirm(fromId)) {
+        this.scheduleSuspicionTimer(record, suspicion);
+        // Lifeguard: a new independent confirmation is worth spreading.
+        this.dissemination.enqueue({ type: 'suspect', id, incarnation, fromId }, 0);
+      }
+      return;
+    }
+    const previous = snapshotOf(record);
+    record.incarnation = incarnation;
+    record.stateChangedAtMs = context.nowMs;
+    table.setState(record, 'suspect');
+    const { suspicionMult, suspicionMaxTimeoutMult, probeIntervalMs } = context.config;
+    const minMs = suspicionTimeoutMinMs(suspicionMult, table.liveCount, probeIntervalMs);
+    const suspicion = new Suspicion(
+      incarnation,
+      fromId,
+      context.nowMs,
+      expectedConfirmations(suspicionMult, table.liveCount),
+      minMs,
+      minMs * suspicionMaxTimeoutMult,
+    );
+    record.suspicion = suspicion;
+    this.scheduleSuspicionTimer(record, suspicion);
+    context.counters.suspicions++;
+    this.dissemination.enqueue({ type: 'suspect', id, incarnation, fromId }, 0);
+    this.emitMember('suspect', record, previous);
+  }
+
+  /** Dead (failure detected) or left (graceful): out of the view after the delay. */
+  applyDeparture(id: string, state: 'dead' | 'left', incarnation: number, delayMs: number): void {
+    const { context } = this;
+    if (id === context.id) {
+      this.hearAboutSelf(state, incarnation);
+      return;
+    }
+    const record = this.table.get(id);
+    if (record === undefined) return;
+    const verdict = judgeUpdate(record, { state, incarnation });
+    if (verdict === 'advance') record.incarnation = incarnation;
+    if (verdict === 'ignore' && record.state === state && record.incarnation === incarnation) {
+      // The same departure by another path (or declared by two nodes at
+      // once): keep the earliest deadline, so all nodes apply it together.
+      this.views.want(record, 0, context.nowMs + delayMs);
+    }
+    if (verdict !== 'apply') return;
+    const previous = snapshotOf(record);
+    record.incarnation = incarnation;
+    record.stateChangedAtMs = context.nowMs;
+    record.suspicion = undefined;
+    this.table.setState(record, state);
+    this.views.want(record, 0, context.nowMs + delayMs);
+    const message: UpdateMessage =
+      state === 'left'
+        ? { type: 'left', id, incarnation, viewDelayMs: 0 }
+        : { type: 'dead', id, incarnation, fromId: context.id, viewDelayMs: 0 };
+    this.dissemination.enqueue(message, this.views.pendingAtMs(id) ?? 0);
+    this.emitMember(state === 'left' ? 'leave' : 'fail', record, previous);
+  }
+
+  onSuspicionTimeout(id: string, token: number): void {
+    const record = this.table.get(id);
+    if (record === undefined || record.state !== 'suspect' || record.suspicionToken !== token) return;
+    this.applyDeparture(id, 'dead', record.incarnation, this.freshViewDelayMs());
+  }
+
+  /** What a remote full state says about this node. */
+  mergeSelfSnapshot(snapshot: MemberSnapshot): void {
+    const self = this.table.self;
+    const aboutUsNow =
+      snapshot.state === 'alive' && snapshot.incarnation === self.incarnation && !this.leaving;
+    if (aboutUsNow && this.awaitingAdmission && snapshot.viewDelayMs > 0 && self.viewThreads > 0) {
+      // The cluster admits us at a deadline; leave our own view until then,
+      // so that we and everyone else rebalance at the same moment.
+      this.views.setNow(self, 0);
+      this.views.want(self, self.threads, this.context.nowMs + snapshot.viewDelayMs);
+      return;
+    }
+    this.hearAboutSelf(snapshot.state, snapshot.incarnation);
+  }
+
+  /** A member known before any message: alive and in the view at once, without events. */
+  adoptInitialMember(member: Member): void {
+    const { context, table } = this;
+    if (member.id === context.id || table.has(member.id)) return;
+    if (table.size >= context.config.membersMax) {
+      context.drop('members-max');
+      return;
+    }
+    const record = newRecord(member, context.nowMs);
+    table.add(record);
+    this.prober.addToOrder(record.id);
+    this.views.placeInitially(record, record.threads);
+  }
+
+  /**
+   * Someone talks about this node. Anything that contradicts our alive
+   * record at our incarnation or above is refuted with a higher incarnation.
+   */
+  private hearAboutSelf(state: MemberState, incarnation: number): void {
+    const self = this.table.self;
+    if (this.leaving || incarnation < self.incarnation) return;
+    // An alive at our own incarnation is our announcement echoed back (or a
+    // same-incarnation clash that refuting would turn into an incarnation war).
+    if (state === 'alive' && incarnation === self.incarnation) return;
+    this.refute(incarnation, state !== 'alive');
+  }
+
+  private refute(claimedIncarnation: number, accused: boolean): void {
+    const { context } = this;
+    const self = this.table.self;
+    self.incarnation = Math.min(Math.max(self.incarnation, claimedIncarnation) + 1, UINT32_MAX - 1);
+    context.counters.refutations++;
+    // Lifeguard: having to defend ourselves hints that we are the slow one.
+    if (accused) this.awareness.applyDelta(1);
+    // Members that already dropped us re-admit us after a fresh delay.
+    this.dissemination.enqueue(aliveMessageOf(self), context.nowMs + this.freshViewDelayMs());
+    context.emit({ type: 'refuted', incarnation: self.incarnation });
+  }
+
+  private scheduleSuspicionTimer(record: MemberRecord, suspicion: Suspicion): void {
+    const delayMs = Math.max(0, suspicion.deadlineMs() - this.context.nowMs);
+    record.suspicionToken = this.context.schedule(delayMs, { kind: 'suspicion', id: record.id });
+  }
+
+  private emitMember(kind: MemberEventKind, record: MemberRecord, previous: Member | undefined): void {
+    const member = snapshotOf(record);
+    this.context.emit(
+      previous === undefined ? { type: 'member', kind, member } : { type: 'member', kind, member, previous },
+    );
+  }
+}
+
+export function aliveMessageOf(record: MemberRecord): AliveMessage {
+  return {
+    type: 'alive',
+    id: record.id,
+    address: record.address,
+    incarnation: record.incarnation,
+    threads: record.threads,
+    metadata: record.metadata,
+    viewDelayMs: 0,
+  };
+}

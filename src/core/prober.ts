@@ -1,0 +1,259 @@
+/**
+ * SWIM's failure detector, one protocol period at a time: ping the next
+ * member in round-robin order; on silence past the probe timeout ask k
+ * others to ping it (ping-req) and try the reliable stream too; no ack by the
+ * end of the period makes it a suspect. It also answers others: acks to
+ * pings, relayed pings with an ack or a nack for ping-reqs.
+ */
+import { UINT32_MAX } from '../codec/limits.js';
+import type { Awareness } from './awareness.js';
+import type { CoreContext } from './context.js';
+import type { Disseminator } from './dissemination.js';
+import type { Channel } from './host.js';
+import type { MemberTable } from './member-table.js';
+import type { AckMessage, Message, NackMessage, PingMessage, PingReqMessage } from './messages.js';
+import { isInView } from './precedence.js';
+import { ProbeOrder } from './probe-order.js';
+
+/** Indirect probes relayed for others at once; more are dropped and counted. */
+const RELAYS_MAX = 256;
+/** Weight of a new RTT sample in the smoothed RTT. */
+const RTT_SMOOTHING = 0.2;
+
+interface ActiveProbe {
+  readonly seq: number;
+  readonly targetId: string;
+  readonly sentAtMs: number;
+  acked: boolean;
+  indirect: boolean;
+  nacksExpected: number;
+  nacksReceived: number;
+}
+
+interface Relay {
+  readonly requester: string;
+  readonly requesterSeq: number;
+  readonly channel: Channel;
+}
+
+/** What the prober needs from the rest of the core. */
+export interface ProberHooks {
+  /** The viewId to echo on pings and acks. */
+  viewId(): number;
+  /** A probe failed: raise a suspicion (originated by this node). */
+  suspect(id: string, incarnation: number): void;
+  /** A live peer echoed `viewId`. */
+  peerViewId(fromId: string, viewId: number): void;
+}
+
+export class Prober {
+  private readonly order: ProbeOrder;
+  private readonly relays = new Map<number, Relay>();
+  private active: ActiveProbe | undefined;
+  private seq = 0;
+
+  constructor(
+    private readonly context: CoreContext,
+    private readonly table: MemberTable,
+    private readonly dissemination: Disseminator,
+    private readonly awareness: Awareness,
+    private readonly hooks: ProberHooks,
+  ) {
+    this.order = new ProbeOrder(context.random);
+  }
+
+  /** A member (new, or back from the dead) joins the round-robin order. */
+  addToOrder(id: string): void {
+    this.order.insert(id);
+  }
+
+  /** Forgets the probe in flight: a leaving node accuses nobody. */
+  abandonProbe(): void {
+    this.active = undefined;
+  }
+
+  /** Forgets every relay (on stop). */
+  clearRelays(): void {
+    this.relays.clear();
+  }
+
+  /**
+   * End of a protocol period: judges the probe in flight, whose outcome
+   * changes the health score, and returns the length of the next period.
+   */
+  endPeriod(): number {
+    if (this.active !== undefined) this.finish(this.active.seq);
+    return this.awareness.scaleMs(this.context.config.probeIntervalMs);
+  }
+
+  /** Probes the next member in round-robin order for a period of `periodMs`. */
+  probeNext(periodMs: number): void {
+    const targetId = this.order.take(
+      (id) => {
+        const record = this.table.get(id);
+        return record !== undefined && record !== this.table.self && isInView(record.state);
+      },
+      () => this.table.liveOtherIds(),
+    );
+    const target = targetId === undefined ? undefined : this.table.get(targetId);
+    if (target === undefined) return;
+    const seq = this.nextSeq();
+    const { context } = this;
+    this.active = {
+      seq,
+      targetId: target.id,
+      sentAtMs: context.nowMs,
+      acked: false,
+      indirect: false,
+      nacksExpected: 0,
+      nacksReceived: 0,
+    };
+    const messages: Message[] = [this.ping(seq, target.id)];
+    if (target.state === 'suspect') {
+      // Lifeguard's buddy system: tell the suspect first, so it can refute at once.
+      messages.unshift({
+        type: 'suspect',
+        id: target.id,
+        incarnation: target.incarnation,
+        fromId: context.id,
+      });
+    }
+    context.counters.probes++;
+    this.dissemination.send(target.address, messages, 'datagram');
+    context.schedule(this.awareness.scaleMs(context.config.probeTimeoutMs), { kind: 'probe-timeout', seq });
+    context.schedule(periodMs, { kind: 'probe-end', seq });
+  }
+
+  /** No direct ack in time: ask k members to probe, and try the stream. */
+  onProbeTimeout(seq: number): void {
+    const probe = this.active;
+    if (probe === undefined || probe.seq !== seq || probe.acked) return;
+    const target = this.table.get(probe.targetId);
+    if (target === undefined || !isInView(target.state)) return;
+    const { context } = this;
+    const relays = this.table.sample(
+      context.random,
+      context.config.indirectChecks,
+      (record) => record.state === 'alive' && record !== target,
+    );
+    probe.indirect = true;
+    probe.nacksExpected = relays.length;
+    for (const relay of relays) {
+      const request: PingReqMessage = {
+        type: 'ping-req',
+        seq,
+        targetId: target.id,
+        targetAddress: target.address,
+        fromId: context.id,
+      };
+      context.counters.indirectProbes++;
+      this.dissemination.send(relay.address, [request], 'datagram');
+    }
+    if (context.config.streamProbe) {
+      // Networks that filter UDP but pass TCP still get an honest answer.
+      context.host.send(target.address, [this.ping(seq, target.id)], 'stream');
+    }
+  }
+
+  /** End of the protocol period for a probe: no ack by now means suspect. */
+  finish(seq: number): void {
+    const probe = this.active;
+    if (probe === undefined || probe.seq !== seq) return;
+    this.active = undefined;
+    if (probe.acked) return;
+    const target = this.table.get(probe.targetId);
+    if (target === undefined || !isInView(target.state)) return;
+    this.context.counters.probesFailed++;
+    // Lifeguard: relays that failed to nack point at our own network, not the target.
+    const missedNacks = probe.nacksExpected - probe.nacksReceived;
+    this.awareness.applyDelta(probe.nacksExpected > 0 ? Math.max(0, missedNacks) : 1);
+    this.hooks.suspect(target.id, target.incarnation);
+  }
+
+  onPing(ping: PingMessage, from: string, channel: Channel): void {
+    if (ping.targetId !== this.context.id) {
+      this.context.drop('wrong-target');
+      return;
+    }
+    this.hooks.peerViewId(ping.fromId, ping.viewId);
+    const ack: AckMessage = { type: 'ack', seq: ping.seq, viewId: this.hooks.viewId() };
+    this.dissemination.send(from, [ack], channel);
+  }
+
+  onAck(ack: AckMessage): void {
+    const probe = this.active;
+    if (probe !== undefined && probe.seq === ack.seq) {
+      if (probe.acked) return;
+      probe.acked = true;
+      const target = this.table.get(probe.targetId);
+      if (target !== undefined) {
+        this.hooks.peerViewId(target.id, ack.viewId);
+        if (!probe.indirect) {
+          const sample = this.context.nowMs - probe.sentAtMs;
+          target.rttMs =
+            target.rttMs === undefined ? sample : target.rttMs + RTT_SMOOTHING * (sample - target.rttMs);
+        }
+      }
+      if (!probe.indirect) this.awareness.applyDelta(-1);
+      return;
+    }
+    const relay = this.relays.get(ack.seq);
+    if (relay !== undefined) {
+      this.relays.delete(ack.seq);
+      this.dissemination.send(
+        relay.requester,
+        [{ type: 'ack', seq: relay.requesterSeq, viewId: ack.viewId }],
+        relay.channel,
+      );
+      return;
+    }
+    this.context.drop('stale-seq');
+  }
+
+  onNack(nack: NackMessage): void {
+    const probe = this.active;
+    if (probe === undefined || probe.seq !== nack.seq) {
+      this.context.drop('stale-seq');
+      return;
+    }
+    probe.nacksReceived++;
+    this.context.counters.nacksReceived++;
+  }
+
+  onPingReq(request: PingReqMessage, from: string, channel: Channel): void {
+    if (this.relays.size >= RELAYS_MAX) {
+      this.context.drop('relays-max');
+      return;
+    }
+    const seq = this.nextSeq();
+    this.relays.set(seq, { requester: from, requesterSeq: request.seq, channel });
+    this.dissemination.send(request.targetAddress, [this.ping(seq, request.targetId)], 'datagram');
+    this.context.schedule(this.relayNackDelayMs(), { kind: 'relay-timeout', seq });
+  }
+
+  onRelayTimeout(seq: number): void {
+    const relay = this.relays.get(seq);
+    if (relay === undefined) return;
+    this.relays.delete(seq);
+    this.dissemination.send(relay.requester, [{ type: 'nack', seq: relay.requesterSeq }], relay.channel);
+  }
+
+  /**
+   * The requester sent its ping-req at probeTimeoutMs and judges the probe at
+   * probeIntervalMs; a nack must land in between to count, so the relay gives
+   * up on the target at 80% of that window (or of the probe timeout, if shorter).
+   */
+  private relayNackDelayMs(): number {
+    const { probeIntervalMs, probeTimeoutMs } = this.context.config;
+    return Math.max(1, Math.floor(0.8 * Math.min(probeTimeoutMs, probeIntervalMs - probeTimeoutMs)));
+  }
+
+  private ping(seq: number, targetId: string): PingMessage {
+    return { type: 'ping', seq, targetId, fromId: this.context.id, viewId: this.hooks.viewId() };
+  }
+
+  private nextSeq(): number {
+    this.seq = this.seq >= UINT32_MAX ? 1 : this.seq + 1;
+    return this.seq;
+  }
+}

@@ -1,0 +1,13 @@
+/** What a timer token stands for. The core keeps these; hosts only see tokens. */
+export type TimerAction =
+  | { readonly kind: 'probe-tick' }
+  | { readonly kind: 'probe-timeout'; readonly seq: number }
+  | { readonly kind: 'probe-end'; readonly seq: number }
+  | { readonly kind: 'relay-timeout'; readonly seq: number }
+  | { readonly kind: 'gossip' }
+  | { readonly kind: 'push-pull' }
+  | { readonly kind: 'reap' }
+  | { readonly kind: 'suspicion'; readonly id: string }
+  | { readonly kind: 'view' }
+  | { readonly kind: 'settle' }
+  | { readonly kind: 'leave-timeout' };
