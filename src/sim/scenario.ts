@@ -90,7 +90,7 @@ export interface ScenarioSpec {
 export interface RunOptions {
   readonly createCore?: CoreFactory;
   readonly wire?: Wire;
-  /** Round trip sync states through the codec (default: true below 2,000 nodes). */
+  /** Round trip sync states through the codec (default: up to 500 nodes; above, their exact size is computed). */
   readonly encodeStates?: boolean;
   /** Run the invariant checkers (default true). */
   readonly checks?: boolean;
@@ -273,7 +273,7 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): Simul
     network,
     threads: (slot) => spec.threads?.[slot] ?? 1,
     describe: `scenario ${spec.name}, nodes ${spec.nodes}`,
-    encodeStates: options.encodeStates ?? spec.nodes < 2000,
+    encodeStates: options.encodeStates ?? spec.nodes <= 500,
     ...(options.createCore === undefined ? {} : { createCore: options.createCore }),
     ...(options.wire === undefined ? {} : { wire: options.wire }),
     ...(options.replay === undefined ? {} : { replay: options.replay }),

@@ -16,7 +16,7 @@ import { SeededRandom } from '../core/random.js';
 import type { Member, Metadata, RandomSource } from '../core/types.js';
 import { Network, type NetworkOptions, type PartitionSpec } from './network.js';
 import { EventQueue, type QueueEntry } from './queue.js';
-import { codecWire, type Wire } from './wire.js';
+import { codecWire, stateBytes, type Wire } from './wire.js';
 
 /** The part of MeshCore the simulator drives and inspects. */
 export type SimCore = Pick<
@@ -74,7 +74,7 @@ export interface SimListener {
     now: number,
   ): void;
   /**
-   * A full state of `bytes` bytes (0 when states skip the codec) went from
+   * A full state of `bytes` bytes (its exact encoded size, encoded or not) went from
    * `from` to `to` in a sync exchange; `reply` for the answer.
    */
   stateSent?(from: number, to: number, bytes: number, members: number, reply: boolean, now: number): void;
@@ -608,10 +608,14 @@ export class Simulation {
     try {
       return call();
     } catch (error) {
-      if (error instanceof SimulationError) throw error;
-      const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      return this.fail(`core of ${slot.id} threw in ${what}: ${text}`, error);
+      return this.coreThrew(slot, what, error);
     }
+  }
+
+  private coreThrew(slot: Slot, what: string, error: unknown): never {
+    if (error instanceof SimulationError) throw error;
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    return this.fail(`core of ${slot.id} threw in ${what}: ${text}`, error);
   }
 
   private fireTimer(event: SimEvent): void {
@@ -622,7 +626,11 @@ export class Simulation {
       return;
     }
     const core = slot.core as SimCore;
-    this.guard(slot, 'handleTimer', () => core.handleTimer(event.token, this.coreNow));
+    try {
+      core.handleTimer(event.token, this.coreNow);
+    } catch (error) {
+      this.coreThrew(slot, 'handleTimer', error);
+    }
   }
 
   private send(slot: Slot, to: string, messages: readonly Message[], channel: Channel): void {
@@ -674,8 +682,11 @@ export class Simulation {
     }
     const from = (this.slots[event.from] as Slot).address;
     const messages = decoded.value;
-    const channel = event.channel;
-    this.guard(slot, 'handleMessages', () => core.handleMessages(messages, from, channel, this.coreNow));
+    try {
+      core.handleMessages(messages, from, event.channel, this.coreNow);
+    } catch (error) {
+      this.coreThrew(slot, 'handleMessages', error);
+    }
   }
 
   private slotName(index: number): string {
@@ -692,7 +703,6 @@ export class Simulation {
    * that never answers runs into the sync timeout.
    */
   private startSync(slot: Slot, to: string, join: boolean): void {
-    const core = slot.core as SimCore;
     const target = this.slotByAddress.get(to) ?? -1;
     const exchange: SyncExchange = {
       initiator: slot.index,
@@ -704,11 +714,10 @@ export class Simulation {
       request: undefined,
       reply: undefined,
     };
-    const state = this.guard(slot, 'localState', () => core.localState(join));
-    exchange.request = this.packState(slot.index, target, state, false);
     const timeout = new SimEvent(this.now + this.syncTimeoutMs, SYNC_FAIL, slot.index);
     timeout.sync = exchange;
     this.queue.push(timeout);
+    // Nobody there, or cut off: the connection never opens and the timeout reports it.
     if (target < 0 || this.network.separated(slot.index, target)) return;
     const targetSlot = this.slots[target] as Slot;
     if (!targetSlot.active) {
@@ -724,8 +733,15 @@ export class Simulation {
       this.queue.push(refused);
       return;
     }
-    const delay = this.network.streamDelayMs(slot.index, target, true);
-    const request = new SimEvent(this.now + delay, SYNC_REQUEST, target);
+    // The state goes out once the connection is up; only then is it built.
+    const core = slot.core as SimCore;
+    const state = this.guard(slot, 'localState', () => core.localState(join));
+    exchange.request = this.packState(slot.index, target, state, false);
+    const request = new SimEvent(
+      this.now + this.network.streamDelayMs(slot.index, target, true),
+      SYNC_REQUEST,
+      target,
+    );
     request.sync = exchange;
     this.queue.push(request);
   }
@@ -737,7 +753,7 @@ export class Simulation {
     reply: boolean,
   ): Uint8Array | StateMessage {
     const packed = this.encodeStates ? this.wire.encodeState(state) : state;
-    const bytes = packed instanceof Uint8Array ? packed.length : 0;
+    const bytes = packed instanceof Uint8Array ? packed.length : stateBytes(state);
     for (const listener of this.listeners) {
       listener.stateSent?.(from, to, bytes, state.members.length, reply, this.now);
     }
@@ -769,6 +785,7 @@ export class Simulation {
     if (this.holdBack(slot, event)) return;
     const initiator = this.slots[exchange.initiator] as Slot;
     const state = this.unpackState(exchange.request, exchange.initiator, exchange.target);
+    exchange.request = undefined; // the timeout event keeps the exchange alive: let the state go
     this.guard(slot, 'handleState', () => core.handleState(state, initiator.address, this.coreNow));
     // handleState may have made this node leave or stop.
     const after = slot.core;
@@ -797,6 +814,7 @@ export class Simulation {
     exchange.done = true;
     const core = slot.core as SimCore;
     const state = this.unpackState(exchange.reply, exchange.target, exchange.initiator);
+    exchange.reply = undefined;
     this.guard(slot, 'handleState', () => core.handleState(state, exchange.targetAddress, this.coreNow));
   }
 

@@ -5,8 +5,9 @@
  * determinism test compares them. Optionally keeps the last few entries as
  * text to show where two runs part.
  */
-import type { Channel, CoreEvent } from '../core/host.js';
+import type { Channel, CoreEvent, MemberEventKind } from '../core/host.js';
 import type { Message } from '../core/messages.js';
+import type { MemberState } from '../core/types.js';
 import type { LifecycleChange, SimListener } from './simulation.js';
 
 const EVENT_CODES: Readonly<Record<CoreEvent['type'], number>> = {
@@ -17,6 +18,18 @@ const EVENT_CODES: Readonly<Record<CoreEvent['type'], number>> = {
   refuted: 5,
   drop: 6,
 };
+
+const KIND_CODES: Readonly<Record<MemberEventKind, number>> = {
+  join: 1,
+  update: 2,
+  suspect: 3,
+  'alive-again': 4,
+  fail: 5,
+  leave: 6,
+  reap: 7,
+};
+
+const STATE_CODES: Readonly<Record<MemberState, number>> = { alive: 1, suspect: 2, dead: 3, left: 4 };
 
 function stringHash(text: string): number {
   let h = 0x811c9dc5;
@@ -105,10 +118,10 @@ export class TraceHash implements SimListener {
     this.mix(EVENT_CODES[event.type]);
     switch (event.type) {
       case 'member':
-        this.mix(stringHash(event.kind));
+        this.mix(KIND_CODES[event.kind]);
         this.mix(stringHash(event.member.id));
         this.mix(event.member.incarnation);
-        this.mix(stringHash(event.member.state));
+        this.mix(STATE_CODES[event.member.state]);
         break;
       case 'view':
         this.mix(event.viewId);

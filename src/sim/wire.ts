@@ -3,7 +3,15 @@
  * codec, so byte counts and packet sizes are the ones a deployment sees and
  * every message the core produces is validated exactly as the runtime would.
  */
-import { clusterLabel, decodePacket, decodeState, encodePacket, encodeState } from '../codec/index.js';
+import {
+  clusterLabel,
+  decodePacket,
+  decodeState,
+  ENVELOPE_BYTES,
+  encodePacket,
+  encodeState,
+} from '../codec/index.js';
+import { containerHeaderBytes, metadataFieldBytes, numberBytes, stringBytes } from '../codec/sizes.js';
 import type { ProtocolConfig } from '../core/config.js';
 import type { Message, StateMessage } from '../core/messages.js';
 
@@ -42,6 +50,31 @@ export function codecWire(config: ProtocolConfig, key = 'sim', env = 'sim'): Wir
       return result.ok ? { ok: true, value: result.state } : { ok: false, reason: describe(result) };
     },
   };
+}
+
+const STATE_CODES = { alive: 0, suspect: 1, dead: 2, left: 3 } as const;
+
+/**
+ * The encoded size of a full state, computed from the codec's own size
+ * rules without building it: [8, join, fromId, [[id, address, incarnation,
+ * stateCode, threads, metadata, viewDelayMs], ...]] behind the envelope.
+ * Large runs count sync bytes this way instead of encoding every state.
+ */
+export function stateBytes(state: StateMessage): number {
+  let bytes = ENVELOPE_BYTES + containerHeaderBytes(4) + numberBytes(8) + 1 + stringBytes(state.fromId);
+  bytes += containerHeaderBytes(state.members.length);
+  for (const member of state.members) {
+    bytes +=
+      containerHeaderBytes(7) +
+      stringBytes(member.id) +
+      stringBytes(member.address) +
+      numberBytes(member.incarnation) +
+      numberBytes(STATE_CODES[member.state]) +
+      numberBytes(member.threads) +
+      metadataFieldBytes(member.metadata) +
+      numberBytes(member.viewDelayMs);
+  }
+  return bytes;
 }
 
 function describe(drop: { reason: string; detail?: string }): string {
