@@ -184,8 +184,13 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   /**
    * Joins the cluster through `seeds` (default: the seeds given to createNode).
    * Resolves once one seed answered with its full state; rejects with a
-   * JoinError when none did within joinTimeoutMs. Without seeds (or only this
-   * node's own address) there is nothing to join and it resolves at once.
+   * JoinError when none did within joinTimeoutMs (seeds are retried with
+   * backoff meanwhile). Without seeds (or only this node's own address) there
+   * is nothing to join and it resolves at once.
+   *
+   * The cluster admits a newcomer at a coordinated deadline (config
+   * viewDelayMs) so that every node rebalances at the same moment: until then
+   * indices().index is -1. Wait for 'rebalance' (or 'settled') to start work.
    */
   join(seeds?: readonly string[]): Promise<void> {
     if (this.lifecycle !== 'running')
