@@ -138,7 +138,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     return {
       index: left ? NOT_IN_VIEW : indexIn(view, this.id),
       threads: this.options.threads,
-      total: view.total,
+      total: left ? totalWithout(view, this.id) : view.total,
       viewId: view.viewId,
       settled: !left && this.lifecycle !== 'closed' && this.runtime.core.settled,
     };
@@ -322,7 +322,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     const view = runtime.core.view();
     if (this.lifecycle === 'leaving') this.lifecycle = 'left';
     await this.shutdown();
-    this.emitRebalanceIfChanged(NOT_IN_VIEW, view.total);
+    this.emitRebalanceIfChanged(NOT_IN_VIEW, totalWithout(view, this.id));
     this.logger.info({ id: this.id }, 'meshnode left');
   }
 
@@ -485,6 +485,12 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
 function indexIn(view: View, id: string): number {
   for (const member of view.members) if (member.id === id) return member.index;
   return NOT_IN_VIEW;
+}
+
+/** The view's total without `id`: what a leaver reports while peers may still count it. */
+function totalWithout(view: View, id: string): number {
+  for (const member of view.members) if (member.id === id) return view.total - member.threads;
+  return view.total;
 }
 
 function emptyStats(): NodeStats {

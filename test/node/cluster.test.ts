@@ -63,7 +63,7 @@ describe('a cluster on 127.0.0.1', () => {
     await Promise.all(heard);
     expect(Date.now() - started).toBeLessThan(1000);
     await leaverRebalanced;
-    expect(node3.indices().index).toBe(-1);
+    expect(node3.indices()).toMatchObject({ index: -1, total: 3, settled: false });
     expect(node3.members().map((m) => m.id)).not.toContain('node3');
     await waitUntil([node1, node2], () => converged([node1, node2], 3), 'the others to settle on total 3');
     expect(node1.member('node3')?.state).toBe('left');
