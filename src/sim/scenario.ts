@@ -102,6 +102,8 @@ export interface RunOptions {
   readonly listeners?: readonly SimListener[];
   /** How to replay, printed with a failure. */
   readonly replay?: string;
+  /** Called with the simulation once it is set up, before it runs (to attach probes that read the cores). */
+  readonly onStart?: (sim: Simulation) => void;
   /** Called with the simulation once the run is over, before the report is built (tests inspect the cores). */
   readonly onFinish?: (sim: Simulation) => void;
 }
@@ -288,6 +290,7 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): Simul
 
   scheduleBootstrap(sim, spec);
   scheduleEvents(sim, spec, metrics);
+  options.onStart?.(sim);
 
   const onProgress = options.onProgress;
   sim.runUntil(

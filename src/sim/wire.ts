@@ -14,6 +14,7 @@ import {
 import { containerHeaderBytes, metadataFieldBytes, numberBytes, stringBytes } from '../codec/sizes.js';
 import type { ProtocolConfig } from '../core/config.js';
 import type { Message, StateMessage } from '../core/messages.js';
+import type { Metadata } from '../core/types.js';
 
 export type WireResult<T> =
   | { readonly ok: true; readonly value: T }
@@ -52,7 +53,29 @@ export function codecWire(config: ProtocolConfig, key = 'sim', env = 'sim'): Wir
   };
 }
 
-const STATE_CODES = { alive: 0, suspect: 1, dead: 2, left: 3 } as const;
+// Ids, addresses and metadata maps recur in every state a run exchanges (the
+// core shares them between snapshots): size each once.
+const stringSizes = new Map<string, number>();
+const metadataSizes = new WeakMap<object, number>();
+
+function cachedStringBytes(text: string): number {
+  let bytes = stringSizes.get(text);
+  if (bytes === undefined) {
+    bytes = stringBytes(text);
+    if (stringSizes.size > 1_000_000) stringSizes.clear();
+    stringSizes.set(text, bytes);
+  }
+  return bytes;
+}
+
+function cachedMetadataBytes(metadata: Metadata): number {
+  let bytes = metadataSizes.get(metadata);
+  if (bytes === undefined) {
+    bytes = metadataFieldBytes(metadata);
+    metadataSizes.set(metadata, bytes);
+  }
+  return bytes;
+}
 
 /**
  * The encoded size of a full state, computed from the codec's own size
@@ -63,15 +86,16 @@ const STATE_CODES = { alive: 0, suspect: 1, dead: 2, left: 3 } as const;
 export function stateBytes(state: StateMessage): number {
   let bytes = ENVELOPE_BYTES + containerHeaderBytes(4) + numberBytes(8) + 1 + stringBytes(state.fromId);
   bytes += containerHeaderBytes(state.members.length);
+  const rowHeader = containerHeaderBytes(7);
   for (const member of state.members) {
     bytes +=
-      containerHeaderBytes(7) +
-      stringBytes(member.id) +
-      stringBytes(member.address) +
+      rowHeader +
+      cachedStringBytes(member.id) +
+      cachedStringBytes(member.address) +
       numberBytes(member.incarnation) +
-      numberBytes(STATE_CODES[member.state]) +
+      1 + // the state code, 0..3
       numberBytes(member.threads) +
-      metadataFieldBytes(member.metadata) +
+      cachedMetadataBytes(member.metadata) +
       numberBytes(member.viewDelayMs);
   }
   return bytes;
