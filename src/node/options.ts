@@ -175,11 +175,6 @@ export function resolveOptions(options: NodeOptions): ResolvedOptions {
       if (!(field in transport)) throw new ValidationError(`unknown transport field "${field}"`);
       (transport as Record<string, number>)[field] = checkInteger(`transport.${field}`, value, 1, 1 << 30);
     }
-    transport.frameBytesMax = Math.max(
-      transport.frameBytesMax,
-      transport.stateBytesMax,
-      config.packetBytesMax,
-    );
   }
   return {
     key: options.key ?? '',

@@ -36,18 +36,30 @@ function isFrameKind(value: number): value is FrameKind {
   return value === FrameKind.packet || value === FrameKind.state;
 }
 
+/** Largest payload accepted per kind; -1 refuses the kind on this connection. */
+export interface FrameLimits {
+  readonly packet: number;
+  readonly state: number;
+}
+
 /**
  * Incremental frame parser fed with arbitrary chunks. After an error it
  * refuses further input: the connection is to be dropped.
  */
 export class FrameDecoder {
-  private readonly frameBytesMax: number;
+  private limits: FrameLimits;
   private chunks: Buffer[] = [];
   private buffered = 0;
   private failed: FrameError | undefined;
 
-  constructor(frameBytesMax: number) {
-    this.frameBytesMax = frameBytesMax;
+  /** A number applies to both kinds. */
+  constructor(limits: number | FrameLimits) {
+    this.limits = typeof limits === 'number' ? { packet: limits, state: limits } : limits;
+  }
+
+  /** Narrows what the rest of the stream may carry (once a connection's role is known). */
+  restrict(limits: FrameLimits): void {
+    this.limits = limits;
   }
 
   /** Bytes held while waiting for the rest of a frame. */
@@ -71,8 +83,10 @@ export class FrameDecoder {
       const header = this.peek(FRAME_HEADER_BYTES);
       const length = header.readUInt32BE(0);
       const kind = header.readUInt8(4);
-      if (length > this.frameBytesMax) return this.fail('frame-too-large', frames);
       if (!isFrameKind(kind)) return this.fail('frame-kind', frames);
+      const max = kind === FrameKind.packet ? this.limits.packet : this.limits.state;
+      if (max < 0) return this.fail('frame-kind', frames);
+      if (length > max) return this.fail('frame-too-large', frames);
       if (this.buffered < FRAME_HEADER_BYTES + length) break;
       const whole = this.take(FRAME_HEADER_BYTES + length);
       frames.push({ kind, payload: whole.subarray(FRAME_HEADER_BYTES) });

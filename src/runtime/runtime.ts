@@ -15,23 +15,31 @@ import { type BoundSockets, closeSockets } from './bind.js';
 import { monotonicMs } from './clock.js';
 import type { Logger } from './logger.js';
 import { cryptoSeededRandom } from './random.js';
-import { type StreamLimits, StreamTransport } from './stream.js';
+import { StreamTransport } from './stream.js';
 import { TimerQueue } from './timers.js';
 import { DatagramTransport } from './udp.js';
 
 /** Longest wait on close for datagrams already sent to leave the socket. */
 const DRAIN_TIMEOUT_MS = 1000;
 
-export interface TransportLimits extends StreamLimits {
-  /** Largest encoded full state accepted from a peer. */
+/** Limits of the TCP path, all enforced before trusting anything a peer declares. */
+export interface TransportLimits {
+  /** Largest encoded full state accepted from (or sent to) a peer. Default 32 MiB. */
   readonly stateBytesMax: number;
+  /** Full-state exchanges at once, inbound and outbound each; extra inbound ones wait their turn. Default 8. */
+  readonly syncsMax: number;
+  /** Stream-probe connections at once, inbound and outbound each. Default 32. */
+  readonly streamsMax: number;
+  /** Deadline of a whole state exchange, connect and queueing included. Default max(1 s, 5 probe intervals). */
+  readonly syncTimeoutMs: number;
+  /** Lifetime of a stream-probe connection. Default max(500 ms, 2 probe intervals). */
+  readonly streamTimeoutMs: number;
 }
 
-/** Defaults for the TCP path; syncTimeoutMs and streamTimeoutMs follow the probe timers when unset. */
+/** Defaults for the TCP path; the timeouts follow the probe interval. */
 export function defaultTransportLimits(config: ProtocolConfig): TransportLimits {
   return {
     stateBytesMax: 32 * 1024 * 1024,
-    frameBytesMax: 32 * 1024 * 1024,
     syncsMax: 8,
     streamsMax: 32,
     syncTimeoutMs: Math.max(1000, 5 * config.probeIntervalMs),
@@ -134,7 +142,7 @@ export class Runtime implements CoreHost {
     );
     this.stream = new StreamTransport(
       options.sockets.tcp,
-      limits,
+      { ...limits, packetBytesMax: config.packetBytesMax },
       {
         onStateRequest: (payload, remote) => this.serveSync(payload, remote),
         onPacket: (payload, from) => {

@@ -18,8 +18,10 @@ import { encodeFrame, type Frame, FrameDecoder, FrameKind } from './framing.js';
 import type { Logger } from './logger.js';
 
 export interface StreamLimits {
-  /** Largest frame accepted (state or packet). */
-  readonly frameBytesMax: number;
+  /** Largest full-state frame accepted or sent. */
+  readonly stateBytesMax: number;
+  /** Largest packet frame accepted or sent (the protocol's packetBytesMax). */
+  readonly packetBytesMax: number;
   /** Concurrent full-state exchanges, inbound and outbound each (inbound extras wait their turn). */
   readonly syncsMax: number;
   /** Concurrent packet connections, inbound and outbound each. */
@@ -111,7 +113,7 @@ export class StreamTransport {
         reject(new StreamError('sync-limit', 'too many concurrent syncs'));
         return;
       }
-      if (request.length > this.limits.frameBytesMax) {
+      if (request.length > this.limits.stateBytesMax) {
         reject(new StreamError('frame-too-large', 'local state exceeds the frame limit'));
         return;
       }
@@ -129,7 +131,7 @@ export class StreamTransport {
       this.track(socket, this.limits.syncTimeoutMs, () =>
         finish(new StreamError('timeout', 'sync timed out')),
       );
-      const decoder = new FrameDecoder(this.limits.frameBytesMax);
+      const decoder = new FrameDecoder({ packet: -1, state: this.limits.stateBytesMax });
       socket.on('connect', () => {
         const frame = encodeFrame(FrameKind.state, request);
         this.handlers.onBytes(0, frame.length);
@@ -162,7 +164,7 @@ export class StreamTransport {
   /** Sends a packet frame to `to`: on the inbound connection it came from, else on a dialed one. */
   sendPacket(to: string, payload: Uint8Array): void {
     if (this.closed) return;
-    if (payload.length > this.limits.frameBytesMax) {
+    if (payload.length > this.limits.packetBytesMax) {
       this.handlers.onDrop('frame-too-large');
       return;
     }
@@ -286,7 +288,10 @@ export class StreamTransport {
 
   /** Reads an admitted inbound connection: a sync request, or stream packets. */
   private read(socket: Socket, from: string, hooks: { onRole(role: 'sync' | 'stream'): void }): void {
-    const decoder = new FrameDecoder(this.limits.frameBytesMax);
+    const decoder = new FrameDecoder({
+      packet: this.limits.packetBytesMax,
+      state: this.limits.stateBytesMax,
+    });
     let role: 'unknown' | 'sync' | 'stream' = 'unknown';
     const onFrames = (frames: Frame[]) => {
       for (const frame of frames) {
@@ -302,6 +307,7 @@ export class StreamTransport {
             role = 'stream';
             this.inboundStreams++;
             this.inbound.set(from, socket);
+            decoder.restrict({ packet: this.limits.packetBytesMax, state: -1 });
           }
           hooks.onRole(role);
         }
@@ -311,7 +317,7 @@ export class StreamTransport {
           socket.on('data', () => {}); // keep reading so the peer's close is seen
           const answer =
             frame.kind === FrameKind.state ? this.handlers.onStateRequest(frame.payload, from) : undefined;
-          if (answer === undefined || answer.length > this.limits.frameBytesMax || socket.destroyed) {
+          if (answer === undefined || answer.length > this.limits.stateBytesMax || socket.destroyed) {
             socket.destroy();
             return;
           }
@@ -340,7 +346,7 @@ export class StreamTransport {
   }
 
   private readPackets(socket: Socket, from: string): void {
-    const decoder = new FrameDecoder(this.limits.frameBytesMax);
+    const decoder = new FrameDecoder({ packet: this.limits.packetBytesMax, state: -1 });
     socket.on('data', (chunk: Buffer) => {
       this.handlers.onBytes(chunk.length, 0);
       const { frames, error } = decoder.push(chunk);

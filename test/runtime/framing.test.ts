@@ -61,6 +61,15 @@ describe('frames', () => {
     );
   });
 
+  it('applies a limit per kind and refuses a kind limited to -1', () => {
+    const decoder = new FrameDecoder({ packet: 4, state: 100 });
+    expect(decoder.push(encodeFrame(FrameKind.state, new Uint8Array(50))).frames).toHaveLength(1);
+    expect(decoder.push(encodeFrame(FrameKind.packet, new Uint8Array(5))).error).toBe('frame-too-large');
+    const narrowed = new FrameDecoder({ packet: 4, state: 100 });
+    narrowed.restrict({ packet: 4, state: -1 });
+    expect(narrowed.push(encodeFrame(FrameKind.state, new Uint8Array(1))).error).toBe('frame-kind');
+  });
+
   it('rejects an unknown kind', () => {
     const frame = encodeFrame(FrameKind.packet, bytes(1));
     frame.writeUInt8(9, 4);

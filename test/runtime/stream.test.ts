@@ -5,7 +5,8 @@ import { silentLogger } from '../../src/runtime/logger.js';
 import { type StreamHandlers, type StreamLimits, StreamTransport } from '../../src/runtime/stream.js';
 
 const limits: StreamLimits = {
-  frameBytesMax: 1024,
+  stateBytesMax: 1024,
+  packetBytesMax: 64,
   syncsMax: 2,
   streamsMax: 2,
   syncTimeoutMs: 300,
@@ -129,8 +130,8 @@ describe('StreamTransport', () => {
   });
 
   it('rejects an answer larger than the local frame limit', async () => {
-    const a = await peer({}, { frameBytesMax: 16 });
-    const b = await peer({ onStateRequest: () => new Uint8Array(64) }, { frameBytesMax: 1024 });
+    const a = await peer({}, { stateBytesMax: 16 });
+    const b = await peer({ onStateRequest: () => new Uint8Array(64) }, { stateBytesMax: 1024 });
     await expect(a.transport.exchangeState(b.address, Uint8Array.from([1]))).rejects.toMatchObject({
       reason: 'frame-too-large',
     });
@@ -190,6 +191,30 @@ describe('StreamTransport', () => {
     a.transport.sendPacket(b.address, Uint8Array.from([7]));
     await until(() => a.packets.length === 1);
     expect(a.packets[0]).toEqual({ payload: [7, 42], from: b.address });
+  });
+
+  it('holds packet frames to the packet limit, well below the state limit', async () => {
+    const b = await peer();
+    const [host, port] = b.address.split(':') as [string, string];
+    const socket = connect({ host, port: Number(port) });
+    socket.on('error', () => {});
+    socket.write(encodeFrame(FrameKind.packet, new Uint8Array(65)));
+    await new Promise((resolve) => socket.on('close', resolve));
+    expect(b.drops).toContain('frame-too-large');
+    expect(b.packets).toHaveLength(0);
+  });
+
+  it('refuses a state frame on a stream-probe connection', async () => {
+    const b = await peer();
+    const [host, port] = b.address.split(':') as [string, string];
+    const socket = connect({ host, port: Number(port) });
+    socket.on('error', () => {});
+    socket.write(encodeFrame(FrameKind.packet, Uint8Array.from([1])));
+    socket.write(encodeFrame(FrameKind.state, Uint8Array.from([2])));
+    await new Promise((resolve) => socket.on('close', resolve));
+    expect(b.packets).toHaveLength(1);
+    expect(b.requests).toHaveLength(0);
+    expect(b.drops).toContain('frame-kind');
   });
 
   it('rejects an unknown frame kind from a client', async () => {
