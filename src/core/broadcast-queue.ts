@@ -60,6 +60,11 @@ export class BroadcastQueue {
     this.byKey.delete(key);
   }
 
+  /** The view deadline of the update queued about `key`, if one is. */
+  viewAtOf(key: string): number | undefined {
+    return this.byKey.get(key)?.viewAtMs;
+  }
+
   /** How many times the update about `key` went out, or undefined when none is queued. */
   transmitsOf(key: string): number | undefined {
     return this.byKey.get(key)?.transmits;

@@ -81,6 +81,8 @@ export class MeshCore {
   private isRunning = false;
   private stopped = false;
   private leaveReported = false;
+  /** When a view mismatch last triggered a repair sync (one per settleQuietMs at most). */
+  private lastRepairSyncAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(options: MeshCoreOptions) {
     validateId(options.id, 'id');
@@ -137,7 +139,9 @@ export class MeshCore {
     context.schedule(randomInt(context.random, config.probeIntervalMs) + 1, { kind: 'probe-tick' });
     context.schedule(randomInt(context.random, config.gossipIntervalMs) + 1, { kind: 'gossip' });
     if (config.pushPullIntervalMs > 0) {
-      context.schedule(this.jittered(config.pushPullIntervalMs), { kind: 'push-pull' });
+      // A random phase over the whole period: nodes started together must not sync together.
+      const periodMs = pushPullIntervalMs(config.pushPullIntervalMs, this.table.liveCount);
+      context.schedule(randomInt(context.random, periodMs) + 1, { kind: 'push-pull' });
     }
     context.schedule(this.reapIntervalMs(), { kind: 'reap' });
     this.finishInput();
@@ -252,7 +256,16 @@ export class MeshCore {
   localState(join: boolean): StateMessage {
     const members: MemberSnapshot[] = [];
     for (const record of this.table.values()) {
-      members.push({ ...snapshotOf(record), viewDelayMs: this.views.remainingMs(record.id) });
+      // One literal with a fixed shape: states of thousands of members are built and read often.
+      members.push({
+        id: record.id,
+        address: record.address,
+        incarnation: record.incarnation,
+        state: record.state,
+        threads: record.threads,
+        metadata: record.metadata,
+        viewDelayMs: this.views.remainingMs(record.id),
+      });
     }
     return { type: 'state', join, fromId: this.id, members };
   }
@@ -474,11 +487,27 @@ export class MeshCore {
 
   // ------------------------------------------------------------------ state
 
-  /** A live peer's viewId that differs from ours means the cluster has not agreed yet. */
+  /**
+   * A peer in our view echoing another viewId means the cluster has not
+   * agreed yet. When our own view has been quiet for settleQuietMs, the
+   * difference is no change in flight but news one of us missed: a full
+   * sync with that peer repairs it now rather than at the next push-pull.
+   */
   private notePeerViewId(fromId: string, viewId: number): void {
     if (viewId === this.views.viewId) return;
     const record = this.table.get(fromId);
-    if (record !== undefined && isInView(record.state)) this.settle.noteMismatch();
+    if (record === undefined || record.viewThreads === 0) return;
+    this.settle.noteMismatch();
+    const { context, config } = this;
+    const quietMs = config.settleQuietMs;
+    const ourViewIsQuiet =
+      context.nowMs - this.views.lastChangeAtMs >= quietMs && this.views.pendingCount === 0;
+    const canSync = !this.membership.leaving && !this.membership.awaitingAdmission;
+    if (ourViewIsQuiet && canSync && context.nowMs - this.lastRepairSyncAtMs >= quietMs) {
+      this.lastRepairSyncAtMs = context.nowMs;
+      context.counters.syncs++;
+      context.host.sync(record.address, false);
+    }
   }
 
   /** Ends every input: one 'view' event for all its changes, then the settled flag. */

@@ -47,6 +47,17 @@ export class Disseminator {
     this.queue.remove(id);
   }
 
+  /** True when an update about `id` is queued and has not gone out yet. */
+  isFresh(id: string): boolean {
+    return this.queue.transmitsOf(id) === 0;
+  }
+
+  /** The view deadline carried by the queued update about `id`, if any. */
+  viewAtOf(id: string): number | undefined {
+    const viewAtMs = this.queue.viewAtOf(id);
+    return viewAtMs === undefined || viewAtMs === 0 ? undefined : viewAtMs;
+  }
+
   /** Sends `primary` plus as many queued updates as fit in one packet. */
   send(to: string, primary: Message[], channel: Channel): void {
     let primaryBytes = 0;

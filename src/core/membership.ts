@@ -95,7 +95,11 @@ export class Membership {
     }
     const record = table.get(id);
     const verdict = judgeUpdate(record, { state: 'suspect', incarnation });
-    if (record === undefined || verdict === 'ignore' || verdict === 'advance') return;
+    if (record === undefined || verdict === 'advance') return;
+    if (verdict === 'ignore') {
+      this.correctStaleAccusation(record, incarnation);
+      return;
+    }
     if (verdict === 'confirm') {
       const suspicion = record.suspicion;
       if (suspicion !== undefined && suspicion.incarnation === incarnation && suspicion.confirm(fromId)) {
@@ -137,6 +141,7 @@ export class Membership {
     if (record === undefined) return;
     const verdict = judgeUpdate(record, { state, incarnation });
     if (verdict === 'advance') record.incarnation = incarnation;
+    if (verdict === 'ignore') this.correctStaleAccusation(record, incarnation);
     if (verdict === 'ignore' && record.state === state && record.incarnation === incarnation) {
       // The same departure by another path (or declared by two nodes at
       // once): keep the earliest deadline, so all nodes apply it together.
@@ -157,6 +162,19 @@ export class Membership {
     this.emitMember(state === 'left' ? 'leave' : 'fail', record, previous);
   }
 
+  /**
+   * Someone accuses a member at an incarnation it has already refuted: they
+   * missed the refutation. Spreading the newer alive again corrects them;
+   * otherwise they could declare it dead at the old incarnation and keep a
+   * different view until the next full sync. One queue entry per member
+   * bounds the cost however many stale accusations arrive.
+   */
+  private correctStaleAccusation(record: MemberRecord, incarnation: number): void {
+    if (record.state !== 'alive' || incarnation >= record.incarnation) return;
+    if (this.dissemination.isFresh(record.id)) return;
+    this.dissemination.enqueue(aliveMessageOf(record), this.views.pendingAtMs(record.id) ?? 0);
+  }
+
   onSuspicionTimeout(id: string, token: number): void {
     const record = this.table.get(id);
     if (record === undefined || record.state !== 'suspect' || record.suspicionToken !== token) return;
@@ -166,16 +184,32 @@ export class Membership {
   /** What a remote full state says about this node. */
   mergeSelfSnapshot(snapshot: MemberSnapshot): void {
     const self = this.table.self;
-    const aboutUsNow =
-      snapshot.state === 'alive' && snapshot.incarnation === self.incarnation && !this.leaving;
-    if (aboutUsNow && this.awaitingAdmission && snapshot.viewDelayMs > 0 && self.viewThreads > 0) {
-      // The cluster admits us at a deadline; leave our own view until then,
-      // so that we and everyone else rebalance at the same moment.
-      this.views.setNow(self, 0);
-      this.views.want(self, self.threads, this.context.nowMs + snapshot.viewDelayMs);
+    if (this.leaving || !this.awaitingAdmission) {
+      this.hearAboutSelf(snapshot.state, snapshot.incarnation);
       return;
     }
-    this.hearAboutSelf(snapshot.state, snapshot.incarnation);
+    const aboutUsNow = snapshot.state === 'alive' && snapshot.incarnation === self.incarnation;
+    if (aboutUsNow && snapshot.viewDelayMs > 0) {
+      // The cluster admits us at a deadline; leave our own view until then,
+      // so that we and everyone else rebalance at the same moment.
+      this.stepOutOfOwnView(this.context.nowMs + snapshot.viewDelayMs);
+      return;
+    }
+    const departed = snapshot.state === 'dead' || snapshot.state === 'left';
+    const claimed = snapshot.incarnation;
+    this.hearAboutSelf(snapshot.state, claimed);
+    if (departed && self.incarnation > claimed) {
+      // A restart: the cluster holds our previous life as gone, and re-admits
+      // us at the deadline our refutation carries. Wait for it too.
+      this.stepOutOfOwnView(this.dissemination.viewAtOf(self.id) ?? this.context.nowMs);
+    }
+  }
+
+  private stepOutOfOwnView(untilMs: number): void {
+    const self = this.table.self;
+    if (self.viewThreads === 0 || untilMs <= this.context.nowMs) return;
+    this.views.setNow(self, 0);
+    this.views.want(self, self.threads, untilMs);
   }
 
   /** A member known before any message: alive and in the view at once, without events. */
@@ -198,7 +232,13 @@ export class Membership {
    */
   private hearAboutSelf(state: MemberState, incarnation: number): void {
     const self = this.table.self;
-    if (this.leaving || incarnation < self.incarnation) return;
+    if (this.leaving) return;
+    if (incarnation < self.incarnation) {
+      // An accusation from before our last refutation: repeat the refutation
+      // (the ack to a buddy ping carries it straight back).
+      if (state !== 'alive') this.correctStaleAccusation(self, incarnation);
+      return;
+    }
     // An alive at our own incarnation is our announcement echoed back (or a
     // same-incarnation clash that refuting would turn into an incarnation war).
     if (state === 'alive' && incarnation === self.incarnation) return;

@@ -46,10 +46,10 @@ export class ViewSchedule {
     return this.pending.get(id);
   }
 
-  /** Time left before the change about `id` applies; 0 when none waits. */
+  /** Whole milliseconds left before the change about `id` applies; 0 when none waits. */
   remainingMs(id: string, nowMs: number): number {
     const change = this.pending.get(id);
-    return change === undefined ? 0 : Math.max(0, change.atMs - nowMs);
+    return change === undefined ? 0 : Math.max(0, Math.round(change.atMs - nowMs));
   }
 
   /** Removes and returns the changes due at `nowMs`. */

@@ -56,17 +56,22 @@ describe('refuting suspicion and death about ourselves', () => {
     expect(solo.core.incarnation).toBe(2);
   });
 
-  it('claims below our incarnation are ignored', () => {
+  it('claims below our incarnation raise nothing; accusations among them get our alive again', () => {
+    const stale = node(5);
+    stale.receive([alive('self', { incarnation: 4 })]);
+    expect(stale.core.incarnation).toBe(5);
+    expect(announcedSelf(stale)).toBeUndefined();
+
     const solo = node(5);
     solo.receive([
       { type: 'suspect', id: 'self', incarnation: 4, fromId: 'a' },
       { type: 'dead', id: 'self', incarnation: 3, fromId: 'a', viewDelayMs: 0 },
       { type: 'left', id: 'self', incarnation: 0, viewDelayMs: 0 },
-      alive('self', { incarnation: 4 }),
     ]);
     expect(solo.core.incarnation).toBe(5);
     expect(refutations(solo)).toEqual([]);
-    expect(announcedSelf(solo)).toBeUndefined();
+    // The accuser missed our last refutation: it hears the same alive once more.
+    expect(announcedSelf(solo)).toMatchObject({ type: 'alive', id: 'self', incarnation: 5 });
   });
 
   it('an alive about us at our own incarnation (our echo) is ignored', () => {

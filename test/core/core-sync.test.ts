@@ -202,7 +202,7 @@ describe('merging a remote state (push-pull)', () => {
 });
 
 describe('periodic push-pull', () => {
-  it('syncs with a random alive member every pushPullIntervalMs (within 10% jitter)', () => {
+  it('syncs with a random alive member at a random phase, then every pushPullIntervalMs (within 10%)', () => {
     const solo = cluster(['a', 'b', 'c']);
     const times: number[] = [];
     let seen = 0;
@@ -214,8 +214,8 @@ describe('periodic push-pull', () => {
       expect(['a', 'b', 'c'].map(addressFor)).toContain(sync?.to);
       seen = solo.host.syncs.length;
     }
-    expect(times[0]).toBeGreaterThanOrEqual(27_000);
-    expect(times[0]).toBeLessThanOrEqual(33_000);
+    expect(times[0]).toBeGreaterThanOrEqual(1);
+    expect(times[0]).toBeLessThanOrEqual(30_000);
     for (let i = 1; i < times.length; i++) {
       expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(27_000);
       expect(times[i]! - times[i - 1]!).toBeLessThanOrEqual(33_000);
