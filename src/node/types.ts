@@ -9,7 +9,7 @@ export interface Indices {
   readonly threads: number;
   /** Sum of the thread counts of every member in the view. */
   readonly total: number;
-  /** Hash of the sorted (id, threads) list: equal views have equal ids. */
+  /** Digest of the view's (id, threads) set: equal views have equal ids (see View.viewId). */
   readonly viewId: number;
   /** True once this node knows its view agrees with every live peer's. */
   readonly settled: boolean;
