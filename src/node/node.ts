@@ -130,7 +130,8 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
         threads: this.options.threads,
         total: this.lastTotal,
         viewId: 0,
-        settled: this.settledFlag,
+        // As in network mode: a node that left (or closed) no longer vouches for any view.
+        settled: this.lifecycle === 'running' && this.settledFlag,
       };
     }
     const view = this.runtime.core.view();

@@ -37,9 +37,10 @@ export interface NodeStats {
   readonly packetsOut: number;
   readonly bytesIn: number;
   readonly bytesOut: number;
-  /** TCP traffic (state syncs and stream probes). */
+  /** TCP bytes: full-state syncs and fallback stream probes. */
   readonly streamBytesIn: number;
   readonly streamBytesOut: number;
+  /** Packets over TCP: only the fallback stream probes and their acks (state syncs are counted in bytes). */
   readonly streamPacketsIn: number;
   readonly streamPacketsOut: number;
   /** Dropped input by reason: codec reasons ('foreign-cluster', 'malformed'...), core and transport reasons. */

@@ -30,8 +30,10 @@ describe('static mode', () => {
     const node = await createNode({ static: { index: 2, total: 4 }, threads: 2 });
     const seen: Indices[] = [];
     node.on('rebalance', (i) => seen.push(i));
+    expect(node.indices().settled).toBe(true);
     await node.leave();
     expect(node.indices().index).toBe(-1);
+    expect(node.indices().settled).toBe(false);
     expect(seen).toHaveLength(1);
     expect(seen[0]?.index).toBe(-1);
     expect(node.members()).toEqual([]);
