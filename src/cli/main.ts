@@ -10,6 +10,7 @@ import { withUsageExit } from './command.js';
 import { demoCommand } from './demo.js';
 import { simulateCommand } from './simulate.js';
 import { statusCommand } from './status.js';
+import { tokenCommand } from './token.js';
 
 /** Factories of the subcommands, in the order `meshnode --help` lists them. */
 export const subcommands: readonly (() => Command)[] = [
@@ -17,6 +18,7 @@ export const subcommands: readonly (() => Command)[] = [
   statusCommand,
   demoCommand,
   simulateCommand,
+  tokenCommand,
 ];
 
 function packageVersion(): string {
