@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { formatAddress, parseAddress } from '../core/address.js';
 import { MdnsDiscovery } from '../discovery/mdns.js';
 import { type JoinOutcome, SeedJoiner, SeedsUnreachableError } from '../discovery/seeds.js';
+import { readToken } from '../discovery/token.js';
 import { readViewFile, ViewFileError, ViewFileKeeper } from '../discovery/view-file.js';
 import { createNode, type MeshNode } from '../node/node.js';
 import type { NodeOptions } from '../node/options.js';
@@ -19,7 +20,7 @@ import { runToExit, withUsageExit } from './command.js';
 import { EventPrinter } from './event-printer.js';
 import { CliError, ExitCode, signalExitCode, UsageError } from './exit-codes.js';
 import { type AgentLogger, createAgentLogger } from './logger.js';
-import { type AgentSettings, readConfigFile, resolveSettings } from './settings.js';
+import { type AgentSettings, readConfigFile, resolveSettings, type TokenSettings } from './settings.js';
 import { formatDuration } from './values.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -33,8 +34,9 @@ export function agentCommand(): Command {
         'print every re-balance (instance index, thread count, total), serve the',
         'status API. SIGINT / SIGTERM leave gracefully and exit 0; a second signal',
         'exits at once.',
-        'Exit codes: 0 ok, 1 unexpected error, 2 bad flags, 3 bad config or view',
-        'file, 4 bind failure, 5 join failure (with --join-retry exit).',
+        'Exit codes: 0 ok, 1 unexpected error, 2 bad flags, 3 bad config, view',
+        'file or --token (malformed or expired), 4 bind failure, 5 join failure',
+        '(with --join-retry exit).',
       ].join('\n'),
     )
     .option('-k, --key <key>', 'cluster key: clusters with other keys never mix (required unless static)')
@@ -49,6 +51,10 @@ export function agentCommand(): Command {
       'address peers should use when it differs from --bind (NAT, containers)',
     )
     .option('--seeds <list>', 'comma-separated host:port seeds to join through (hostnames allowed)')
+    .option(
+      '--token <token>',
+      'join token from "meshnode token create": sets key, env and seeds (-k, -e, --seeds win)',
+    )
     .option('--mdns', 'discover peers of the same key/env with mDNS (_meshnode._udp.local)')
     .option('--mdns-interface <ip|name>', 'pin mDNS to one interface (default: all)')
     .option('--mdns-port <port>', 'mDNS UDP port (default 5353)')
@@ -95,7 +101,7 @@ function flagsToFields(options: Record<string, unknown>): Record<string, unknown
   };
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(options)) {
-    if (name === 'config' || value === undefined) continue;
+    if (name === 'config' || name === 'token' || value === undefined) continue;
     out[rename[name] ?? name] = value;
   }
   return out;
@@ -103,8 +109,17 @@ function flagsToFields(options: Record<string, unknown>): Record<string, unknown
 
 export async function runAgentFromFlags(options: Record<string, unknown>): Promise<number> {
   const file = typeof options.config === 'string' ? readConfigFile(options.config) : {};
-  const settings = resolveSettings(flagsToFields(options), file);
+  const token = typeof options.token === 'string' ? tokenSettings(options.token, Date.now()) : {};
+  const settings = resolveSettings(flagsToFields(options), file, token);
   return runAgent(settings);
+}
+
+/** The key, env and seeds of a --token; a malformed or expired token is a config error (exit 3). */
+function tokenSettings(text: string, nowMs: number): TokenSettings {
+  const read = readToken(text, nowMs);
+  if (!read.ok) throw new CliError(ExitCode.config, `--token: ${read.error.message}`);
+  const { key, env, seeds } = read.token;
+  return { key, env, seeds };
 }
 
 /** Runs an agent until a signal ends it (or a join failure in exit mode); resolves with the exit code. */

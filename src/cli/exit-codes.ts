@@ -10,7 +10,7 @@ export const ExitCode = {
   failure: 1,
   /** Bad flags or flag values: the usage text says what is wrong. */
   usage: 2,
-  /** The --config file or the --view-file cannot be read or is invalid. */
+  /** The --config file or the --view-file cannot be read or is invalid; the --token is malformed or expired. */
   config: 3,
   /** The mesh port or the --http address could not be bound (in use, not local). */
   bind: 4,

@@ -1,8 +1,8 @@
 /**
  * The agent's settings: one table of fields shared by the flags and the JSON
  * config file (same names, camelCase in the file), a parser per field, and
- * the merge (defaults < config file < flags). Mistakes in flags are usage
- * errors (exit 2); mistakes in the file are config errors (exit 3).
+ * the merge (defaults < config file < join token < flags). Mistakes in flags
+ * are usage errors (exit 2); mistakes in the file are config errors (exit 3).
  */
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
@@ -65,6 +65,9 @@ export interface AgentSettings {
 type Parsed = { -readonly [K in keyof AgentSettings]?: AgentSettings[K] };
 
 type FieldParser = (value: unknown, name: string) => Partial<Parsed>;
+
+/** What a join token (`--token`, already checked) sets. */
+export type TokenSettings = Pick<Parsed, 'key' | 'env' | 'seeds'>;
 
 /** Every settable field: config-file name -> how its value (flag string or JSON) is parsed. */
 const FIELDS: Readonly<Record<string, FieldParser>> = {
@@ -191,11 +194,15 @@ export function readConfigFile(path: string): Parsed {
 }
 
 /**
- * Merges defaults, the config file and the flags (flags win) and checks the
- * combination. `flags` holds only the flags given on the command line, under
- * their config-file names.
+ * Merges defaults, the config file, a join token and the flags (flags win,
+ * then the token, then the file) and checks the combination. `flags` holds
+ * only the flags given on the command line, under their config-file names.
  */
-export function resolveSettings(flags: Readonly<Record<string, unknown>>, file: Parsed = {}): AgentSettings {
+export function resolveSettings(
+  flags: Readonly<Record<string, unknown>>,
+  file: Parsed = {},
+  token: TokenSettings = {},
+): AgentSettings {
   let fromFlags: Parsed;
   try {
     fromFlags = parseSource(flags, 'flag');
@@ -203,7 +210,7 @@ export function resolveSettings(flags: Readonly<Record<string, unknown>>, file: 
     if (error instanceof ValueError) throw new UsageError(error.message);
     throw error;
   }
-  const merged: Parsed = { ...file };
+  const merged: Parsed = { ...file, ...token };
   mergeStatic(merged, { static: file.static });
   const { static: flagStatic, ...flagRest } = fromFlags;
   Object.assign(merged, flagRest);
@@ -220,7 +227,9 @@ export function resolveSettings(flags: Readonly<Record<string, unknown>>, file: 
     );
   }
   if (placement === undefined && merged.key === undefined) {
-    throw new UsageError('-k/--key is required (the cluster key keeps clusters on one network apart)');
+    throw new UsageError(
+      '-k/--key is required, or --token (the cluster key keeps clusters on one network apart)',
+    );
   }
   const preset = merged.preset ?? 'lan';
   return {

@@ -1,11 +1,14 @@
 /**
- * `meshnode token create | inspect`: the built CLI as real processes, with
- * bounded waits.
+ * `meshnode token create | inspect` and `meshnode agent --token`: the built
+ * CLI as real processes on 127.0.0.1 (ephemeral ports, bounded waits, every
+ * child killed after each test), plus the settings precedence in-process.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AgentProcess } from '../../src/cli/children.js';
 import { ExitCode } from '../../src/cli/exit-codes.js';
+import { DEFAULT_BIND, resolveSettings } from '../../src/cli/settings.js';
 import { encodeToken } from '../../src/discovery/token.js';
-import { runCli, TestBed } from './helpers.js';
+import { BIN, runCli, TestBed, WAIT_MS } from './helpers.js';
 
 let bed: TestBed;
 beforeEach(async () => {
@@ -15,10 +18,51 @@ afterEach(async () => {
   await bed.close();
 });
 
+/** `meshnode agent --token` without -k / -e (they would win over the token), killed by bed.close(). */
+function tokenAgent(id: string, token: string, args: readonly string[] = []): AgentProcess {
+  const agent = new AgentProcess(id, process.execPath, [
+    BIN,
+    'agent',
+    ...['--token', token, '-i', id, '--bind', '127.0.0.1:0', '--http', '127.0.0.1:0', '--json'],
+    ...args,
+  ]);
+  bed.agents.push(agent);
+  return agent;
+}
+
 /** A token that expired an hour ago, made with the library's encoder and a clock in the past. */
 function expiredToken(seeds: string[]): string {
   return encodeToken({ key: bed.key, env: bed.env, seeds, ttlSeconds: 60, nowMs: Date.now() - 3_600_000 });
 }
+
+describe('settings precedence: flags > token > config file > defaults', () => {
+  const token = { key: 'token-key', env: 'token-env', seeds: ['10.0.0.1:7946'] };
+  const file = { key: 'file-key', env: 'file-env', seeds: ['10.0.0.9:7946'], threads: 3 };
+
+  it('the token fills key, env and seeds over the config file; the file keeps the rest', () => {
+    const s = resolveSettings({}, file, token);
+    expect(s).toMatchObject({ key: 'token-key', env: 'token-env', seeds: ['10.0.0.1:7946'], threads: 3 });
+    expect(s.bind).toEqual(DEFAULT_BIND);
+  });
+
+  it('explicit -k, -e and --seeds win over the token, one by one', () => {
+    expect(resolveSettings({ key: 'flag-key' }, file, token)).toMatchObject({
+      key: 'flag-key',
+      env: 'token-env',
+      seeds: ['10.0.0.1:7946'],
+    });
+    expect(resolveSettings({ env: 'flag-env', seeds: 'h:1' }, file, token)).toMatchObject({
+      key: 'token-key',
+      env: 'flag-env',
+      seeds: ['h:1'],
+    });
+  });
+
+  it('without a token nothing changes (file, then defaults)', () => {
+    expect(resolveSettings({}, file)).toMatchObject({ key: 'file-key', env: 'file-env' });
+    expect(resolveSettings({ key: 'k' })).toMatchObject({ env: undefined, seeds: [] });
+  });
+});
 
 describe('meshnode token', { timeout: 30_000 }, () => {
   it('create -> inspect round trip with IPv4, IPv6 and hostname seeds, text and --json', async () => {
@@ -123,5 +167,48 @@ describe('meshnode token', { timeout: 30_000 }, () => {
     const text = await runCli(['token', 'inspect', token]);
     expect(text.code).toBe(ExitCode.config);
     expect(text.stdout).toMatch(/\(expired 59 min( \d+ s)? ago\)\nexpired: yes\n$/);
+  });
+});
+
+describe('meshnode agent --token', { timeout: 30_000 }, () => {
+  it('an expired token exits with the config code before binding or printing anything', async () => {
+    const agent = tokenAgent('late', expiredToken(['127.0.0.1:1']));
+    expect(await agent.waitExit(WAIT_MS)).toEqual({ code: ExitCode.config, signal: null });
+    expect(agent.events).toEqual([]);
+    expect(agent.stderr).toMatch(/meshnode agent: --token: token expired at /);
+    expect(agent.stderr).not.toMatch(/agent started/);
+  });
+
+  it('a malformed token exits with the config code, even with -k given', async () => {
+    const agent = tokenAgent('bad', 'mn1.garbage!', ['-k', bed.key]);
+    expect(await agent.waitExit(WAIT_MS)).toEqual({ code: ExitCode.config, signal: null });
+    expect(agent.events).toEqual([]);
+    expect(agent.stderr).toMatch(/--token: the part after "mn1\." is not base64url/);
+  });
+
+  it('joins a live agent with only the token: key, env and seeds from it, over the config file', async () => {
+    const first = bed.agent('node1');
+    const { address } = await bed.started(first);
+    const created = await runCli(['token', 'create', '-k', bed.key, '-e', bed.env, '--seeds', address]);
+    expect(created.code, created.stderr).toBe(0);
+    // The config file names another cluster and a dead seed: the token wins over it.
+    const config = await bed.writeConfig('other.json', {
+      key: 'other-key',
+      env: 'other-env',
+      seeds: ['127.0.0.1:1'],
+      preset: 'local',
+      protocol: { probeIntervalMs: 100, probeTimeoutMs: 50, viewDelayMs: 100, settleQuietMs: 200 },
+      joinTimeoutMs: 3000,
+    });
+    const second = tokenAgent('node2', created.stdout.trim(), ['--config', config]);
+    const start = await second.waitFor('the start event', (e) => e.event === 'start', WAIT_MS);
+    expect(start).toMatchObject({ key: bed.key, env: bed.env });
+    const joined = await second.waitFor('the joined event', (e) => e.event === 'joined', WAIT_MS);
+    expect(joined).toMatchObject({ through: [address] });
+    const twoOf = (index: number) => (e: { event: string; index?: unknown; total?: unknown }) =>
+      e.event === 'rebalance' && e.index === index && e.total === 2;
+    await second.waitFor('index 1 of 2', twoOf(1), WAIT_MS);
+    await first.waitFor('index 0 of 2', twoOf(0), WAIT_MS);
+    await first.waitFor('the join of node2', (e) => e.event === 'join' && e.id === 'node2', WAIT_MS);
   });
 });
