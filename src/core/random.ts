@@ -36,12 +36,18 @@ export function randomInt(random: RandomSource, bound: number): number {
   return Math.floor((random.nextUint32() / 0x1_0000_0000) * bound);
 }
 
+/** What shuffle accepts: an array, or a typed array (a subarray shuffles part of one). */
+export interface MutableList<T> {
+  readonly length: number;
+  [index: number]: T;
+}
+
 /** Fisher-Yates shuffle in place. */
-export function shuffle<T>(random: RandomSource, items: T[]): T[] {
+export function shuffle<L extends MutableList<unknown>>(random: RandomSource, items: L): L {
   for (let i = items.length - 1; i > 0; i--) {
     const j = randomInt(random, i + 1);
-    const held = items[i] as T;
-    items[i] = items[j] as T;
+    const held = items[i];
+    items[i] = items[j];
     items[j] = held;
   }
   return items;
@@ -58,11 +64,28 @@ export function sampleDistinct<T>(
   accept: (item: T) => boolean,
   attemptsMax = count * 4 + 8,
 ): T[] {
+  return sampleFrom(random, pool.length, (index) => pool[index] as T, count, accept, attemptsMax);
+}
+
+/**
+ * sampleDistinct over a pool that is not an array: `size` items, the one at
+ * an index given by `itemAt`. The draws are the same as for an array.
+ */
+export function sampleFrom<T>(
+  random: RandomSource,
+  size: number,
+  itemAt: (index: number) => T,
+  count: number,
+  accept: (item: T) => boolean,
+  attemptsMax = count * 4 + 8,
+): T[] {
   const picked: T[] = [];
-  if (pool.length === 0 || count <= 0) return picked;
-  if (pool.length <= count * 2) {
-    for (const index of shuffle(random, [...pool.keys()])) {
-      const item = pool[index] as T;
+  if (size === 0 || count <= 0) return picked;
+  if (size <= count * 2) {
+    const indexes: number[] = [];
+    for (let index = 0; index < size; index++) indexes.push(index);
+    for (const index of shuffle(random, indexes)) {
+      const item = itemAt(index);
       if (accept(item)) picked.push(item);
       if (picked.length === count) break;
     }
@@ -70,10 +93,10 @@ export function sampleDistinct<T>(
   }
   const seen = new Set<number>();
   for (let attempt = 0; attempt < attemptsMax && picked.length < count; attempt++) {
-    const index = randomInt(random, pool.length);
+    const index = randomInt(random, size);
     if (seen.has(index)) continue;
     seen.add(index);
-    const item = pool[index] as T;
+    const item = itemAt(index);
     if (accept(item)) picked.push(item);
   }
   return picked;
