@@ -42,7 +42,11 @@ export interface MeshCoreOptions {
   /**
    * Members known before any message (a view file, or a simulation that
    * starts from a formed cluster). They enter the table and the view at
-   * start() as alive, without join events.
+   * start() as alive, without join events. Cores given the same array
+   * share what they read from it, each keeping its own record only of the
+   * members it has news about: thousands of cores started from one array
+   * cost little more than one. The member objects must not be changed
+   * afterwards (an array whose elements were replaced is read afresh).
    */
   readonly initialMembers?: readonly Member[];
   readonly config: ProtocolConfig;
@@ -134,7 +138,7 @@ export class MeshCore {
     context.nowMs = nowMs;
     this.views.lastChangeAtMs = nowMs;
     this.table.self.stateChangedAtMs = nowMs;
-    for (const member of this.initialMembers) this.membership.adoptInitialMember(member);
+    this.membership.adoptInitialMembers(this.initialMembers);
     // Random offsets keep a cluster started at one instant from probing in lockstep.
     context.schedule(randomInt(context.random, config.probeIntervalMs) + 1, { kind: 'probe-tick' });
     context.schedule(randomInt(context.random, config.gossipIntervalMs) + 1, { kind: 'gossip' });
@@ -255,18 +259,18 @@ export class MeshCore {
    */
   localState(join: boolean): StateMessage {
     const members: MemberSnapshot[] = [];
-    for (const record of this.table.values()) {
+    this.table.forEach((entry) => {
       // One literal with a fixed shape: states of thousands of members are built and read often.
       members.push({
-        id: record.id,
-        address: record.address,
-        incarnation: record.incarnation,
-        state: record.state,
-        threads: record.threads,
-        metadata: record.metadata,
-        viewDelayMs: this.views.remainingMs(record.id),
+        id: entry.id,
+        address: entry.address,
+        incarnation: entry.incarnation,
+        state: entry.state,
+        threads: entry.threads,
+        metadata: entry.metadata,
+        viewDelayMs: this.views.remainingMs(entry.id),
       });
-    }
+    });
     return { type: 'state', join, fromId: this.id, members };
   }
 
@@ -386,7 +390,11 @@ export class MeshCore {
 
   /** Every known member, this node and tombstones included. */
   members(): Member[] {
-    return [...this.table.values()].map(snapshotOf);
+    const members: Member[] = [];
+    this.table.forEach((entry) => {
+      members.push(snapshotOf(entry));
+    });
+    return members;
   }
 
   member(id: string): Member | undefined {
@@ -469,7 +477,7 @@ export class MeshCore {
     context.schedule(this.reapIntervalMs(), { kind: 'reap' });
     const expired: MemberRecord[] = [];
     for (const id of table.tombstones) {
-      const record = table.get(id);
+      const record = table.record(id);
       if (record === undefined) continue;
       const old = context.nowMs - record.stateChangedAtMs >= this.config.tombstoneRetentionMs;
       if (old && record.viewThreads === 0 && this.views.pendingAtMs(id) === undefined) expired.push(record);

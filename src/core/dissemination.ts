@@ -75,10 +75,12 @@ export class Disseminator {
   gossip(): void {
     if (this.queue.length === 0) return;
     const { config, nowMs, random } = this.context;
-    const targets = this.table.sample(random, config.gossipNodes, (record) => {
-      if (isInView(record.state)) return true;
+    const targets = this.table.sample(random, config.gossipNodes, (entry) => {
+      if (isInView(entry.state)) return true;
       // Dead members keep hearing gossip for a while, so a partition can heal.
-      return record.state === 'dead' && nowMs - record.stateChangedAtMs < config.gossipToTheDeadMs;
+      return (
+        entry.state === 'dead' && nowMs - this.table.stateChangedAtMs(entry) < config.gossipToTheDeadMs
+      );
     });
     for (const target of targets) this.send(target.address, [], 'datagram');
   }

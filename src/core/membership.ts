@@ -11,10 +11,17 @@ import type { CoreContext } from './context.js';
 import type { Disseminator } from './dissemination.js';
 import { expectedConfirmations, suspicionTimeoutMinMs, viewDelayMs } from './formulas.js';
 import type { MemberEventKind } from './host.js';
-import { type MemberRecord, type MemberTable, newRecord, snapshotOf } from './member-table.js';
+import {
+  type MemberEntry,
+  type MemberRecord,
+  type MemberTable,
+  newRecord,
+  snapshotOf,
+} from './member-table.js';
 import type { AliveMessage, UpdateMessage } from './messages.js';
 import { isInView, judgeUpdate } from './precedence.js';
 import type { Prober } from './prober.js';
+import { rosterOf } from './roster.js';
 import { Suspicion } from './suspicion.js';
 import type { Member, MemberSnapshot, MemberState } from './types.js';
 import type { ViewTracker } from './view-tracker.js';
@@ -48,18 +55,18 @@ export class Membership {
       this.hearAboutSelf('alive', update.incarnation);
       return;
     }
-    const record = table.get(update.id);
-    if (judgeUpdate(record, { state: 'alive', incarnation: update.incarnation }) !== 'apply') {
-      if (record?.state === 'alive' && record.incarnation === update.incarnation) {
+    const entry = table.get(update.id);
+    if (judgeUpdate(entry, { state: 'alive', incarnation: update.incarnation }) !== 'apply') {
+      if (entry?.state === 'alive' && entry.incarnation === update.incarnation) {
         // The same news by another path: its deadline may be the earlier one.
-        this.views.want(record, record.threads, context.nowMs + delayMs);
+        this.views.want(entry, entry.threads, context.nowMs + delayMs);
       }
       return;
     }
     let kind: MemberEventKind;
     let previous: Member | undefined;
     let target: MemberRecord;
-    if (record === undefined) {
+    if (entry === undefined) {
       if (table.size >= context.config.membersMax) {
         context.drop('members-max');
         return;
@@ -69,6 +76,7 @@ export class Membership {
       this.prober.addToOrder(target.id);
       kind = 'join';
     } else {
+      const record = table.own(entry);
       target = record;
       previous = snapshotOf(record);
       const wasLive = isInView(record.state);
@@ -93,13 +101,14 @@ export class Membership {
       this.hearAboutSelf('suspect', incarnation);
       return;
     }
-    const record = table.get(id);
-    const verdict = judgeUpdate(record, { state: 'suspect', incarnation });
-    if (record === undefined || verdict === 'advance') return;
+    const entry = table.get(id);
+    const verdict = judgeUpdate(entry, { state: 'suspect', incarnation });
+    if (entry === undefined || verdict === 'advance') return;
     if (verdict === 'ignore') {
-      this.correctStaleAccusation(record, incarnation);
+      this.correctStaleAccusation(entry, incarnation);
       return;
     }
+    const record = table.own(entry);
     if (verdict === 'confirm') {
       const suspicion = record.suspicion;
       if (suspicion !== undefined && suspicion.incarnation === incarnation && suspicion.confirm(fromId)) {
@@ -137,17 +146,18 @@ export class Membership {
       this.hearAboutSelf(state, incarnation);
       return;
     }
-    const record = this.table.get(id);
-    if (record === undefined) return;
-    const verdict = judgeUpdate(record, { state, incarnation });
-    if (verdict === 'advance') record.incarnation = incarnation;
-    if (verdict === 'ignore') this.correctStaleAccusation(record, incarnation);
-    if (verdict === 'ignore' && record.state === state && record.incarnation === incarnation) {
+    const entry = this.table.get(id);
+    if (entry === undefined) return;
+    const verdict = judgeUpdate(entry, { state, incarnation });
+    if (verdict === 'advance') this.table.own(entry).incarnation = incarnation;
+    if (verdict === 'ignore') this.correctStaleAccusation(entry, incarnation);
+    if (verdict === 'ignore' && entry.state === state && entry.incarnation === incarnation) {
       // The same departure by another path (or declared by two nodes at
       // once): keep the earliest deadline, so all nodes apply it together.
-      this.views.want(record, 0, context.nowMs + delayMs);
+      this.views.want(entry, 0, context.nowMs + delayMs);
     }
     if (verdict !== 'apply') return;
+    const record = this.table.own(entry);
     const previous = snapshotOf(record);
     record.incarnation = incarnation;
     record.stateChangedAtMs = context.nowMs;
@@ -169,14 +179,14 @@ export class Membership {
    * different view until the next full sync. One queue entry per member
    * bounds the cost however many stale accusations arrive.
    */
-  private correctStaleAccusation(record: MemberRecord, incarnation: number): void {
+  private correctStaleAccusation(record: MemberEntry, incarnation: number): void {
     if (record.state !== 'alive' || incarnation >= record.incarnation) return;
     if (this.dissemination.isFresh(record.id)) return;
     this.dissemination.enqueue(aliveMessageOf(record), this.views.pendingAtMs(record.id) ?? 0);
   }
 
   onSuspicionTimeout(id: string, token: number): void {
-    const record = this.table.get(id);
+    const record = this.table.record(id);
     if (record === undefined || record.state !== 'suspect' || record.suspicionToken !== token) return;
     this.applyDeparture(id, 'dead', record.incarnation, this.freshViewDelayMs());
   }
@@ -212,8 +222,28 @@ export class Membership {
     this.views.want(self, self.threads, untilMs);
   }
 
-  /** A member known before any message: alive and in the view at once, without events. */
-  adoptInitialMember(member: Member): void {
+  /**
+   * Members known before any message: alive and in the view at once,
+   * without events. They are read from the roster shared by every node
+   * started from the same array; only when they would overflow membersMax
+   * (the overflow is dropped) does this node copy them one by one.
+   */
+  adoptInitialMembers(members: readonly Member[]): void {
+    if (members.length === 0) return;
+    const { context, table } = this;
+    const roster = rosterOf(members);
+    const selfPosition = roster.position(context.id);
+    const others = roster.size - (selfPosition >= 0 ? 1 : 0);
+    if (table.size + others > context.config.membersMax) {
+      for (const member of members) this.adoptInitialMember(member);
+      return;
+    }
+    table.adoptRoster(roster, context.nowMs);
+    this.prober.addRosterToOrder(roster.size, selfPosition);
+    this.views.placeRoster(roster, selfPosition);
+  }
+
+  private adoptInitialMember(member: Member): void {
     const { context, table } = this;
     if (member.id === context.id || table.has(member.id)) return;
     if (table.size >= context.config.membersMax) {
@@ -270,7 +300,7 @@ export class Membership {
   }
 }
 
-export function aliveMessageOf(record: MemberRecord): AliveMessage {
+export function aliveMessageOf(record: MemberEntry): AliveMessage {
   return {
     type: 'alive',
     id: record.id,

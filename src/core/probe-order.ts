@@ -3,39 +3,69 @@
  * shuffled order, reshuffled each round. That bounds the time to first
  * detection of a crash by 2N - 1 protocol periods. Newcomers are inserted at
  * a random position among those not yet probed this round.
+ *
+ * Members are named by key (member-table.ts): a roster position is stored as
+ * itself in a typed array, 4 bytes a member; an id is stored as -1 - its
+ * index in `names`, which a new round starts afresh.
  */
+import type { MemberKey } from './member-table.js';
 import { randomInt, shuffle } from './random.js';
 import type { RandomSource } from './types.js';
 
 export class ProbeOrder {
-  private order: string[] = [];
+  private order = new Int32Array(0);
+  private length = 0;
   private next = 0;
+  private names: string[] = [];
 
   constructor(private readonly random: RandomSource) {}
 
+  /** Makes room for `count` more inserts at once. */
+  reserve(count: number): void {
+    if (this.length + count > this.order.length) this.resize(this.length + count);
+  }
+
   /** Adds a member somewhere in the rest of this round (O(1): swap into place). */
-  insert(id: string): void {
-    this.order.push(id);
-    const last = this.order.length - 1;
+  insert(key: MemberKey): void {
+    if (this.length === this.order.length) this.resize(Math.max(16, this.length * 2));
+    const order = this.order;
+    const last = this.length++;
     const position = this.next + randomInt(this.random, last - this.next + 1);
-    const displaced = this.order[position] as string;
-    this.order[position] = id;
-    this.order[last] = displaced;
+    order[last] = order[position] as number;
+    order[position] = this.encode(key);
   }
 
   /**
-   * The next id for which `isProbeable` holds, starting a new shuffled round
+   * The next key for which `isProbeable` holds, starting a new shuffled round
    * from `members()` when this one is used up. Undefined when nobody qualifies.
    */
-  take(isProbeable: (id: string) => boolean, members: () => string[]): string | undefined {
+  take(isProbeable: (key: MemberKey) => boolean, members: () => MemberKey[]): MemberKey | undefined {
     for (let pass = 0; pass < 2; pass++) {
-      while (this.next < this.order.length) {
-        const id = this.order[this.next++] as string;
-        if (isProbeable(id)) return id;
+      while (this.next < this.length) {
+        const code = this.order[this.next++] as number;
+        const key = code >= 0 ? code : (this.names[-1 - code] as string);
+        if (isProbeable(key)) return key;
       }
-      this.order = shuffle(this.random, members());
+      const keys = members();
+      this.names = [];
+      this.order = new Int32Array(keys.length);
+      for (let i = 0; i < keys.length; i++) this.order[i] = this.encode(keys[i] as MemberKey);
+      this.length = keys.length;
       this.next = 0;
+      shuffle(this.random, this.order);
     }
     return undefined;
+  }
+
+  private encode(key: MemberKey): number {
+    if (typeof key === 'number') return key;
+    this.names.push(key);
+    return -this.names.length;
+  }
+
+  private resize(capacity: number): void {
+    const order = new Int32Array(capacity);
+    order.set(this.order.subarray(0, this.length));
+    this.order = order;
   }
 }

@@ -64,7 +64,15 @@ export class Prober {
 
   /** A member (new, or back from the dead) joins the round-robin order. */
   addToOrder(id: string): void {
-    this.order.insert(id);
+    this.order.insert(this.table.keyOf(id));
+  }
+
+  /** The roster's members but this node join the order, in roster order, as addToOrder would add them. */
+  addRosterToOrder(rosterSize: number, selfPosition: number): void {
+    this.order.reserve(rosterSize);
+    for (let position = 0; position < rosterSize; position++) {
+      if (position !== selfPosition) this.order.insert(position);
+    }
   }
 
   /** Forgets the probe in flight: a leaving node accuses nobody. */
@@ -88,14 +96,14 @@ export class Prober {
 
   /** Probes the next member in round-robin order for a period of `periodMs`. */
   probeNext(periodMs: number): void {
-    const targetId = this.order.take(
-      (id) => {
-        const record = this.table.get(id);
-        return record !== undefined && record !== this.table.self && isInView(record.state);
+    const targetKey = this.order.take(
+      (key) => {
+        const entry = this.table.byKey(key);
+        return entry !== undefined && entry !== this.table.self && isInView(entry.state);
       },
-      () => this.table.liveOtherIds(),
+      () => this.table.liveOtherKeys(),
     );
-    const target = targetId === undefined ? undefined : this.table.get(targetId);
+    const target = targetKey === undefined ? undefined : this.table.byKey(targetKey);
     if (target === undefined) return;
     const seq = this.nextSeq();
     const { context } = this;
@@ -190,8 +198,9 @@ export class Prober {
         this.hooks.peerViewId(target.id, ack.viewId);
         if (!probe.indirect) {
           const sample = this.context.nowMs - probe.sentAtMs;
-          target.rttMs =
-            target.rttMs === undefined ? sample : target.rttMs + RTT_SMOOTHING * (sample - target.rttMs);
+          const record = this.table.own(target);
+          record.rttMs =
+            record.rttMs === undefined ? sample : record.rttMs + RTT_SMOOTHING * (sample - record.rttMs);
         }
       }
       if (!probe.indirect) this.awareness.applyDelta(-1);

@@ -4,7 +4,8 @@
  * and the schedule of changes waiting for their coordinated deadline.
  */
 import type { CoreContext } from './context.js';
-import type { MemberRecord, MemberTable } from './member-table.js';
+import type { MemberEntry, MemberRecord, MemberTable } from './member-table.js';
+import type { Roster } from './roster.js';
 import type { View } from './types.js';
 import { sortView, viewShare } from './view.js';
 import { ViewSchedule } from './view-schedule.js';
@@ -46,10 +47,10 @@ export class ViewTracker {
     return this.schedule.remainingMs(id, this.context.nowMs);
   }
 
-  /** Wants `record` at `threads` (0: out) from `atMs`; applies at once when due. */
-  want(record: MemberRecord, threads: number, atMs: number): void {
-    this.schedule.want(record.id, threads, record.viewThreads, atMs);
-    const change = this.schedule.get(record.id);
+  /** Wants `entry` at `threads` (0: out) from `atMs`; applies at once when due. */
+  want(entry: MemberEntry, threads: number, atMs: number): void {
+    this.schedule.want(entry.id, threads, entry.viewThreads, atMs);
+    const change = this.schedule.get(entry.id);
     if (change === undefined) return;
     if (change.atMs <= this.context.nowMs) {
       this.applyDue();
@@ -70,6 +71,22 @@ export class ViewTracker {
    */
   placeInitially(record: MemberRecord, threads: number): void {
     this.setThreads(record, threads);
+    this.cache = undefined;
+  }
+
+  /**
+   * Places the members of a shared roster but this node (at `selfPosition`,
+   * or -1) in the initial view at once: their digest and total are the
+   * roster's, less this node's entry.
+   */
+  placeRoster(roster: Roster, selfPosition: number): void {
+    this.digest = (this.digest + roster.digest) >>> 0;
+    this.totalThreads += roster.total;
+    const own = selfPosition >= 0 ? roster.entries[selfPosition] : undefined;
+    if (own !== undefined && own.viewThreads > 0) {
+      this.digest = (this.digest - viewShare(own.id, own.viewThreads)) >>> 0;
+      this.totalThreads -= own.viewThreads;
+    }
     this.cache = undefined;
   }
 
@@ -94,9 +111,10 @@ export class ViewTracker {
   view(): View {
     if (this.cache === undefined) {
       const entries: Array<[string, number]> = [];
-      for (const record of this.table.values()) {
-        if (record.viewThreads > 0) entries.push([record.id, record.viewThreads]);
-      }
+      // Roster members come already sorted, which leaves little for the sort to do.
+      this.table.forEach((entry) => {
+        if (entry.viewThreads > 0) entries.push([entry.id, entry.viewThreads]);
+      }, true);
       this.cache = sortView(entries, this.digest);
     }
     return this.cache;
@@ -105,9 +123,9 @@ export class ViewTracker {
   private applyDue(): void {
     let changed = false;
     for (const [id, change] of this.schedule.takeDue(this.context.nowMs)) {
-      const record = this.table.get(id);
-      if (record === undefined || record.viewThreads === change.threads) continue;
-      this.setThreads(record, change.threads);
+      const entry = this.table.get(id);
+      if (entry === undefined || entry.viewThreads === change.threads) continue;
+      this.setThreads(this.table.own(entry), change.threads);
       changed = true;
     }
     const next = this.schedule.nextDueMs();

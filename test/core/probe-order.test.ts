@@ -1,12 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { MemberKey } from '../../src/core/member-table.js';
 import { ProbeOrder } from '../../src/core/probe-order.js';
-import { SeededRandom } from '../../src/core/random.js';
+import { randomInt, SeededRandom, shuffle } from '../../src/core/random.js';
 
-const everyone = (id: string) => id.length > 0;
+const everyone = (key: MemberKey) => key !== '';
 
-function round(order: ProbeOrder, members: string[], probeable = everyone): string[] {
-  const taken: string[] = [];
+function round(order: ProbeOrder, members: MemberKey[], probeable = everyone): MemberKey[] {
+  const taken: MemberKey[] = [];
   for (let i = 0; i < members.length; i++) {
     const id = order.take(probeable, () => [...members]);
     if (id !== undefined) taken.push(id);
@@ -34,7 +35,7 @@ describe('ProbeOrder', () => {
   it('bounds the gap between two probes of one member by 2N - 1 periods', () => {
     const members = Array.from({ length: 7 }, (_, i) => `m${i}`);
     const order = new ProbeOrder(new SeededRandom(9));
-    const sequence: string[] = [];
+    const sequence: MemberKey[] = [];
     for (let r = 0; r < 20; r++) sequence.push(...round(order, members));
     for (const id of members) {
       let last = -1;
@@ -49,7 +50,7 @@ describe('ProbeOrder', () => {
   it('skips members that are no longer probeable', () => {
     const members = ['a', 'b', 'c', 'd'];
     const order = new ProbeOrder(new SeededRandom(1));
-    const taken = round(order, members, (id) => id !== 'c');
+    const taken = round(order, members, (key) => key !== 'c');
     expect(taken).not.toContain('c');
     expect(taken.length).toBeGreaterThan(0);
   });
@@ -72,7 +73,7 @@ describe('ProbeOrder', () => {
         const order = new ProbeOrder(new SeededRandom(seed));
         const first = order.take(everyone, () => [...members]);
         order.insert('new');
-        const rest: string[] = [];
+        const rest: MemberKey[] = [];
         for (let i = 0; i < members.length; i++) {
           const id = order.take(everyone, () => ['x']);
           if (id !== undefined) rest.push(id);
@@ -95,5 +96,54 @@ describe('ProbeOrder', () => {
       }
     }
     expect(positions.size).toBeGreaterThan(3);
+  });
+
+  it('holds roster positions and ids together, and gives back what went in', () => {
+    const members: MemberKey[] = [0, 'x', 1, 2, 'y', 3];
+    const order = new ProbeOrder(new SeededRandom(4));
+    for (let r = 0; r < 3; r++) {
+      const taken = round(order, members);
+      expect(taken.map(String).sort()).toEqual(members.map(String).sort());
+      expect(taken.filter((key) => typeof key === 'number').sort()).toEqual([0, 1, 2, 3]);
+    }
+  });
+
+  it('draws as an array of ids would: inserts swap into place, rounds are shuffled copies', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 0xffff_ffff }),
+        fc.array(fc.oneof(fc.nat({ max: 50 }), fc.constantFrom('p', 'q', 'r')), { maxLength: 30 }),
+        fc.array(fc.oneof(fc.nat({ max: 50 }), fc.constantFrom('s', 't')), { maxLength: 30 }),
+        (seed, inserted, members) => {
+          // The reference: the probe order as a plain array, inserting and reshuffling the same way.
+          const random = new SeededRandom(seed);
+          let reference: MemberKey[] = [];
+          let next = 0;
+          const order = new ProbeOrder(new SeededRandom(seed));
+          order.reserve(5);
+          for (const key of inserted) {
+            order.insert(key);
+            reference.push(key);
+            const last = reference.length - 1;
+            const position = next + randomInt(random, last - next + 1);
+            reference[last] = reference[position] as MemberKey;
+            reference[position] = key;
+          }
+          for (let i = 0; i < inserted.length + 2 * members.length + 2; i++) {
+            let expected: MemberKey | undefined;
+            for (let pass = 0; pass < 2 && expected === undefined; pass++) {
+              if (next < reference.length) expected = reference[next++];
+              else {
+                reference = shuffle(random, [...members]);
+                next = 0;
+                if (next < reference.length) expected = reference[next++];
+              }
+            }
+            expect(order.take(everyone, () => [...members])).toBe(expected);
+          }
+        },
+      ),
+      { seed: 2, numRuns: 200 },
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MeshCore } from '../../src/core/core.js';
 import { runScenario } from '../../src/sim/scenario.js';
 import { buildScenario, type ScenarioName } from '../../src/sim/scenarios.js';
 
@@ -23,5 +24,24 @@ describe('replay', () => {
     expect(again.events).toBe(first.events);
     expect({ ...again, wallMs: 0 }).toEqual({ ...first, wallMs: 0 });
     expect(other.traceHash).not.toBe(first.traceHash);
+  });
+});
+
+describe('shared initial members', () => {
+  it('cores started from one array run exactly as cores that each get their own copy', () => {
+    // Short tombstone retention: members of the shared array are reaped and rejoin within the run.
+    const config = { tombstoneRetentionMs: 1500, gossipToTheDeadMs: 1000 };
+    const spec = buildScenario('churn', { nodes: 16, seed: 3, preset: 'local', config });
+    const long = { ...spec, durationMs: spec.durationMs + 10_000 };
+    const shared = runScenario(long).report;
+    const copied = runScenario(long, {
+      createCore: (options) =>
+        new MeshCore({
+          ...options,
+          initialMembers: options.initialMembers?.map((member) => ({ ...member })),
+        }),
+    }).report;
+    expect({ ...copied, wallMs: 0 }).toEqual({ ...shared, wallMs: 0 });
+    expect(shared.converged).toBe(true);
   });
 });

@@ -1,0 +1,102 @@
+/**
+ * The shared roster: the initial members of a formed cluster, handed as one
+ * array to many cores (a simulation starts thousands of cores from the same
+ * array). What follows from the array alone is worked out once per array
+ * and shared by every core started from it: each member as the alive entry
+ * an untouched core holds, an index by id, the view digest and thread
+ * total, and the order by id. A core's member table reads the members it
+ * has not touched from here (member-table.ts); the roster itself never
+ * changes.
+ */
+import type { MemberEntry } from './member-table.js';
+import type { Member } from './types.js';
+import { compareIds, viewShare } from './view.js';
+
+export class Roster {
+  /** The first member of each id, in array order, alive and in the view with its threads. */
+  readonly entries: readonly MemberEntry[];
+  /** Sum of the entries' view shares (mod 2^32), as the view digest counts them. */
+  readonly digest: number;
+  /** Sum of the entries' threads in the view. */
+  readonly total: number;
+  private readonly positions = new Map<string, number>();
+  /** The array's elements when the roster was built, to notice an array changed since. */
+  private readonly source: readonly Member[];
+  private idOrder: Int32Array | undefined;
+
+  constructor(members: readonly Member[]) {
+    this.source = members.slice();
+    const entries: MemberEntry[] = [];
+    let digest = 0;
+    let total = 0;
+    for (const member of members) {
+      if (this.positions.has(member.id)) continue;
+      this.positions.set(member.id, entries.length);
+      // Frozen: a core that changes a member must make its own record first.
+      entries.push(
+        Object.freeze({
+          id: member.id,
+          address: member.address,
+          incarnation: member.incarnation,
+          state: 'alive' as const,
+          threads: member.threads,
+          metadata: member.metadata,
+          suspicion: undefined,
+          suspicionToken: 0,
+          viewThreads: member.threads,
+          rttMs: undefined,
+        }),
+      );
+      if (member.threads > 0) {
+        digest = (digest + viewShare(member.id, member.threads)) >>> 0;
+        total += member.threads;
+      }
+    }
+    this.entries = entries;
+    this.digest = digest;
+    this.total = total;
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** Position of `id` in `entries`, or -1. */
+  position(id: string): number {
+    return this.positions.get(id) ?? -1;
+  }
+
+  /** Positions of the entries ordered by id in UTF-8 byte order (the view's order), sorted once. */
+  byId(): Int32Array {
+    if (this.idOrder === undefined) {
+      const order = Array.from(this.entries.keys());
+      const entries = this.entries;
+      order.sort((a, b) => compareIds((entries[a] as MemberEntry).id, (entries[b] as MemberEntry).id));
+      this.idOrder = Int32Array.from(order);
+    }
+    return this.idOrder;
+  }
+
+  /** Whether `members` still holds exactly the elements this roster was built from. */
+  matches(members: readonly Member[]): boolean {
+    const source = this.source;
+    if (members.length !== source.length) return false;
+    for (let i = 0; i < source.length; i++) if (members[i] !== source[i]) return false;
+    return true;
+  }
+}
+
+const rosters = new WeakMap<readonly Member[], Roster>();
+
+/**
+ * The roster of an initial-members array, built once per array instance and
+ * shared. An array whose elements changed since gets a fresh roster, so the
+ * result is always what the array holds now.
+ */
+export function rosterOf(members: readonly Member[]): Roster {
+  const known = rosters.get(members);
+  if (known?.matches(members)) return known;
+  const roster = new Roster(members);
+  rosters.set(members, roster);
+  return roster;
+}
