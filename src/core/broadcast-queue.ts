@@ -77,10 +77,13 @@ export class BroadcastQueue {
    */
   take(bytesAvailable: number, limit: number, countMax = Number.POSITIVE_INFINITY): QueuedUpdate[] {
     const taken: Entry[] = [];
+    // Most packets find nothing queued: no bucket to walk.
+    if (this.byKey.size === 0) return taken;
     let remaining = bytesAvailable;
     let examined = 0;
     scan: for (let transmits = 0; transmits < this.buckets.length; transmits++) {
       const bucket = this.buckets[transmits] as Set<Entry>;
+      if (bucket.size === 0) continue;
       for (const entry of bucket) {
         if (transmits >= limit) {
           // The cluster shrank and lowered the limit: this update is spent.
