@@ -14,7 +14,7 @@ import {
 import { containerHeaderBytes, metadataFieldBytes, numberBytes, stringBytes } from '../codec/sizes.js';
 import type { ProtocolConfig } from '../core/config.js';
 import type { Message, StateMessage } from '../core/messages.js';
-import type { Metadata } from '../core/types.js';
+import type { MemberSnapshot, Metadata } from '../core/types.js';
 
 export type WireResult<T> =
   | { readonly ok: true; readonly value: T }
@@ -53,27 +53,25 @@ export function codecWire(config: ProtocolConfig, key = 'sim', env = 'sim'): Wir
   };
 }
 
-// Ids, addresses and metadata maps recur in every state a run exchanges (the
-// core shares them between snapshots): size each once.
-const stringSizes = new Map<string, number>();
-const metadataSizes = new WeakMap<object, number>();
-
-function cachedStringBytes(text: string): number {
-  let bytes = stringSizes.get(text);
-  if (bytes === undefined) {
-    bytes = stringBytes(text);
-    if (stringSizes.size > 1_000_000) stringSizes.clear();
-    stringSizes.set(text, bytes);
-  }
-  return bytes;
+// A member's id, address and metadata map recur in every state a run
+// exchanges (the core shares them between snapshots): size them once per
+// id, and again only when the address or the metadata object changes.
+interface SizedRow {
+  readonly address: string;
+  readonly metadata: Metadata;
+  /** Bytes of the id, the address and the metadata field. */
+  readonly bytes: number;
 }
+const rowSizes = new Map<string, SizedRow>();
 
-function cachedMetadataBytes(metadata: Metadata): number {
-  let bytes = metadataSizes.get(metadata);
-  if (bytes === undefined) {
-    bytes = metadataFieldBytes(metadata);
-    metadataSizes.set(metadata, bytes);
+function idAddressMetadataBytes(member: MemberSnapshot): number {
+  const known = rowSizes.get(member.id);
+  if (known !== undefined && known.address === member.address && known.metadata === member.metadata) {
+    return known.bytes;
   }
+  const bytes = stringBytes(member.id) + stringBytes(member.address) + metadataFieldBytes(member.metadata);
+  if (rowSizes.size > 1_000_000) rowSizes.clear();
+  rowSizes.set(member.id, { address: member.address, metadata: member.metadata, bytes });
   return bytes;
 }
 
@@ -90,12 +88,10 @@ export function stateBytes(state: StateMessage): number {
   for (const member of state.members) {
     bytes +=
       rowHeader +
-      cachedStringBytes(member.id) +
-      cachedStringBytes(member.address) +
+      idAddressMetadataBytes(member) +
       numberBytes(member.incarnation) +
       1 + // the state code, 0..3
       numberBytes(member.threads) +
-      cachedMetadataBytes(member.metadata) +
       numberBytes(member.viewDelayMs);
   }
   return bytes;

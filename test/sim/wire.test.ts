@@ -35,6 +35,29 @@ describe('wire', () => {
     );
   });
 
+  it('sizes a member again once its address or metadata changes', () => {
+    const wire = codecWire(resolveConfig({}, 'lan'));
+    const row = {
+      id: 'n0001',
+      address: '10.0.0.1:7946',
+      incarnation: 0,
+      state: 'alive' as const,
+      threads: 1,
+      metadata: {},
+      viewDelayMs: 0,
+    };
+    const rows = [
+      row,
+      { ...row, address: '10.0.100.200:65000' },
+      { ...row, metadata: { zone: 'eu-west-1', rack: 'r17' } },
+      row,
+    ];
+    for (const member of rows) {
+      const state: StateMessage = { type: 'state', join: false, fromId: 'a', members: [member, member] };
+      expect(stateBytes(state)).toBe(wire.encodeState(state).length);
+    }
+  });
+
   it('round-trips packets and states through the real codec', () => {
     const wire = codecWire(resolveConfig({}, 'lan'));
     const ping = { type: 'ping' as const, seq: 7, targetId: 'b', fromId: 'a', viewId: 99 };
