@@ -140,11 +140,12 @@ export class Metrics implements SimListener {
   private readonly viewOf: Float64Array;
   private readonly settledOf: Uint8Array;
   private readonly known: Int32Array;
+  /** How many live nodes know each number of members: those that know liveCount are complete. */
+  private readonly knownCount = new Map<number, number>();
   private readonly lastDisturbance: Float64Array;
   private readonly viewCount = new Map<number, number>();
   private liveCount = 0;
   private settledLive = 0;
-  private completeNodes = 0;
   private lastTime = 0;
   private readonly openCrash = new Map<number, Spread>();
 
@@ -370,7 +371,8 @@ export class Metrics implements SimListener {
     this.settledOf[slot] = settled ? 1 : 0;
     if (settled) this.settledLive++;
     this.known[slot] = members;
-    this.recountComplete(now);
+    this.countKnown(members, 1);
+    this.updateComplete(now);
     this.updateAgreement(now);
   }
 
@@ -381,7 +383,8 @@ export class Metrics implements SimListener {
     this.dropView(this.viewOf[slot] as number);
     if (this.settledOf[slot] === 1) this.settledLive--;
     this.settledOf[slot] = 0;
-    this.recountComplete(now);
+    this.countKnown(this.known[slot] as number, -1);
+    this.updateComplete(now);
     this.updateAgreement(now);
   }
 
@@ -417,28 +420,24 @@ export class Metrics implements SimListener {
     }
   }
 
+  /** Only for live observers: `known` of the others is not counted. */
   private changeKnown(observer: number, delta: number, now: number): void {
-    const before = this.known[observer] === this.liveCount;
-    this.known[observer] = (this.known[observer] as number) + delta;
-    const after = this.known[observer] === this.liveCount;
-    if (before !== after) {
-      this.completeNodes += after ? 1 : -1;
-      this.updateComplete(now);
-    }
-  }
-
-  private recountComplete(now: number): void {
-    let complete = 0;
-    const live = this.liveCount;
-    for (let i = 0; i < this.known.length; i++) {
-      if (this.isLive[i] === 1 && this.known[i] === live) complete++;
-    }
-    this.completeNodes = complete;
+    const before = this.known[observer] as number;
+    this.countKnown(before, -1);
+    this.known[observer] = before + delta;
+    this.countKnown(before + delta, 1);
     this.updateComplete(now);
   }
 
+  private countKnown(members: number, delta: number): void {
+    const count = (this.knownCount.get(members) ?? 0) + delta;
+    if (count === 0) this.knownCount.delete(members);
+    else this.knownCount.set(members, count);
+  }
+
   private updateComplete(now: number): void {
-    if (this.liveCount > 0 && this.completeNodes === this.liveCount) {
+    const completeNodes = this.knownCount.get(this.liveCount) ?? 0;
+    if (this.liveCount > 0 && completeNodes === this.liveCount) {
       if (this.completeSinceMs < 0) this.completeSinceMs = now;
     } else {
       this.completeSinceMs = -1;
