@@ -39,6 +39,12 @@ export interface CheckerOptions {
 
 const encoder = new TextEncoder();
 
+/** A member an observer reported dead or left: at which incarnation, and when. */
+interface Tombstone {
+  readonly incarnation: number;
+  readonly atMs: number;
+}
+
 /** Compares two ids in UTF-8 byte order (the order of the sorted view). */
 export function compareUtf8(a: string, b: string): number {
   // For ASCII (the common case) UTF-16 order equals UTF-8 byte order.
@@ -83,9 +89,9 @@ export class Invariants implements SimListener {
   private readonly nodes: number;
   private readonly pairs: boolean;
   private readonly fullViewCheckMax: number;
-  /** Per (observer, member): incarnation of the last tombstone, its time; or the last incarnation seen. */
-  private readonly tombstoneInc = new Map<number, number>();
-  private readonly tombstoneAt = new Map<number, number>();
+  /** Per observer: the members it last reported dead or left, by slot. */
+  private readonly tombstones: Array<Map<number, Tombstone> | undefined>;
+  /** Per (observer, member) with full pair tracking: the last incarnation seen. */
   private readonly lastInc: Float64Array | undefined;
   private readonly ownInc: Float64Array;
   private readonly ownLife: Int32Array;
@@ -101,6 +107,7 @@ export class Invariants implements SimListener {
     this.pairs = this.nodes <= (options.pairTrackingMax ?? 256);
     this.fullViewCheckMax = options.fullViewCheckMax ?? 512;
     this.lastInc = this.pairs ? new Float64Array(this.nodes * this.nodes).fill(-1) : undefined;
+    this.tombstones = new Array<Map<number, Tombstone> | undefined>(this.nodes).fill(undefined);
     this.ownInc = new Float64Array(this.nodes).fill(-1);
     this.ownLife = new Int32Array(this.nodes).fill(-1);
     for (const slot of sim.slots) this.idToSlot.set(slot.id, slot.index);
@@ -130,14 +137,10 @@ export class Invariants implements SimListener {
   }
 
   lifecycle(slot: number, change: LifecycleChange): void {
-    if (change !== 'start' || !this.pairs || this.lastInc === undefined) return;
+    if (change !== 'start') return;
     // A fresh core knows nobody: forget what this observer had seen.
-    this.lastInc.fill(-1, slot * this.nodes, (slot + 1) * this.nodes);
-    for (let member = 0; member < this.nodes; member++) {
-      const key = slot * this.nodes + member;
-      this.tombstoneInc.delete(key);
-      this.tombstoneAt.delete(key);
-    }
+    this.tombstones[slot] = undefined;
+    this.lastInc?.fill(-1, slot * this.nodes, (slot + 1) * this.nodes);
   }
 
   coreEvent(slot: number, event: CoreEvent, now: number): void {
@@ -151,8 +154,7 @@ export class Invariants implements SimListener {
     if (subject === undefined) return;
     const key = observer * this.nodes + subject;
     if (kind === 'reap') {
-      this.tombstoneInc.delete(key);
-      this.tombstoneAt.delete(key);
+      this.tombstones[observer]?.delete(subject);
       if (this.lastInc !== undefined) this.lastInc[key] = -1;
       return;
     }
@@ -167,20 +169,23 @@ export class Invariants implements SimListener {
       this.lastInc[key] = member.incarnation;
     }
     if (member.state === 'dead' || member.state === 'left') {
-      this.tombstoneInc.set(key, member.incarnation);
-      this.tombstoneAt.set(key, now);
+      let held = this.tombstones[observer];
+      if (held === undefined) {
+        held = new Map();
+        this.tombstones[observer] = held;
+      }
+      held.set(subject, { incarnation: member.incarnation, atMs: now });
       return;
     }
-    const tombstone = this.tombstoneInc.get(key);
+    const tombstone = this.tombstones[observer]?.get(subject);
     if (tombstone !== undefined) {
-      const at = this.tombstoneAt.get(key) as number;
-      if (member.incarnation <= tombstone && now - at <= this.config.tombstoneRetentionMs) {
+      const { incarnation, atMs } = tombstone;
+      if (member.incarnation <= incarnation && now - atMs <= this.config.tombstoneRetentionMs) {
         this.sim.fail(
-          `${name()} ${member.state} at incarnation ${member.incarnation} (${kind}) after holding it dead or left at ${tombstone}`,
+          `${name()} ${member.state} at incarnation ${member.incarnation} (${kind}) after holding it dead or left at ${incarnation}`,
         );
       }
-      this.tombstoneInc.delete(key);
-      this.tombstoneAt.delete(key);
+      this.tombstones[observer]?.delete(subject);
     }
   }
 
@@ -240,23 +245,23 @@ export class Invariants implements SimListener {
     }
     this.ownLife[index] = slot.life;
     this.ownInc[index] = self.incarnation;
-    const members = core.members();
-    if (members.length > config.membersMax) {
-      sim.fail(`${slot.id} holds ${members.length} members, over membersMax ${config.membersMax}`);
+    // Counted, not listed: listing every member of every inspected node is O(N) each.
+    const stats = core.stats();
+    if (stats.members > config.membersMax) {
+      sim.fail(`${slot.id} holds ${stats.members} members, over membersMax ${config.membersMax}`);
     }
-    const queued = core.stats().broadcastQueueLength;
-    if (queued > members.length + 16) {
-      sim.fail(`${slot.id} has ${queued} queued broadcasts for ${members.length} members`);
+    const queued = stats.broadcastQueueLength;
+    if (queued > stats.members + 16) {
+      sim.fail(`${slot.id} has ${queued} queued broadcasts for ${stats.members} members`);
     }
+    // The members this node reported dead or left and still holds so: their tombstones age out.
     const reapSlack = Math.max(10_000, 10 * config.probeIntervalMs);
-    for (const member of members) {
-      if (member.state !== 'dead' && member.state !== 'left') continue;
-      const subject = this.idToSlot.get(member.id);
-      if (subject === undefined) continue;
-      const at = this.tombstoneAt.get(index * this.nodes + subject);
-      if (at !== undefined && sim.now - at > config.tombstoneRetentionMs + reapSlack) {
+    for (const [subject, { atMs }] of this.tombstones[index] ?? []) {
+      if (sim.now - atMs <= config.tombstoneRetentionMs + reapSlack) continue;
+      const member = core.member(sim.slot(subject).id);
+      if (member !== undefined && (member.state === 'dead' || member.state === 'left')) {
         sim.fail(
-          `${slot.id} still holds a ${member.state} tombstone for ${member.id} after ${Math.round(sim.now - at)} ms (retention ${config.tombstoneRetentionMs})`,
+          `${slot.id} still holds a ${member.state} tombstone for ${member.id} after ${Math.round(sim.now - atMs)} ms (retention ${config.tombstoneRetentionMs})`,
         );
       }
     }
