@@ -141,7 +141,6 @@ export class MeshCore {
     this.membership.adoptInitialMembers(this.initialMembers);
     // Random offsets keep a cluster started at one instant from probing in lockstep.
     context.schedule(randomInt(context.random, config.probeIntervalMs) + 1, { kind: 'probe-tick' });
-    context.schedule(randomInt(context.random, config.gossipIntervalMs) + 1, { kind: 'gossip' });
     if (config.pushPullIntervalMs > 0) {
       // A random phase over the whole period: nodes started together must not sync together.
       const periodMs = pushPullIntervalMs(config.pushPullIntervalMs, this.table.liveCount);
@@ -221,9 +220,6 @@ export class MeshCore {
         break;
       case 'probe-timeout':
         this.prober.onProbeTimeout(action.seq);
-        break;
-      case 'probe-end':
-        this.prober.finish(action.seq);
         break;
       case 'relay-timeout':
         this.prober.onRelayTimeout(action.seq);
@@ -440,17 +436,13 @@ export class MeshCore {
   private onProbeTick(): void {
     const periodMs = this.prober.endPeriod();
     this.context.schedule(periodMs, { kind: 'probe-tick' });
-    if (!this.membership.leaving) this.prober.probeNext(periodMs);
+    if (!this.membership.leaving) this.prober.probeNext();
   }
 
   private onGossipTick(): void {
-    this.context.schedule(this.config.gossipIntervalMs, { kind: 'gossip' });
-    if (this.dissemination.queueLength === 0) {
-      // Everything queued, our leave included, has gone out as often as it should.
-      if (this.membership.leaving) this.reportLeaveDone(true);
-      return;
-    }
-    this.dissemination.gossip();
+    this.dissemination.onGossipTick();
+    // Everything queued, our leave included, has gone out as often as it should.
+    if (this.membership.leaving && this.dissemination.queueLength === 0) this.reportLeaveDone(true);
   }
 
   private onPushPullTick(): void {

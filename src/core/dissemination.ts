@@ -13,12 +13,15 @@ import type { Channel } from './host.js';
 import type { MemberTable } from './member-table.js';
 import type { Message, UpdateMessage } from './messages.js';
 import { isInView } from './precedence.js';
+import { randomInt } from './random.js';
 
 /** Messages in one packet at most, safely under the decoder's limit. */
 const MESSAGES_PER_PACKET_MAX = Math.min(200, MESSAGES_MAX_DEFAULT);
 
 export class Disseminator {
   private readonly queue: BroadcastQueue;
+  /** A gossip round is scheduled; rounds are only scheduled while updates are queued. */
+  private gossipArmed = false;
 
   constructor(
     private readonly context: CoreContext,
@@ -40,7 +43,32 @@ export class Disseminator {
     const sized = 'viewDelayMs' in message ? { ...message, viewDelayMs: VIEW_DELAY_MS_MAX } : message;
     if (!this.queue.enqueue(message.id, message, messageBytes(sized), viewAtMs)) {
       this.context.drop('queue-full');
+      return;
     }
+    this.armGossip();
+  }
+
+  /**
+   * A gossip round fired: gossip if anything is queued, and keep rounds
+   * coming only while it is. An idle cluster then wakes each node for its
+   * probes alone, not five more times a second for nothing.
+   */
+  onGossipTick(): void {
+    this.gossipArmed = false;
+    if (this.queue.length === 0) return;
+    this.gossip();
+    if (this.queue.length > 0) this.armGossip(this.context.config.gossipIntervalMs);
+  }
+
+  /**
+   * Schedules the next round. The first round after a quiet spell comes at a
+   * random phase, as a free-running ticker's would relative to the news.
+   */
+  private armGossip(delayMs?: number): void {
+    if (this.gossipArmed) return;
+    this.gossipArmed = true;
+    const { config, random } = this.context;
+    this.context.schedule(delayMs ?? 1 + randomInt(random, config.gossipIntervalMs), { kind: 'gossip' });
   }
 
   forget(id: string): void {
@@ -72,15 +100,13 @@ export class Disseminator {
   }
 
   /** One gossip round: a packet of updates to a few random members, if any are queued. */
-  gossip(): void {
+  private gossip(): void {
     if (this.queue.length === 0) return;
     const { config, nowMs, random } = this.context;
     const targets = this.table.sample(random, config.gossipNodes, (entry) => {
       if (isInView(entry.state)) return true;
       // Dead members keep hearing gossip for a while, so a partition can heal.
-      return (
-        entry.state === 'dead' && nowMs - this.table.stateChangedAtMs(entry) < config.gossipToTheDeadMs
-      );
+      return entry.state === 'dead' && nowMs - this.table.stateChangedAtMs(entry) < config.gossipToTheDeadMs;
     });
     for (const target of targets) this.send(target.address, [], 'datagram');
   }

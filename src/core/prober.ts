@@ -94,8 +94,11 @@ export class Prober {
     return this.awareness.scaleMs(this.context.config.probeIntervalMs);
   }
 
-  /** Probes the next member in round-robin order for a period of `periodMs`. */
-  probeNext(periodMs: number): void {
+  /**
+   * Probes the next member in round-robin order. The probe is judged at the
+   * start of the next period (endPeriod), so it needs no timer of its own.
+   */
+  probeNext(): void {
     const targetKey = this.order.take(
       (key) => {
         const entry = this.table.byKey(key);
@@ -129,7 +132,6 @@ export class Prober {
     context.counters.probes++;
     this.dissemination.send(target.address, messages, 'datagram');
     context.schedule(this.awareness.scaleMs(context.config.probeTimeoutMs), { kind: 'probe-timeout', seq });
-    context.schedule(periodMs, { kind: 'probe-end', seq });
   }
 
   /** No direct ack in time: ask k members to probe, and try the stream. */
@@ -164,7 +166,7 @@ export class Prober {
   }
 
   /** End of the protocol period for a probe: no ack by now means suspect. */
-  finish(seq: number): void {
+  private finish(seq: number): void {
     const probe = this.active;
     if (probe === undefined || probe.seq !== seq) return;
     this.active = undefined;

@@ -2,7 +2,6 @@
 export type TimerAction =
   | { readonly kind: 'probe-tick' }
   | { readonly kind: 'probe-timeout'; readonly seq: number }
-  | { readonly kind: 'probe-end'; readonly seq: number }
   | { readonly kind: 'relay-timeout'; readonly seq: number }
   | { readonly kind: 'gossip' }
   | { readonly kind: 'push-pull' }
