@@ -23,6 +23,8 @@ export class Roster {
   /** The array's elements when the roster was built, to notice an array changed since. */
   private readonly source: readonly Member[];
   private idOrder: Int32Array | undefined;
+  /** Where the last lookup by id landed (a cache: it changes no answer). */
+  private lastFound = -1;
 
   constructor(members: readonly Member[]) {
     this.source = members.slice();
@@ -63,7 +65,15 @@ export class Roster {
 
   /** Position of `id` in `entries`, or -1. */
   position(id: string): number {
-    return this.positions.get(id) ?? -1;
+    // A full state lists the roster's members in roster order: try the next one first.
+    const next = this.lastFound + 1;
+    if (next < this.entries.length && (this.entries[next] as MemberEntry).id === id) {
+      this.lastFound = next;
+      return next;
+    }
+    const position = this.positions.get(id) ?? -1;
+    if (position >= 0) this.lastFound = position;
+    return position;
   }
 
   /** Positions of the entries ordered by id in UTF-8 byte order (the view's order), sorted once. */
