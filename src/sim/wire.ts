@@ -53,27 +53,55 @@ export function codecWire(config: ProtocolConfig, key = 'sim', env = 'sim'): Wir
   };
 }
 
-// A member's id, address and metadata map recur in every state a run
-// exchanges (the core shares them between snapshots): size them once per
-// id, and again only when the address or the metadata object changes.
-interface SizedRow {
-  readonly address: string;
-  readonly metadata: Metadata;
-  /** Bytes of the id, the address and the metadata field. */
-  readonly bytes: number;
-}
-const rowSizes = new Map<string, SizedRow>();
+/**
+ * The bytes of a row's id, address and metadata field, for the members seen
+ * in states so far, in the order first seen. A member's id, address and
+ * metadata map recur in every state a run exchanges (the core shares them
+ * between snapshots), and states list members in much the same order: the
+ * member after the last one looked up is tried first, so most rows cost two
+ * array reads instead of a lookup by id. A member is sized again when its
+ * address or metadata object changes.
+ */
+class RowSizes {
+  private readonly index = new Map<string, number>();
+  private readonly ids: string[] = [];
+  private readonly addresses: string[] = [];
+  private readonly metadata: Metadata[] = [];
+  private readonly bytes: number[] = [];
+  private last = -1;
 
-function idAddressMetadataBytes(member: MemberSnapshot): number {
-  const known = rowSizes.get(member.id);
-  if (known !== undefined && known.address === member.address && known.metadata === member.metadata) {
-    return known.bytes;
+  of(member: MemberSnapshot): number {
+    let at = this.last + 1;
+    if (this.ids[at] !== member.id) at = this.index.get(member.id) ?? -1;
+    if (at >= 0 && this.addresses[at] === member.address && this.metadata[at] === member.metadata) {
+      this.last = at;
+      return this.bytes[at] as number;
+    }
+    const bytes = stringBytes(member.id) + stringBytes(member.address) + metadataFieldBytes(member.metadata);
+    if (at < 0) {
+      if (this.ids.length >= 1_000_000) this.clear();
+      at = this.ids.length;
+      this.index.set(member.id, at);
+      this.ids.push(member.id);
+    }
+    this.addresses[at] = member.address;
+    this.metadata[at] = member.metadata;
+    this.bytes[at] = bytes;
+    this.last = at;
+    return bytes;
   }
-  const bytes = stringBytes(member.id) + stringBytes(member.address) + metadataFieldBytes(member.metadata);
-  if (rowSizes.size > 1_000_000) rowSizes.clear();
-  rowSizes.set(member.id, { address: member.address, metadata: member.metadata, bytes });
-  return bytes;
+
+  private clear(): void {
+    this.index.clear();
+    this.ids.length = 0;
+    this.addresses.length = 0;
+    this.metadata.length = 0;
+    this.bytes.length = 0;
+    this.last = -1;
+  }
 }
+
+const rowSizes = new RowSizes();
 
 /**
  * The encoded size of a full state, computed from the codec's own size
@@ -88,7 +116,7 @@ export function stateBytes(state: StateMessage): number {
   for (const member of state.members) {
     bytes +=
       rowHeader +
-      idAddressMetadataBytes(member) +
+      rowSizes.of(member) +
       numberBytes(member.incarnation) +
       1 + // the state code, 0..3
       numberBytes(member.threads) +
