@@ -5,6 +5,10 @@
 //
 //   npm run build && node simulations/bench.mjs [--nodes 1000,2000] [--virtual-ms 60000] [--repeat 3]
 //
+// Node flags given to this script go to every run as well (for instance
+// `node --max-old-space-size=20000 --cpu-prof simulations/bench.mjs ...`);
+// --heap-mib N (default 16384) sets the heap when no such flag does.
+//
 // Prints one line per run and a markdown table (median of the repeats).
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +61,11 @@ function parent() {
   const repeat = Number(flag('--repeat', '3'));
   const checks = !args.includes('--no-checks');
   const heapMiB = Number(flag('--heap-mib', '16384'));
+  const heapGiven = process.execArgv.some((arg) => arg.startsWith('--max-old-space-size'));
+  const nodeFlags = [
+    ...process.execArgv,
+    ...(heapGiven && !args.includes('--heap-mib') ? [] : [`--max-old-space-size=${heapMiB}`]),
+  ];
   const self = fileURLToPath(import.meta.url);
   const rows = [];
   for (const nodes of sizes) {
@@ -64,14 +73,7 @@ function parent() {
     for (let i = 0; i < repeat; i++) {
       const out = execFileSync(
         process.execPath,
-        [
-          `--max-old-space-size=${heapMiB}`,
-          self,
-          '--child',
-          String(nodes),
-          String(virtualMs),
-          checks ? 'checks' : 'none',
-        ],
+        [...nodeFlags, self, '--child', String(nodes), String(virtualMs), checks ? 'checks' : 'none'],
         { encoding: 'utf8', maxBuffer: 1 << 20 },
       );
       const run = JSON.parse(out.trim().split('\n').pop());
