@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame, FrameKind } from '../../src/runtime/framing.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import { type StreamHandlers, type StreamLimits, StreamTransport } from '../../src/runtime/stream.js';
+import { until } from './until.js';
 
 const limits: StreamLimits = {
   stateBytesMax: 1024,
@@ -63,14 +64,6 @@ async function peer(
   );
   open.push(p);
   return p;
-}
-
-async function until(check: () => boolean, timeoutMs = 2000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 afterEach(async () => {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type BoundSockets, bindSockets, closeSockets } from '../../src/runtime/bind.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import { DatagramTransport } from '../../src/runtime/udp.js';
+import { until } from './until.js';
 
 interface End {
   sockets: BoundSockets;
@@ -31,14 +32,6 @@ async function end(host: string): Promise<End | undefined> {
   );
   ends.push(e);
   return e;
-}
-
-async function until(check: () => boolean, timeoutMs = 2000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 afterEach(async () => {
