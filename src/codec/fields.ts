@@ -5,7 +5,14 @@
  */
 import { parseAddress } from '../core/address.js';
 import type { Metadata } from '../core/types.js';
-import { ID_BYTES_MAX, METADATA_KEYS_MAX, THREADS_MAX, UINT32_MAX, VIEW_DELAY_MS_MAX } from './limits.js';
+import {
+  ID_BYTES_MAX,
+  INCARNATION_MAX,
+  METADATA_KEYS_MAX,
+  THREADS_MAX,
+  UINT32_MAX,
+  VIEW_DELAY_MS_MAX,
+} from './limits.js';
 import { utf8Bytes } from './sizes.js';
 
 /** A well-formed value that breaks the schema. */
@@ -21,9 +28,13 @@ function readInteger(value: unknown, field: string, min: number, max: number): n
   return value + 0;
 }
 
-/** seq, viewId, incarnation. */
+/** seq, viewId. */
 export function readUint32(value: unknown, field: string): number {
   return readInteger(value, field, 0, UINT32_MAX);
+}
+
+export function readIncarnation(value: unknown): number {
+  return readInteger(value, 'incarnation', 0, INCARNATION_MAX);
 }
 
 export function readThreads(value: unknown): number {

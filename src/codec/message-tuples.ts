@@ -28,6 +28,7 @@ import {
   readMetadata,
   readThreads,
   readTuple,
+  readIncarnation,
   readUint32,
   readViewDelay,
 } from './fields.js';
@@ -101,7 +102,7 @@ export function tupleToMessage(value: unknown, metadataBytesMax: number): Messag
         type: 'alive',
         id: readId(t[1], 'id'),
         address: readAddress(t[2], 'address'),
-        incarnation: readUint32(t[3], 'incarnation'),
+        incarnation: readIncarnation(t[3]),
         threads: readThreads(t[4]),
         metadata: readMetadata(t[5], metadataBytesMax),
         viewDelayMs: readViewDelay(t[6]),
@@ -112,7 +113,7 @@ export function tupleToMessage(value: unknown, metadataBytesMax: number): Messag
       return {
         type: 'suspect',
         id: readId(t[1], 'id'),
-        incarnation: readUint32(t[2], 'incarnation'),
+        incarnation: readIncarnation(t[2]),
         fromId: readId(t[3], 'fromId'),
       };
     }
@@ -121,7 +122,7 @@ export function tupleToMessage(value: unknown, metadataBytesMax: number): Messag
       return {
         type: 'dead',
         id: readId(t[1], 'id'),
-        incarnation: readUint32(t[2], 'incarnation'),
+        incarnation: readIncarnation(t[2]),
         fromId: readId(t[3], 'fromId'),
         viewDelayMs: readViewDelay(t[4]),
       };
@@ -131,7 +132,7 @@ export function tupleToMessage(value: unknown, metadataBytesMax: number): Messag
       return {
         type: 'left',
         id: readId(t[1], 'id'),
-        incarnation: readUint32(t[2], 'incarnation'),
+        incarnation: readIncarnation(t[2]),
         viewDelayMs: readViewDelay(t[3]),
       };
     }

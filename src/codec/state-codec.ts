@@ -19,6 +19,7 @@ import {
   readMetadata,
   readThreads,
   readTuple,
+  readIncarnation,
   readUint32,
   readViewDelay,
 } from './fields.js';
@@ -45,7 +46,7 @@ function rowToMember(value: unknown, metadataBytesMax: number): MemberSnapshot {
   return {
     id: readId(row[0], 'id'),
     address: readAddress(row[1], 'address'),
-    incarnation: readUint32(row[2], 'incarnation'),
+    incarnation: readIncarnation(row[2]),
     state,
     threads: readThreads(row[4]),
     metadata: readMetadata(row[5], metadataBytesMax),

@@ -63,7 +63,7 @@ export interface ProtocolConfig {
   /**
    * Largest UDP payload this node sends. Default 1400 (fits common MTUs);
    * 680..65000, and large enough for the biggest alive message that
-   * metadataBytesMax allows (1193 bytes at the default 512).
+   * metadataBytesMax allows (1197 bytes at the default 512).
    */
   readonly packetBytesMax: number;
   /** Largest encoded metadata map (keys + values, UTF-8). Default 512; 0..16384. */
@@ -165,12 +165,12 @@ const PACKET_OVERHEAD_BYTES_WORST = 11;
 
 /**
  * Upper bound of an encoded alive message: type, a 128-byte id, a 262-char
- * address, incarnation, threads and view delay (410 bytes), plus the
+ * address, a 9-byte incarnation, threads and view delay (414 bytes), plus the
  * metadata bytes with a string header of up to 2 bytes for each of at most
  * 64 keys and values, one more byte per 256 for longer strings, and the map header.
  */
 export function aliveMessageBytesWorst(metadataBytesMax: number): number {
-  return 410 + metadataBytesMax + 3 + 64 * 2 * 2 + Math.ceil(metadataBytesMax / 256);
+  return 414 + metadataBytesMax + 3 + 64 * 2 * 2 + Math.ceil(metadataBytesMax / 256);
 }
 
 interface Bound {

@@ -10,7 +10,7 @@
  * update rules), prober.ts (failure detection), dissemination.ts (piggyback
  * and gossip), view-tracker.ts and settle-tracker.ts (the sorted view).
  */
-import { ID_BYTES_MAX, METADATA_KEYS_MAX, THREADS_MAX, UINT32_MAX } from '../codec/limits.js';
+import { ID_BYTES_MAX, INCARNATION_MAX, METADATA_KEYS_MAX, THREADS_MAX } from '../codec/limits.js';
 import { metadataBytes } from '../codec/sizes.js';
 import { isValidAddress } from './address.js';
 import { Awareness } from './awareness.js';
@@ -98,8 +98,8 @@ export class MeshCore {
       throw new ValidationError(`threads must be an integer from 1 to ${THREADS_MAX}, got ${threads}`);
     }
     const incarnation = options.incarnation ?? 0;
-    if (!Number.isInteger(incarnation) || incarnation < 0 || incarnation >= UINT32_MAX) {
-      throw new ValidationError(`incarnation must be an integer from 0 to ${UINT32_MAX - 1}`);
+    if (!Number.isInteger(incarnation) || incarnation < 0 || incarnation >= INCARNATION_MAX) {
+      throw new ValidationError(`incarnation must be an integer from 0 to ${INCARNATION_MAX - 1}`);
     }
     this.config = options.config;
     const metadata = checkMetadata(options.metadata ?? {}, this.config.metadataBytesMax);

@@ -5,7 +5,7 @@
  * refute whatever contradicts it. Every accepted update is queued for
  * dissemination and raised as a member event.
  */
-import { UINT32_MAX } from '../codec/limits.js';
+import { INCARNATION_MAX } from '../codec/limits.js';
 import type { Awareness } from './awareness.js';
 import type { CoreContext } from './context.js';
 import type { Disseminator } from './dissemination.js';
@@ -278,7 +278,7 @@ export class Membership {
   private refute(claimedIncarnation: number, accused: boolean): void {
     const { context } = this;
     const self = this.table.self;
-    self.incarnation = Math.min(Math.max(self.incarnation, claimedIncarnation) + 1, UINT32_MAX - 1);
+    self.incarnation = Math.min(Math.max(self.incarnation, claimedIncarnation) + 1, INCARNATION_MAX - 1);
     context.counters.refutations++;
     // Lifeguard: having to defend ourselves hints that we are the slow one.
     if (accused) this.awareness.applyDelta(1);

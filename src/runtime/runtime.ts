@@ -12,7 +12,7 @@ import type { Channel, CoreEvent, CoreHost } from '../core/host.js';
 import type { Message, StateMessage } from '../core/messages.js';
 import type { Metadata, RandomSource } from '../core/types.js';
 import { type BoundSockets, closeSockets } from './bind.js';
-import { monotonicMs } from './clock.js';
+import { lifeIncarnation, monotonicMs } from './clock.js';
 import type { Logger } from './logger.js';
 import { cryptoSeededRandom } from './random.js';
 import { StreamTransport } from './stream.js';
@@ -170,7 +170,7 @@ export class Runtime implements CoreHost {
       address: options.address,
       threads: options.threads,
       metadata: options.metadata,
-      incarnation: options.incarnation ?? 0,
+      incarnation: options.incarnation ?? lifeIncarnation(),
       config,
       random: options.random ?? cryptoSeededRandom(),
       host: this,

@@ -10,7 +10,6 @@ import type { MemberState } from '../core/types.js';
 import { disturbanceGraceMs } from './bounds.js';
 import {
   type LifecycleChange,
-  partitionInvolves,
   partitionSeparates,
   type SimListener,
   type Simulation,
@@ -143,6 +142,8 @@ export class Metrics implements SimListener {
   /** How many live nodes know each number of members: those that know liveCount are complete. */
   private readonly knownCount = new Map<number, number>();
   private readonly lastDisturbance: Float64Array;
+  /** 1 while the slot's own link is lossy. */
+  private readonly lossy: Uint8Array;
   private readonly viewCount = new Map<number, number>();
   private liveCount = 0;
   private settledLive = 0;
@@ -161,6 +162,7 @@ export class Metrics implements SimListener {
     this.settledOf = new Uint8Array(n);
     this.known = new Int32Array(n);
     this.lastDisturbance = new Float64Array(n).fill(Number.NEGATIVE_INFINITY);
+    this.lossy = new Uint8Array(n);
   }
 
   /** Follow a metadata update (call right after setting it on `subject`). */
@@ -254,6 +256,14 @@ export class Metrics implements SimListener {
         this.removeLive(slot, now);
         this.spreads.push(new Spread(this.sim, 'left', slot));
         return;
+      case 'lossy':
+        this.lossy[slot] = 1;
+        this.lastDisturbance[slot] = now;
+        return;
+      case 'lossless':
+        this.lossy[slot] = 0;
+        this.lastDisturbance[slot] = now;
+        return;
       case 'resume':
       case 'recover':
         this.lastDisturbance[slot] = now;
@@ -343,20 +353,29 @@ export class Metrics implements SimListener {
     this.falsePositiveIncidents.add(`${subject}:${incarnation}`);
   }
 
-  /** A declaration against a running node that a recent disturbance explains. */
+  /**
+   * A declaration by `observer` against a running `subject` is excused only
+   * when one of the two was itself disturbed (paused, slow, restarted, on a
+   * lossy link) or a partition separated them, recently. A death of a member
+   * that stayed reachable from its observer is never excused: in particular
+   * not one that reached the observer from a third node that had been cut off.
+   */
   private excused(observer: number, subject: number, now: number): boolean {
     const target = this.sim.slots[subject];
     if (target === undefined || target.status !== 'running') return true;
-    if (target.paused || target.inputDelayMs > 0) return true;
-    if (now - (this.lastDisturbance[subject] as number) < this.graceMs) return true;
+    if (this.disturbed(subject, now) || this.disturbed(observer, now)) return true;
     for (const record of this.sim.partitions) {
       const end = record.endMs ?? Number.POSITIVE_INFINITY;
       if (now < record.startMs || now > end + this.graceMs) continue;
-      // Across the cut, or about a member that was cut off: after the heal,
-      // full-state syncs carry the other side's deaths as suspicions to everyone.
-      if (partitionSeparates(record, observer, subject) || partitionInvolves(record, subject)) return true;
+      if (partitionSeparates(record, observer, subject)) return true;
     }
     return false;
+  }
+
+  private disturbed(slot: number, now: number): boolean {
+    const node = this.sim.slots[slot];
+    if (node === undefined || node.paused || node.inputDelayMs > 0 || this.lossy[slot] === 1) return true;
+    return now - (this.lastDisturbance[slot] as number) < this.graceMs;
   }
 
   // ---- live set, views, settled, complete knowledge -----------------------------

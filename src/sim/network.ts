@@ -103,6 +103,9 @@ export class Network {
   private readonly nodes: number;
   private partitions: ActivePartition[] = [];
   private nextPartitionId = 1;
+  /** Extra loss on every datagram to or from a slot (a node behind a bad link); 0 for most. */
+  private readonly nodeLoss: Float64Array;
+  private lossyNodes = 0;
 
   constructor(options: NetworkOptions, seed: number, nodes: number) {
     validateNetworkOptions(options);
@@ -110,6 +113,25 @@ export class Network {
     this.random = new SeededRandom(seed);
     this.salt = this.random.nextUint32();
     this.nodes = nodes;
+    this.nodeLoss = new Float64Array(nodes);
+  }
+
+  /** Sets the loss probability of every datagram to or from `slot` (0 ends it). */
+  setNodeLoss(slot: number, probability: number): void {
+    if (!(probability >= 0 && probability <= 1)) throw new RangeError(`loss must be in [0, 1], got ${probability}`);
+    const before = this.checkSlot(slot, this.nodeLoss)[slot] as number;
+    if (before > 0) this.lossyNodes--;
+    if (probability > 0) this.lossyNodes++;
+    this.nodeLoss[slot] = probability;
+  }
+
+  /** The loss a datagram from `from` to `to` suffers on top of the network's (either end's bad link). */
+  private extraLoss(from: number, to: number): number {
+    if (this.lossyNodes === 0) return 0;
+    const a = this.nodeLoss[from] as number;
+    const b = this.nodeLoss[to] as number;
+    // Independent losses on the two ends' links.
+    return 1 - (1 - a) * (1 - b);
   }
 
   /** A uniform draw in [0, 1) from the network's generator. */
@@ -142,6 +164,8 @@ export class Network {
     if (this.blocked(from, to)) return 0;
     const o = this.options;
     if (o.lossProbability > 0 && this.uniform() < o.lossProbability) return 0;
+    const extra = this.extraLoss(from, to);
+    if (extra > 0 && this.uniform() < extra) return 0;
     out[0] = this.withReorder(this.delayMs(from, to));
     if (o.duplicateProbability > 0 && this.uniform() < o.duplicateProbability) {
       out[1] = this.withReorder(this.delayMs(from, to));
@@ -172,7 +196,8 @@ export class Network {
 
   private segmentMs(from: number, to: number, rtoMs: number): number {
     let delay = this.delayMs(from, to);
-    const loss = this.options.lossProbability;
+    const extra = this.extraLoss(from, to);
+    const loss = extra > 0 ? 1 - (1 - this.options.lossProbability) * (1 - extra) : this.options.lossProbability;
     if (loss <= 0) return delay;
     // Give up counting after a few retries: the connection would time out anyway.
     for (let rto = rtoMs, tries = 0; tries < 6 && this.uniform() < loss; tries++, rto *= 2) delay += rto;
@@ -218,9 +243,9 @@ export class Network {
     this.partitions = id === undefined ? [] : this.partitions.filter((p) => p.id !== id);
   }
 
-  private checkSlot(slot: number, side: Uint8Array): Uint8Array {
+  private checkSlot<T extends Uint8Array | Float64Array>(slot: number, side: T): T {
     if (!Number.isInteger(slot) || slot < 0 || slot >= this.nodes) {
-      throw new RangeError(`partition names slot ${slot}, outside 0..${this.nodes - 1}`);
+      throw new RangeError(`network fault names slot ${slot}, outside 0..${this.nodes - 1}`);
     }
     return side;
   }

@@ -15,8 +15,26 @@ import type { Wire } from './wire.js';
 
 export type ScenarioEvent =
   | { readonly atMs: number; readonly kind: 'crash'; readonly slot: number }
-  /** A crashed or left slot starts a fresh core (same id and address, incarnation 0) and joins through the seeds. */
-  | { readonly atMs: number; readonly kind: 'restart'; readonly slot: number }
+  /**
+   * A crashed or left slot starts a fresh core (same id and address, a new
+   * life's incarnation) and joins through the seeds, optionally with another
+   * thread count or metadata.
+   */
+  | {
+      readonly atMs: number;
+      readonly kind: 'restart';
+      readonly slot: number;
+      readonly threads?: number;
+      readonly metadata?: Metadata;
+    }
+  /** The slot's own link loses `probability` of its datagrams, both ways, for `durationMs`. */
+  | {
+      readonly atMs: number;
+      readonly kind: 'node-loss';
+      readonly slot: number;
+      readonly probability: number;
+      readonly durationMs: number;
+    }
   /** An idle slot starts and joins through the seeds. */
   | { readonly atMs: number; readonly kind: 'join'; readonly slot: number }
   | { readonly atMs: number; readonly kind: 'leave'; readonly slot: number }
@@ -351,7 +369,18 @@ function scheduleEvents(sim: Simulation, spec: ScenarioSpec, metrics: Metrics): 
         sim.at(event.atMs, () => {
           const slot = sim.slot(event.slot);
           if (slot.active) return;
-          sim.start(event.slot, { seeds: seedAddresses(sim, spec, event.slot) });
+          const life: { threads?: number; metadata?: Metadata } = event.kind === 'restart' ? event : {};
+          sim.start(event.slot, {
+            seeds: seedAddresses(sim, spec, event.slot),
+            ...(life.threads === undefined ? {} : { threads: life.threads }),
+            ...(life.metadata === undefined ? {} : { metadata: life.metadata }),
+          });
+        });
+        break;
+      case 'node-loss':
+        sim.at(event.atMs, () => {
+          sim.nodeLoss(event.slot, event.probability);
+          sim.at(event.atMs + event.durationMs, () => sim.nodeLoss(event.slot, 0));
         });
         break;
       case 'leave':

@@ -23,6 +23,8 @@ export interface ScenarioParams {
   readonly config?: Partial<ProtocolConfig>;
   /** Virtual duration override in ms. */
   readonly durationMs?: number;
+  /** Length of the scenario's fault (a partition, a cut, a pause, a lossy spell) in ms, where it has one. */
+  readonly faultMs?: number;
 }
 
 export interface ScenarioInfo {
@@ -40,6 +42,12 @@ export const scenarioNames = [
   'partition-heal',
   'slow-node',
   'large-cluster',
+  'long-partition',
+  'fast-restart',
+  'lossy-node',
+  'isolated-return',
+  'flapping-link',
+  'pause',
 ] as const;
 
 export type ScenarioName = (typeof scenarioNames)[number];
@@ -81,6 +89,36 @@ export const scenarioInfo: Readonly<Record<ScenarioName, ScenarioInfo>> = {
     summary: 'a formed cluster; a metadata update and a crash at 10 P; 60 P',
     defaultNodes: 1000,
   },
+  'long-partition': {
+    name: 'long-partition',
+    summary: 'a 4|4 split for 150 P (--fault-ms), longer than tombstone retention on lan, then healed',
+    defaultNodes: 8,
+  },
+  'fast-restart': {
+    name: 'fast-restart',
+    summary: 'one node crashes at 10 P and restarts 0.5 P later with the same id, 4 threads and new metadata',
+    defaultNodes: 8,
+  },
+  'lossy-node': {
+    name: 'lossy-node',
+    summary: "one node's own link loses 80% of its datagrams for 300 P (the Rapid paper's case)",
+    defaultNodes: 50,
+  },
+  'isolated-return': {
+    name: 'isolated-return',
+    summary: 'one node is cut off from all others for 60 P (--fault-ms), then returns',
+    defaultNodes: 50,
+  },
+  'flapping-link': {
+    name: 'flapping-link',
+    summary: 'the link between two nodes goes down 20 P, up 20 P, three times over',
+    defaultNodes: 50,
+  },
+  pause: {
+    name: 'pause',
+    summary: 'one node is frozen for 40 P (a GC pause or SIGSTOP), longer than the suspicion timeout',
+    defaultNodes: 16,
+  },
 };
 
 export function isScenarioName(name: string): name is ScenarioName {
@@ -104,6 +142,7 @@ interface Context {
   readonly random: SeededRandom;
   /** Probe interval: the unit of scenario time. */
   readonly p: number;
+  readonly faultMs: number | undefined;
 }
 
 /** Builds the spec of a named scenario. */
@@ -117,6 +156,9 @@ export function buildScenario(name: ScenarioName, params: ScenarioParams = {}): 
   }
   const loss = params.loss ?? (name === 'lossy' ? 0.05 : 0);
   if (!(loss >= 0 && loss < 1)) throw new RangeError(`loss must be in [0, 1), got ${loss}`);
+  if (params.faultMs !== undefined && !(Number.isInteger(params.faultMs) && params.faultMs > 0)) {
+    throw new RangeError(`faultMs must be an integer > 0, got ${params.faultMs}`);
+  }
   const preset = params.preset ?? 'lan';
   const config = { ...(params.lifeguard === false ? lifeguardOff : {}), ...params.config };
   const resolved = resolveConfig(config, preset);
@@ -130,6 +172,7 @@ export function buildScenario(name: ScenarioName, params: ScenarioParams = {}): 
     loss,
     random: new SeededRandom(deriveSeed(seed, 0x5c3e)),
     p: resolved.probeIntervalMs,
+    faultMs: params.faultMs,
   };
   const spec = builders[name](context);
   return params.durationMs === undefined ? spec : { ...spec, durationMs: params.durationMs };
@@ -164,6 +207,11 @@ function victim(c: Context, nodes = c.nodes): number {
 /** Time to let a crash be detected everywhere, with room to spare. */
 function detectionWindowMs(c: Context, nodes: number): number {
   return suspicionMaxMs(c.resolved, nodes) + disseminationBoundMs(c.resolved, nodes) + 20 * c.p;
+}
+
+/** After a fault heals: a reconnect attempt, a sync, the view delay, settling, and slack. */
+function healAfterReconnectMs(c: Context): number {
+  return healBoundMs(c.resolved, c.nodes) + c.resolved.settleQuietMs;
 }
 
 const builders: Readonly<Record<ScenarioName, (c: Context) => ScenarioSpec>> = {
@@ -292,6 +340,63 @@ const builders: Readonly<Record<ScenarioName, (c: Context) => ScenarioSpec>> = {
     }
     events.sort((a, b) => a.atMs - b.atMs);
     return base(c, end + 30 * c.p, events);
+  },
+
+  'long-partition'(c) {
+    const order = shuffle(c.random, [...Array(c.nodes).keys()]);
+    const groupA = order.slice(0, Math.floor(c.nodes / 2));
+    const at = 10 * c.p;
+    const cut = c.faultMs ?? 150 * c.p;
+    return base(c, at + cut + healAfterReconnectMs(c) + 20 * c.p, [
+      { atMs: at, kind: 'partition', groupA, durationMs: cut },
+    ]);
+  },
+
+  'fast-restart'(c) {
+    const at = 10 * c.p;
+    const slot = victim(c);
+    const settle = disseminationBoundMs(c.resolved, c.nodes) + 2 * c.resolved.viewDelayMs;
+    return base(c, at + settle + c.resolved.settleQuietMs + 30 * c.p, [
+      { atMs: at, kind: 'crash', slot },
+      { atMs: at + Math.round(c.p / 2), kind: 'restart', slot, threads: 4, metadata: { life: '2' } },
+    ]);
+  },
+
+  'lossy-node'(c) {
+    const at = 10 * c.p;
+    const spell = c.faultMs ?? 300 * c.p;
+    return base(c, at + spell + detectionWindowMs(c, c.nodes), [
+      { atMs: at, kind: 'node-loss', slot: victim(c), probability: 0.8, durationMs: spell },
+    ]);
+  },
+
+  'isolated-return'(c) {
+    const at = 10 * c.p;
+    const cut = c.faultMs ?? 60 * c.p;
+    return base(c, at + cut + healAfterReconnectMs(c) + 20 * c.p, [
+      { atMs: at, kind: 'partition', groupA: [victim(c)], durationMs: cut },
+    ]);
+  },
+
+  'flapping-link'(c) {
+    const a = victim(c);
+    let b = victim(c);
+    if (b === a) b = a === 0 ? 1 : 0;
+    const down = c.faultMs ?? 20 * c.p;
+    const events: ScenarioEvent[] = [];
+    let t = 10 * c.p;
+    for (let round = 0; round < 3; round++, t += 2 * down) {
+      events.push({ atMs: t, kind: 'partition', groupA: [a], groupB: [b], durationMs: down });
+    }
+    return base(c, t + healAfterReconnectMs(c) + 20 * c.p, events);
+  },
+
+  pause(c) {
+    const at = 10 * c.p;
+    const frozen = c.faultMs ?? 40 * c.p;
+    return base(c, at + frozen + healAfterReconnectMs(c) + 20 * c.p, [
+      { atMs: at, kind: 'pause', slot: victim(c), durationMs: frozen },
+    ]);
   },
 
   'large-cluster'(c) {

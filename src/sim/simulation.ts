@@ -55,6 +55,10 @@ export type LifecycleChange =
   | 'resume'
   | 'slow'
   | 'recover'
+  /** The slot's own link became lossy (`Simulation.nodeLoss`) ... */
+  | 'lossy'
+  /** ... and healthy again. */
+  | 'lossless'
   | 'leave'
   | 'left'
   | 'partition'
@@ -261,6 +265,8 @@ export interface StartOptions {
   /** Members the core knows from the start (a formed cluster): MeshCoreOptions.initialMembers. */
   readonly initialMembers?: readonly Member[];
   readonly metadata?: Metadata;
+  /** A new thread count for this life (a restart with another size); default: the slot's. */
+  readonly threads?: number;
 }
 
 export class Simulation {
@@ -424,12 +430,14 @@ export class Simulation {
     slot.deferredInputs = [];
     const life = slot.life;
     const random: RandomSource = new SeededRandom(deriveSeed(this.options.seed, index, slot.starts));
+    if (options.threads !== undefined) slot.threads = options.threads;
     const core = this.guard(slot, 'constructor', () =>
       this.createCore({
         id: slot.id,
         address: slot.address,
         threads: slot.threads,
-        incarnation: 0,
+        // As the runtime does, a life starts at the clock: no restart reuses an earlier life's incarnations.
+        incarnation: this.coreNow,
         config: this.config,
         random,
         host: this.hostFor(slot, life),
@@ -501,6 +509,16 @@ export class Simulation {
       slot.inputDelayMs = 0;
       for (const listener of this.listeners) listener.lifecycle?.(index, 'recover', this.now);
     });
+  }
+
+  /**
+   * Makes the slot's own link lossy: every datagram to or from it is lost
+   * with `probability` (on top of the network's loss) until set back to 0.
+   */
+  nodeLoss(index: number, probability: number): void {
+    this.slot(index);
+    this.network.setNodeLoss(index, probability);
+    for (const listener of this.listeners) listener.lifecycle?.(index, probability > 0 ? 'lossy' : 'lossless', this.now);
   }
 
   setMetadata(index: number, metadata: Metadata): void {

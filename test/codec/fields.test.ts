@@ -38,10 +38,16 @@ describe('field validation', () => {
     expectInvalid([[0, 1, '', 'a', 0]]); // targetId
   });
 
-  it('seq, viewId, incarnation: integers 0..2^32-1', () => {
+  it('incarnation: safe integers 0..2^53-1 (a life starts at the wall clock in ms)', () => {
     expectValid([alive({ incarnation: 0xffff_ffff })]);
+    expectValid([alive({ incarnation: 1_800_000_000_000 })]);
+    expectValid([alive({ incarnation: 9_007_199_254_740_991 })]);
+    expectInvalid([alive({ incarnation: 9_007_199_254_740_992 })]);
+  });
+
+  it('seq, viewId, incarnation: integers, never negative or fractional; seq and viewId up to 2^32-1', () => {
+    expectInvalid([[2, 0x1_0000_0000, 1]]); // ack seq
     expectInvalid([alive({ incarnation: -1 })]);
-    expectInvalid([alive({ incarnation: 0x1_0000_0000 })]);
     expectInvalid([alive({ incarnation: 1.5 })]);
     expectInvalid([alive({ incarnation: '1' })]);
     expectInvalid([alive({ incarnation: null })]);

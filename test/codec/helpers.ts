@@ -73,6 +73,12 @@ export const uint32Arb = fc.oneof(
   fc.constantFrom(0, 127, 128, 255, 256, 65_535, 65_536, 0xffff_ffff),
   fc.integer({ min: 0, max: 0xffff_ffff }),
 );
+/** Incarnations reach past 32 bits: a life starts at the wall clock in ms. */
+export const incarnationArb = fc.oneof(
+  uint32Arb,
+  fc.constantFrom(0x1_0000_0000, 1_800_000_000_000, Number.MAX_SAFE_INTEGER),
+  fc.maxSafeNat(),
+);
 export const threadsArb = fc.oneof(
   fc.constantFrom(1, 127, 128, 255, 256, 65_535),
   fc.integer({ min: 1, max: 65_535 }),
@@ -110,26 +116,26 @@ export const messageArb: fc.Arbitrary<Message> = fc.oneof(
     type: fc.constant('alive'),
     id: idArb,
     address: addressArb,
-    incarnation: uint32Arb,
+    incarnation: incarnationArb,
     threads: threadsArb,
     metadata: metadataArb,
     viewDelayMs: viewDelayArb,
   }),
-  fc.record({ type: fc.constant('suspect'), id: idArb, incarnation: uint32Arb, fromId: idArb }),
+  fc.record({ type: fc.constant('suspect'), id: idArb, incarnation: incarnationArb, fromId: idArb }),
   fc.record({
     type: fc.constant('dead'),
     id: idArb,
-    incarnation: uint32Arb,
+    incarnation: incarnationArb,
     fromId: idArb,
     viewDelayMs: viewDelayArb,
   }),
-  fc.record({ type: fc.constant('left'), id: idArb, incarnation: uint32Arb, viewDelayMs: viewDelayArb }),
+  fc.record({ type: fc.constant('left'), id: idArb, incarnation: incarnationArb, viewDelayMs: viewDelayArb }),
 ) as fc.Arbitrary<Message>;
 
 export const memberArb: fc.Arbitrary<MemberSnapshot> = fc.record({
   id: idArb,
   address: addressArb,
-  incarnation: uint32Arb,
+  incarnation: incarnationArb,
   state: fc.constantFrom<MemberState>('alive', 'suspect', 'dead', 'left'),
   threads: threadsArb,
   metadata: metadataArb,
