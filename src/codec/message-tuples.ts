@@ -25,10 +25,10 @@ import {
   FieldError,
   readAddress,
   readId,
+  readIncarnation,
   readMetadata,
   readThreads,
   readTuple,
-  readIncarnation,
   readUint32,
   readViewDelay,
 } from './fields.js';

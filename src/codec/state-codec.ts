@@ -16,10 +16,10 @@ import {
   readAddress,
   readBoolean,
   readId,
+  readIncarnation,
   readMetadata,
   readThreads,
   readTuple,
-  readIncarnation,
   readUint32,
   readViewDelay,
 } from './fields.js';

@@ -179,7 +179,7 @@ export class MeshCore {
           membership.applySuspect(message.id, message.incarnation, message.fromId);
           break;
         case 'dead':
-          membership.applyDeparture(message.id, 'dead', message.incarnation, message.viewDelayMs);
+          membership.applyDeath(message.id, message.incarnation, message.fromId, message.viewDelayMs);
           break;
         case 'left':
           membership.applyDeparture(message.id, 'left', message.incarnation, message.viewDelayMs);
@@ -291,8 +291,9 @@ export class MeshCore {
         }
         case 'suspect':
         case 'dead':
-          // Remote deaths are only suspicions here: the member gets its chance to refute.
-          membership.applySuspect(snapshot.id, snapshot.incarnation, state.fromId);
+          // Remote deaths are only suspicions here: the member gets its chance to
+          // refute. The sender relays them, so it confirms nothing by itself.
+          membership.applySuspect(snapshot.id, snapshot.incarnation, state.fromId, false);
           break;
         case 'left':
           membership.applyDeparture(snapshot.id, 'left', snapshot.incarnation, snapshot.viewDelayMs);

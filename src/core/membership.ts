@@ -95,7 +95,12 @@ export class Membership {
     this.emitMember(kind, target, previous);
   }
 
-  applySuspect(id: string, incarnation: number, fromId: string): void {
+  /**
+   * `fromId` suspects `id`. `confirms` false: the news came second-hand (a
+   * full-state merge names the peer that relayed it, not who suspected), so
+   * it may start a suspicion but never counts as an independent confirmation.
+   */
+  applySuspect(id: string, incarnation: number, fromId: string, confirms = true): void {
     const { context, table } = this;
     if (id === context.id) {
       this.hearAboutSelf('suspect', incarnation);
@@ -111,6 +116,7 @@ export class Membership {
     const record = table.own(entry);
     if (verdict === 'confirm') {
       const suspicion = record.suspicion;
+      if (!confirms) return;
       if (suspicion !== undefined && suspicion.incarnation === incarnation && suspicion.confirm(fromId)) {
         this.scheduleSuspicionTimer(record, suspicion);
         // Lifeguard: a new independent confirmation is worth spreading.
@@ -137,6 +143,34 @@ export class Membership {
     context.counters.suspicions++;
     this.dissemination.enqueue({ type: 'suspect', id, incarnation, fromId }, 0);
     this.emitMember('suspect', record, previous);
+  }
+
+  /**
+   * A death declared elsewhere. When we hold the member alive, nobody's
+   * suspicion of it reached us, so perhaps not the member either: one
+   * accuser's verdict (a node at heavy loss, or back from a cut with stale
+   * timers) must not be final. It becomes a suspicion of our own, which the
+   * member hears and can refute; the accuser counts as its first confirmer.
+   * In an ordinary crash the suspicion spread first, so we already hold the
+   * member suspect and the death applies at once.
+   */
+  applyDeath(id: string, incarnation: number, fromId: string, delayMs: number): void {
+    const entry = this.table.get(id);
+    if (id !== this.context.id && entry !== undefined && incarnation >= entry.incarnation) {
+      if (entry.state === 'alive') {
+        this.applySuspect(id, incarnation, fromId);
+        return;
+      }
+      const suspicion = entry.state === 'suspect' ? entry.suspicion : undefined;
+      if (suspicion?.incarnation === incarnation && !suspicion.hadTimeToRefute(this.context.nowMs)) {
+        // The suspicion reached us only just now, so perhaps not the member
+        // either: give it the minimum timeout from our start to refute.
+        const record = this.table.own(entry);
+        if (suspicion.jumpToMinimum()) this.scheduleSuspicionTimer(record, suspicion);
+        return;
+      }
+    }
+    this.applyDeparture(id, 'dead', incarnation, delayMs);
   }
 
   /** Dead (failure detected) or left (graceful): out of the view after the delay. */

@@ -6,6 +6,8 @@ import { suspicionTimeoutMs } from './formulas.js';
 
 export class Suspicion {
   private readonly confirmers = new Set<string>();
+  /** A death declared elsewhere arrived early: the timeout is the minimum from now on. */
+  private atMinimum = false;
 
   constructor(
     readonly incarnation: number,
@@ -29,8 +31,24 @@ export class Suspicion {
     return true;
   }
 
+  /**
+   * Whether the suspect has had time to hear of this suspicion and refute
+   * it: half the minimum timeout, many gossip rounds.
+   */
+  hadTimeToRefute(nowMs: number): boolean {
+    return nowMs - this.startedAtMs >= this.minMs / 2;
+  }
+
+  /** Someone declared the suspect dead: as strong as full confirmation, but never sooner than the minimum. */
+  jumpToMinimum(): boolean {
+    if (this.atMinimum) return false;
+    this.atMinimum = true;
+    return true;
+  }
+
   /** When the suspect should be declared dead, given the confirmations so far. */
   deadlineMs(): number {
+    if (this.atMinimum) return this.startedAtMs + this.minMs;
     return this.startedAtMs + suspicionTimeoutMs(this.confirmers.size, this.expected, this.minMs, this.maxMs);
   }
 }

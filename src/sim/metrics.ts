@@ -8,12 +8,7 @@ import type { Channel, CoreEvent, DropReason } from '../core/host.js';
 import type { Message } from '../core/messages.js';
 import type { MemberState } from '../core/types.js';
 import { disturbanceGraceMs } from './bounds.js';
-import {
-  type LifecycleChange,
-  partitionSeparates,
-  type SimListener,
-  type Simulation,
-} from './simulation.js';
+import { type LifecycleChange, partitionSeparates, type SimListener, type Simulation } from './simulation.js';
 
 /** Kinds of update whose spread a run can follow. */
 export type SpreadKind = 'dead' | 'left' | 'metadata';

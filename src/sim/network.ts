@@ -118,7 +118,8 @@ export class Network {
 
   /** Sets the loss probability of every datagram to or from `slot` (0 ends it). */
   setNodeLoss(slot: number, probability: number): void {
-    if (!(probability >= 0 && probability <= 1)) throw new RangeError(`loss must be in [0, 1], got ${probability}`);
+    if (!(probability >= 0 && probability <= 1))
+      throw new RangeError(`loss must be in [0, 1], got ${probability}`);
     const before = this.checkSlot(slot, this.nodeLoss)[slot] as number;
     if (before > 0) this.lossyNodes--;
     if (probability > 0) this.lossyNodes++;
@@ -197,7 +198,8 @@ export class Network {
   private segmentMs(from: number, to: number, rtoMs: number): number {
     let delay = this.delayMs(from, to);
     const extra = this.extraLoss(from, to);
-    const loss = extra > 0 ? 1 - (1 - this.options.lossProbability) * (1 - extra) : this.options.lossProbability;
+    const loss =
+      extra > 0 ? 1 - (1 - this.options.lossProbability) * (1 - extra) : this.options.lossProbability;
     if (loss <= 0) return delay;
     // Give up counting after a few retries: the connection would time out anyway.
     for (let rto = rtoMs, tries = 0; tries < 6 && this.uniform() < loss; tries++, rto *= 2) delay += rto;

@@ -111,7 +111,7 @@ export const scenarioInfo: Readonly<Record<ScenarioName, ScenarioInfo>> = {
   },
   'flapping-link': {
     name: 'flapping-link',
-    summary: 'the link between two nodes goes down 20 P, up 20 P, three times over',
+    summary: "one node's link to all others goes down 20 P (--fault-ms), up 20 P, three times over",
     defaultNodes: 50,
   },
   pause: {
@@ -379,14 +379,12 @@ const builders: Readonly<Record<ScenarioName, (c: Context) => ScenarioSpec>> = {
   },
 
   'flapping-link'(c) {
-    const a = victim(c);
-    let b = victim(c);
-    if (b === a) b = a === 0 ? 1 : 0;
+    const node = victim(c);
     const down = c.faultMs ?? 20 * c.p;
     const events: ScenarioEvent[] = [];
     let t = 10 * c.p;
     for (let round = 0; round < 3; round++, t += 2 * down) {
-      events.push({ atMs: t, kind: 'partition', groupA: [a], groupB: [b], durationMs: down });
+      events.push({ atMs: t, kind: 'partition', groupA: [node], durationMs: down });
     }
     return base(c, t + healAfterReconnectMs(c) + 20 * c.p, events);
   },

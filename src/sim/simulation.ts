@@ -518,7 +518,8 @@ export class Simulation {
   nodeLoss(index: number, probability: number): void {
     this.slot(index);
     this.network.setNodeLoss(index, probability);
-    for (const listener of this.listeners) listener.lifecycle?.(index, probability > 0 ? 'lossy' : 'lossless', this.now);
+    for (const listener of this.listeners)
+      listener.lifecycle?.(index, probability > 0 ? 'lossy' : 'lossless', this.now);
   }
 
   setMetadata(index: number, metadata: Metadata): void {

@@ -159,18 +159,19 @@ describe('gossip rounds', () => {
       tombstoneRetentionMs: 60_000,
     });
     solo.host.nowMs = 100;
-    solo.receive([{ type: 'dead', id: 'a', incarnation: 0, fromId: 'z', viewDelayMs: 0 }]);
-    const toDead: number[] = [];
-    for (let t = 200; t <= 3000; t += 100) {
+    // Half the minimum suspicion timeout at a 60 s period: 4 * 1 * 60,000 / 2.
+    const deadAtMs = solo.declareDead('a', { leadMs: 120_000 });
+    const sinceDeath: number[] = [];
+    for (let t = 100; t <= 2900; t += 100) {
       // Keep something to gossip: a metadata change queues a fresh alive about us.
       solo.core.setMetadata({ t: String(t) }, solo.host.nowMs);
       const mark = solo.mark();
-      solo.advanceTo(t);
-      if (solo.sentSince(mark).some((p) => p.to === addressFor('a'))) toDead.push(t);
+      solo.advanceTo(deadAtMs + t);
+      if (solo.sentSince(mark).some((p) => p.to === addressFor('a'))) sinceDeath.push(t);
     }
-    expect(toDead.length).toBeGreaterThan(0);
-    expect(Math.min(...toDead)).toBeLessThanOrEqual(400);
-    expect(Math.max(...toDead)).toBeLessThanOrEqual(1100);
+    expect(sinceDeath.length).toBeGreaterThan(0);
+    expect(Math.min(...sinceDeath)).toBeLessThanOrEqual(300);
+    expect(Math.max(...sinceDeath)).toBeLessThanOrEqual(1000);
   });
 
   it('never gossips to a member that left', () => {

@@ -35,11 +35,10 @@ describe('leaving gracefully', () => {
 
   it('does not tell dead or departed members', () => {
     const solo = cluster(['a', 'b', 'c']);
-    solo.receive([
-      { type: 'dead', id: 'a', incarnation: 0, fromId: 'b', viewDelayMs: 0 },
-      { type: 'left', id: 'b', incarnation: 0, viewDelayMs: 0 },
-    ]);
-    solo.core.leave(0);
+    solo.declareDead('a', { fromId: 'b' });
+    solo.receive([{ type: 'left', id: 'b', incarnation: 0, viewDelayMs: 0 }]);
+    solo.host.clear();
+    solo.core.leave(solo.host.nowMs);
     expect(solo.host.messagesOfType('left').map((m) => m.to)).toEqual([addressFor('c')]);
   });
 

@@ -17,12 +17,13 @@ describe('tombstone reaping', () => {
   it('forgets a dead member after tombstoneRetentionMs, not before, with a reap event', () => {
     const solo = cluster(['a', 'b']);
     solo.host.nowMs = 500;
-    solo.receive([{ type: 'dead', id: 'a', incarnation: 2, fromId: 'b', viewDelayMs: 0 }]);
-    solo.advanceTo(4499);
+    solo.receive([alive('a', { incarnation: 2 })]);
+    expect(solo.declareDead('a', { incarnation: 2, fromId: 'b' })).toBe(2500);
+    solo.advanceTo(6499);
     expect(solo.core.member('a')?.state).toBe('dead');
     expect(reaped(solo)).toEqual([]);
-    // The first pass at or after 500 + 4000 ms removes it (passes run each second).
-    solo.advanceTo(5000);
+    // The first pass at or after 2500 + 4000 ms removes it (passes run each second).
+    solo.advanceTo(7000);
     expect(solo.core.member('a')).toBeUndefined();
     const [event] = solo.host.memberEvents('reap');
     expect(event?.member).toMatchObject({ id: 'a', state: 'dead', incarnation: 2 });
@@ -63,13 +64,13 @@ describe('tombstone reaping', () => {
 
   it('keeps a tombstone whose view removal is still pending', () => {
     const solo = cluster(['a', 'b'], { ...RETENTION, viewDelayMs: 10_000 });
-    solo.receive([{ type: 'dead', id: 'a', incarnation: 0, fromId: 'b', viewDelayMs: 8000 }]);
-    solo.advanceTo(7000);
+    const deadAtMs = solo.declareDead('a', { fromId: 'b', viewDelayMs: 8000 });
+    solo.advanceTo(deadAtMs + 7000);
     expect(solo.core.member('a')?.state).toBe('dead');
     expect(solo.core.view().members.map((m) => m.id)).toContain('a');
-    solo.advanceTo(8000);
+    solo.advanceTo(deadAtMs + 8000);
     expect(solo.core.view().members.map((m) => m.id)).not.toContain('a');
-    solo.advanceTo(9000);
+    solo.advanceTo(deadAtMs + 9000);
     expect(reaped(solo)).toEqual(['a']);
   });
 

@@ -174,13 +174,78 @@ describe('suspicion and incarnations', () => {
     expect(deathTime(solo, 'm0', 60_000)).toBe(10_000 + MAX);
   });
 
-  it('a dead message ends a running suspicion at once', () => {
+  it('a dead message ends a suspicion that has run half the minimum timeout at once', () => {
     const solo = cluster(9);
     solo.receive([suspect('m0', 'm1')]);
-    solo.advanceTo(1000);
-    solo.receive([{ type: 'dead', id: 'm0', incarnation: 0, fromId: 'm2', viewDelayMs: 0 }]);
+    solo.advanceTo(MIN / 2);
+    solo.receive([dead('m0', 'm2')]);
     expect(solo.core.member('m0')?.state).toBe('dead');
     solo.advanceTo(60_000);
     expect(solo.host.memberEvents('fail')).toHaveLength(1);
+  });
+});
+
+const dead = (id: string, fromId: string, incarnation = 0) =>
+  ({ type: 'dead', id, incarnation, fromId, viewDelayMs: 0 }) as const;
+
+describe('one accuser is never final', () => {
+  it('a death about a member held alive only starts a suspicion, and the member is told', () => {
+    const solo = cluster(9);
+    solo.receive([dead('m0', 'm1')]);
+    expect(solo.core.member('m0')).toMatchObject({ state: 'suspect', incarnation: 0 });
+    expect(solo.host.memberEvents('fail')).toEqual([]);
+    expect(solo.host.memberEvents('suspect').map((event) => event.member.id)).toEqual(['m0']);
+    // The probe of a suspect carries the suspicion to it (buddy system), so it can refute.
+    const told = solo.host.sent.some(
+      (packet) =>
+        packet.messages.some((m) => m.type === 'ping' && m.targetId === 'm0') &&
+        packet.messages.some((m) => m.type === 'suspect' && m.id === 'm0'),
+    );
+    const probe = told ? undefined : solo.nextProbe();
+    expect(told || probe?.packet.messages.some((m) => m.type === 'suspect' && m.id === 'm0')).toBe(true);
+  });
+
+  it('a member that refutes a lone accusation is never declared dead', () => {
+    const solo = cluster(9);
+    solo.receive([dead('m0', 'm1')]);
+    solo.advanceTo(500);
+    solo.receive([alive('m0', { incarnation: 1 })]);
+    solo.advanceTo(60_000);
+    expect(solo.core.member('m0')).toMatchObject({ state: 'alive', incarnation: 1 });
+    expect(solo.host.memberEvents('fail')).toEqual([]);
+  });
+
+  it('the accuser of a lone death counts as the suspicion origin: unconfirmed, it runs the maximum', () => {
+    const solo = cluster(9);
+    solo.receive([dead('m0', 'm1')]);
+    expect(deathTime(solo, 'm0', 60_000)).toBe(MAX);
+  });
+
+  it('a death right after the suspicion reached us waits for the minimum timeout from our start', () => {
+    const solo = cluster(9);
+    solo.host.nowMs = 100;
+    solo.receive([suspect('m0', 'm1')]);
+    solo.advanceTo(300);
+    solo.receive([dead('m0', 'm1')]);
+    expect(solo.core.member('m0')?.state).toBe('suspect');
+    expect(deathTime(solo, 'm0', 60_000)).toBe(100 + MIN);
+  });
+
+  it('suspicions merged from a full state start a suspicion but never confirm one', () => {
+    const solo = cluster(9);
+    solo.receive([suspect('m0', 'm1')]);
+    const remote = solo.core.localState(false);
+    for (const from of ['m2', 'm3', 'm4']) {
+      solo.core.handleState(
+        {
+          ...remote,
+          fromId: from,
+          members: remote.members.map((m) => (m.id === 'm0' ? { ...m, state: 'dead' as const } : m)),
+        },
+        '10.9.9.9:7946',
+        solo.host.nowMs,
+      );
+    }
+    expect(deathTime(solo, 'm0', 60_000)).toBe(MAX);
   });
 });

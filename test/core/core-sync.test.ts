@@ -93,12 +93,10 @@ describe('joining', () => {
 describe('localState', () => {
   it('lists every member, itself and tombstones included, with states, incarnations and pending delays', () => {
     const solo = cluster(['a', 'b'], { viewDelayMs: 1000 });
-    solo.receive([
-      { type: 'dead', id: 'a', incarnation: 3, fromId: 'b', viewDelayMs: 700 },
-      alive('c', { incarnation: 1, threads: 4, metadata: { zone: 'x' }, viewDelayMs: 900 }),
-    ]);
-    solo.host.nowMs = 200;
-    solo.core.handleMessages([], '10.9.9.9:1', 'datagram', 200);
+    const deadAtMs = solo.declareDead('a', { incarnation: 3, fromId: 'b', viewDelayMs: 700 });
+    solo.receive([alive('c', { incarnation: 1, threads: 4, metadata: { zone: 'x' }, viewDelayMs: 900 })]);
+    solo.host.nowMs = deadAtMs + 200;
+    solo.core.handleMessages([], '10.9.9.9:1', 'datagram', deadAtMs + 200);
     const local = solo.core.localState(false);
     expect(local).toMatchObject({ type: 'state', join: false, fromId: 'self' });
     const byId = new Map(local.members.map((m) => [m.id, m]));
@@ -224,7 +222,8 @@ describe('periodic push-pull', () => {
 
   it('also tries one dead member each round, so that healed partitions meet again', () => {
     const solo = cluster(['a', 'b'], { gossipToTheDeadMs: 1000, tombstoneRetentionMs: 3_600_000 });
-    solo.receive([{ type: 'dead', id: 'b', incarnation: 0, fromId: 'a', viewDelayMs: 0 }]);
+    solo.declareDead('b', { fromId: 'a' });
+    solo.host.clear();
     solo.advanceUntil(() => solo.host.syncs.length >= 2, 40_000);
     expect(solo.host.syncs.map((s) => s.to).sort()).toEqual([addressFor('a'), addressFor('b')].sort());
   });

@@ -47,10 +47,8 @@ describe('the sorted view of a core', () => {
 
   it('keeps suspects in the view and drops dead members', () => {
     const solo = cluster(['a', 'b', 'c']);
-    solo.receive([
-      { type: 'suspect', id: 'a', incarnation: 0, fromId: 'b' },
-      { type: 'dead', id: 'b', incarnation: 0, fromId: 'c', viewDelayMs: 0 },
-    ]);
+    solo.receive([{ type: 'suspect', id: 'a', incarnation: 0, fromId: 'b' }]);
+    solo.declareDead('b', { fromId: 'c' });
     expect(viewIds(solo)).toEqual(['a', 'c', 'self']);
   });
 });

@@ -180,6 +180,20 @@ export class SoloCore {
     return this.host.sent.length;
   }
 
+  /**
+   * Makes `id` dead the way a cluster does: a suspicion first, held for
+   * `leadMs` (half the minimum suspicion timeout: 2000 ms for the lan preset
+   * under 10 members, 4 * 1 * 1000 / 2), then the death. A death about a
+   * member held alive is only a suspicion, so tests that need a tombstone
+   * from a message use this. Returns the time the death arrived.
+   */
+  declareDead(id: string, { incarnation = 0, fromId = 'z', viewDelayMs = 0, leadMs = 2000 } = {}): number {
+    this.receive([{ type: 'suspect', id, incarnation, fromId }]);
+    this.advanceTo(this.host.nowMs + leadMs);
+    this.receive([{ type: 'dead', id, incarnation, fromId, viewDelayMs }]);
+    return this.host.nowMs;
+  }
+
   /** Delivers a ping addressed to this core and returns the packet it answers with. */
   pingSelf(seq = 9000, from = '10.9.9.9:7946'): SentPacket | undefined {
     const before = this.host.sent.length;
