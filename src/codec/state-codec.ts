@@ -20,7 +20,6 @@ import {
   readMetadata,
   readThreads,
   readTuple,
-  readUint32,
   readViewDelay,
 } from './fields.js';
 import { packWithEnvelope, unpackPayload } from './msgpack.js';

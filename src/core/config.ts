@@ -55,6 +55,21 @@ export interface ProtocolConfig {
    */
   readonly pushPullIntervalMs: number;
   /**
+   * How often this node tries to reach one member it holds failed (or, when
+   * it is alone or has lost most of the members it knew, one of its join
+   * seeds) with a full-state sync, so that the two sides of a partition of
+   * any length find each other again. Shorter heals sooner and costs a sync
+   * per interval while anything is failed. Default 30000; 100..3600000.
+   */
+  readonly reconnectIntervalMs: number;
+  /**
+   * How long a failed member stays a reconnect candidate after it failed,
+   * independent of tombstone reaping (Serf's reconnect timeout). At most
+   * 1,024 candidates are kept, the oldest dropped first. Default 86400000
+   * (24 h); 1000..604800000.
+   */
+  readonly reconnectTimeoutMs: number;
+  /**
    * How long dead and left members are remembered (to reject stale alive
    * messages) before they are reaped. Must exceed gossipToTheDeadMs.
    * Default 120000; 1000..86400000.
@@ -62,7 +77,7 @@ export interface ProtocolConfig {
   readonly tombstoneRetentionMs: number;
   /**
    * Largest UDP payload this node sends. Default 1400 (fits common MTUs);
-   * 680..65000, and large enough for the biggest alive message that
+   * 690..65000, and large enough for the biggest alive message that
    * metadataBytesMax allows (1197 bytes at the default 512).
    */
   readonly packetBytesMax: number;
@@ -115,6 +130,8 @@ const LAN: ProtocolConfig = {
   gossipNodes: 3,
   gossipToTheDeadMs: 30_000,
   pushPullIntervalMs: 30_000,
+  reconnectIntervalMs: 30_000,
+  reconnectTimeoutMs: 86_400_000,
   tombstoneRetentionMs: 120_000,
   packetBytesMax: 1400,
   metadataBytesMax: 512,
@@ -138,6 +155,7 @@ export const presets: Readonly<Record<PresetName, ProtocolConfig>> = {
     gossipIntervalMs: 50,
     gossipToTheDeadMs: 10_000,
     pushPullIntervalMs: 10_000,
+    reconnectIntervalMs: 5000,
     tombstoneRetentionMs: 30_000,
     leaveTimeoutMs: 500,
     viewDelayMs: 300,
@@ -153,6 +171,7 @@ export const presets: Readonly<Record<PresetName, ProtocolConfig>> = {
     gossipNodes: 4,
     gossipToTheDeadMs: 60_000,
     pushPullIntervalMs: 60_000,
+    reconnectIntervalMs: 60_000,
     tombstoneRetentionMs: 300_000,
     leaveTimeoutMs: 5000,
     viewDelayMs: 5000,
@@ -191,8 +210,10 @@ const integerBounds: Readonly<Record<Exclude<keyof ProtocolConfig, 'streamProbe'
   gossipNodes: { min: 0, max: 64 },
   gossipToTheDeadMs: { min: 0, max: 3_600_000 },
   pushPullIntervalMs: { min: 100, max: 3_600_000, zeroAllowed: true },
+  reconnectIntervalMs: { min: 100, max: 3_600_000 },
+  reconnectTimeoutMs: { min: 1000, max: 604_800_000 },
   tombstoneRetentionMs: { min: 1000, max: 86_400_000 },
-  packetBytesMax: { min: 680, max: 65_000 },
+  packetBytesMax: { min: 690, max: 65_000 },
   metadataBytesMax: { min: 0, max: 16_384 },
   membersMax: { min: 2, max: 1_000_000 },
   awarenessMaxMultiplier: { min: 1, max: 64 },

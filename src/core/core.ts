@@ -26,6 +26,7 @@ import type { Message, StateMessage, UpdateMessage } from './messages.js';
 import { isInView } from './precedence.js';
 import { Prober } from './prober.js';
 import { randomInt } from './random.js';
+import { ReconnectCandidates } from './reconnect.js';
 import { SettleTracker } from './settle-tracker.js';
 import type { Member, MemberSnapshot, Metadata, RandomSource, View } from './types.js';
 import { ViewTracker } from './view-tracker.js';
@@ -81,6 +82,9 @@ export class MeshCore {
   private readonly dissemination: Disseminator;
   private readonly prober: Prober;
   private readonly membership: Membership;
+  private readonly reconnect = new ReconnectCandidates();
+  /** The most members this node has held live at once: having lost most of them, it tries its seeds too. */
+  private liveMembersPeak = 0;
   private readonly initialMembers: readonly Member[];
   private isRunning = false;
   private stopped = false;
@@ -125,6 +129,7 @@ export class MeshCore {
       this.dissemination,
       this.prober,
       this.awareness,
+      this.reconnect,
     );
   }
 
@@ -147,6 +152,7 @@ export class MeshCore {
       context.schedule(randomInt(context.random, periodMs) + 1, { kind: 'push-pull' });
     }
     context.schedule(this.reapIntervalMs(), { kind: 'reap' });
+    context.schedule(randomInt(context.random, config.reconnectIntervalMs) + 1, { kind: 'reconnect' });
     this.finishInput();
   }
 
@@ -158,6 +164,7 @@ export class MeshCore {
       if (!isValidAddress(seed)) throw new ValidationError(`seed "${seed}" is not host:port`);
     }
     this.membership.awaitingAdmission = seeds.length > 0;
+    this.reconnect.rememberSeeds(seeds, nowMs);
     for (const seed of seeds) {
       this.context.counters.syncs++;
       this.context.host.sync(seed, true);
@@ -229,6 +236,9 @@ export class MeshCore {
         break;
       case 'push-pull':
         this.onPushPullTick();
+        break;
+      case 'reconnect':
+        this.onReconnectTick();
         break;
       case 'reap':
         this.onReapTick();
@@ -456,12 +466,37 @@ export class MeshCore {
       context.counters.syncs++;
       context.host.sync(peer.address, false);
     }
-    // Serf-style reconnect: try one dead member, so both sides of a healed
-    // partition meet again even after gossip to the dead has stopped.
-    const [lost] = table.sample(context.random, 1, (record) => record.state === 'dead');
-    if (lost !== undefined) {
-      context.counters.syncs++;
-      context.host.sync(lost.address, false);
+  }
+
+  /**
+   * Serf-style reconnect: a full sync with one member we hold failed, long
+   * after its tombstone is reaped, so both sides of a healed partition of
+   * any length meet again; and, while this node is alone or has lost most of
+   * the members it knew, with one of its seeds too: "no seed answered" is
+   * never final.
+   */
+  private onReconnectTick(): void {
+    const { context, config, table, reconnect } = this;
+    context.schedule(this.jittered(config.reconnectIntervalMs), { kind: 'reconnect' });
+    if (this.membership.leaving || this.membership.awaitingAdmission) return;
+    reconnect.expire(context.nowMs, config.reconnectTimeoutMs);
+    if (reconnect.failedCount > 0) {
+      const candidate = reconnect.failedAt(randomInt(context.random, reconnect.failedCount));
+      const current = candidate === undefined ? undefined : table.get(candidate.id);
+      if (candidate !== undefined && (current === undefined || !isInView(current.state))) {
+        context.counters.syncs++;
+        context.host.sync(candidate.address, false);
+      }
+    }
+    // liveCount includes this node while it is in its own view.
+    const others = table.liveCount - (isInView(table.self.state) ? 1 : 0);
+    const lostMost = others === 0 || 2 * table.liveCount < this.liveMembersPeak;
+    if (lostMost && reconnect.seedCount > 0) {
+      const seed = reconnect.seedAt(randomInt(context.random, reconnect.seedCount));
+      if (seed !== undefined && seed !== table.self.address) {
+        context.counters.syncs++;
+        context.host.sync(seed, false);
+      }
     }
   }
 
@@ -513,6 +548,7 @@ export class MeshCore {
 
   /** Ends every input: one 'view' event for all its changes, then the settled flag. */
   private finishInput(): void {
+    if (this.table.liveCount > this.liveMembersPeak) this.liveMembersPeak = this.table.liveCount;
     const change = this.views.takeChange();
     if (change !== undefined) this.context.emit({ type: 'view', ...change });
     const nothingPending =

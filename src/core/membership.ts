@@ -21,6 +21,7 @@ import {
 import type { AliveMessage, UpdateMessage } from './messages.js';
 import { isInView, judgeUpdate } from './precedence.js';
 import type { Prober } from './prober.js';
+import type { ReconnectCandidates } from './reconnect.js';
 import { rosterOf } from './roster.js';
 import { Suspicion } from './suspicion.js';
 import type { Member, MemberSnapshot, MemberState } from './types.js';
@@ -42,6 +43,7 @@ export class Membership {
     private readonly dissemination: Disseminator,
     private readonly prober: Prober,
     private readonly awareness: Awareness,
+    private readonly reconnect: ReconnectCandidates,
   ) {}
 
   /** The view delay for a change that starts at this node. */
@@ -60,6 +62,8 @@ export class Membership {
       if (entry?.state === 'alive' && entry.incarnation === update.incarnation) {
         // The same news by another path: its deadline may be the earlier one.
         this.views.want(entry, entry.threads, context.nowMs + delayMs);
+      } else if (entry !== undefined && !isInView(entry.state)) {
+        this.correctStaleAlive(entry);
       }
       return;
     }
@@ -88,6 +92,7 @@ export class Membership {
       record.suspicion = undefined;
       if (record.state !== 'alive') record.stateChangedAtMs = context.nowMs;
       table.setState(record, 'alive');
+      this.reconnect.forget(record.id);
       if (!wasLive) this.prober.addToOrder(record.id);
     }
     this.views.want(target, target.threads, context.nowMs + delayMs);
@@ -197,6 +202,8 @@ export class Membership {
     record.stateChangedAtMs = context.nowMs;
     record.suspicion = undefined;
     this.table.setState(record, state);
+    if (state === 'dead') this.reconnect.noteFailed(id, record.address, context.nowMs);
+    else this.reconnect.forget(id);
     this.views.want(record, 0, context.nowMs + delayMs);
     const message: UpdateMessage =
       state === 'left'
@@ -217,6 +224,30 @@ export class Membership {
     if (record.state !== 'alive' || incarnation >= record.incarnation) return;
     if (this.dissemination.isFresh(record.id)) return;
     this.dissemination.enqueue(aliveMessageOf(record), this.views.pendingAtMs(record.id) ?? 0);
+  }
+
+  /**
+   * Someone still holds a member alive at or below the incarnation we hold
+   * it dead or left at: the other side of a healed partition, or a node that
+   * missed the news. Spreading our verdict again tells them; a death reaches
+   * a node that holds the member alive as a suspicion (applyDeath), which
+   * the member, if it is in fact alive, hears and refutes. So both sides of
+   * a partition meet again in one view instead of ignoring each other. One
+   * queue entry per member bounds the cost.
+   */
+  private correctStaleAlive(record: MemberEntry): void {
+    if (this.dissemination.isFresh(record.id)) return;
+    const message: UpdateMessage =
+      record.state === 'left'
+        ? { type: 'left', id: record.id, incarnation: record.incarnation, viewDelayMs: 0 }
+        : {
+            type: 'dead',
+            id: record.id,
+            incarnation: record.incarnation,
+            fromId: this.context.id,
+            viewDelayMs: 0,
+          };
+    this.dissemination.enqueue(message, this.views.pendingAtMs(record.id) ?? 0);
   }
 
   onSuspicionTimeout(id: string, token: number): void {

@@ -5,6 +5,7 @@ export type TimerAction =
   | { readonly kind: 'relay-timeout'; readonly seq: number }
   | { readonly kind: 'gossip' }
   | { readonly kind: 'push-pull' }
+  | { readonly kind: 'reconnect' }
   | { readonly kind: 'reap' }
   | { readonly kind: 'suspicion'; readonly id: string }
   | { readonly kind: 'view' }

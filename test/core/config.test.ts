@@ -36,6 +36,8 @@ const bounds: Record<IntegerField, [min: number, max: number]> = {
   gossipNodes: [0, 64],
   gossipToTheDeadMs: [0, 3_600_000],
   pushPullIntervalMs: [100, 3_600_000],
+  reconnectIntervalMs: [100, 3_600_000],
+  reconnectTimeoutMs: [1000, 604_800_000],
   tombstoneRetentionMs: [1000, 86_400_000],
   packetBytesMax: [512, 65_000],
   metadataBytesMax: [0, 16_384],
