@@ -40,6 +40,11 @@ export type CoreEvent =
   | { readonly type: 'leave-done'; readonly announced: boolean }
   /** This node heard itself suspected or declared dead and raised its incarnation. */
   | { readonly type: 'refuted'; readonly incarnation: number }
+  /**
+   * Someone claims this node's id is alive at another address: an earlier
+   * life (refuted upward) or a second live process with the same id.
+   */
+  | { readonly type: 'conflict'; readonly id: string; readonly address: string }
   /** Input dropped by the core (the codec counts its own drops). */
   | { readonly type: 'drop'; readonly reason: DropReason };
 

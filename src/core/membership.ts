@@ -54,7 +54,7 @@ export class Membership {
   applyAlive(update: AliveUpdate, delayMs: number): void {
     const { context, table } = this;
     if (update.id === context.id) {
-      this.hearAboutSelf('alive', update.incarnation);
+      this.hearAboutSelf('alive', update.incarnation, update);
       return;
     }
     const entry = table.get(update.id);
@@ -260,7 +260,11 @@ export class Membership {
   mergeSelfSnapshot(snapshot: MemberSnapshot): void {
     const self = this.table.self;
     if (this.leaving || !this.awaitingAdmission) {
-      this.hearAboutSelf(snapshot.state, snapshot.incarnation);
+      this.hearAboutSelf(
+        snapshot.state,
+        snapshot.incarnation,
+        snapshot.state === 'alive' ? snapshot : undefined,
+      );
       return;
     }
     const aboutUsNow = snapshot.state === 'alive' && snapshot.incarnation === self.incarnation;
@@ -272,7 +276,7 @@ export class Membership {
     }
     const departed = snapshot.state === 'dead' || snapshot.state === 'left';
     const claimed = snapshot.incarnation;
-    this.hearAboutSelf(snapshot.state, claimed);
+    this.hearAboutSelf(snapshot.state, claimed, snapshot.state === 'alive' ? snapshot : undefined);
     if (departed && self.incarnation > claimed) {
       // A restart: the cluster holds our previous life as gone, and re-admits
       // us at the deadline our refutation carries. Wait for it too.
@@ -325,7 +329,7 @@ export class Membership {
    * Someone talks about this node. Anything that contradicts our alive
    * record at our incarnation or above is refuted with a higher incarnation.
    */
-  private hearAboutSelf(state: MemberState, incarnation: number): void {
+  private hearAboutSelf(state: MemberState, incarnation: number, claim?: AliveUpdate): void {
     const self = this.table.self;
     if (this.leaving) return;
     if (incarnation < self.incarnation) {
@@ -334,9 +338,16 @@ export class Membership {
       if (state !== 'alive') this.correctStaleAccusation(self, incarnation);
       return;
     }
-    // An alive at our own incarnation is our announcement echoed back (or a
-    // same-incarnation clash that refuting would turn into an incarnation war).
-    if (state === 'alive' && incarnation === self.incarnation) return;
+    // An alive at our own incarnation is usually our announcement echoed
+    // back. One that says something else (another address, thread count or
+    // metadata: an earlier life that reached this incarnation too) would
+    // leave peers holding the wrong facts forever; refute it upward.
+    if (state === 'alive' && incarnation === self.incarnation) {
+      if (claim === undefined || describesSelf(claim, self)) return;
+    }
+    if (state === 'alive' && claim !== undefined && claim.address !== self.address) {
+      this.context.emit({ type: 'conflict', id: self.id, address: claim.address });
+    }
     this.refute(incarnation, state !== 'alive');
   }
 
@@ -363,6 +374,15 @@ export class Membership {
       previous === undefined ? { type: 'member', kind, member } : { type: 'member', kind, member, previous },
     );
   }
+}
+
+/** Whether an alive claim about this node states exactly what this node is. */
+function describesSelf(claim: AliveUpdate, self: MemberEntry): boolean {
+  if (claim.address !== self.address || claim.threads !== self.threads) return false;
+  const ours = Object.keys(self.metadata);
+  const theirs = Object.keys(claim.metadata);
+  if (ours.length !== theirs.length) return false;
+  return ours.every((key) => claim.metadata[key] === self.metadata[key]);
 }
 
 export function aliveMessageOf(record: MemberEntry): AliveMessage {

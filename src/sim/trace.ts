@@ -17,6 +17,7 @@ const EVENT_CODES: Readonly<Record<CoreEvent['type'], number>> = {
   'leave-done': 4,
   refuted: 5,
   drop: 6,
+  conflict: 7,
 };
 
 const KIND_CODES: Readonly<Record<MemberEventKind, number>> = {
@@ -139,6 +140,9 @@ export class TraceHash implements SimListener {
         break;
       case 'drop':
         this.mix(stringHash(event.reason));
+        break;
+      case 'conflict':
+        this.mix(stringHash(event.address));
         break;
     }
     this.note(() => `${now.toFixed(3)} ${slot} ${JSON.stringify(event)}`);

@@ -74,13 +74,6 @@ describe('refuting suspicion and death about ourselves', () => {
     expect(announcedSelf(solo)).toMatchObject({ type: 'alive', id: 'self', incarnation: 5 });
   });
 
-  it('an alive about us at our own incarnation (our echo) is ignored', () => {
-    const solo = node(3);
-    solo.receive([alive('self', { incarnation: 3 })]);
-    expect(solo.core.incarnation).toBe(3);
-    expect(refutations(solo)).toEqual([]);
-  });
-
   it('an alive about us at a higher incarnation (a previous life) is refuted above it', () => {
     const solo = node(0);
     solo.receive([alive('self', { incarnation: 9, address: '10.7.7.7:7946' })]);
@@ -146,5 +139,37 @@ describe('refuting suspicion and death about ourselves', () => {
     solo.receive([{ type: 'dead', id: 'self', incarnation: 0, fromId: 'a', viewDelayMs: 0 }]);
     expect(solo.core.incarnation).toBe(0);
     expect(refutations(solo)).toEqual([]);
+  });
+});
+
+describe('an alive about ourselves at our own incarnation', () => {
+  const self = { address: '10.0.0.1:7946', threads: 3, metadata: { role: 'web' } };
+
+  it('stating exactly what we are is our own announcement echoed back: nothing happens', () => {
+    const solo = node(5);
+    solo.receive([alive('self', { incarnation: 5, ...self })]);
+    expect(solo.core.incarnation).toBe(5);
+    expect(refutations(solo)).toEqual([]);
+  });
+
+  it.each([
+    ['another thread count (an earlier life with 1 thread)', { threads: 1 }],
+    ['other metadata', { metadata: { role: 'db' } }],
+    ['more metadata keys', { metadata: { role: 'web', zone: 'b' } }],
+  ])('stating %s is refuted upward', (_name, differs) => {
+    const solo = node(5);
+    solo.receive([alive('self', { incarnation: 5, ...self, ...differs })]);
+    expect(solo.core.incarnation).toBe(6);
+    expect(refutations(solo)).toEqual([{ type: 'refuted', incarnation: 6 }]);
+    expect(announcedSelf(solo)).toMatchObject({ type: 'alive', incarnation: 6, ...self });
+  });
+
+  it('stating another address is refuted upward and reported as a conflict', () => {
+    const solo = node(5);
+    solo.receive([alive('self', { incarnation: 5, ...self, address: '10.0.0.99:7946' })]);
+    expect(solo.core.incarnation).toBe(6);
+    expect(solo.host.events.filter((event) => event.type === 'conflict')).toEqual([
+      { type: 'conflict', id: 'self', address: '10.0.0.99:7946' },
+    ]);
   });
 });
