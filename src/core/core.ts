@@ -83,8 +83,6 @@ export class MeshCore {
   private readonly prober: Prober;
   private readonly membership: Membership;
   private readonly reconnect = new ReconnectCandidates();
-  /** The most members this node has held live at once: having lost most of them, it tries its seeds too. */
-  private liveMembersPeak = 0;
   private readonly initialMembers: readonly Member[];
   private isRunning = false;
   private stopped = false;
@@ -120,7 +118,7 @@ export class MeshCore {
     this.prober = new Prober(this.context, this.table, this.dissemination, this.awareness, {
       viewId: () => this.views.viewId,
       suspect: (id, suspectIncarnation) => this.membership.applySuspect(id, suspectIncarnation, this.id),
-      peerViewId: (fromId, viewId) => this.notePeerViewId(fromId, viewId),
+      peerViewId: (fromId, viewId, fresh) => this.notePeerViewId(fromId, viewId, fresh),
     });
     this.membership = new Membership(
       this.context,
@@ -265,6 +263,7 @@ export class MeshCore {
    */
   localState(join: boolean): StateMessage {
     const members: MemberSnapshot[] = [];
+    const self = this.table.self;
     this.table.forEach((entry) => {
       // One literal with a fixed shape: states of thousands of members are built and read often.
       members.push({
@@ -274,7 +273,8 @@ export class MeshCore {
         state: entry.state,
         threads: entry.threads,
         metadata: entry.metadata,
-        viewDelayMs: this.views.remainingMs(entry.id),
+        viewDelayMs:
+          entry === self ? this.membership.ownReadmissionDelayMs() : this.views.remainingMs(entry.id),
       });
     });
     return { type: 'state', join, fromId: this.id, members };
@@ -488,10 +488,7 @@ export class MeshCore {
         context.host.sync(candidate.address, false);
       }
     }
-    // liveCount includes this node while it is in its own view.
-    const others = table.liveCount - (isInView(table.self.state) ? 1 : 0);
-    const lostMost = others === 0 || 2 * table.liveCount < this.liveMembersPeak;
-    if (lostMost && reconnect.seedCount > 0) {
+    if (this.aloneOrLostMost() && reconnect.seedCount > 0) {
       const seed = reconnect.seedAt(randomInt(context.random, reconnect.seedCount));
       if (seed !== undefined && seed !== table.self.address) {
         context.counters.syncs++;
@@ -529,10 +526,13 @@ export class MeshCore {
    * difference is no change in flight but news one of us missed: a full
    * sync with that peer repairs it now rather than at the next push-pull.
    */
-  private notePeerViewId(fromId: string, viewId: number): void {
-    if (viewId === this.views.viewId) return;
+  private notePeerViewId(fromId: string, viewId: number, fresh: boolean): void {
     const record = this.table.get(fromId);
     if (record === undefined || record.viewThreads === 0) return;
+    if (viewId === this.views.viewId) {
+      if (fresh) this.settle.noteEcho();
+      return;
+    }
     this.settle.noteMismatch();
     const { context, config } = this;
     const quietMs = config.settleQuietMs;
@@ -546,9 +546,25 @@ export class MeshCore {
     }
   }
 
+  /**
+   * No more live members than failed ones we still remember (for
+   * reconnectTimeoutMs): we may be the cut-off half, so we neither vouch for
+   * our view (the two halves' settled indices would overlap) nor rest until
+   * we find the others. Only a strict majority of what we knew settles.
+   */
+  private lostMostMembers(): boolean {
+    const failed = this.reconnect.failedCount;
+    return failed > 0 && this.table.liveCount <= failed;
+  }
+
+  private aloneOrLostMost(): boolean {
+    // liveCount includes this node while it is in its own view.
+    const others = this.table.liveCount - (isInView(this.table.self.state) ? 1 : 0);
+    return others === 0 || this.lostMostMembers();
+  }
+
   /** Ends every input: one 'view' event for all its changes, then the settled flag. */
   private finishInput(): void {
-    if (this.table.liveCount > this.liveMembersPeak) this.liveMembersPeak = this.table.liveCount;
     const change = this.views.takeChange();
     if (change !== undefined) this.context.emit({ type: 'view', ...change });
     const nothingPending =
@@ -556,8 +572,11 @@ export class MeshCore {
       !this.membership.leaving &&
       !this.membership.awaitingAdmission &&
       this.views.pendingCount === 0 &&
-      this.table.suspectCount === 0;
-    if (this.settle.update(nothingPending, this.views.lastChangeAtMs)) {
+      this.table.suspectCount === 0 &&
+      !this.lostMostMembers();
+    // Only this node's own threads (or none) in the view: nobody can renew a lease.
+    const alone = this.views.total === this.table.self.viewThreads;
+    if (this.settle.update(nothingPending, this.views.lastChangeAtMs, alone)) {
       this.context.emit({ type: 'settled', settled: this.settle.settled, viewId: this.views.viewId });
     }
   }

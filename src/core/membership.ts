@@ -35,6 +35,8 @@ export class Membership {
   leaving = false;
   /** True from join() until a seed's state admits this node. */
   awaitingAdmission = false;
+  /** The re-admission deadline our last refutation carries: every repeat of it must carry the same. */
+  private refutationViewAtMs = 0;
 
   constructor(
     private readonly context: CoreContext,
@@ -45,6 +47,15 @@ export class Membership {
     private readonly awareness: Awareness,
     private readonly reconnect: ReconnectCandidates,
   ) {}
+
+  /**
+   * What remains of the re-admission deadline our last refutation carries
+   * (0 when none is pending): a full state must carry it too, or its
+   * receiver would re-admit us at once while the others wait.
+   */
+  ownReadmissionDelayMs(): number {
+    return Math.max(0, this.refutationViewAtMs - this.context.nowMs);
+  }
 
   /** The view delay for a change that starts at this node. */
   freshViewDelayMs(): number {
@@ -223,7 +234,15 @@ export class Membership {
   private correctStaleAccusation(record: MemberEntry, incarnation: number): void {
     if (record.state !== 'alive' || incarnation >= record.incarnation) return;
     if (this.dissemination.isFresh(record.id)) return;
-    this.dissemination.enqueue(aliveMessageOf(record), this.views.pendingAtMs(record.id) ?? 0);
+    // Keep the deadline the alive already carries (a refutation's re-admission):
+    // a copy that said "apply now" would let some nodes re-admit early.
+    const ownDeadlineMs =
+      record === this.table.self && this.refutationViewAtMs > this.context.nowMs
+        ? this.refutationViewAtMs
+        : 0;
+    const viewAtMs =
+      this.dissemination.viewAtOf(record.id) ?? this.views.pendingAtMs(record.id) ?? ownDeadlineMs;
+    this.dissemination.enqueue(aliveMessageOf(record), viewAtMs);
   }
 
   /**
@@ -359,7 +378,8 @@ export class Membership {
     // Lifeguard: having to defend ourselves hints that we are the slow one.
     if (accused) this.awareness.applyDelta(1);
     // Members that already dropped us re-admit us after a fresh delay.
-    this.dissemination.enqueue(aliveMessageOf(self), context.nowMs + this.freshViewDelayMs());
+    this.refutationViewAtMs = context.nowMs + this.freshViewDelayMs();
+    this.dissemination.enqueue(aliveMessageOf(self), this.refutationViewAtMs);
     context.emit({ type: 'refuted', incarnation: self.incarnation });
   }
 

@@ -42,8 +42,12 @@ export interface ProberHooks {
   viewId(): number;
   /** A probe failed: raise a suspicion (originated by this node). */
   suspect(id: string, incarnation: number): void;
-  /** A live peer echoed `viewId`. */
-  peerViewId(fromId: string, viewId: number): void;
+  /**
+   * A live peer echoed `viewId`. `fresh`: the echo answers a probe this node
+   * sent just now (an ack), so it cannot be an old packet that waited in a
+   * socket buffer while this node was frozen.
+   */
+  peerViewId(fromId: string, viewId: number, fresh: boolean): void;
 }
 
 export class Prober {
@@ -185,7 +189,7 @@ export class Prober {
       this.context.drop('wrong-target');
       return;
     }
-    this.hooks.peerViewId(ping.fromId, ping.viewId);
+    this.hooks.peerViewId(ping.fromId, ping.viewId, false);
     const ack: AckMessage = { type: 'ack', seq: ping.seq, viewId: this.hooks.viewId() };
     this.dissemination.send(from, [ack], channel);
   }
@@ -197,7 +201,7 @@ export class Prober {
       probe.acked = true;
       const target = this.table.get(probe.targetId);
       if (target !== undefined) {
-        this.hooks.peerViewId(target.id, ack.viewId);
+        this.hooks.peerViewId(target.id, ack.viewId, true);
         if (!probe.indirect) {
           const sample = this.context.nowMs - probe.sentAtMs;
           const record = this.table.own(target);

@@ -259,7 +259,16 @@ export class Metrics implements SimListener {
         this.lossy[slot] = 0;
         this.lastDisturbance[slot] = now;
         return;
-      case 'resume':
+      case 'pause':
+        // A frozen node acts on nothing: its stale view is not held against the others' settled flag.
+        this.removeLive(slot, now);
+        return;
+      case 'resume': {
+        this.lastDisturbance[slot] = now;
+        const core = this.sim.slot(slot).core;
+        if (core !== undefined) this.addLive(slot, core.viewId, core.settled, core.stats().members, now);
+        return;
+      }
       case 'recover':
         this.lastDisturbance[slot] = now;
         return;

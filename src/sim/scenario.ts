@@ -9,6 +9,7 @@ import type { Member, Metadata } from '../core/types.js';
 import { Invariants } from './checkers.js';
 import { Metrics, type Spread, type SpreadKind } from './metrics.js';
 import { defaultNetwork, type LatencyModel, type NetworkOptions, networkLatency } from './network.js';
+import { IndexOverlapChecker } from './overlap-checker.js';
 import { type CoreFactory, deriveSeed, type SimListener, Simulation } from './simulation.js';
 import { TraceHash } from './trace.js';
 import type { Wire } from './wire.js';
@@ -279,6 +280,19 @@ function seedAddresses(sim: Simulation, spec: ScenarioSpec, slot: number): strin
   return spec.seeds.filter((s) => s !== slot).map((s) => sim.slot(s).address);
 }
 
+/** Largest cluster on which every view change is checked for overlapping settled index ranges. */
+const OVERLAP_CHECK_NODES_MAX = 512;
+
+/**
+ * How long two settled nodes may overlap: a view change applies at one
+ * deadline everywhere, give or take a one-way delay; four of the slowest
+ * links' delays plus 10 ms leaves room for jitter and nothing more.
+ */
+export function overlapToleranceMs(network: NetworkOptions): number {
+  const { baseMs, linkSpreadMs, jitterMeanMs } = network.latency;
+  return 10 + 4 * (baseMs + linkSpreadMs + 5 * jitterMeanMs);
+}
+
 /** Plays a scenario and measures it. Throws a SimulationError when an invariant breaks. */
 export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): SimulationResult {
   validateScenario(spec);
@@ -304,6 +318,10 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): Simul
   sim.addListener(trace);
   const invariants = options.checks === false ? undefined : new Invariants(sim, metrics);
   if (invariants !== undefined) sim.addListener(invariants);
+  // Reading every node's own range on each view change is O(N) per event: small clusters only.
+  if (options.checks !== false && spec.nodes <= OVERLAP_CHECK_NODES_MAX) {
+    sim.addListener(new IndexOverlapChecker(sim, overlapToleranceMs(network)));
+  }
   for (const listener of options.listeners ?? []) sim.addListener(listener);
 
   scheduleBootstrap(sim, spec);

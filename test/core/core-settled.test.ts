@@ -18,6 +18,12 @@ function settledCluster(ids: string[]): SoloCore {
   return solo;
 }
 
+/** Runs to this node's next probe and acks it with our own viewId: a peer that agrees with us, now. */
+function echo(solo: SoloCore): void {
+  const probe = solo.nextProbe();
+  solo.receive([{ type: 'ack', seq: probe.ping.seq, viewId: solo.core.viewId }], probe.to);
+}
+
 const settledEvents = (events: readonly CoreEvent[]) =>
   events.filter((event): event is Extract<CoreEvent, { type: 'settled' }> => event.type === 'settled');
 
@@ -36,10 +42,11 @@ describe('settled', () => {
   });
 
   it('follows settleQuietMs', () => {
-    const solo = cluster(['a'], { settleQuietMs: 500 });
-    solo.advanceTo(499);
+    // Probes (each acked with our viewId) start within the first 1000 ms period.
+    const solo = cluster(['a'], { settleQuietMs: 3000 });
+    solo.advanceTo(2999);
     expect(solo.core.settled).toBe(false);
-    solo.advanceTo(500);
+    solo.advanceTo(3000);
     expect(solo.core.settled).toBe(true);
   });
 
@@ -160,5 +167,41 @@ describe('settled across a small network', () => {
       expect(net.core(id).view().total).toBe(3);
     }
     expect(new Set(survivors.map((id) => net.core(id).viewId)).size).toBe(1);
+  });
+});
+
+describe('settled is a lease', () => {
+  it('a node that hears no echo of its view settles only once one arrives, and pings do not count', () => {
+    const solo = cluster(['a'], { settleQuietMs: 500 });
+    solo.autoAck = false;
+    solo.receive(
+      [{ type: 'ping', seq: 77, targetId: solo.core.id, fromId: 'a', viewId: solo.core.viewId }],
+      addressFor('a'),
+    );
+    expect(solo.core.settled).toBe(false);
+    echo(solo);
+    expect(solo.core.settled).toBe(true);
+  });
+
+  it('a node frozen longer than the lease resumes unsettled before it handles any input', () => {
+    const solo = cluster(['a'], { settleQuietMs: 500 });
+    solo.advanceTo(3000);
+    expect(solo.core.settled).toBe(true);
+    // Frozen for 40 s: the first thing that runs on resume is a timer.
+    solo.autoAck = false;
+    solo.silent.add('a');
+    const frozenUntil = 43_000;
+    solo.host.timers.sort((x, y) => x.atMs - y.atMs);
+    const first = solo.host.timers.shift();
+    if (first === undefined) throw new Error('no timer pending');
+    solo.host.nowMs = frozenUntil;
+    solo.core.handleTimer(first.token, frozenUntil);
+    expect(solo.core.settled).toBe(false);
+  });
+
+  it('a node alone in its view on purpose needs no echo', () => {
+    const solo = new SoloCore({ config: testConfig({ settleQuietMs: 500 }) }).start(0);
+    solo.advanceTo(500);
+    expect(solo.core.settled).toBe(true);
   });
 });
