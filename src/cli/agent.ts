@@ -323,6 +323,9 @@ class Agent implements StatusSource {
             env: this.env,
             bind: settings.bind,
             preset: settings.preset,
+            // Seeds (given or from a view file) mean joining a cluster: index -1 until admitted.
+            // mDNS alone does not: the first agent on a LAN starts the cluster.
+            awaitAdmission: this.seedList().length > 0,
             config: settings.protocol,
             ...(settings.advertise !== undefined ? { advertise: settings.advertise } : {}),
             ...(settings.joinTimeoutMs !== undefined ? { joinTimeoutMs: settings.joinTimeoutMs } : {}),
@@ -350,6 +353,7 @@ class Agent implements StatusSource {
       this.updateViewFile();
     });
     node.on('settled', (indices) => this.printer.settled(indices));
+    node.on('unsettled', (indices) => this.printer.unsettled(indices));
     for (const event of ['join', 'leave', 'fail', 'update', 'suspect', 'recover'] as const) {
       node.on(event, (member) => {
         if (member.id === node.id) return;

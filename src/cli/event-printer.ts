@@ -38,6 +38,11 @@ export class EventPrinter {
     else this.write(`meshnode: view settled (index ${indices.index} of ${indices.total})\n`);
   }
 
+  unsettled(indices: Indices): void {
+    if (this.json) this.line(indicesEvent('unsettled', indices));
+    else this.write(`meshnode: view unsettled (index ${indices.index} of ${indices.total})\n`);
+  }
+
   member(event: MemberEventName, member: MemberInfo): void {
     if (this.json) this.line(memberEvent(event, member));
     else this.write(`${formatMemberEvent(event, member)}\n`);

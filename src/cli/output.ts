@@ -22,7 +22,11 @@ export function formatRebalance(
 export type MemberEventName = 'join' | 'leave' | 'fail' | 'update' | 'suspect' | 'recover';
 
 /** The --json line of a rebalance or settled event. */
-export function indicesEvent(event: 'rebalance' | 'settled', indices: Indices, ts = Date.now()) {
+export function indicesEvent(
+  event: 'rebalance' | 'settled' | 'unsettled',
+  indices: Indices,
+  ts = Date.now(),
+) {
   return {
     event,
     index: indices.index,

@@ -50,6 +50,12 @@ export interface MeshCoreOptions {
    * afterwards (an array whose elements were replaced is read afresh).
    */
   readonly initialMembers?: readonly Member[];
+  /**
+   * This node will join through seeds: it stays out of its own view (index
+   * -1, never settled) until a cluster admits it at a coordinated deadline.
+   * False (the default) starts a cluster of one at once, with index 0.
+   */
+  readonly joining?: boolean;
   readonly config: ProtocolConfig;
   readonly random: RandomSource;
   readonly host: CoreHost;
@@ -112,7 +118,7 @@ export class MeshCore {
     this.table = new MemberTable(self);
     this.awareness = new Awareness(this.config.awarenessMaxMultiplier);
     this.views = new ViewTracker(this.context, this.table);
-    this.views.placeInitially(self, threads);
+    if (options.joining !== true) this.views.placeInitially(self, threads);
     this.settle = new SettleTracker(this.context);
     this.dissemination = new Disseminator(this.context, this.table);
     this.prober = new Prober(this.context, this.table, this.dissemination, this.awareness, {
@@ -163,6 +169,9 @@ export class MeshCore {
     }
     this.membership.awaitingAdmission = seeds.length > 0;
     this.reconnect.rememberSeeds(seeds, nowMs);
+    // A cluster of one that now joins others waits outside its view to be admitted with them.
+    const self = this.table.self;
+    if (seeds.length > 0 && this.table.liveCount === 1 && self.viewThreads > 0) this.views.setNow(self, 0);
     for (const seed of seeds) {
       this.context.counters.syncs++;
       this.context.host.sync(seed, true);
@@ -273,8 +282,7 @@ export class MeshCore {
         state: entry.state,
         threads: entry.threads,
         metadata: entry.metadata,
-        viewDelayMs:
-          entry === self ? this.membership.ownReadmissionDelayMs() : this.views.remainingMs(entry.id),
+        viewDelayMs: entry === self ? this.membership.ownViewDelayMs() : this.views.remainingMs(entry.id),
       });
     });
     return { type: 'state', join, fromId: this.id, members };
@@ -310,6 +318,7 @@ export class MeshCore {
           break;
       }
     }
+    membership.enterOwnViewIfOutside();
     if (membership.awaitingAdmission) {
       membership.awaitingAdmission = false;
       // Announce ourselves too, so the news does not rest on the seed alone;
@@ -573,6 +582,7 @@ export class MeshCore {
       !this.membership.awaitingAdmission &&
       this.views.pendingCount === 0 &&
       this.table.suspectCount === 0 &&
+      this.table.self.viewThreads > 0 &&
       !this.lostMostMembers();
     // Only this node's own threads (or none) in the view: nobody can renew a lease.
     const alone = this.views.total === this.table.self.viewThreads;

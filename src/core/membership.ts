@@ -49,12 +49,33 @@ export class Membership {
   ) {}
 
   /**
-   * What remains of the re-admission deadline our last refutation carries
-   * (0 when none is pending): a full state must carry it too, or its
-   * receiver would re-admit us at once while the others wait.
+   * The view delay a full state carries for this node: what remains of the
+   * re-admission deadline our last refutation carries, or of our pending
+   * entry into our own view (a fresh one if none is planned yet). Without
+   * it, the receiver would admit us at once while everyone else waits.
    */
-  ownReadmissionDelayMs(): number {
-    return Math.max(0, this.refutationViewAtMs - this.context.nowMs);
+  ownViewDelayMs(): number {
+    const nowMs = this.context.nowMs;
+    let delayMs = Math.max(0, this.refutationViewAtMs - nowMs);
+    const self = this.table.self;
+    if (self.viewThreads === 0 && !this.leaving) {
+      const plannedAtMs = this.views.pendingAtMs(self.id);
+      delayMs = Math.max(delayMs, plannedAtMs === undefined ? this.freshViewDelayMs() : plannedAtMs - nowMs);
+    }
+    return delayMs;
+  }
+
+  /**
+   * After a full sync: a node outside its own view (a joiner) that the
+   * remote did not schedule for admission announces itself, to enter at a
+   * fresh deadline together with everyone who hears it.
+   */
+  enterOwnViewIfOutside(): void {
+    const self = this.table.self;
+    if (this.leaving || self.viewThreads > 0 || this.views.pendingAtMs(self.id) !== undefined) return;
+    const atMs = this.context.nowMs + this.freshViewDelayMs();
+    this.views.want(self, self.threads, atMs);
+    this.dissemination.enqueue(aliveMessageOf(self), atMs);
   }
 
   /** The view delay for a change that starts at this node. */
@@ -303,10 +324,14 @@ export class Membership {
     }
   }
 
+  /** Out of our own view until `untilMs`, when the cluster admits us too (at once if it has passed). */
   private stepOutOfOwnView(untilMs: number): void {
     const self = this.table.self;
-    if (self.viewThreads === 0 || untilMs <= this.context.nowMs) return;
-    this.views.setNow(self, 0);
+    if (untilMs <= this.context.nowMs) {
+      if (self.viewThreads === 0) this.views.want(self, self.threads, this.context.nowMs);
+      return;
+    }
+    if (self.viewThreads > 0) this.views.setNow(self, 0);
     this.views.want(self, self.threads, untilMs);
   }
 

@@ -106,6 +106,8 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       address: network.address,
       threads: options.threads,
       metadata: options.metadata,
+      // With seeds other than itself, the node waits outside its own view (index -1) until admitted.
+      joining: options.awaitAdmission ?? options.seeds.some((seed) => seed !== network.address),
       config: options.config,
       label: clusterLabel(options.key, options.env),
       sockets: network.sockets,
@@ -403,8 +405,9 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       case 'settled': {
         const was = this.settledFlag;
         this.settledFlag = this.runtime?.core.settled ?? event.settled;
-        if (this.settledFlag && !was && this.lifecycle === 'running')
-          this.safeEmit('settled', this.indices());
+        if (this.settledFlag === was || this.lifecycle !== 'running') return;
+        // Only transitions: settled once it holds, unsettled once it lapses.
+        this.safeEmit(this.settledFlag ? 'settled' : 'unsettled', this.indices());
         return;
       }
       case 'member': {

@@ -45,6 +45,13 @@ export interface NodeOptions {
   readonly advertise?: HostPortOption;
   /** Seed addresses ("host:port", "[v6]:port") used by join() when it is called without any. */
   readonly seeds?: readonly string[];
+  /**
+   * Start outside the view (index -1, never settled) until a cluster admits
+   * this node, rather than as a cluster of one with index 0. Default: true
+   * when `seeds` names another node, false otherwise (a node with no seeds
+   * starts a cluster on purpose).
+   */
+  readonly awaitAdmission?: boolean;
   /** Application metadata (string map), at most config.metadataBytesMax bytes encoded. */
   readonly metadata?: Metadata;
   /** Protocol settings over the preset. */
@@ -70,6 +77,8 @@ export interface ResolvedOptions {
   readonly bindPort: number;
   readonly advertise: HostPortOption | undefined;
   readonly seeds: readonly string[];
+  /** Undefined: decided from the seeds once the node's own address is known. */
+  readonly awaitAdmission: boolean | undefined;
   readonly metadata: Metadata;
   readonly config: ProtocolConfig;
   readonly joinTimeoutMs: number;
@@ -161,6 +170,8 @@ export function resolveOptions(options: NodeOptions): ResolvedOptions {
   if (advertise !== undefined && advertise.host === undefined)
     throw new ValidationError('advertise.host is required');
   const seeds = validateSeeds(options.seeds ?? []);
+  if (options.awaitAdmission !== undefined && typeof options.awaitAdmission !== 'boolean')
+    throw new ValidationError('awaitAdmission must be a boolean');
   const joinTimeoutMs = checkInteger(
     'joinTimeoutMs',
     options.joinTimeoutMs ?? Math.max(10_000, 10 * config.probeIntervalMs),
@@ -185,6 +196,7 @@ export function resolveOptions(options: NodeOptions): ResolvedOptions {
     bindPort: bind.port ?? DEFAULT_PORT,
     advertise,
     seeds,
+    awaitAdmission: options.awaitAdmission,
     metadata,
     config,
     joinTimeoutMs,

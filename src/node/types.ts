@@ -71,6 +71,8 @@ export type MeshNodeEvents = {
   rebalance: [indices: Indices];
   /** The view became known to agree across the live cluster. */
   settled: [indices: Indices];
+  /** No longer settled (a change in flight, a suspect, a lapsed lease): hold off work that needs agreement. */
+  unsettled: [indices: Indices];
   /** A member appeared. */
   join: [member: MemberInfo];
   /** A member left gracefully. */

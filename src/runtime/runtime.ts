@@ -61,6 +61,8 @@ export interface RuntimeOptions {
   readonly threads: number;
   readonly metadata: Metadata;
   readonly incarnation?: number;
+  /** The node will join through seeds: out of its own view until admitted (MeshCoreOptions.joining). */
+  readonly joining?: boolean;
   readonly config: ProtocolConfig;
   readonly label: number;
   readonly sockets: BoundSockets;
@@ -171,6 +173,7 @@ export class Runtime implements CoreHost {
       threads: options.threads,
       metadata: options.metadata,
       incarnation: options.incarnation ?? lifeIncarnation(),
+      joining: options.joining === true,
       config,
       random: options.random ?? cryptoSeededRandom(),
       host: this,

@@ -438,6 +438,8 @@ export class Simulation {
         threads: slot.threads,
         // As the runtime does, a life starts at the clock: no restart reuses an earlier life's incarnations.
         incarnation: this.coreNow,
+        // A node that joins through seeds is outside its own view until admitted.
+        joining: options.seeds !== undefined && options.seeds.length > 0,
         config: this.config,
         random,
         host: this.hostFor(slot, life),

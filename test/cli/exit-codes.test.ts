@@ -114,8 +114,9 @@ describe('exit codes', { timeout: 30_000 }, () => {
     expect(agent.stderr).toMatch(/every seed is down/);
     const status = await runCli(['status', '--http', http, '--json']);
     expect(JSON.parse(status.stdout).status.join).toMatchObject({ state: 'background' });
-    // Still a working one-member cluster.
-    expect(agent.events.find((e) => e.event === 'rebalance')).toMatchObject({ index: 0, total: 1 });
+    // Never admitted: no index was ever announced, and the status says so.
+    expect(agent.events.filter((e) => e.event === 'rebalance' && (e.index as number) >= 0)).toEqual([]);
+    expect(JSON.parse(status.stdout).status).toMatchObject({ index: -1, settled: false });
     agent.signal('SIGTERM');
     expect(await agent.waitExit(WAIT_MS)).toEqual({ code: 0, signal: null });
   });

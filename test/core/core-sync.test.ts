@@ -78,15 +78,45 @@ describe('joining', () => {
     expect(solo.core.view().members.map((m) => m.id)).toEqual(['seed', 'self']);
   });
 
-  it('a failed join exchange is counted and stops the wait for admission', () => {
+  it('a failed join exchange is counted; the lone node stays outside its view, never settled', () => {
     const solo = cluster([], { settleQuietMs: 100 });
     solo.core.join(['10.0.0.7:7946'], 0);
+    expect(solo.core.view()).toMatchObject({ members: [], total: 0 });
     solo.advanceTo(1000);
     expect(solo.core.settled).toBe(false);
     solo.core.handleSyncFailed('10.0.0.7:7946', true, 1000);
     expect(solo.core.stats().syncsFailed).toBe(1);
-    solo.advanceTo(1200);
-    expect(solo.core.settled).toBe(true);
+    solo.advanceTo(60_000);
+    expect(solo.core.settled).toBe(false);
+    expect(solo.core.view().members).toEqual([]);
+  });
+
+  it('a joiner enters its own view at the deadline the seed admits it at, not before', () => {
+    const solo = new SoloCore({ config: testConfig(), joining: true }).start(0);
+    expect(solo.core.view().members).toEqual([]);
+    solo.core.join(['10.0.0.7:7946'], 0);
+    solo.host.nowMs = 10;
+    const self = snapshot('self', 'alive', 0, { address: '10.0.0.1:7946', viewDelayMs: 1500 });
+    solo.core.handleState(state('seed', [snapshot('seed', 'alive'), self]), '10.0.0.7:7946', 10);
+    // The cluster as it stands is there at once; only our own entry waits.
+    expect(solo.core.view().members.map((m) => m.id)).toEqual(['seed']);
+    solo.advanceTo(1509);
+    expect(solo.core.view().members.map((m) => m.id)).toEqual(['seed']);
+    solo.advanceTo(1510);
+    expect(solo.core.view().members.map((m) => m.id)).toEqual(['seed', 'self']);
+  });
+
+  it('a joiner the remote did not know announces itself and enters at a fresh deadline', () => {
+    const solo = new SoloCore({ config: testConfig(), joining: true }).start(0);
+    solo.host.nowMs = 10;
+    solo.core.handleState(state('seed', [snapshot('seed', 'alive')]), '10.0.0.7:7946', 10);
+    // lan viewDelayMs 1500 at 2 members (the delay grows with log N only above 10).
+    const announced = solo.pingSelf()?.messages.find((m) => m.type === 'alive' && m.id === 'self');
+    expect(announced).toMatchObject({ type: 'alive', viewDelayMs: 1500 });
+    solo.advanceTo(1509);
+    expect(solo.core.view().members.map((m) => m.id)).toEqual(['seed']);
+    solo.advanceTo(1510);
+    expect(solo.core.view().members.map((m) => m.id)).toEqual(['seed', 'self']);
   });
 });
 

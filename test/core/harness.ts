@@ -78,6 +78,7 @@ export class SoloCore {
       ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
       ...(options.initialMembers === undefined ? {} : { initialMembers: options.initialMembers }),
       ...(options.incarnation === undefined ? {} : { incarnation: options.incarnation }),
+      ...(options.joining === undefined ? {} : { joining: options.joining }),
     });
   }
 

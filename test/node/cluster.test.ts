@@ -112,7 +112,9 @@ describe('a cluster on 127.0.0.1', () => {
     expect(a).toBeInstanceOf(JoinError);
     expect(b).toBeInstanceOf(JoinError);
     expect(seed.members().map((m) => m.id)).toEqual(['seed']);
-    expect(otherKey.members().map((m) => m.id)).toEqual(['k2']);
+    // Never admitted anywhere: outside any view.
+    expect(otherKey.members()).toEqual([]);
+    expect(otherKey.indices()).toMatchObject({ index: -1, total: 0, settled: false });
     expect(seed.stats().drops['foreign-cluster']).toBeGreaterThan(0);
   });
 
@@ -129,7 +131,8 @@ describe('a cluster on 127.0.0.1', () => {
     expect((error as JoinError).failures[address]).toBe('ECONNREFUSED');
     expect(elapsed).toBeGreaterThanOrEqual(450);
     expect(elapsed).toBeLessThan(1500);
-    expect(node.indices()).toMatchObject({ index: 0, total: 1 });
+    // The seeds are down: never admitted, so no index and never settled.
+    expect(node.indices()).toMatchObject({ index: -1, total: 0, settled: false });
   });
 
   it('spreads metadata as an update and rejects oversize metadata', async () => {
