@@ -5,12 +5,10 @@
  * It only reads; nothing here changes the cluster.
  */
 
-import { addRttSamples, EVENT_LOG_MAX, prependBounded } from './format.js';
+import { addRttSamples, EVENT_LOG_MAX, MEMBERS_POLL_MS, prependBounded } from './format.js';
 import { render } from './vendor/preact.mjs';
 import { EventLog, Header, html, IndexBar, MembersTable, RttCharts } from './view.js';
 
-/** Re-read the members (and take an RTT sample) this often, stream or not. */
-const MEMBERS_POLL_MS = 2000;
 const STATUS_POLL_MS = 5000;
 /** Events that change the view or this node: re-read soon after one. */
 const REFRESH_DELAY_MS = 50;

@@ -22,6 +22,7 @@ export interface BarSegment {
   readonly self: boolean;
 }
 export const EVENT_LOG_MAX: number;
+export const MEMBERS_POLL_MS: number;
 export const RTT_WINDOW_MS: number;
 export const SORTABLE_COLUMNS: readonly string[];
 export function indexRange(member: Pick<PageMember, 'index' | 'threads'>): string;

@@ -6,6 +6,8 @@
 
 /** Events kept in the page's log. */
 export const EVENT_LOG_MAX = 200;
+/** The page re-reads the members (and takes an RTT sample) this often, stream or not. */
+export const MEMBERS_POLL_MS = 2000;
 /** How far back the RTT charts reach. */
 export const RTT_WINDOW_MS = 5 * 60_000;
 

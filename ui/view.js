@@ -87,7 +87,7 @@ function MemberRows({ list }) {
         <td class="num">${m.threads}</td>
         <td class="num" data-cell="range">${indexRange(m)}</td>
         <td class="num">${m.incarnation}</td>
-        <td class="num">${m.self ? '-' : formatRtt(m.rttMs)}</td>
+        <td class="num">${m.self || m.state === 'dead' || m.state === 'left' ? '-' : formatRtt(m.rttMs)}</td>
         <td class="meta" data-cell="metadata">${formatMetadata(m.metadata)}</td>
       </tr>`,
   );

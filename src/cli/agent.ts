@@ -226,13 +226,15 @@ class Agent implements StatusSource {
 
   async start(): Promise<void> {
     const { settings } = this;
+    // Read before anything is bound, so a bad token file fails fast.
+    const statusOptions = this.statusServerOptions();
     if (settings.static === undefined && settings.viewFile !== undefined)
       await this.loadViewFile(settings.viewFile);
     this.meshNode = await this.createMeshNode();
     const node = this.meshNode;
     this.departedTracker = new DepartedTracker(node);
     this.wireEvents(node);
-    await this.startHttp();
+    await this.startHttp(statusOptions);
     this.state = 'running';
     this.printer.other(
       'start',
@@ -379,10 +381,9 @@ class Agent implements StatusSource {
     }
   }
 
-  private async startHttp(): Promise<void> {
+  private async startHttp(options: StatusServerOptions): Promise<void> {
     const { http, httpExplicit } = this.settings;
     if (http === undefined) return;
-    const options = this.statusServerOptions();
     try {
       this.http = await startStatusServer(this, http.host, http.port, options);
     } catch (error) {
