@@ -142,4 +142,24 @@ describe('GET /v1/events', () => {
     for (let i = 0; i < 100 && server.streams.open > 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(server.streams.open).toBe(0);
   });
+
+  it('drops a reader whose socket stays blocked for more than two heartbeats, even under the byte bound', async () => {
+    const events = new EventHub({ streamId: 'run1', historyMax: 0 });
+    const server = await start({ events, eventBufferBytesMax: 256 * 1024 * 1024, heartbeatMs: 50 });
+    const port = Number(server.address.split(':')[1]);
+    const socket = await new Promise<Socket>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port }, () => resolve(s));
+    });
+    sockets.push(socket);
+    socket.write('GET /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    socket.pause();
+    for (let i = 0; i < 100 && server.streams.open === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(server.streams.open).toBe(1);
+    // 32 MiB: more than loopback socket buffers take, far less than the byte bound.
+    const payload = 'y'.repeat(64 * 1024);
+    for (let i = 0; i < 512; i++) events.publish({ type: 'user', payload });
+    expect(server.streams.dropped).toBe(0);
+    for (let i = 0; i < 200 && server.streams.dropped === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(server.streams.dropped).toBe(1);
+  });
 });

@@ -197,6 +197,14 @@ describe.skipIf(!haveChromium && !inCi)('status page in Chromium', () => {
     expect(first.departedOpen).toBe(false);
     expect(await page.locator('[data-fact="connection"]').textContent()).toBe('live');
 
+    // Sortable: by id descending on a second click, back to index order after.
+    const ids = async () => (await readView(page)).rows.map((r) => r.id);
+    await page.locator('table[data-section="view"] button[data-sort="id"]').click();
+    await page.locator('table[data-section="view"] button[data-sort="id"]').click();
+    expect(await ids()).toEqual(['charlie', 'bravo', 'alpha']);
+    await page.locator('table[data-section="view"] button[data-sort="index"]').click();
+    expect(await ids()).toEqual(['alpha', 'bravo', 'charlie']);
+
     // A few RTT samples for the picture, then the screenshot the README shows.
     await page.waitForFunction(() => document.querySelectorAll('figure.chart').length === 2, null, {
       timeout: WAIT_MS,
