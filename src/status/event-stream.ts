@@ -17,6 +17,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../runtime/logger.js';
 import type { EventHub, NumberedEvent } from './events.js';
+import { sendJsonError } from './reply.js';
 import { redactEvent } from './responses.js';
 import { eventFrame, HEARTBEAT_FRAME, SseClient } from './sse.js';
 
@@ -144,21 +145,4 @@ function parseHistory(text: string | null): number | undefined {
   if (!/^[0-9]{1,5}$/.test(text)) return undefined;
   const count = Number(text);
   return count <= 10_000 ? count : undefined;
-}
-
-export function sendJsonError(
-  res: ServerResponse,
-  status: number,
-  code: string,
-  message: string,
-  headers: Record<string, string> = {},
-): void {
-  const text = `${JSON.stringify({ error: { code, message } })}\n`;
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-    ...headers,
-  });
-  res.end(text);
 }

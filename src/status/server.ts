@@ -20,13 +20,14 @@ import type { Registry } from 'prom-client';
 import { formatAddress } from '../core/address.js';
 import { type Logger, silentLogger } from '../runtime/logger.js';
 import { createAuthorizer, createHostCheck, type HostCheck } from './access.js';
-import { EventStreams, sendJsonError } from './event-stream.js';
+import { EventStreams } from './event-stream.js';
 import { EventHub } from './events.js';
 import { createMetricsRegistry } from './metrics.js';
+import { sendJson, sendJsonError } from './reply.js';
 import { membersResponse, statusResponse } from './responses.js';
 import { SSE_CLIENT_BUFFER_BYTES_DEFAULT } from './sse.js';
 import type { StatusSource } from './types.js';
-import { AssetStore, isAssetPath, PAGE_SECURITY_HEADERS } from './ui-assets.js';
+import { type Asset, AssetStore, PAGE_SECURITY_HEADERS } from './ui-assets.js';
 
 export type { MemberJson, MembersResponse, StatusResponse } from './responses.js';
 export { membersResponse, statusResponse } from './responses.js';
@@ -78,22 +79,6 @@ export interface StatusServer {
   close(): Promise<void>;
 }
 
-function send(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-    ...headers,
-  });
-  res.end(text);
-}
-
 export interface HandlerContext {
   readonly source: StatusSource;
   readonly registry: Registry;
@@ -119,13 +104,13 @@ export function createHandler(ctx: HandlerContext) {
     const url = new URL(req.url ?? '/', 'http://status.invalid');
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
     const routes: Record<string, () => Promise<void> | void> = {
-      '/v1/members': () => send(res, 200, membersResponse(source)),
-      '/v1/status': () => send(res, 200, statusResponse(source, ctx.authorized(req))),
+      '/v1/members': () => sendJson(res, 200, membersResponse(source)),
+      '/v1/status': () => sendJson(res, 200, statusResponse(source, ctx.authorized(req))),
       '/v1/events': () => ctx.streams.serve(req, res, url, ctx.authorized(req)),
       '/healthz': () => {
         const lifecycle = source.lifecycle();
         const ok = lifecycle === 'running' || lifecycle === 'starting';
-        send(res, ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable', lifecycle });
+        sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable', lifecycle });
       },
       '/metrics': async () => {
         const text = await registry.metrics();
@@ -133,7 +118,8 @@ export function createHandler(ctx: HandlerContext) {
         res.end(text);
       },
     };
-    const route = routes[path] ?? (isAssetPath(path) ? () => sendAsset(ctx.assets, path, res) : undefined);
+    const asset = ctx.assets.get(path);
+    const route = routes[path] ?? (asset !== undefined ? () => sendAsset(asset, res) : undefined);
     if (route === undefined) {
       sendJsonError(
         res,
@@ -158,8 +144,8 @@ export function createHandler(ctx: HandlerContext) {
   };
 }
 
-async function sendAsset(assets: AssetStore, path: string, res: ServerResponse): Promise<void> {
-  const asset = await (assets.get(path) as NonNullable<ReturnType<AssetStore['get']>>);
+async function sendAsset(pending: Promise<Asset>, res: ServerResponse): Promise<void> {
+  const asset = await pending;
   res.writeHead(200, {
     'content-type': asset.contentType,
     'content-length': asset.body.length,

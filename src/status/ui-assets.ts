@@ -61,7 +61,7 @@ const ASSETS: Readonly<Record<string, Source>> = {
   '/ui/vendor/uplot.css': vendor('uplot', 'dist/uPlot.min.css', CSS),
 };
 
-export function isAssetPath(path: string): boolean {
+function isAssetPath(path: string): boolean {
   return Object.hasOwn(ASSETS, path);
 }
 

@@ -32,6 +32,8 @@ if (!haveChromium && !inCi) {
 }
 
 const NODES = 3;
+/** Markup in an id must show as text in the table, the bar and the log. */
+const CHARLIE = 'charlie<b id="injected">';
 const local = presets.local;
 /**
  * A crash reaches the page once every live node has marked it dead (detect),
@@ -76,6 +78,7 @@ interface PageView {
   logTypes: string[];
   logText: string;
   injected: number;
+  idText: string;
 }
 
 function readView(page: Page): Promise<PageView> {
@@ -101,7 +104,8 @@ function readView(page: Page): Promise<PageView> {
       total: document.querySelector('[data-fact="total"]')?.textContent ?? '',
       logTypes: rows('.log li').map((li) => li.dataset.type ?? ''),
       logText: document.querySelector('.log')?.textContent ?? '',
-      injected: document.querySelectorAll('table img, .log img, .bar img').length,
+      injected: document.querySelectorAll('#app img, #injected').length,
+      idText: [...document.querySelectorAll('td.id, .bar .segment')].map((e) => e.textContent).join(' '),
     };
   });
 }
@@ -154,7 +158,7 @@ describe.skipIf(!haveChromium && !inCi)('status page in Chromium', () => {
     const a = bed.agent('alpha', ['-n', '1']);
     const { address: seed, http } = await bed.started(a);
     const b = bed.agent('bravo', ['-n', '2', '--seeds', seed, '--meta', 'note=<img src=x onerror=alert(1)>']);
-    const c = bed.agent('charlie', ['-n', '3', '--seeds', seed]);
+    const c = bed.agent(CHARLIE, ['-n', '3', '--seeds', seed]);
     await Promise.all([b, c].map((agent) => bed.started(agent)));
     for (const agent of [a, b, c]) {
       await agent.waitFor('total 6', (e) => e.event === 'rebalance' && e.total === 6, WAIT_MS);
@@ -174,7 +178,7 @@ describe.skipIf(!haveChromium && !inCi)('status page in Chromium', () => {
     page.on('pageerror', (error) => consoleErrors.push(error.message));
     await page.goto(`http://${http}/`);
 
-    // Three rows in view order with libcluster ranges: ids sort alpha < bravo < charlie.
+    // Three rows in view order with libcluster ranges: ids sort alpha < bravo < charlie...
     const first = await waitForView(
       page,
       'three members, total 6',
@@ -184,16 +188,17 @@ describe.skipIf(!haveChromium && !inCi)('status page in Chromium', () => {
     expect(first.rows.map((r) => [r.id, r.state, r.range])).toEqual([
       ['alpha', 'alive', '0-0'],
       ['bravo', 'alive', '1-2'],
-      ['charlie', 'alive', '3-5'],
+      [CHARLIE, 'alive', '3-5'],
     ]);
     expect(first.bar).toEqual([
       { id: 'alpha', range: '0-0', state: 'alive' },
       { id: 'bravo', range: '1-2', state: 'alive' },
-      { id: 'charlie', range: '3-5', state: 'alive' },
+      { id: CHARLIE, range: '3-5', state: 'alive' },
     ]);
     // Markup from the network is text: shown as written, never parsed.
     expect(first.rows[1]?.metadata).toBe('note=<img src=x onerror=alert(1)>');
     expect(first.injected).toBe(0);
+    expect(first.idText).toContain(CHARLIE);
     expect(first.departedOpen).toBe(false);
     expect(await page.locator('[data-fact="connection"]').textContent()).toBe('live');
 
@@ -201,9 +206,9 @@ describe.skipIf(!haveChromium && !inCi)('status page in Chromium', () => {
     const ids = async () => (await readView(page)).rows.map((r) => r.id);
     await page.locator('table[data-section="view"] button[data-sort="id"]').click();
     await page.locator('table[data-section="view"] button[data-sort="id"]').click();
-    expect(await ids()).toEqual(['charlie', 'bravo', 'alpha']);
+    expect(await ids()).toEqual([CHARLIE, 'bravo', 'alpha']);
     await page.locator('table[data-section="view"] button[data-sort="index"]').click();
-    expect(await ids()).toEqual(['alpha', 'bravo', 'charlie']);
+    expect(await ids()).toEqual(['alpha', 'bravo', CHARLIE]);
 
     // A few RTT samples for the picture, then the screenshot the README shows.
     await page.waitForFunction(() => document.querySelectorAll('figure.chart').length === 2, null, {
@@ -218,16 +223,16 @@ describe.skipIf(!haveChromium && !inCi)('status page in Chromium', () => {
     const suspect = await waitForView(
       page,
       'charlie suspect',
-      (v) => v.rows.some((r) => r.id === 'charlie' && r.state === 'suspect'),
+      (v) => v.rows.some((r) => r.id === CHARLIE && r.state === 'suspect'),
       CRASH_BOUND_MS,
     );
-    expect(suspect.rows.map((r) => r.id)).toContain('charlie');
+    expect(suspect.rows.map((r) => r.id)).toContain(CHARLIE);
     const failed = await waitForView(
       page,
       'charlie failed and the bar redrawn',
       (v) =>
-        v.departed.some((r) => r.id === 'charlie' && r.state === 'dead') &&
-        !v.rows.some((r) => r.id === 'charlie') &&
+        v.departed.some((r) => r.id === CHARLIE && r.state === 'dead') &&
+        !v.rows.some((r) => r.id === CHARLIE) &&
         v.total === '3' &&
         v.bar.length === 2,
       Math.max(0, CRASH_BOUND_MS - (Date.now() - killedAt)),
@@ -260,7 +265,8 @@ describe.skipIf(!haveChromium && !inCi)('status page in Chromium', () => {
     for (const type of ['join', 'suspect', 'fail', 'leave', 'rebalance'])
       expect(left.logTypes).toContain(type);
     expect(left.logTypes.indexOf('leave')).toBeLessThan(left.logTypes.indexOf('fail'));
-    expect(left.logText).toContain('charlie (');
+    expect(left.logText).toContain(`${CHARLIE} (`);
+    expect(left.injected).toBe(0);
     expect(left.logText).toContain('failed (declared dead)');
     expect(left.logText).toContain('bravo (');
     expect(left.logText).toContain('left gracefully');
