@@ -64,6 +64,7 @@ interface PageElement {
   querySelector(selector: string): PageElement | null;
 }
 declare const document: {
+  readonly documentElement: { readonly scrollWidth: number };
   querySelector(selector: string): PageElement | null;
   querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
 };
@@ -273,6 +274,12 @@ describe.skipIf(!haveChromium && !inCi)('status page in Chromium', () => {
 
     await page.locator('details[data-section="departed"] summary').click();
     await page.screenshot({ path: join(ARTIFACTS, 'status-page-departed.png'), fullPage: true });
+
+    // A phone: the page fits the width (wide tables scroll inside their panel).
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflowPx = await page.evaluate(() => document.documentElement.scrollWidth - 390);
+    expect(overflowPx).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: join(ARTIFACTS, 'status-page-phone.png'), fullPage: true });
     expect(consoleErrors).toEqual([]);
     console.info(
       `status page: crash shown after ${crashShownMs} ms (bound ${CRASH_BOUND_MS} ms), leave after ${leaveShownMs} ms (bound ${LEAVE_BOUND_MS} ms)`,
