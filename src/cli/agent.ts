@@ -13,8 +13,15 @@ import { readViewFile, ViewFileError, ViewFileKeeper } from '../discovery/view-f
 import { createNode, type MeshNode } from '../node/node.js';
 import type { NodeOptions } from '../node/options.js';
 import type { MemberInfo } from '../node/types.js';
+import { readTokenFile } from '../status/access.js';
 import { DepartedTracker } from '../status/departed.js';
-import { type StatusServer, startStatusServer } from '../status/server.js';
+import { EventHub } from '../status/events.js';
+import {
+  STATUS_DEFAULTS,
+  type StatusServer,
+  type StatusServerOptions,
+  startStatusServer,
+} from '../status/server.js';
 import type { AgentLifecycle, StatusSource } from '../status/types.js';
 import { runToExit, withUsageExit } from './command.js';
 import { EventPrinter } from './event-printer.js';
@@ -65,6 +72,14 @@ export function agentCommand(): Command {
     .option('--view-file <path>', 'join through the members listed in this file and keep it current')
     .option('--config <file>', 'JSON file with the same settings in camelCase (flags win)')
     .option('--http <host:port|port|off>', 'status API address (default 127.0.0.1:7947, loopback)')
+    .option(
+      '--http-max-connections <n>',
+      `status API connections open at once at most (default ${STATUS_DEFAULTS.maxConnections})`,
+    )
+    .option(
+      '--http-token-file <path>',
+      'bearer token for the status API: only callers that send it see the key, pid and seeds',
+    )
     .option('--preset <name>', 'protocol timers: lan (default), local (one host) or wan')
     .option(
       '-v, --log-level <level>',
@@ -125,7 +140,9 @@ function tokenSettings(text: string, nowMs: number): TokenSettings {
 /** Runs an agent until a signal ends it (or a join failure in exit mode); resolves with the exit code. */
 export async function runAgent(settings: AgentSettings): Promise<number> {
   const logger = createAgentLogger(settings.logLevel);
-  const agent = new Agent(settings, logger, new EventPrinter(settings.json));
+  const events = new EventHub();
+  const printer = new EventPrinter(settings.json, undefined, (line) => events.publishLine(line));
+  const agent = new Agent(settings, logger, printer, events);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
@@ -159,6 +176,7 @@ class Agent implements StatusSource {
   private readonly settings: AgentSettings;
   private readonly log: AgentLogger;
   private readonly printer: EventPrinter;
+  private readonly events: EventHub;
   private meshNode: MeshNode | undefined;
   private state: AgentLifecycle = 'starting';
   private departedTracker: DepartedTracker | undefined;
@@ -172,10 +190,11 @@ class Agent implements StatusSource {
   readonly done: Promise<number>;
   private stopping: Promise<void> | undefined;
 
-  constructor(settings: AgentSettings, logger: AgentLogger, printer: EventPrinter) {
+  constructor(settings: AgentSettings, logger: AgentLogger, printer: EventPrinter, events: EventHub) {
     this.settings = settings;
     this.log = logger;
     this.printer = printer;
+    this.events = events;
     this.key = settings.key ?? '';
     this.env = settings.env ?? 'default';
     this.done = new Promise((resolve) => {
@@ -207,13 +226,15 @@ class Agent implements StatusSource {
 
   async start(): Promise<void> {
     const { settings } = this;
+    // Read before anything is bound, so a bad token file fails fast.
+    const statusOptions = this.statusServerOptions();
     if (settings.static === undefined && settings.viewFile !== undefined)
       await this.loadViewFile(settings.viewFile);
     this.meshNode = await this.createMeshNode();
     const node = this.meshNode;
     this.departedTracker = new DepartedTracker(node);
     this.wireEvents(node);
-    await this.startHttp();
+    await this.startHttp(statusOptions);
     this.state = 'running';
     this.printer.other(
       'start',
@@ -364,11 +385,11 @@ class Agent implements StatusSource {
     }
   }
 
-  private async startHttp(): Promise<void> {
+  private async startHttp(options: StatusServerOptions): Promise<void> {
     const { http, httpExplicit } = this.settings;
     if (http === undefined) return;
     try {
-      this.http = await startStatusServer(this, http.host, http.port);
+      this.http = await startStatusServer(this, http.host, http.port, options);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const where = formatAddress(http.host, http.port);
@@ -377,7 +398,7 @@ class Agent implements StatusSource {
           { address: where },
           'default status API port is in use; using a free port (set --http)',
         );
-        this.http = await startStatusServer(this, http.host, 0);
+        this.http = await startStatusServer(this, http.host, 0, options);
         return;
       }
       throw new CliError(
@@ -385,6 +406,22 @@ class Agent implements StatusSource {
         `cannot bind the status API on ${where}: ${(error as Error).message}`,
       );
     }
+  }
+
+  private statusServerOptions(): StatusServerOptions {
+    const { httpMaxConnections, httpTokenFile } = this.settings;
+    let token: string | undefined;
+    try {
+      token = httpTokenFile === undefined ? undefined : readTokenFile(httpTokenFile);
+    } catch (error) {
+      throw new CliError(ExitCode.config, `--http-token-file: ${(error as Error).message}`);
+    }
+    return {
+      events: this.events,
+      logger: this.log,
+      ...(httpMaxConnections !== undefined ? { maxConnections: httpMaxConnections } : {}),
+      ...(token !== undefined ? { token } : {}),
+    };
   }
 
   private async loadViewFile(path: string): Promise<void> {

@@ -13,15 +13,23 @@ import {
 } from './output.js';
 
 export type Write = (text: string) => void;
+/** Sees every event as its --json line object, in either mode (the status API's event stream). */
+export type Observe = (line: Readonly<Record<string, unknown>>) => void;
 
 export class EventPrinter {
   private readonly json: boolean;
   private readonly write: Write;
+  private readonly observe: Observe;
   private last: { index: number; total: number } | undefined;
 
-  constructor(json: boolean, write: Write = (text) => process.stdout.write(text)) {
+  constructor(
+    json: boolean,
+    write: Write = (text) => process.stdout.write(text),
+    observe: Observe = () => {},
+  ) {
     this.json = json;
     this.write = write;
+    this.observe = observe;
   }
 
   /** Prints a rebalance unless index and total are what was printed last. */
@@ -29,12 +37,16 @@ export class EventPrinter {
     if (this.last !== undefined && this.last.index === indices.index && this.last.total === indices.total)
       return;
     this.last = { index: indices.index, total: indices.total };
-    if (this.json) this.line(indicesEvent('rebalance', indices));
+    const line = indicesEvent('rebalance', indices);
+    this.observe(line);
+    if (this.json) this.line(line);
     else this.write(`${formatRebalance(indices)}\n`);
   }
 
   settled(indices: Indices): void {
-    if (this.json) this.line(indicesEvent('settled', indices));
+    const line = indicesEvent('settled', indices);
+    this.observe(line);
+    if (this.json) this.line(line);
     else this.write(`meshnode: view settled (index ${indices.index} of ${indices.total})\n`);
   }
 
@@ -44,13 +56,17 @@ export class EventPrinter {
   }
 
   member(event: MemberEventName, member: MemberInfo): void {
-    if (this.json) this.line(memberEvent(event, member));
+    const line = memberEvent(event, member);
+    this.observe(line);
+    if (this.json) this.line(line);
     else this.write(`${formatMemberEvent(event, member)}\n`);
   }
 
   /** Any other event: JSON as given, or the human text. */
   other(event: string, fields: Record<string, unknown>, human: string | undefined): void {
-    if (this.json) this.line({ event, ...fields, ts: Date.now() });
+    const line = { event, ...fields, ts: Date.now() };
+    this.observe(line);
+    if (this.json) this.line(line);
     else if (human !== undefined) this.write(`meshnode: ${human}\n`);
   }
 

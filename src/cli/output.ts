@@ -98,7 +98,7 @@ export function formatSummary(status: StatusResponse): string {
   const c = status.counts;
   const known = (c.alive ?? 0) + (c.suspect ?? 0);
   const parts = [
-    `cluster ${status.key}/${status.env}:`,
+    `cluster ${status.key ?? '(key hidden)'}/${status.env}:`,
     `${known} member${known === 1 ? '' : 's'} (${c.alive ?? 0} alive, ${c.suspect ?? 0} suspect, ${c.dead ?? 0} dead, ${c.left ?? 0} left),`,
     `${status.total} thread${status.total === 1 ? '' : 's'},`,
     `${status.settled ? 'settled' : 'not settled'},`,

@@ -51,6 +51,10 @@ export interface AgentSettings {
   readonly http: HostPort | undefined;
   /** False when http is the default: a busy default port falls back to an ephemeral one. */
   readonly httpExplicit: boolean;
+  /** Status API connections open at once at most; undefined: the server's default. */
+  readonly httpMaxConnections: number | undefined;
+  /** File holding the status API's bearer token; undefined: loopback callers are trusted. */
+  readonly httpTokenFile: string | undefined;
   readonly preset: PresetName;
   readonly protocol: Partial<ProtocolConfig>;
   readonly logLevel: LogLevel;
@@ -89,6 +93,8 @@ const FIELDS: Readonly<Record<string, FieldParser>> = {
     v === false || v === 'off' || v === 'false'
       ? { http: undefined, httpExplicit: true }
       : { http: parseHostPort(n, v, DEFAULT_HTTP.host), httpExplicit: true },
+  httpMaxConnections: (v, n) => ({ httpMaxConnections: parseInteger(n, v, 1, 65_535) }),
+  httpTokenFile: (v, n) => ({ httpTokenFile: parseString(n, v, 4096) }),
   preset: (v, n) => ({ preset: parseChoice(n, v, PRESET_NAMES) }),
   logLevel: (v, n) => ({ logLevel: parseChoice(n, v, LOG_LEVELS) }),
   json: (v, n) => ({ json: parseBoolean(n, v) }),
@@ -122,6 +128,8 @@ export const FLAG_NAMES: Readonly<Record<string, string>> = {
   mdnsIntervalMs: '--mdns-interval',
   viewFile: '--view-file',
   http: '--http',
+  httpMaxConnections: '--http-max-connections',
+  httpTokenFile: '--http-token-file',
   preset: '--preset',
   logLevel: '-v/--log-level',
   json: '--json',
@@ -248,6 +256,8 @@ export function resolveSettings(
     viewFile: merged.viewFile,
     http: merged.httpExplicit === true ? merged.http : DEFAULT_HTTP,
     httpExplicit: merged.httpExplicit ?? false,
+    httpMaxConnections: merged.httpMaxConnections,
+    httpTokenFile: merged.httpTokenFile,
     preset,
     protocol: merged.protocol ?? {},
     logLevel: merged.logLevel ?? 'info',

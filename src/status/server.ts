@@ -1,169 +1,116 @@
 /**
  * The status API: a small node:http server (loopback unless told otherwise).
  *
+ *   GET /, /ui       the status page (ui/ and its libraries, see ui-assets.ts)
  *   GET /v1/members  the sorted view (index, threads, state, incarnation, metadata, rttMs)
  *                    and the departed members still remembered
  *   GET /v1/status   this node, its indices, settled, counts by state, join state, uptime
+ *   GET /v1/events   the agent's events as server-sent events (event-stream.ts)
  *   GET /metrics     Prometheus text format
  *   GET /healthz     200 while running, 503 while leaving or left
  *
- * Anything else is a JSON error: 404 for an unknown path, 405 for another method.
+ * Anything else is a JSON error: 404 for an unknown path, 405 for another
+ * method, 403 for a Host header that does not name this host on a loopback
+ * connection (access.ts). Connections are capped and idle ones closed soon,
+ * so a flood of sockets costs the API, never the mesh.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { formatAddress } from '../core/address.js';
-import type { MemberInfo } from '../node/types.js';
-import { countByState, createMetricsRegistry } from './metrics.js';
-import { formatViewId, type StatusSource } from './types.js';
-import { packageVersion } from './version.js';
+import { type Logger, silentLogger } from '../runtime/logger.js';
+import { createAuthorizer, createHostCheck, type HostCheck } from './access.js';
+import { EventStreams } from './event-stream.js';
+import { EventHub } from './events.js';
+import { createMetricsRegistry } from './metrics.js';
+import { sendJson, sendJsonError } from './reply.js';
+import { membersResponse, statusResponse } from './responses.js';
+import { SSE_CLIENT_BUFFER_BYTES_DEFAULT } from './sse.js';
+import type { StatusSource } from './types.js';
+import { type Asset, AssetStore, PAGE_SECURITY_HEADERS } from './ui-assets.js';
 
-export interface MemberJson {
-  readonly id: string;
-  readonly address: string;
-  readonly threads: number;
-  readonly index: number;
-  readonly state: string;
-  readonly incarnation: number;
-  readonly metadata: Readonly<Record<string, string>>;
-  readonly rttMs: number | null;
-  readonly self: boolean;
+export type { MemberJson, MembersResponse, StatusResponse } from './responses.js';
+export { membersResponse, statusResponse } from './responses.js';
+
+export interface StatusServerOptions {
+  /** Open connections at most; more are closed at once (and logged). Default 256. */
+  readonly maxConnections?: number;
+  /** Time a client has to send its request headers. Default 5000. */
+  readonly headersTimeoutMs?: number;
+  /** Time a kept-alive connection may sit idle between requests. Default 5000. */
+  readonly idleTimeoutMs?: number;
+  /** The agent's events for /v1/events; without one the stream only sends heartbeats. */
+  readonly events?: EventHub;
+  /** Event streams open at once at most. Default 32. */
+  readonly eventStreamsMax?: number;
+  /** Bytes waiting for one slow event reader before it is dropped. Default 64 KiB. */
+  readonly eventBufferBytesMax?: number;
+  /** Period of the stream's keepalive comment. Default 15000. */
+  readonly heartbeatMs?: number;
+  /** Bearer token that authorizes callers to see private fields; without one, loopback callers may. */
+  readonly token?: string;
+  readonly logger?: Logger;
+  /** For tests: the host name the Host check accepts besides loopback names. */
+  readonly machineName?: string;
 }
 
-export interface MembersResponse {
-  readonly id: string;
-  readonly viewId: string;
-  readonly total: number;
-  readonly settled: boolean;
-  readonly members: readonly MemberJson[];
-  readonly departed: readonly MemberJson[];
-}
+export const STATUS_DEFAULTS = {
+  maxConnections: 256,
+  headersTimeoutMs: 5000,
+  idleTimeoutMs: 5000,
+  eventStreamsMax: 32,
+  heartbeatMs: 15_000,
+} as const;
 
-export interface StatusResponse {
-  readonly id: string;
-  readonly address: string;
-  readonly key: string;
-  readonly env: string;
-  readonly static: boolean;
-  readonly lifecycle: string;
-  readonly index: number;
-  readonly threads: number;
-  readonly total: number;
-  readonly viewId: string;
-  readonly settled: boolean;
-  readonly viewSize: number;
-  readonly counts: Readonly<Record<string, number>>;
-  readonly join: {
-    readonly state: string;
-    readonly attempts: number;
-    readonly seeds: readonly string[];
-    readonly lastError: string | null;
-  };
-  readonly awareness: number;
-  readonly startedAt: string;
-  readonly uptimeMs: number;
-  readonly pid: number;
-  readonly version: string;
-}
-
-function memberJson(member: MemberInfo, selfId: string): MemberJson {
-  return {
-    id: member.id,
-    address: member.address,
-    threads: member.threads,
-    index: member.index,
-    state: member.state,
-    incarnation: member.incarnation,
-    metadata: member.metadata,
-    rttMs: member.rttMs === undefined ? null : Math.round(member.rttMs * 1000) / 1000,
-    self: member.id === selfId,
-  };
-}
-
-export function membersResponse(source: StatusSource): MembersResponse {
-  const { node } = source;
-  const indices = node.indices();
-  return {
-    id: node.id,
-    viewId: formatViewId(indices.viewId),
-    total: indices.total,
-    settled: indices.settled,
-    members: node.members().map((m) => memberJson(m, node.id)),
-    departed: source.departed().map((m) => memberJson(m, node.id)),
-  };
-}
-
-export function statusResponse(source: StatusSource): StatusResponse {
-  const { node } = source;
-  const indices = node.indices();
-  const stats = node.stats();
-  const join = source.join();
-  return {
-    id: node.id,
-    address: node.address,
-    key: source.key,
-    env: source.env,
-    static: node.isStatic,
-    lifecycle: source.lifecycle(),
-    index: indices.index,
-    threads: indices.threads,
-    total: indices.total,
-    viewId: formatViewId(indices.viewId),
-    settled: indices.settled,
-    viewSize: stats.viewSize,
-    counts: countByState(source),
-    join: {
-      state: join.state,
-      attempts: join.attempts,
-      seeds: join.seeds,
-      lastError: join.lastError ?? null,
-    },
-    awareness: stats.awareness,
-    startedAt: new Date(source.startedAt).toISOString(),
-    uptimeMs: Date.now() - source.startedAt,
-    pid: process.pid,
-    version: packageVersion(),
-  };
-}
+/** A request, headers included, must be complete this long after it starts. */
+const REQUEST_TIMEOUT_MS = 10_000;
+/** Requests that sit idle for this long with a response pending are closed (a stalled reader). */
+const SOCKET_IDLE_MS = 30_000;
+/** Logged at most once per this period while connections are being refused, with the count. */
+const DROP_LOG_PERIOD_MS = 10_000;
 
 export interface StatusServer {
   /** "host:port" actually bound (the port is real even when 0 was asked for). */
   readonly address: string;
   readonly registry: Registry;
+  /** Connections refused at maxConnections since start. */
+  readonly connectionsRefused: number;
+  readonly streams: EventStreams;
   close(): Promise<void>;
 }
 
-function send(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-    ...headers,
-  });
-  res.end(text);
-}
-
-function sendError(res: ServerResponse, status: number, code: string, message: string, headers = {}): void {
-  send(res, status, { error: { code, message } }, headers);
+export interface HandlerContext {
+  readonly source: StatusSource;
+  readonly registry: Registry;
+  readonly streams: EventStreams;
+  readonly hostCheck: HostCheck;
+  readonly authorized: (req: IncomingMessage) => boolean;
+  readonly assets: AssetStore;
 }
 
 /** Request handler over a source; exported for tests that do not need a socket. */
-export function createHandler(source: StatusSource, registry: Registry) {
+export function createHandler(ctx: HandlerContext) {
+  const { source, registry } = ctx;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = new URL(req.url ?? '/', 'http://status.invalid').pathname.replace(/\/+$/, '') || '/';
+    if (!ctx.hostCheck.allowed(req.socket.localAddress, req.headers.host)) {
+      sendJsonError(
+        res,
+        403,
+        'host_not_allowed',
+        'the status API on loopback answers only Host: localhost, a loopback address or this host name',
+      );
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://status.invalid');
+    const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
     const routes: Record<string, () => Promise<void> | void> = {
-      '/v1/members': () => send(res, 200, membersResponse(source)),
-      '/v1/status': () => send(res, 200, statusResponse(source)),
+      '/v1/members': () => sendJson(res, 200, membersResponse(source)),
+      '/v1/status': () => sendJson(res, 200, statusResponse(source, ctx.authorized(req))),
+      '/v1/events': () => ctx.streams.serve(req, res, url, ctx.authorized(req)),
       '/healthz': () => {
         const lifecycle = source.lifecycle();
         const ok = lifecycle === 'running' || lifecycle === 'starting';
-        send(res, ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable', lifecycle });
+        sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable', lifecycle });
       },
       '/metrics': async () => {
         const text = await registry.metrics();
@@ -171,18 +118,19 @@ export function createHandler(source: StatusSource, registry: Registry) {
         res.end(text);
       },
     };
-    const route = routes[path];
+    const asset = ctx.assets.get(path);
+    const route = routes[path] ?? (asset !== undefined ? () => sendAsset(asset, res) : undefined);
     if (route === undefined) {
-      sendError(
+      sendJsonError(
         res,
         404,
         'not_found',
-        `no such endpoint: ${path} (try /v1/status, /v1/members, /metrics, /healthz)`,
+        `no such endpoint: ${path} (try /, /v1/status, /v1/members, /v1/events, /metrics, /healthz)`,
       );
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      sendError(res, 405, 'method_not_allowed', `${req.method} is not allowed on ${path}`, {
+      sendJsonError(res, 405, 'method_not_allowed', `${req.method} is not allowed on ${path}`, {
         allow: 'GET, HEAD',
       });
       return;
@@ -190,10 +138,21 @@ export function createHandler(source: StatusSource, registry: Registry) {
     try {
       await route();
     } catch (error) {
-      if (!res.headersSent) sendError(res, 500, 'internal', (error as Error).message ?? 'internal error');
+      if (!res.headersSent) sendJsonError(res, 500, 'internal', (error as Error).message ?? 'internal error');
       else res.destroy();
     }
   };
+}
+
+async function sendAsset(pending: Promise<Asset>, res: ServerResponse): Promise<void> {
+  const asset = await pending;
+  res.writeHead(200, {
+    'content-type': asset.contentType,
+    'content-length': asset.body.length,
+    'cache-control': 'no-cache',
+    ...PAGE_SECURITY_HEADERS,
+  });
+  res.end(asset.body);
 }
 
 /** Starts the status server on host:port (port 0: any free port). Rejects with the listen error. */
@@ -201,15 +160,55 @@ export async function startStatusServer(
   source: StatusSource,
   host: string,
   port: number,
+  options: StatusServerOptions = {},
 ): Promise<StatusServer> {
+  const logger = options.logger ?? silentLogger;
   const registry = createMetricsRegistry(source);
-  const handler = createHandler(source, registry);
-  const server: Server = createServer((req, res) => {
-    void handler(req, res);
+  const streams = new EventStreams(options.events ?? new EventHub(), {
+    clientsMax: options.eventStreamsMax ?? STATUS_DEFAULTS.eventStreamsMax,
+    bufferBytesMax: options.eventBufferBytesMax ?? SSE_CLIENT_BUFFER_BYTES_DEFAULT,
+    heartbeatMs: options.heartbeatMs ?? STATUS_DEFAULTS.heartbeatMs,
+    stalledHeartbeatsMax: 2,
+    logger,
   });
-  server.keepAliveTimeout = 5000;
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 10_000;
+  const authorizer = createAuthorizer(options.token);
+  const handler = createHandler({
+    source,
+    registry,
+    streams,
+    hostCheck: createHostCheck(options.machineName),
+    authorized: (req) => authorizer.authorized(req.socket.remoteAddress, req.headers.authorization),
+    assets: new AssetStore(),
+  });
+  const headersTimeoutMs = options.headersTimeoutMs ?? STATUS_DEFAULTS.headersTimeoutMs;
+  const server: Server = createServer(
+    {
+      // How often Node checks headersTimeout and requestTimeout; its default (30 s) would stretch both.
+      connectionsCheckingInterval: Math.min(1000, headersTimeoutMs),
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: Math.max(REQUEST_TIMEOUT_MS, headersTimeoutMs),
+      keepAliveTimeout: options.idleTimeoutMs ?? STATUS_DEFAULTS.idleTimeoutMs,
+    },
+    (req, res) => {
+      void handler(req, res);
+    },
+  );
+  server.timeout = SOCKET_IDLE_MS;
+  server.maxConnections = options.maxConnections ?? STATUS_DEFAULTS.maxConnections;
+  let refused = 0;
+  let refusedLogged = 0;
+  let lastDropLogMs = Number.NEGATIVE_INFINITY;
+  server.on('drop', () => {
+    refused += 1;
+    const now = Date.now();
+    if (now - lastDropLogMs < DROP_LOG_PERIOD_MS) return;
+    lastDropLogMs = now;
+    logger.warn(
+      { maxConnections: server.maxConnections, refused: refused - refusedLogged },
+      'status API connection limit reached; refusing new connections (the mesh is not affected)',
+    );
+    refusedLogged = refused;
+  });
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error) => reject(error);
     server.once('error', onError);
@@ -222,8 +221,13 @@ export async function startStatusServer(
   return {
     address: formatAddress(bound.address, bound.port),
     registry,
+    streams,
+    get connectionsRefused() {
+      return refused;
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        streams.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -1,78 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Indices, MemberInfo, NodeStats } from '../../src/node/types.js';
 import {
   type MembersResponse,
   type StatusResponse,
   type StatusServer,
   startStatusServer,
 } from '../../src/status/server.js';
-import type { AgentLifecycle, StatusSource } from '../../src/status/types.js';
-
-const member = (id: string, index: number, threads: number, extra: Partial<MemberInfo> = {}): MemberInfo => ({
-  id,
-  address: `127.0.0.1:${7000 + index}`,
-  threads,
-  index,
-  state: 'alive',
-  incarnation: 0,
-  metadata: {},
-  rttMs: id === 'a' ? undefined : 0.4321,
-  ...extra,
-});
-
-const stats: NodeStats = {
-  packetsIn: 10,
-  packetsOut: 12,
-  bytesIn: 1000,
-  bytesOut: 1200,
-  streamBytesIn: 5,
-  streamBytesOut: 6,
-  streamPacketsIn: 1,
-  streamPacketsOut: 2,
-  drops: { 'foreign-cluster': 3, malformed: 1 },
-  probes: 7,
-  probesFailed: 1,
-  indirectProbes: 2,
-  nacksReceived: 0,
-  suspicions: 1,
-  refutations: 0,
-  syncs: 1,
-  syncsFailed: 0,
-  syncsServed: 2,
-  awareness: 0,
-  membersKnown: 4,
-  viewSize: 3,
-  rttMs: { b: 0.5, c: 1.5 },
-};
-
-function fakeSource(lifecycle: AgentLifecycle = 'running'): StatusSource & { state: AgentLifecycle } {
-  const view = [
-    member('a', 0, 2),
-    member('b', 2, 1, { metadata: { role: 'web' } }),
-    member('c', 3, 4, { state: 'suspect' }),
-  ];
-  const dead = member('d', -1, 1, { state: 'dead' });
-  const indices: Indices = { index: 0, threads: 2, total: 7, viewId: 0xabc, settled: true };
-  const source = {
-    state: lifecycle,
-    key: 'k',
-    env: 'dev',
-    startedAt: Date.now() - 1000,
-    node: {
-      id: 'a',
-      address: '127.0.0.1:7000',
-      isStatic: false,
-      indices: () => indices,
-      members: () => view,
-      member: (id: string) => [...view, dead].find((m) => m.id === id),
-      stats: () => stats,
-    },
-    lifecycle: () => source.state,
-    join: () => ({ state: 'joined', attempts: 1, seeds: ['127.0.0.1:7002'], lastError: undefined }),
-    departed: () => [dead],
-  };
-  return source;
-}
+import type { StatusSource } from '../../src/status/types.js';
+import { fakeSource } from './helpers.js';
 
 const servers: StatusServer[] = [];
 afterEach(async () => {
@@ -122,6 +56,8 @@ describe('status API', () => {
       viewSize: 3,
       counts: { alive: 2, suspect: 1, dead: 1, left: 0 },
       join: { state: 'joined', attempts: 1, seeds: ['127.0.0.1:7002'], lastError: null },
+      pid: process.pid,
+      redacted: false,
     });
     expect(body.uptimeMs).toBeGreaterThanOrEqual(1000);
   });
