@@ -1,5 +1,5 @@
 /**
- * The status page's files: the page itself (ui/ in the package) and the
+ * The status page's files: the page itself (src/status/ui in the package) and the
  * browser builds of its libraries, served straight from their installed
  * packages (preact, htm, uPlot are dependencies), so nothing is fetched from
  * elsewhere at run time and the user builds nothing. The table is fixed:
@@ -21,8 +21,8 @@ const JS = 'text/javascript; charset=utf-8';
 const CSS = 'text/css; charset=utf-8';
 const HTML = 'text/html; charset=utf-8';
 
-/** ui/ at the package root: two levels up from src/status or dist/status. */
-const UI_DIR = fileURLToPath(new URL('../../ui/', import.meta.url));
+/** src/status/ui in the package, reached the same way from src/status and dist/status. */
+const UI_DIR = fileURLToPath(new URL('../../src/status/ui/', import.meta.url));
 
 const require = createRequire(import.meta.url);
 

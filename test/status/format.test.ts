@@ -10,7 +10,7 @@ import {
   type PageMember,
   prependBounded,
   sortMembers,
-} from '../../ui/format.js';
+} from '../../src/status/ui/format.js';
 
 const member = (id: string, index: number, threads: number, extra: Partial<PageMember> = {}): PageMember => ({
   id,

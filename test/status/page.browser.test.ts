@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presets } from '../../src/core/config.js';
 import { viewDelayMs } from '../../src/core/formulas.js';
 import { detectionBoundMs, leaveBoundMs } from '../../src/sim/bounds.js';
-import { MEMBERS_POLL_MS } from '../../ui/format.js';
+import { MEMBERS_POLL_MS } from '../../src/status/ui/format.js';
 import { REPO, TestBed, WAIT_MS } from '../cli/helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
