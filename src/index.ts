@@ -9,7 +9,7 @@ export { type PresetName, type ProtocolConfig, presets, resolveConfig } from './
 export { ConfigError, MeshError, MetadataTooLargeError, StateError, ValidationError } from './core/errors.js';
 export type { Member, MemberState, Metadata, View, ViewMember } from './core/types.js';
 export { type HashKey, Rendezvous, rendezvousOwner, rendezvousOwners } from './hashing/rendezvous.js';
-export { BindError, ClosedError, JoinError } from './node/errors.js';
+export { BindError, ClosedError, IdConflictError, JoinError } from './node/errors.js';
 export { createNode, MeshNode } from './node/node.js';
 export { DEFAULT_PORT, type HostPortOption, type NodeOptions, type StaticPlacement } from './node/options.js';
 export type { Indices, LeaveOptions, MemberInfo, MeshNodeEvents, NodeStats } from './node/types.js';

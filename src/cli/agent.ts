@@ -10,6 +10,7 @@ import { MdnsDiscovery } from '../discovery/mdns.js';
 import { type JoinOutcome, SeedJoiner, SeedsUnreachableError } from '../discovery/seeds.js';
 import { readToken } from '../discovery/token.js';
 import { readViewFile, ViewFileError, ViewFileKeeper } from '../discovery/view-file.js';
+import { IdConflictError } from '../node/errors.js';
 import { createNode, type MeshNode } from '../node/node.js';
 import type { NodeOptions } from '../node/options.js';
 import type { MemberInfo } from '../node/types.js';
@@ -509,6 +510,17 @@ class Agent implements StatusSource {
     joiner.start().then(
       (outcome) => this.onJoinOutcome(outcome),
       (error: unknown) => {
+        if (error instanceof IdConflictError) {
+          this.log.error({ id: error.id, address: error.address }, 'id conflict');
+          process.stderr.write(`meshnode agent: ${error.message}\n`);
+          this.printer.other(
+            'stop',
+            { reason: 'id-conflict', graceful: false, address: error.address },
+            undefined,
+          );
+          void this.abort().then(() => this.finish(ExitCode.conflict));
+          return;
+        }
         if (!(error instanceof SeedsUnreachableError)) {
           this.log.error({ err: error }, 'join failed unexpectedly');
           return;

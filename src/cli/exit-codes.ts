@@ -18,6 +18,8 @@ export const ExitCode = {
   join: 5,
   /** `meshnode status`: no agent answered at the --http address. */
   unreachable: 6,
+  /** Another live member already runs with this agent's id (the message names the id and its address). */
+  conflict: 7,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -90,6 +90,10 @@ export class MeshCore {
   private readonly membership: Membership;
   private readonly reconnect = new ReconnectCandidates();
   private readonly initialMembers: readonly Member[];
+  /** While joining: the other address the cluster holds our id at, being asked whether it is us. */
+  private idCheck:
+    | { readonly seq: number; readonly address: string; readonly claim: MemberSnapshot }
+    | undefined;
   private isRunning = false;
   private stopped = false;
   private leaveReported = false;
@@ -205,9 +209,21 @@ export class MeshCore {
     for (const message of messages) {
       switch (message.type) {
         case 'ping':
+          if (message.fromId === this.id && from !== this.table.self.address) {
+            // A process with our id is checking whether we are alive: it will refuse to join.
+            this.context.emit({ type: 'conflict', id: this.id, address: from });
+          }
           prober.onPing(message, from, channel);
           break;
         case 'ack':
+          if (
+            this.idCheck !== undefined &&
+            message.seq === this.idCheck.seq &&
+            from === this.idCheck.address
+          ) {
+            this.onIdConflict(from);
+            return;
+          }
           prober.onAck(message);
           break;
         case 'nack':
@@ -262,6 +278,9 @@ export class MeshCore {
       case 'leave-timeout':
         this.reportLeaveDone(false);
         break;
+      case 'id-check':
+        this.onIdCheckTimeout(action.seq);
+        break;
     }
     this.finishInput();
   }
@@ -296,7 +315,9 @@ export class MeshCore {
     // What the remote says about us goes first: on admission we step out of
     // our own view before the others step in, so the view never flickers.
     for (const snapshot of state.members) {
-      if (snapshot.id === this.id) membership.mergeSelfSnapshot(snapshot);
+      if (snapshot.id !== this.id) continue;
+      if (this.claimsOurIdElsewhere(snapshot)) this.startIdCheck(snapshot);
+      else membership.mergeSelfSnapshot(snapshot);
     }
     for (const snapshot of state.members) {
       if (snapshot.id === this.id) continue;
@@ -304,6 +325,10 @@ export class MeshCore {
         case 'alive': {
           // A joiner announces itself: the change starts here, with our own delay.
           const isJoiner = state.join && snapshot.id === state.fromId;
+          // A joiner whose id we hold alive elsewhere is not adopted from its
+          // request: it asks that address itself and refuses to join if
+          // someone answers, or announces itself above the old life if not.
+          if (isJoiner && membership.holdsLiveElsewhere(snapshot)) break;
           membership.applyAlive(snapshot, isJoiner ? membership.freshViewDelayMs() : snapshot.viewDelayMs);
           break;
         }
@@ -318,16 +343,68 @@ export class MeshCore {
           break;
       }
     }
-    membership.enterOwnViewIfOutside();
-    if (membership.awaitingAdmission) {
-      membership.awaitingAdmission = false;
-      // Announce ourselves too, so the news does not rest on the seed alone;
-      // a refutation made while merging has queued that announcement already.
-      const admissionAtMs = this.views.pendingAtMs(this.id);
-      if (admissionAtMs !== undefined)
-        this.dissemination.enqueue(aliveMessageOf(this.table.self), admissionAtMs);
-    }
+    if (this.idCheck === undefined) this.finishAdmission();
     this.finishInput();
+  }
+
+  /** After a sync (and the id check, if one was needed): enter our own view and announce ourselves. */
+  private finishAdmission(): void {
+    const { membership } = this;
+    membership.enterOwnViewIfOutside();
+    if (!membership.awaitingAdmission) return;
+    membership.awaitingAdmission = false;
+    // Announce ourselves too, so the news does not rest on the seed alone;
+    // a refutation made while merging has queued that announcement already.
+    const admissionAtMs = this.views.pendingAtMs(this.id);
+    if (admissionAtMs !== undefined)
+      this.dissemination.enqueue(aliveMessageOf(this.table.self), admissionAtMs);
+  }
+
+  /** While joining, the cluster holds our id alive (or suspect) at another address. */
+  private claimsOurIdElsewhere(snapshot: MemberSnapshot): boolean {
+    if (!this.membership.awaitingAdmission || this.idCheck !== undefined) return false;
+    return (
+      (snapshot.state === 'alive' || snapshot.state === 'suspect') &&
+      snapshot.address !== this.table.self.address
+    );
+  }
+
+  /**
+   * Asks the other address whether it is us (a ping for our own id), over
+   * UDP and the stream, and waits twice the probe timeout for an answer
+   * before taking the claim for an earlier life of ours.
+   */
+  private startIdCheck(claim: MemberSnapshot): void {
+    const { context } = this;
+    const seq = context.random.nextUint32();
+    this.idCheck = { seq, address: claim.address, claim };
+    const ping: Message = {
+      type: 'ping',
+      seq,
+      targetId: this.id,
+      fromId: this.id,
+      viewId: this.views.viewId,
+    };
+    context.host.send(claim.address, [ping], 'datagram');
+    context.host.send(claim.address, [ping], 'stream');
+    context.schedule(2 * this.config.probeTimeoutMs, { kind: 'id-check', seq });
+  }
+
+  private onIdConflict(address: string): void {
+    this.idCheck = undefined;
+    this.context.emit({ type: 'id-check', outcome: 'conflict', address });
+    // Nothing more goes out: the running member keeps its place untouched.
+    this.stop();
+  }
+
+  private onIdCheckTimeout(seq: number): void {
+    const check = this.idCheck;
+    if (check === undefined || check.seq !== seq) return;
+    this.idCheck = undefined;
+    this.context.emit({ type: 'id-check', outcome: 'clear', address: check.address });
+    // An earlier life of ours: refute it upward, then be admitted as usual.
+    this.membership.mergeSelfSnapshot(check.claim);
+    this.finishAdmission();
   }
 
   handleSyncFailed(_to: string, join: boolean, nowMs: number): void {
@@ -394,6 +471,11 @@ export class MeshCore {
 
   get running(): boolean {
     return this.isRunning;
+  }
+
+  /** Joining, and asking another address that claims our id whether it is us. */
+  get checkingId(): boolean {
+    return this.idCheck !== undefined;
   }
 
   get hasLeft(): boolean {

@@ -45,6 +45,13 @@ export type CoreEvent =
    * life (refuted upward) or a second live process with the same id.
    */
   | { readonly type: 'conflict'; readonly id: string; readonly address: string }
+  /**
+   * While joining, the cluster held this node's id alive at another address,
+   * so the core asked that address directly. `conflict`: a live process
+   * answered for this id there; the core has stopped (join must fail).
+   * `clear`: nobody answered, it was an earlier life, and admission goes on.
+   */
+  | { readonly type: 'id-check'; readonly outcome: 'conflict' | 'clear'; readonly address: string }
   /** Input dropped by the core (the codec counts its own drops). */
   | { readonly type: 'drop'; readonly reason: DropReason };
 

@@ -78,6 +78,12 @@ export class Membership {
     this.dissemination.enqueue(aliveMessageOf(self), atMs);
   }
 
+  /** Whether we hold `claim.id` alive or suspect at an address other than the one it claims. */
+  holdsLiveElsewhere(claim: AliveUpdate): boolean {
+    const entry = this.table.get(claim.id);
+    return entry !== undefined && isInView(entry.state) && entry.address !== claim.address;
+  }
+
   /** The view delay for a change that starts at this node. */
   freshViewDelayMs(): number {
     return viewDelayMs(this.context.config.viewDelayMs, this.table.liveCount);

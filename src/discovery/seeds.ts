@@ -215,6 +215,8 @@ export class SeedJoiner {
           this.lastErrorValue = undefined;
           return { kind: 'joined', addresses, attempts: attempt };
         } catch (caught) {
+          // Another live process owns our id: retrying cannot help.
+          if ((caught as { code?: unknown }).code === 'ERR_MESH_ID_CONFLICT') throw caught;
           error = caught instanceof Error ? caught : new Error(String(caught));
           const unresolved = describeFailures(resolved.failures);
           if (Object.keys(resolved.failures).length > 0) error = new Error(`${error.message}; ${unresolved}`);

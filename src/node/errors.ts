@@ -32,6 +32,25 @@ export class JoinError extends MeshError {
   }
 }
 
+/**
+ * Another live process already runs with this node's id, at `address`: two
+ * members with one id would share one index range and fight over the id.
+ * The running one keeps its place; this node stopped without announcing itself.
+ */
+export class IdConflictError extends MeshError {
+  readonly id: string;
+  /** Where the process that owns the id answered. */
+  readonly address: string;
+  constructor(id: string, address: string) {
+    super(
+      'ERR_MESH_ID_CONFLICT',
+      `id "${id}" is already in use by a live member at ${address}; start this node with another id`,
+    );
+    this.id = id;
+    this.address = address;
+  }
+}
+
 /** A join, leave or close was cut short because the node closed meanwhile. */
 export class ClosedError extends MeshError {
   constructor(what: string) {

@@ -15,7 +15,7 @@ import { Rendezvous } from '../hashing/rendezvous.js';
 import { type BoundSockets, bindSockets, closeSockets } from '../runtime/bind.js';
 import { type Logger, silentLogger } from '../runtime/logger.js';
 import { Runtime, type SyncOutcome } from '../runtime/runtime.js';
-import { ClosedError, JoinError } from './errors.js';
+import { ClosedError, IdConflictError, JoinError } from './errors.js';
 import {
   type NodeOptions,
   pickAdvertiseHost,
@@ -54,6 +54,8 @@ interface PendingJoin {
   retry: NodeJS.Timeout | undefined;
   inFlight: number;
   backoffMs: number;
+  /** A seed answered, but the cluster held our id elsewhere: wait for the core's id check. */
+  awaitingIdCheck: boolean;
 }
 
 type Lifecycle = 'running' | 'leaving' | 'left' | 'closed';
@@ -211,6 +213,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
         retry: undefined,
         inFlight: 0,
         backoffMs: Math.min(250, this.options.config.probeIntervalMs),
+        awaitingIdCheck: false,
       };
       pending.deadline = setTimeout(() => {
         this.finishJoin(pending, new JoinError(targets, this.options.joinTimeoutMs, pending.failures));
@@ -362,7 +365,8 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       if (!pending.seeds.includes(outcome.to)) continue;
       pending.inFlight = Math.max(0, pending.inFlight - 1);
       if (outcome.ok) {
-        this.finishJoin(pending, undefined);
+        if (this.runtime?.core.checkingId === true) pending.awaitingIdCheck = true;
+        else this.finishJoin(pending, undefined);
         continue;
       }
       pending.failures[outcome.to] = outcome.reason ?? 'failed';
@@ -438,12 +442,34 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       case 'leave-done':
         this.leaveWaiter?.();
         return;
+      case 'id-check':
+        this.onIdCheck(event.outcome, event.address);
+        return;
+      case 'conflict':
+        this.logger.warn(
+          { id: this.id, address: event.address },
+          'another process claims this id at another address; refuting',
+        );
+        this.safeEmit('conflict', { id: event.id, address: event.address });
+        return;
       case 'refuted':
         this.logger.info({ id: this.id, incarnation: event.incarnation }, 'refuted a suspicion');
         return;
       default:
         return;
     }
+  }
+
+  private onIdCheck(outcome: 'conflict' | 'clear', address: string): void {
+    if (outcome === 'clear') {
+      for (const pending of [...this.joins]) if (pending.awaitingIdCheck) this.finishJoin(pending, undefined);
+      return;
+    }
+    const error = new IdConflictError(this.id, address);
+    this.logger.error({ id: this.id, address }, error.message);
+    this.rejectJoins(error);
+    // The core has stopped; release the sockets too.
+    void this.close().catch(() => {});
   }
 
   private emitRebalanceIfChanged(index: number, total: number): void {

@@ -71,6 +71,8 @@ export type MeshNodeEvents = {
   rebalance: [indices: Indices];
   /** The view became known to agree across the live cluster. */
   settled: [indices: Indices];
+  /** Two addresses claim one id: another live process with this node's id, or an earlier life (refuted). */
+  conflict: [conflict: { readonly id: string; readonly address: string }];
   /** No longer settled (a change in flight, a suspect, a lapsed lease): hold off work that needs agreement. */
   unsettled: [indices: Indices];
   /** A member appeared. */

@@ -18,6 +18,7 @@ const EVENT_CODES: Readonly<Record<CoreEvent['type'], number>> = {
   refuted: 5,
   drop: 6,
   conflict: 7,
+  'id-check': 8,
 };
 
 const KIND_CODES: Readonly<Record<MemberEventKind, number>> = {
@@ -142,6 +143,7 @@ export class TraceHash implements SimListener {
         this.mix(stringHash(event.reason));
         break;
       case 'conflict':
+      case 'id-check':
         this.mix(stringHash(event.address));
         break;
     }

@@ -54,7 +54,10 @@ describe('joining', () => {
     solo.core.join(['10.0.0.7:7946'], 0);
     solo.host.nowMs = 10;
     solo.core.handleState(
-      state('seed', [snapshot('seed', 'alive'), snapshot('self', 'alive', 0, { viewDelayMs: 1500 })]),
+      state('seed', [
+        snapshot('seed', 'alive'),
+        snapshot('self', 'alive', 0, { address: '10.0.0.1:7946', viewDelayMs: 1500 }),
+      ]),
       '10.0.0.7:7946',
       10,
     );
@@ -67,7 +70,10 @@ describe('joining', () => {
     const solo = cluster([]);
     solo.core.join(['10.0.0.7:7946'], 0);
     solo.core.handleState(
-      state('seed', [snapshot('seed', 'alive'), snapshot('self', 'alive', 0, { viewDelayMs: 800 })]),
+      state('seed', [
+        snapshot('seed', 'alive'),
+        snapshot('self', 'alive', 0, { address: '10.0.0.1:7946', viewDelayMs: 800 }),
+      ]),
       '10.0.0.7:7946',
       0,
     );

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import type { StateMessage } from '../../src/core/messages.js';
+import type { MemberSnapshot } from '../../src/core/types.js';
+import { alive, members, SoloCore, testConfig } from './harness.js';
+
+const HERE = '10.0.0.1:7946';
+const ELSEWHERE = '10.0.0.99:7946';
+
+function snapshot(id: string, address: string, incarnation = 5): MemberSnapshot {
+  const { type: _type, ...fields } = alive(id, { address, incarnation });
+  return { ...fields, state: 'alive', viewDelayMs: 0 };
+}
+
+function seedState(list: MemberSnapshot[], join = false): StateMessage {
+  return { type: 'state', join, fromId: 'seed', members: list };
+}
+
+/** A joiner with id "dup" at HERE, whose seed holds "dup" alive at ELSEWHERE. */
+function joinerSeeingItselfElsewhere(): SoloCore {
+  const solo = new SoloCore({
+    id: 'dup',
+    address: HERE,
+    config: testConfig(),
+    joining: true,
+    incarnation: 9,
+  });
+  solo.start(0);
+  solo.core.join(['10.0.0.7:7946'], 0);
+  solo.host.nowMs = 5;
+  solo.core.handleState(
+    seedState([snapshot('seed', '10.0.0.7:7946'), snapshot('dup', ELSEWHERE)]),
+    '10.0.0.7:7946',
+    5,
+  );
+  return solo;
+}
+
+const pingsForOwnId = (solo: SoloCore) =>
+  solo.host.sent.filter(
+    (packet) =>
+      packet.to === ELSEWHERE && packet.messages.some((m) => m.type === 'ping' && m.targetId === 'dup'),
+  );
+
+describe('two processes with one id', () => {
+  it('a joiner that finds its id alive elsewhere asks that address, over UDP and the stream, before announcing', () => {
+    const solo = joinerSeeingItselfElsewhere();
+    expect(
+      pingsForOwnId(solo)
+        .map((packet) => packet.channel)
+        .sort(),
+    ).toEqual(['datagram', 'stream']);
+    expect(solo.core.checkingId).toBe(true);
+    expect(solo.host.messagesOfType('alive').filter((m) => m.id === 'dup')).toEqual([]);
+    expect(solo.core.view().members.map((m) => m.id)).toEqual(['seed']);
+  });
+
+  it('an answer from that address is a conflict: the joiner stops without a word, incarnation untouched', () => {
+    const solo = joinerSeeingItselfElsewhere();
+    const [packet] = pingsForOwnId(solo);
+    const ping = packet?.messages.find((m) => m.type === 'ping');
+    if (ping?.type !== 'ping') throw new Error('no ping');
+    solo.host.clear();
+    solo.receive([{ type: 'ack', seq: ping.seq, viewId: 1 }], ELSEWHERE);
+    expect(solo.host.events).toContainEqual({ type: 'id-check', outcome: 'conflict', address: ELSEWHERE });
+    expect(solo.core.running).toBe(false);
+    expect(solo.core.incarnation).toBe(9);
+    solo.advanceTo(60_000);
+    expect(solo.host.sent).toEqual([]);
+  });
+
+  it('an ack with that seq from any other address proves nothing', () => {
+    const solo = joinerSeeingItselfElsewhere();
+    const ping = pingsForOwnId(solo)[0]?.messages.find((m) => m.type === 'ping');
+    if (ping?.type !== 'ping') throw new Error('no ping');
+    solo.receive([{ type: 'ack', seq: ping.seq, viewId: 1 }], '10.0.0.66:7946');
+    expect(solo.core.checkingId).toBe(true);
+    expect(solo.core.running).toBe(true);
+  });
+
+  it('silence for twice the probe timeout means an earlier life: it refutes above it and is admitted', () => {
+    const solo = joinerSeeingItselfElsewhere();
+    // lan probeTimeoutMs 500: the check ends 1000 ms after it started at 5.
+    solo.advanceTo(1004);
+    expect(solo.core.checkingId).toBe(true);
+    solo.advanceTo(1005);
+    expect(solo.host.events).toContainEqual({ type: 'id-check', outcome: 'clear', address: ELSEWHERE });
+    expect(solo.core.incarnation).toBe(9);
+    const announced = solo.pingSelf()?.messages.find((m) => m.type === 'alive' && m.id === 'dup');
+    expect(announced).toMatchObject({ address: HERE, incarnation: 9 });
+    solo.advanceTo(5000);
+    expect(solo.core.view().members.map((m) => m.id)).toEqual(['dup', 'seed']);
+  });
+
+  it("a seed does not adopt a joiner's request for an id it holds alive at another address", () => {
+    const seed = new SoloCore({ id: 'seed', initialMembers: members('dup'), config: testConfig() }).start(0);
+    const before = seed.core.member('dup');
+    seed.core.handleState(
+      { type: 'state', join: true, fromId: 'dup', members: [snapshot('dup', ELSEWHERE, 1_000_000)] },
+      ELSEWHERE,
+      10,
+    );
+    expect(seed.core.member('dup')).toEqual(before);
+    expect(seed.host.memberEvents()).toEqual([]);
+  });
+
+  it('the running member hears the check, reports the conflict and keeps its incarnation', () => {
+    const owner = new SoloCore({
+      id: 'dup',
+      address: ELSEWHERE,
+      initialMembers: members('seed'),
+      config: testConfig(),
+      incarnation: 5,
+    }).start(0);
+    owner.receive([{ type: 'ping', seq: 77, targetId: 'dup', fromId: 'dup', viewId: 0 }], HERE);
+    expect(owner.host.events).toContainEqual({ type: 'conflict', id: 'dup', address: HERE });
+    expect(owner.core.incarnation).toBe(5);
+    expect(owner.host.messagesOfType('ack').map((m) => m.to)).toEqual([HERE]);
+  });
+});
