@@ -4,13 +4,16 @@
  * 'invalid-field' drop, so a reader never needs to return a failure value.
  */
 import { parseAddress } from '../core/address.js';
+import { MeshError } from '../core/errors.js';
 import type { Metadata } from '../core/types.js';
 import { ID_BYTES_MAX, METADATA_KEYS_MAX, THREADS_MAX, UINT32_MAX, VIEW_DELAY_MS_MAX } from './limits.js';
 import { utf8Bytes } from './sizes.js';
 
 /** A well-formed value that breaks the schema. */
-export class FieldError extends Error {
-  override readonly name = 'FieldError';
+export class FieldError extends MeshError {
+  constructor(message: string) {
+    super('ERR_MESH_FIELD', message);
+  }
 }
 
 function readInteger(value: unknown, field: string, min: number, max: number): number {

@@ -8,6 +8,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { formatAddress, parseAddress } from '../core/address.js';
+import { MeshError } from '../core/errors.js';
 
 /** Resolves a hostname to its IP addresses (all families). */
 export type Lookup = (host: string) => Promise<string[]>;
@@ -122,15 +123,16 @@ export type JoinOutcome =
   | { readonly kind: 'stopped' };
 
 /** Every attempt failed and the mode is "exit". */
-export class SeedsUnreachableError extends Error {
+export class SeedsUnreachableError extends MeshError {
   readonly attempts: number;
   readonly seeds: readonly string[];
   constructor(attempts: number, seeds: readonly string[], last: Error | undefined) {
     const list = seeds.length > 0 ? seeds.join(', ') : '(no seed resolved)';
-    super(`could not join through ${list} after ${attempts} attempt(s)${last ? `: ${last.message}` : ''}`, {
-      cause: last,
-    });
-    this.name = 'SeedsUnreachableError';
+    super(
+      'ERR_MESH_SEEDS_UNREACHABLE',
+      `could not join through ${list} after ${attempts} attempt(s)${last ? `: ${last.message}` : ''}`,
+      { cause: last },
+    );
     this.attempts = attempts;
     this.seeds = seeds;
   }

@@ -14,6 +14,7 @@
  */
 import { connect, type Server, type Socket } from 'node:net';
 import { formatAddress, parseAddress } from '../core/address.js';
+import { MeshError } from '../core/errors.js';
 import { encodeFrame, type Frame, FrameDecoder, FrameKind } from './framing.js';
 import type { Logger } from './logger.js';
 
@@ -42,10 +43,10 @@ export interface StreamHandlers {
   onBytes(inBytes: number, outBytes: number): void;
 }
 
-export class StreamError extends Error {
+export class StreamError extends MeshError {
   readonly reason: string;
   constructor(reason: string, message?: string) {
-    super(message ?? reason);
+    super('ERR_MESH_STREAM', message ?? reason);
     this.reason = reason;
   }
 }
