@@ -104,7 +104,7 @@ export interface ProtocolConfig {
 
 export type PresetName = 'lan' | 'local' | 'wan';
 
-const LAN: ProtocolConfig = {
+const LAN: Readonly<ProtocolConfig> = {
   probeIntervalMs: 1000,
   probeTimeoutMs: 500,
   indirectChecks: 3,
