@@ -173,14 +173,15 @@ export function aliveMessageBytesWorst(metadataBytesMax: number): number {
   return 410 + metadataBytesMax + 3 + 64 * 2 * 2 + Math.ceil(metadataBytesMax / 256);
 }
 
-interface Bound {
+export interface Bound {
   readonly min: number;
   readonly max: number;
   /** 0 is allowed as "off" even when below min. */
   readonly zeroAllowed?: boolean;
 }
 
-const integerBounds: Readonly<Record<Exclude<keyof ProtocolConfig, 'streamProbe'>, Bound>> = {
+/** The bounds of every integer field, inclusive; the tests derive their cases from this table. */
+export const integerBounds: Readonly<Record<Exclude<keyof ProtocolConfig, 'streamProbe'>, Bound>> = {
   probeIntervalMs: { min: 10, max: 60_000 },
   probeTimeoutMs: { min: 1, max: 60_000 },
   indirectChecks: { min: 0, max: 16 },
