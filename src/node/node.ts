@@ -11,6 +11,7 @@ import { formatAddress } from '../core/address.js';
 import { StateError } from '../core/errors.js';
 import type { CoreEvent } from '../core/host.js';
 import type { Member, Metadata, View } from '../core/types.js';
+import { validateMetadata } from '../core/validation.js';
 import { Rendezvous } from '../hashing/rendezvous.js';
 import { type BoundSockets, bindSockets, closeSockets } from '../runtime/bind.js';
 import { type Logger, silentLogger } from '../runtime/logger.js';
@@ -21,7 +22,6 @@ import {
   pickAdvertiseHost,
   type ResolvedOptions,
   resolveOptions,
-  validateMetadata,
   validateSeeds,
 } from './options.js';
 import type { Indices, LeaveOptions, MemberInfo, MeshNodeEvents, NodeStats } from './types.js';
