@@ -15,7 +15,9 @@ import { isValidAddress } from './address.js';
 import { Awareness } from './awareness.js';
 import type { ProtocolConfig } from './config.js';
 import { CoreContext } from './context.js';
+import type { CoreCounters } from './counters.js';
 import { Disseminator } from './dissemination.js';
+import type { DropCounts } from './drops.js';
 import { StateError, ValidationError } from './errors.js';
 import { pushPullIntervalMs } from './formulas.js';
 import type { Channel, CoreHost } from './host.js';
@@ -54,16 +56,8 @@ export interface MeshCoreOptions {
   readonly host: CoreHost;
 }
 
-export interface CoreStats {
-  readonly probes: number;
-  readonly probesFailed: number;
-  readonly indirectProbes: number;
-  readonly nacksReceived: number;
-  readonly suspicions: number;
-  readonly refutations: number;
-  readonly syncs: number;
-  readonly syncsFailed: number;
-  readonly drops: Readonly<Record<string, number>>;
+export interface CoreStats extends Readonly<CoreCounters> {
+  readonly drops: Readonly<DropCounts>;
   /** Lifeguard local health score, 0 = healthy. */
   readonly awareness: number;
   readonly broadcastQueueLength: number;

@@ -24,6 +24,7 @@ import {
   resolveOptions,
   validateSeeds,
 } from './options.js';
+import { emptyStats, runtimeStats } from './stats.js';
 import type { Indices, LeaveOptions, MemberInfo, MeshNodeEvents, NodeStats } from './types.js';
 
 /** Creates a node: validates options, binds UDP and TCP, starts the protocol. */
@@ -244,43 +245,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   }
 
   stats(): NodeStats {
-    const runtime = this.runtime;
-    if (runtime === undefined) return emptyStats();
-    const counters = runtime.counters;
-    const core = runtime.core.stats();
-    const drops: Record<string, number> = { ...counters.drops };
-    for (const [reason, count] of Object.entries(core.drops)) drops[reason] = (drops[reason] ?? 0) + count;
-    const rttMs: Record<string, number> = {};
-    const known = runtime.core.members();
-    for (const member of known) {
-      if (member.id === this.id) continue;
-      const rtt = runtime.core.rttMs(member.id);
-      if (rtt !== undefined) rttMs[member.id] = rtt;
-    }
-    return {
-      packetsIn: counters.packetsIn,
-      packetsOut: counters.packetsOut,
-      bytesIn: counters.bytesIn,
-      bytesOut: counters.bytesOut,
-      streamBytesIn: counters.streamBytesIn,
-      streamBytesOut: counters.streamBytesOut,
-      streamPacketsIn: counters.streamPacketsIn,
-      streamPacketsOut: counters.streamPacketsOut,
-      drops,
-      probes: core.probes,
-      probesFailed: core.probesFailed,
-      indirectProbes: core.indirectProbes,
-      nacksReceived: core.nacksReceived,
-      suspicions: core.suspicions,
-      refutations: core.refutations,
-      syncs: core.syncs,
-      syncsFailed: core.syncsFailed,
-      syncsServed: counters.syncsServed,
-      awareness: core.awareness,
-      membersKnown: known.length,
-      viewSize: runtime.core.view().members.length,
-      rttMs,
-    };
+    return this.runtime === undefined ? emptyStats() : runtimeStats(this.runtime, this.id);
   }
 
   /**
@@ -492,31 +457,4 @@ function indexIn(view: View, id: string): number {
 function totalWithout(view: View, id: string): number {
   for (const member of view.members) if (member.id === id) return view.total - member.threads;
   return view.total;
-}
-
-function emptyStats(): NodeStats {
-  return {
-    packetsIn: 0,
-    packetsOut: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    streamBytesIn: 0,
-    streamBytesOut: 0,
-    streamPacketsIn: 0,
-    streamPacketsOut: 0,
-    drops: {},
-    probes: 0,
-    probesFailed: 0,
-    indirectProbes: 0,
-    nacksReceived: 0,
-    suspicions: 0,
-    refutations: 0,
-    syncs: 0,
-    syncsFailed: 0,
-    syncsServed: 0,
-    awareness: 0,
-    membersKnown: 1,
-    viewSize: 1,
-    rttMs: {},
-  };
 }
