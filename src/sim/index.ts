@@ -16,7 +16,7 @@ export {
   suspicionMinMs,
 } from './bounds.js';
 export { ChartUnavailableError, chartSpec, renderChartSvg } from './chart.js';
-export { type CheckerOptions, compareUtf8, Invariants, viewProblem } from './checkers.js';
+export { type CheckerOptions, Invariants, viewProblem } from './checkers.js';
 export { Metrics, Spread, type SpreadKind, type TrafficCounters } from './metrics.js';
 export {
   defaultNetwork,

@@ -77,6 +77,7 @@ const SAMPLES: ReadonlyArray<readonly [string, string, string | undefined]> = [
     undefined,
   ],
   ['hashing/s1.ts', "import { MeshCore } from '../core/core.js';\nexport { MeshCore };", IMPORT],
+  ['hashing/ok1.ts', "import { compareUtf8 } from '../core/utf8.js';\nexport { compareUtf8 };", undefined],
   ['cli/ok1.ts', "import { Simulation } from '../sim/simulation.js';\nexport { Simulation };", undefined],
   ['cli/s1.ts', "import { x } from '../../test/node/helpers.js';\nexport { x };", IMPORT],
   ['index.ts', "export { Simulation } from './sim/simulation.js';", IMPORT],
