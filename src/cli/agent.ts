@@ -178,7 +178,7 @@ class Agent implements StatusSource {
       state: this.joiner?.state ?? (this.settings.static !== undefined ? 'static' : 'idle'),
       attempts: this.joiner?.attempts ?? 0,
       seeds: this.seedList(),
-      lastError: this.joiner?.lastError?.message,
+      lastError: this.joiner?.lastErrorMessage,
     };
   }
 
@@ -413,7 +413,8 @@ class Agent implements StatusSource {
     const { settings } = this;
     const joiner = new SeedJoiner({
       seeds: () => this.seedList(),
-      join: (addresses) => node.join(addresses),
+      // The joiner is the one retry loop: each of its attempts tries every seed once.
+      join: (addresses) => node.join(addresses, { retry: false }),
       isJoined: () => node.members().length > 1,
       self: () => this.ownAddresses(),
       attempts: settings.joinAttempts,
@@ -424,7 +425,7 @@ class Agent implements StatusSource {
           {
             attempt: failure.attempt,
             seeds: failure.addresses,
-            err: failure.error.message,
+            err: failure.message,
             retryInMs: failure.nextDelayMs,
           },
           'join attempt failed',
@@ -433,11 +434,11 @@ class Agent implements StatusSource {
       },
       onBackground: (failure) => {
         const every = formatDuration(failure.nextDelayMs ?? settings.joinBackoffMaxMs);
-        this.log.warn({ attempts: failure.attempt, err: failure.error.message }, 'every seed is down');
+        this.log.warn({ attempts: failure.attempt, err: failure.message }, 'every seed is down');
         this.printer.other(
           'seeds-down',
-          { attempts: failure.attempt, error: failure.error.message, retryMs: failure.nextDelayMs ?? null },
-          `every seed is down (${failure.error.message}); running alone and retrying in the background every ${every}`,
+          { attempts: failure.attempt, error: failure.message, retryMs: failure.nextDelayMs ?? null },
+          `every seed is down (${failure.message}); running alone and retrying in the background every ${every}`,
         );
       },
     });
@@ -521,7 +522,7 @@ class Agent implements StatusSource {
       const wasAlone = node.members().length <= 1;
       this.log.info({ peer: peer.id, address: peer.address }, 'mdns found a peer; joining through it');
       node
-        .join([peer.address])
+        .join([peer.address], { retry: false })
         .then(
           () => {
             if (wasAlone) {

@@ -25,7 +25,7 @@ import {
   validateSeeds,
 } from './options.js';
 import { emptyStats, runtimeStats } from './stats.js';
-import type { Indices, LeaveOptions, MemberInfo, MeshNodeEvents, NodeStats } from './types.js';
+import type { Indices, JoinOptions, LeaveOptions, MemberInfo, MeshNodeEvents, NodeStats } from './types.js';
 
 /** Creates a node: validates options, binds UDP and TCP, starts the protocol. */
 export async function createNode(options: NodeOptions): Promise<MeshNode> {
@@ -55,6 +55,8 @@ interface PendingJoin {
   retry: NodeJS.Timeout | undefined;
   inFlight: number;
   backoffMs: number;
+  /** False: reject as soon as every seed failed once (the caller runs its own retry loop). */
+  readonly retries: boolean;
 }
 
 type Lifecycle = 'running' | 'leaving' | 'left' | 'closed';
@@ -193,8 +195,11 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
    * The cluster admits a newcomer at a coordinated deadline (config
    * viewDelayMs) so that every node rebalances at the same moment: until then
    * indices().index is -1. Wait for 'rebalance' (or 'settled') to start work.
+   *
+   * With `{ retry: false }` every seed is tried once and the JoinError comes
+   * as soon as all of them failed, for callers that retry on their own terms.
    */
-  join(seeds?: readonly string[]): Promise<void> {
+  join(seeds?: readonly string[], options: JoinOptions = {}): Promise<void> {
     if (this.lifecycle !== 'running')
       return Promise.reject(new StateError(`cannot join: the node is ${this.lifecycle}`));
     const list = seeds === undefined ? this.options.seeds : validateSeeds(seeds);
@@ -210,6 +215,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
         retry: undefined,
         inFlight: 0,
         backoffMs: Math.min(250, this.options.config.probeIntervalMs),
+        retries: options.retry !== false,
       };
       pending.deadline = setTimeout(() => {
         this.finishJoin(pending, new JoinError(targets, this.options.joinTimeoutMs, pending.failures));
@@ -329,7 +335,9 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
         continue;
       }
       pending.failures[outcome.to] = outcome.reason ?? 'failed';
-      if (pending.inFlight === 0 && pending.retry === undefined) {
+      if (pending.inFlight === 0 && !pending.retries) {
+        this.finishJoin(pending, new JoinError(pending.seeds, this.options.joinTimeoutMs, pending.failures));
+      } else if (pending.inFlight === 0 && pending.retry === undefined) {
         const wait = pending.backoffMs;
         pending.backoffMs = Math.min(pending.backoffMs * 2, 2000);
         pending.retry = setTimeout(() => this.attemptJoin(pending), wait);

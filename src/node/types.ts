@@ -70,6 +70,14 @@ export type MeshNodeEvents = {
   recover: [member: MemberInfo];
 };
 
+export interface JoinOptions {
+  /**
+   * Default true: retry the seeds with backoff until joinTimeoutMs. False:
+   * try each seed once and reject with a JoinError when all of them failed.
+   */
+  readonly retry?: boolean;
+}
+
 export interface LeaveOptions {
   /** Longest wait for the announcement to go out. Default: config.leaveTimeoutMs plus a margin. */
   readonly timeoutMs?: number;

@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JoinError, MetadataTooLargeError } from '../../src/index.js';
 import { Cluster, converged, nextEvent, waitUntil } from './helpers.js';
@@ -160,6 +161,38 @@ describe('a cluster on 127.0.0.1', () => {
     expect(error).toMatchObject({ code: 'ERR_MESH_JOIN', seeds: [address] });
     expect((error as JoinError).failures[address]).toBe('ECONNREFUSED');
     expect(node.indices()).toMatchObject({ index: 0, total: 1 });
+  });
+
+  it('with retry: false tries each seed once and fails at once; by default it retries until the deadline', async () => {
+    // A seed that accepts and hangs up: every attempt is one connection, counted here.
+    let connections = 0;
+    const hangUp = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => hangUp.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = hangUp.address() as AddressInfo;
+      const seed = `127.0.0.1:${port}`;
+      const node = await cluster.start({ id: 'once', joinTimeoutMs: 10_000 });
+      const once = await node.join([seed], { retry: false }).catch((e: unknown) => e);
+      expect(once).toBeInstanceOf(JoinError);
+      expect(once).toMatchObject({ code: 'ERR_MESH_JOIN', seeds: [seed] });
+      expect(connections).toBe(1);
+      // By default the same failure is retried: a second connection comes while the join is pending.
+      const patient = await cluster.start({ id: 'patient', joinTimeoutMs: 10_000 });
+      let settled = false;
+      const pending = patient.join([seed]).finally(() => {
+        settled = true;
+      });
+      pending.catch(() => {});
+      await waitUntil([patient], () => connections >= 3, 'the join to try the seed a second time');
+      expect(settled).toBe(false);
+      await patient.close();
+      await expect(pending).rejects.toMatchObject({ code: 'ERR_MESH_CLOSED' });
+    } finally {
+      await new Promise((resolve) => hangUp.close(resolve));
+    }
   });
 
   it('spreads metadata as an update and rejects oversize metadata', async () => {
