@@ -19,10 +19,12 @@
  */
 import type { ProtocolConfig } from '../core/config.js';
 
+/** Smin(N): the shortest time a suspicion lasts before the suspect is declared dead. */
 export function suspicionMinMs(config: ProtocolConfig, nodes: number): number {
   return config.suspicionMult * Math.max(1, Math.log10(Math.max(1, nodes))) * config.probeIntervalMs;
 }
 
+/** Smax(N): how long a suspicion lasts with no confirmation, where Lifeguard starts it. */
 export function suspicionMaxMs(config: ProtocolConfig, nodes: number): number {
   return config.suspicionMaxTimeoutMult * suspicionMinMs(config, nodes);
 }
@@ -31,6 +33,7 @@ export function retransmitLimit(config: ProtocolConfig, nodes: number): number {
   return config.retransmitMult * Math.ceil(Math.log10(nodes + 1));
 }
 
+/** D(N): the time within which an update reaches every live node. */
 export function disseminationBoundMs(config: ProtocolConfig, nodes: number): number {
   return (retransmitLimit(config, nodes) + 1) * config.gossipIntervalMs + 2 * config.probeIntervalMs;
 }
@@ -39,6 +42,7 @@ export function firstProbeBoundMs(config: ProtocolConfig, nodes: number): number
   return (2 * nodes - 1) * config.probeIntervalMs;
 }
 
+/** detect(N): the time within which every live node has marked a crashed one dead. */
 export function detectionBoundMs(config: ProtocolConfig, nodes: number): number {
   return (
     firstProbeBoundMs(config, nodes) +
@@ -48,6 +52,7 @@ export function detectionBoundMs(config: ProtocolConfig, nodes: number): number 
   );
 }
 
+/** leave(N): the time within which a graceful leave reaches every live node. */
 export function leaveBoundMs(config: ProtocolConfig, nodes: number): number {
   return disseminationBoundMs(config, nodes);
 }
@@ -58,6 +63,7 @@ export function pushPullIntervalMs(config: ProtocolConfig, nodes: number): numbe
   return config.pushPullIntervalMs * (Math.ceil(Math.log2(nodes) - Math.log2(32)) + 1);
 }
 
+/** heal(N): the time after a partition heals within which both sides see each other alive again. */
 export function healBoundMs(config: ProtocolConfig, nodes: number): number {
   return (
     pushPullIntervalMs(config, nodes) +

@@ -8,6 +8,7 @@
 import { MeshError } from '../core/errors.js';
 import type { SimulationResult } from './scenario.js';
 
+/** `renderChartSvg` needs the optional vega and vega-lite packages; they are not installed. */
 export class ChartUnavailableError extends MeshError {
   constructor(cause: unknown) {
     super(

@@ -49,6 +49,7 @@ export type CoreFactory = (options: MeshCoreOptions) => SimCore;
 /** `idle`: never started. `leaving`: leave() called, announcement going out. */
 export type SlotStatus = 'idle' | 'running' | 'leaving' | 'left' | 'crashed';
 
+/** What happened to a slot, as a SimListener hears it. */
 export type LifecycleChange =
   | 'start'
   | 'crash'
