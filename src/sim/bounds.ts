@@ -18,8 +18,16 @@
  * pushPullIntervalMs * (ceil(log2 N - log2 32) + 1) above 32 members.
  */
 import type { ProtocolConfig } from '../core/config.js';
+import {
+  pushPullIntervalMs as corePushPullIntervalMs,
+  retransmitLimit as coreRetransmitLimit,
+} from '../core/formulas.js';
 
-/** Smin(N): the shortest time a suspicion lasts before the suspect is declared dead. */
+/**
+ * Smin(N): the shortest time a suspicion lasts before the suspect is declared
+ * dead. Unrounded, unlike the core's timer (which rounds to the millisecond),
+ * because scenario timelines are built from it and must not move.
+ */
 export function suspicionMinMs(config: ProtocolConfig, nodes: number): number {
   return config.suspicionMult * Math.max(1, Math.log10(Math.max(1, nodes))) * config.probeIntervalMs;
 }
@@ -30,7 +38,7 @@ export function suspicionMaxMs(config: ProtocolConfig, nodes: number): number {
 }
 
 export function retransmitLimit(config: ProtocolConfig, nodes: number): number {
-  return config.retransmitMult * Math.ceil(Math.log10(nodes + 1));
+  return coreRetransmitLimit(config.retransmitMult, nodes);
 }
 
 /** D(N): the time within which an update reaches every live node. */
@@ -57,10 +65,10 @@ export function leaveBoundMs(config: ProtocolConfig, nodes: number): number {
   return disseminationBoundMs(config, nodes);
 }
 
+/** PP(N); infinite when push-pull is off. */
 export function pushPullIntervalMs(config: ProtocolConfig, nodes: number): number {
   if (config.pushPullIntervalMs === 0) return Number.POSITIVE_INFINITY;
-  if (nodes <= 32) return config.pushPullIntervalMs;
-  return config.pushPullIntervalMs * (Math.ceil(Math.log2(nodes) - Math.log2(32)) + 1);
+  return corePushPullIntervalMs(config.pushPullIntervalMs, nodes);
 }
 
 /** heal(N): the time after a partition heals within which both sides see each other alive again. */
