@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CliError, ExitCode, UsageError } from '../src/cli/exit-codes.js';
 import { ValueError } from '../src/cli/values.js';
@@ -54,5 +54,23 @@ describe('error classes', () => {
     const error = new UsageError('bad flag');
     expect(error).toBeInstanceOf(CliError);
     expect(error.exitCode).toBe(2);
+  });
+
+  it('covers every error class in src, and only MeshError extends Error directly', () => {
+    const root = new URL('../src/', import.meta.url);
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((path) =>
+      path.endsWith('.ts'),
+    );
+    const declared: string[] = [];
+    for (const file of files) {
+      const source = readFileSync(new URL(file, root), 'utf8');
+      for (const match of source.matchAll(/\bclass\s+(\w+)\s+extends\s+(\w+)/g)) {
+        const [, name, base] = match as unknown as [string, string, string];
+        if (!name.endsWith('Error') && !base.endsWith('Error')) continue;
+        declared.push(name);
+        if (base === 'Error') expect(`${file}: ${name}`).toBe('core/errors.ts: MeshError');
+      }
+    }
+    expect(declared.sort()).toEqual(['MeshError', ...cases.map(([name]) => name)].sort());
   });
 });
