@@ -12,6 +12,13 @@ export { type HashKey, Rendezvous, rendezvousOwner, rendezvousOwners } from './h
 export { BindError, ClosedError, IdConflictError, JoinError } from './node/errors.js';
 export { createNode, MeshNode } from './node/node.js';
 export { DEFAULT_PORT, type HostPortOption, type NodeOptions, type StaticPlacement } from './node/options.js';
-export type { Indices, LeaveOptions, MemberInfo, MeshNodeEvents, NodeStats } from './node/types.js';
+export type {
+  Indices,
+  JoinOptions,
+  LeaveOptions,
+  MemberInfo,
+  MeshNodeEvents,
+  NodeStats,
+} from './node/types.js';
 export type { Logger } from './runtime/logger.js';
 export type { TransportLimits } from './runtime/runtime.js';

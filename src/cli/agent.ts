@@ -17,18 +17,19 @@ import type { MemberInfo } from '../node/types.js';
 import { readTokenFile } from '../status/access.js';
 import { DepartedTracker } from '../status/departed.js';
 import { EventHub } from '../status/events.js';
-import {
-  STATUS_DEFAULTS,
-  type StatusServer,
-  type StatusServerOptions,
-  startStatusServer,
-} from '../status/server.js';
+import { type StatusServer, type StatusServerOptions, startStatusServer } from '../status/server.js';
 import type { AgentLifecycle, StatusSource } from '../status/types.js';
 import { runToExit, withUsageExit } from './command.js';
 import { EventPrinter } from './event-printer.js';
 import { CliError, ExitCode, signalExitCode, UsageError } from './exit-codes.js';
 import { type AgentLogger, createAgentLogger } from './logger.js';
-import { type AgentSettings, readConfigFile, resolveSettings, type TokenSettings } from './settings.js';
+import {
+  type AgentSettings,
+  readConfigFile,
+  resolveSettings,
+  SETTINGS,
+  type TokenSettings,
+} from './settings.js';
 import { formatDuration } from './values.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -47,78 +48,41 @@ export function agentCommand(): Command {
         '(with --join-retry exit).',
       ].join('\n'),
     )
-    .option('-k, --key <key>', 'cluster key: clusters with other keys never mix (required unless static)')
-    .option('-e, --env <env>', 'cluster environment within the key, e.g. dev or prod (default "default")')
-    .option('-i, --id <id>', 'instance id, unique in the cluster (default: random 128-bit hex)')
-    .option('-n, --threads <count>', 'thread count of this instance (default 1)')
-    .option('-I, --index <index>', 'static mode: this instance base index (with -T, no network)')
-    .option('-T, --total <count>', 'static mode: the cluster total thread count')
-    .option('--bind <host:port>', 'mesh address, UDP and TCP (default 0.0.0.0:7946; port 0 picks one)')
-    .option(
-      '--advertise <host:port>',
-      'address peers should use when it differs from --bind (NAT, containers)',
-    )
-    .option('--seeds <list>', 'comma-separated host:port seeds to join through (hostnames allowed)')
     .option(
       '--token <token>',
       'join token from "meshnode token create": sets key, env and seeds (-k, -e, --seeds win)',
     )
-    .option('--mdns', 'discover peers of the same key/env with mDNS (_meshnode._udp.local)')
-    .option('--mdns-interface <ip|name>', 'pin mDNS to one interface (default: all)')
-    .option('--mdns-port <port>', 'mDNS UDP port (default 5353)')
-    .option(
-      '--mdns-interval <ms>',
-      'time between mDNS browse queries (default 10000, 2000 with --preset local)',
-    )
-    .option('--view-file <path>', 'join through the members listed in this file and keep it current')
-    .option('--config <file>', 'JSON file with the same settings in camelCase (flags win)')
-    .option('--http <host:port|port|off>', 'status API address (default 127.0.0.1:7947, loopback)')
-    .option(
-      '--http-max-connections <n>',
-      `status API connections open at once at most (default ${STATUS_DEFAULTS.maxConnections})`,
-    )
-    .option(
-      '--http-token-file <path>',
-      'bearer token for the status API: only callers that send it see the key, pid and seeds',
-    )
-    .option('--preset <name>', 'protocol timers: lan (default), local (one host) or wan')
-    .option(
-      '-v, --log-level <level>',
-      'stderr log level: fatal, error, warn, info (default), debug, trace, silent',
-    )
-    .option('--json', 'print one JSON object per line for every event instead of text')
-    .option(
-      '--join-timeout <ms>',
-      'how long one join attempt waits for a seed (default max(10 s, 10 probe intervals))',
-    )
-    .option(
-      '--join-attempts <n>',
-      'join attempts with backoff before giving up or going to the background (default 5)',
-    )
-    .option(
-      '--join-retry <mode>',
-      'when every seed stays down: background (keep trying, default) or exit (code 5)',
-    )
-    .option('--join-backoff-max <ms>', 'longest wait between join attempts (default 30000)')
-    .option('--meta <key=value>', 'metadata entry, repeatable', collect)
-    .action(async (options: Record<string, unknown>) => {
-      await runToExit('agent', () => runAgentFromFlags(options));
-    });
+    .option('--config <file>', 'JSON file with the same settings in camelCase (flags win)');
+  for (const spec of Object.values(SETTINGS)) {
+    if (spec.flag === undefined) continue;
+    if (spec.repeatable === true) command.option(spec.flag, spec.help ?? '', collect);
+    else command.option(spec.flag, spec.help ?? '');
+  }
+  command.action(async (options: Record<string, unknown>) => {
+    await runToExit('agent', () => runAgentFromFlags(options));
+  });
   return withUsageExit(command);
 }
 
-/** Commander's option names -> the settings (config file) names. */
-function flagsToFields(options: Record<string, unknown>): Record<string, unknown> {
-  const rename: Record<string, string> = {
-    mdnsInterval: 'mdnsIntervalMs',
-    joinTimeout: 'joinTimeoutMs',
-    joinBackoffMax: 'joinBackoffMaxMs',
-    meta: 'metadata',
-  };
+/** commander's attribute for a flag: "--join-backoff-max <ms>" is joinBackoffMax. */
+function attributeOf(flag: string): string {
+  const long = flag.split(/[ ,]+/).find((part) => part.startsWith('--')) ?? '';
+  return long.slice(2).replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+/** commander's attribute names -> the settings (config-file) names, from the settings table. */
+const FIELD_OF_ATTRIBUTE: ReadonlyMap<string, string> = new Map(
+  Object.entries(SETTINGS).flatMap(([field, spec]) =>
+    spec.flag === undefined ? [] : [[attributeOf(spec.flag), field] as const],
+  ),
+);
+
+/** The parsed flags under their config-file names; --config and --token are not settings. */
+export function flagsToFields(options: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(options)) {
     if (name === 'config' || name === 'token' || value === undefined) continue;
-    out[rename[name] ?? name] = value;
+    out[FIELD_OF_ATTRIBUTE.get(name) ?? name] = value;
   }
   return out;
 }
@@ -221,7 +185,7 @@ class Agent implements StatusSource {
       state: this.joiner?.state ?? (this.settings.static !== undefined ? 'static' : 'idle'),
       attempts: this.joiner?.attempts ?? 0,
       seeds: this.seedList(),
-      lastError: this.joiner?.lastError?.message,
+      lastError: this.joiner?.lastErrorMessage,
     };
   }
 
@@ -478,7 +442,8 @@ class Agent implements StatusSource {
     const { settings } = this;
     const joiner = new SeedJoiner({
       seeds: () => this.seedList(),
-      join: (addresses) => node.join(addresses),
+      // The joiner is the one retry loop: each of its attempts tries every seed once.
+      join: (addresses) => node.join(addresses, { retry: false }),
       isJoined: () => node.members().length > 1,
       self: () => this.ownAddresses(),
       attempts: settings.joinAttempts,
@@ -489,7 +454,7 @@ class Agent implements StatusSource {
           {
             attempt: failure.attempt,
             seeds: failure.addresses,
-            err: failure.error.message,
+            err: failure.message,
             retryInMs: failure.nextDelayMs,
           },
           'join attempt failed',
@@ -498,11 +463,11 @@ class Agent implements StatusSource {
       },
       onBackground: (failure) => {
         const every = formatDuration(failure.nextDelayMs ?? settings.joinBackoffMaxMs);
-        this.log.warn({ attempts: failure.attempt, err: failure.error.message }, 'every seed is down');
+        this.log.warn({ attempts: failure.attempt, err: failure.message }, 'every seed is down');
         this.printer.other(
           'seeds-down',
-          { attempts: failure.attempt, error: failure.error.message, retryMs: failure.nextDelayMs ?? null },
-          `every seed is down (${failure.error.message}); running alone and retrying in the background every ${every}`,
+          { attempts: failure.attempt, error: failure.message, retryMs: failure.nextDelayMs ?? null },
+          `every seed is down (${failure.message}); running alone and retrying in the background every ${every}`,
         );
       },
     });
@@ -597,7 +562,7 @@ class Agent implements StatusSource {
       const wasAlone = node.members().length <= 1;
       this.log.info({ peer: peer.id, address: peer.address }, 'mdns found a peer; joining through it');
       node
-        .join([peer.address])
+        .join([peer.address], { retry: false })
         .then(
           () => {
             if (wasAlone) {

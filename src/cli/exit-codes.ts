@@ -1,3 +1,5 @@
+import { MeshError } from '../core/errors.js';
+
 /**
  * Exit codes of the `meshnode` commands. They are part of the CLI's contract
  * (scripts and supervisors branch on them), so each has one meaning and the
@@ -32,11 +34,10 @@ export function signalExitCode(signal: NodeJS.Signals): number {
 }
 
 /** An error that ends a command with a given exit code and a one-line message on stderr. */
-export class CliError extends Error {
+export class CliError extends MeshError {
   readonly exitCode: ExitCodeValue;
-  constructor(exitCode: ExitCodeValue, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'CliError';
+  constructor(exitCode: ExitCodeValue, message: string, options?: { cause?: unknown; code?: string }) {
+    super(options?.code ?? 'ERR_MESH_CLI', message, options);
     this.exitCode = exitCode;
   }
 }
@@ -44,7 +45,6 @@ export class CliError extends Error {
 /** Bad flags or values (exit code 2). */
 export class UsageError extends CliError {
   constructor(message: string) {
-    super(ExitCode.usage, message);
-    this.name = 'UsageError';
+    super(ExitCode.usage, message, { code: 'ERR_MESH_USAGE' });
   }
 }

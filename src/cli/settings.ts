@@ -1,12 +1,13 @@
 /**
- * The agent's settings: one table of fields shared by the flags and the JSON
- * config file (same names, camelCase in the file), a parser per field, and
- * the merge (defaults < config file < join token < flags). Mistakes in flags
+ * The agent's settings: one table (SETTINGS) from which the flags, their help
+ * and the JSON config-file keys (camelCase) are made, a parser per setting,
+ * and the merge (defaults < config file < join token < flags). Mistakes in flags
  * are usage errors (exit 2); mistakes in the file are config errors (exit 3).
  */
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { type PresetName, type ProtocolConfig, presets } from '../core/config.js';
+import { STATUS_DEFAULTS } from '../status/server.js';
 import { CliError, ExitCode, UsageError } from './exit-codes.js';
 import {
   type HostPort,
@@ -73,75 +74,182 @@ type FieldParser = (value: unknown, name: string) => Partial<Parsed>;
 /** What a join token (`--token`, already checked) sets. */
 export type TokenSettings = Pick<Parsed, 'key' | 'env' | 'seeds'>;
 
-/** Every settable field: config-file name -> how its value (flag string or JSON) is parsed. */
-const FIELDS: Readonly<Record<string, FieldParser>> = {
-  key: (v, n) => ({ key: parseString(n, v, 256) }),
-  env: (v, n) => ({ env: parseString(n, v, 256) }),
-  id: (v, n) => ({ id: parseString(n, v, 128) }),
-  threads: (v, n) => ({ threads: parseInteger(n, v, 1, 65_535) }),
-  index: (v, n) => ({ static: { index: parseInteger(n, v, 0, Number.MAX_SAFE_INTEGER), total: -1 } }),
-  total: (v, n) => ({ static: { index: -1, total: parseInteger(n, v, 1, Number.MAX_SAFE_INTEGER) } }),
-  bind: (v, n) => ({ bind: parseHostPort(n, v, DEFAULT_BIND.host) }),
-  advertise: (v, n) => ({ advertise: parseHostPort(n, v) }),
-  seeds: (v, n) => ({ seeds: parseSeedList(n, v) }),
-  mdns: (v, n) => ({ mdns: parseBoolean(n, v) }),
-  mdnsInterface: (v, n) => ({ mdnsInterface: interfaceAddress(n, parseString(n, v, 64)) }),
-  mdnsPort: (v, n) => ({ mdnsPort: parseInteger(n, v, 1, 65_535) }),
-  mdnsIntervalMs: (v, n) => ({ mdnsIntervalMs: parseInteger(n, v, 100, 3_600_000) }),
-  viewFile: (v, n) => ({ viewFile: parseString(n, v, 4096) }),
-  http: (v, n) =>
-    v === false || v === 'off' || v === 'false'
-      ? { http: undefined, httpExplicit: true }
-      : { http: parseHostPort(n, v, DEFAULT_HTTP.host), httpExplicit: true },
-  httpMaxConnections: (v, n) => ({ httpMaxConnections: parseInteger(n, v, 1, 65_535) }),
-  httpTokenFile: (v, n) => ({ httpTokenFile: parseString(n, v, 4096) }),
-  preset: (v, n) => ({ preset: parseChoice(n, v, PRESET_NAMES) }),
-  logLevel: (v, n) => ({ logLevel: parseChoice(n, v, LOG_LEVELS) }),
-  json: (v, n) => ({ json: parseBoolean(n, v) }),
-  joinTimeoutMs: (v, n) => ({ joinTimeoutMs: parseInteger(n, v, 1, 3_600_000) }),
-  joinAttempts: (v, n) => ({ joinAttempts: parseInteger(n, v, 1, 1000) }),
-  joinRetry: (v, n) => ({ joinRetry: parseChoice(n, v, JOIN_RETRY_MODES) }),
-  joinBackoffMaxMs: (v, n) => ({ joinBackoffMaxMs: parseInteger(n, v, 10, 3_600_000) }),
-  metadata: (v, n) => ({ metadata: parseMetadata(n, v) }),
-  protocol: (v, n) => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-      throw new ValueError(`${n} must be an object of protocol settings (probeIntervalMs, ...)`);
-    }
-    return { protocol: v as Partial<ProtocolConfig> };
+/**
+ * One agent setting: its command-line flag (commander's spelling) and help,
+ * and how a value (a flag string or JSON from the config file) is parsed.
+ * The key is the setting's config-file name.
+ */
+export interface SettingSpec {
+  /** Absent: the setting exists only in the config file. */
+  readonly flag?: string;
+  readonly help?: string;
+  /** The flag may be given several times; its values are collected into a list. */
+  readonly repeatable?: boolean;
+  readonly parse: FieldParser;
+}
+
+/**
+ * Every agent setting, in the order of `meshnode agent --help`: the flags,
+ * their help, the config-file keys and the flag names in messages all come
+ * from this table.
+ */
+export const SETTINGS: Readonly<Record<string, SettingSpec>> = {
+  key: {
+    flag: '-k, --key <key>',
+    help: 'cluster key: clusters with other keys never mix (required unless static)',
+    parse: (v, n) => ({ key: parseString(n, v, 256) }),
+  },
+  env: {
+    flag: '-e, --env <env>',
+    help: 'cluster environment within the key, e.g. dev or prod (default "default")',
+    parse: (v, n) => ({ env: parseString(n, v, 256) }),
+  },
+  id: {
+    flag: '-i, --id <id>',
+    help: 'instance id, unique in the cluster (default: random 128-bit hex)',
+    parse: (v, n) => ({ id: parseString(n, v, 128) }),
+  },
+  threads: {
+    flag: '-n, --threads <count>',
+    help: 'thread count of this instance (default 1)',
+    parse: (v, n) => ({ threads: parseInteger(n, v, 1, 65_535) }),
+  },
+  index: {
+    flag: '-I, --index <index>',
+    help: 'static mode: this instance base index (with -T, no network)',
+    parse: (v, n) => ({ static: { index: parseInteger(n, v, 0, Number.MAX_SAFE_INTEGER), total: -1 } }),
+  },
+  total: {
+    flag: '-T, --total <count>',
+    help: 'static mode: the cluster total thread count',
+    parse: (v, n) => ({ static: { index: -1, total: parseInteger(n, v, 1, Number.MAX_SAFE_INTEGER) } }),
+  },
+  bind: {
+    flag: '--bind <host:port>',
+    help: 'mesh address, UDP and TCP (default 0.0.0.0:7946; port 0 picks one)',
+    parse: (v, n) => ({ bind: parseHostPort(n, v, DEFAULT_BIND.host) }),
+  },
+  advertise: {
+    flag: '--advertise <host:port>',
+    help: 'address peers should use when it differs from --bind (NAT, containers)',
+    parse: (v, n) => ({ advertise: parseHostPort(n, v) }),
+  },
+  seeds: {
+    flag: '--seeds <list>',
+    help: 'comma-separated host:port seeds to join through (hostnames allowed)',
+    parse: (v, n) => ({ seeds: parseSeedList(n, v) }),
+  },
+  mdns: {
+    flag: '--mdns',
+    help: 'discover peers of the same key/env with mDNS (_meshnode._udp.local)',
+    parse: (v, n) => ({ mdns: parseBoolean(n, v) }),
+  },
+  mdnsInterface: {
+    flag: '--mdns-interface <ip|name>',
+    help: 'pin mDNS to one interface (default: all)',
+    parse: (v, n) => ({ mdnsInterface: interfaceAddress(n, parseString(n, v, 64)) }),
+  },
+  mdnsPort: {
+    flag: '--mdns-port <port>',
+    help: 'mDNS UDP port (default 5353)',
+    parse: (v, n) => ({ mdnsPort: parseInteger(n, v, 1, 65_535) }),
+  },
+  mdnsIntervalMs: {
+    flag: '--mdns-interval <ms>',
+    help: 'time between mDNS browse queries (default 10000, 2000 with --preset local)',
+    parse: (v, n) => ({ mdnsIntervalMs: parseInteger(n, v, 100, 3_600_000) }),
+  },
+  viewFile: {
+    flag: '--view-file <path>',
+    help: 'join through the members listed in this file and keep it current',
+    parse: (v, n) => ({ viewFile: parseString(n, v, 4096) }),
+  },
+  http: {
+    flag: '--http <host:port|port|off>',
+    help: 'status API address (default 127.0.0.1:7947, loopback)',
+    parse: (v, n) =>
+      v === false || v === 'off' || v === 'false'
+        ? { http: undefined, httpExplicit: true }
+        : { http: parseHostPort(n, v, DEFAULT_HTTP.host), httpExplicit: true },
+  },
+  httpMaxConnections: {
+    flag: '--http-max-connections <n>',
+    help: `status API connections open at once at most (default ${STATUS_DEFAULTS.maxConnections})`,
+    parse: (v, n) => ({ httpMaxConnections: parseInteger(n, v, 1, 65_535) }),
+  },
+  httpTokenFile: {
+    flag: '--http-token-file <path>',
+    help: 'bearer token for the status API: only callers that send it see the key, pid and seeds',
+    parse: (v, n) => ({ httpTokenFile: parseString(n, v, 4096) }),
+  },
+  preset: {
+    flag: '--preset <name>',
+    help: 'protocol timers: lan (default), local (one host) or wan',
+    parse: (v, n) => ({ preset: parseChoice(n, v, PRESET_NAMES) }),
+  },
+  logLevel: {
+    flag: '-v, --log-level <level>',
+    help: 'stderr log level: fatal, error, warn, info (default), debug, trace, silent',
+    parse: (v, n) => ({ logLevel: parseChoice(n, v, LOG_LEVELS) }),
+  },
+  json: {
+    flag: '--json',
+    help: 'print one JSON object per line for every event instead of text',
+    parse: (v, n) => ({ json: parseBoolean(n, v) }),
+  },
+  joinTimeoutMs: {
+    flag: '--join-timeout <ms>',
+    help: 'how long one join attempt waits for a seed (default max(10 s, 10 probe intervals))',
+    parse: (v, n) => ({ joinTimeoutMs: parseInteger(n, v, 1, 3_600_000) }),
+  },
+  joinAttempts: {
+    flag: '--join-attempts <n>',
+    help: 'join attempts with backoff before giving up or going to the background (default 5)',
+    parse: (v, n) => ({ joinAttempts: parseInteger(n, v, 1, 1000) }),
+  },
+  joinRetry: {
+    flag: '--join-retry <mode>',
+    help: 'when every seed stays down: background (keep trying, default) or exit (code 5)',
+    parse: (v, n) => ({ joinRetry: parseChoice(n, v, JOIN_RETRY_MODES) }),
+  },
+  joinBackoffMaxMs: {
+    flag: '--join-backoff-max <ms>',
+    help: 'longest wait between join attempts (default 30000)',
+    parse: (v, n) => ({ joinBackoffMaxMs: parseInteger(n, v, 10, 3_600_000) }),
+  },
+  metadata: {
+    flag: '--meta <key=value>',
+    help: 'metadata entry, repeatable',
+    repeatable: true,
+    parse: (v, n) => ({ metadata: parseMetadata(n, v) }),
+  },
+  protocol: {
+    parse: (v, n) => {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+        throw new ValueError(`${n} must be an object of protocol settings (probeIntervalMs, ...)`);
+      }
+      return { protocol: v as Partial<ProtocolConfig> };
+    },
   },
 };
 
+/** "-k, --key <key>" -> "-k/--key", the way messages name a flag. */
+function flagLabel(flag: string): string {
+  return flag
+    .split(/[ ,]+/)
+    .filter((part) => part.startsWith('-'))
+    .join('/');
+}
+
 /** The flag that sets each field, for messages about flags. */
-export const FLAG_NAMES: Readonly<Record<string, string>> = {
-  key: '-k/--key',
-  env: '-e/--env',
-  id: '-i/--id',
-  threads: '-n/--threads',
-  index: '-I/--index',
-  total: '-T/--total',
-  bind: '--bind',
-  advertise: '--advertise',
-  seeds: '--seeds',
-  mdns: '--mdns',
-  mdnsInterface: '--mdns-interface',
-  mdnsPort: '--mdns-port',
-  mdnsIntervalMs: '--mdns-interval',
-  viewFile: '--view-file',
-  http: '--http',
-  httpMaxConnections: '--http-max-connections',
-  httpTokenFile: '--http-token-file',
-  preset: '--preset',
-  logLevel: '-v/--log-level',
-  json: '--json',
-  joinTimeoutMs: '--join-timeout',
-  joinAttempts: '--join-attempts',
-  joinRetry: '--join-retry',
-  joinBackoffMaxMs: '--join-backoff-max',
-  metadata: '--meta',
-};
+export const FLAG_NAMES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(SETTINGS).flatMap(([field, spec]) =>
+    spec.flag === undefined ? [] : [[field, flagLabel(spec.flag)]],
+  ),
+);
 
 /** The names a config file may use. */
-export const CONFIG_FIELDS: readonly string[] = Object.keys(FIELDS);
+export const CONFIG_FIELDS: readonly string[] = Object.keys(SETTINGS);
 
 function mergeStatic(into: Parsed, from: Partial<Parsed>): void {
   const base = into.static ?? { index: -1, total: -1 };
@@ -157,7 +265,7 @@ function parseSource(values: Readonly<Record<string, unknown>>, origin: 'flag' |
   const out: Parsed = {};
   for (const [field, value] of Object.entries(values)) {
     if (value === undefined) continue;
-    const parser = FIELDS[field];
+    const parser = SETTINGS[field]?.parse;
     const name = origin === 'flag' ? (FLAG_NAMES[field] ?? field) : field;
     if (parser === undefined || (origin === 'flag' && FLAG_NAMES[field] === undefined)) {
       const known = CONFIG_FIELDS.join(', ');

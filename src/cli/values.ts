@@ -6,11 +6,11 @@
  * (flags) or a config error (file).
  */
 import { formatAddress, parseAddress } from '../core/address.js';
+import { MeshError } from '../core/errors.js';
 
-export class ValueError extends Error {
+export class ValueError extends MeshError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ValueError';
+    super('ERR_MESH_VALUE', message);
   }
 }
 

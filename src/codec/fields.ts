@@ -4,20 +4,17 @@
  * 'invalid-field' drop, so a reader never needs to return a failure value.
  */
 import { parseAddress } from '../core/address.js';
+import { MeshError } from '../core/errors.js';
 import type { Metadata } from '../core/types.js';
-import {
-  ID_BYTES_MAX,
-  INCARNATION_MAX,
-  METADATA_KEYS_MAX,
-  THREADS_MAX,
-  UINT32_MAX,
-  VIEW_DELAY_MS_MAX,
-} from './limits.js';
+import { idProblem } from '../core/validation.js';
+import { INCARNATION_MAX, METADATA_KEYS_MAX, THREADS_MAX, UINT32_MAX, VIEW_DELAY_MS_MAX } from './limits.js';
 import { utf8Bytes } from './sizes.js';
 
 /** A well-formed value that breaks the schema. */
-export class FieldError extends Error {
-  override readonly name = 'FieldError';
+export class FieldError extends MeshError {
+  constructor(message: string) {
+    super('ERR_MESH_FIELD', message);
+  }
 }
 
 function readInteger(value: unknown, field: string, min: number, max: number): number {
@@ -45,13 +42,11 @@ export function readViewDelay(value: unknown): number {
   return readInteger(value, 'viewDelayMs', 0, VIEW_DELAY_MS_MAX);
 }
 
+/** A member id, held to the same rules as a local one (length, Unicode, no control characters). */
 export function readId(value: unknown, field: string): string {
-  // Every UTF-16 code unit is at least one UTF-8 byte, so a long string fails before it is measured.
-  if (typeof value !== 'string' || value.length === 0 || value.length > ID_BYTES_MAX) {
-    throw new FieldError(`${field} must be a string of 1..${ID_BYTES_MAX} UTF-8 bytes`);
-  }
-  if (utf8Bytes(value) > ID_BYTES_MAX) throw new FieldError(`${field} is over ${ID_BYTES_MAX} UTF-8 bytes`);
-  return value;
+  const problem = idProblem(value);
+  if (problem !== undefined) throw new FieldError(`${field} ${problem}`);
+  return value as string;
 }
 
 export function readAddress(value: unknown, field: string): string {

@@ -3,26 +3,11 @@
  * packet can be unusable maps to one of these reasons so the runtime can
  * count drops by cause.
  */
+import type { DropReasonOf } from '../core/drops.js';
 import type { Message, StateMessage } from '../core/messages.js';
 
-/**
- * Why an input was dropped.
- *
- * - `malformed`: the payload is not exactly one well-formed msgpack value of
- *   the expected container kind (truncated, trailing bytes, not an array).
- * - `invalid-field`: well-formed msgpack that breaks the schema (unknown type
- *   code, wrong number of fields, a field of the wrong type or out of range).
- */
-export type DecodeDropReason =
-  | 'too-short'
-  | 'bad-magic'
-  | 'bad-version'
-  | 'foreign-cluster'
-  | 'unsupported-flags'
-  | 'too-large'
-  | 'malformed'
-  | 'invalid-field'
-  | 'too-many-messages';
+/** Why the codec dropped an input (the table, with each reason's meaning, is core/drops.ts). */
+export type DecodeDropReason = DropReasonOf<'codec'>;
 
 export type PacketDecodeResult =
   | { ok: true; messages: Message[] }

@@ -77,7 +77,7 @@ export interface ProtocolConfig {
   readonly tombstoneRetentionMs: number;
   /**
    * Largest UDP payload this node sends. Default 1400 (fits common MTUs);
-   * 690..65000, and large enough for the biggest alive message that
+   * 684..65000, and large enough for the biggest alive message that
    * metadataBytesMax allows (1197 bytes at the default 512).
    */
   readonly packetBytesMax: number;
@@ -119,7 +119,7 @@ export interface ProtocolConfig {
 
 export type PresetName = 'lan' | 'local' | 'wan';
 
-const LAN: ProtocolConfig = {
+const LAN: Readonly<ProtocolConfig> = {
   probeIntervalMs: 1000,
   probeTimeoutMs: 500,
   indirectChecks: 3,
@@ -192,14 +192,15 @@ export function aliveMessageBytesWorst(metadataBytesMax: number): number {
   return 414 + metadataBytesMax + 3 + 64 * 2 * 2 + Math.ceil(metadataBytesMax / 256);
 }
 
-interface Bound {
+export interface Bound {
   readonly min: number;
   readonly max: number;
   /** 0 is allowed as "off" even when below min. */
   readonly zeroAllowed?: boolean;
 }
 
-const integerBounds: Readonly<Record<Exclude<keyof ProtocolConfig, 'streamProbe'>, Bound>> = {
+/** The bounds of every integer field, inclusive; the tests derive their cases from this table. */
+export const integerBounds: Readonly<Record<Exclude<keyof ProtocolConfig, 'streamProbe'>, Bound>> = {
   probeIntervalMs: { min: 10, max: 60_000 },
   probeTimeoutMs: { min: 1, max: 60_000 },
   indirectChecks: { min: 0, max: 16 },
@@ -213,7 +214,7 @@ const integerBounds: Readonly<Record<Exclude<keyof ProtocolConfig, 'streamProbe'
   reconnectIntervalMs: { min: 100, max: 3_600_000 },
   reconnectTimeoutMs: { min: 1000, max: 604_800_000 },
   tombstoneRetentionMs: { min: 1000, max: 86_400_000 },
-  packetBytesMax: { min: 690, max: 65_000 },
+  packetBytesMax: { min: 684, max: 65_000 },
   metadataBytesMax: { min: 0, max: 16_384 },
   membersMax: { min: 2, max: 1_000_000 },
   awarenessMaxMultiplier: { min: 1, max: 64 },

@@ -3,35 +3,17 @@
  * the time of the input being handled, timers by token, events and counters.
  */
 import type { ProtocolConfig } from './config.js';
+import { CORE_COUNTERS, type CoreCounters, zeroCounts } from './counters.js';
+import type { DropCounts } from './drops.js';
 import type { CoreEvent, CoreHost, DropReason } from './host.js';
 import type { TimerAction } from './timer-action.js';
 import type { RandomSource } from './types.js';
 
-export interface CoreCounters {
-  probes: number;
-  probesFailed: number;
-  indirectProbes: number;
-  nacksReceived: number;
-  suspicions: number;
-  refutations: number;
-  syncs: number;
-  syncsFailed: number;
-}
-
 export class CoreContext {
   /** Time of the input being handled; set by MeshCore on every input. */
   nowMs = 0;
-  readonly counters: CoreCounters = {
-    probes: 0,
-    probesFailed: 0,
-    indirectProbes: 0,
-    nacksReceived: 0,
-    suspicions: 0,
-    refutations: 0,
-    syncs: 0,
-    syncsFailed: 0,
-  };
-  readonly drops: Record<string, number> = {};
+  readonly counters: CoreCounters = zeroCounts(CORE_COUNTERS);
+  readonly drops: DropCounts = {};
   private readonly timers = new Map<number, TimerAction>();
   private nextToken = 0;
 

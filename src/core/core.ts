@@ -10,14 +10,15 @@
  * update rules), prober.ts (failure detection), dissemination.ts (piggyback
  * and gossip), view-tracker.ts and settle-tracker.ts (the sorted view).
  */
-import { ID_BYTES_MAX, INCARNATION_MAX, METADATA_KEYS_MAX, THREADS_MAX } from '../codec/limits.js';
-import { metadataBytes } from '../codec/sizes.js';
+import { INCARNATION_MAX, THREADS_MAX } from '../codec/limits.js';
 import { isValidAddress } from './address.js';
 import { Awareness } from './awareness.js';
 import type { ProtocolConfig } from './config.js';
 import { CoreContext } from './context.js';
+import type { CoreCounters } from './counters.js';
 import { Disseminator } from './dissemination.js';
-import { MetadataTooLargeError, StateError, ValidationError } from './errors.js';
+import type { DropCounts } from './drops.js';
+import { StateError, ValidationError } from './errors.js';
 import { pushPullIntervalMs } from './formulas.js';
 import type { Channel, CoreHost } from './host.js';
 import { type MemberRecord, MemberTable, newRecord, snapshotOf } from './member-table.js';
@@ -29,6 +30,7 @@ import { randomInt } from './random.js';
 import { ReconnectCandidates } from './reconnect.js';
 import { SettleTracker } from './settle-tracker.js';
 import type { Member, MemberSnapshot, Metadata, RandomSource, View } from './types.js';
+import { validateId, validateMetadata } from './validation.js';
 import { ViewTracker } from './view-tracker.js';
 
 export interface MeshCoreOptions {
@@ -61,16 +63,8 @@ export interface MeshCoreOptions {
   readonly host: CoreHost;
 }
 
-export interface CoreStats {
-  readonly probes: number;
-  readonly probesFailed: number;
-  readonly indirectProbes: number;
-  readonly nacksReceived: number;
-  readonly suspicions: number;
-  readonly refutations: number;
-  readonly syncs: number;
-  readonly syncsFailed: number;
-  readonly drops: Readonly<Record<string, number>>;
+export interface CoreStats extends Readonly<CoreCounters> {
+  readonly drops: Readonly<DropCounts>;
   /** Lifeguard local health score, 0 = healthy. */
   readonly awareness: number;
   readonly broadcastQueueLength: number;
@@ -114,7 +108,7 @@ export class MeshCore {
       throw new ValidationError(`incarnation must be an integer from 0 to ${INCARNATION_MAX - 1}`);
     }
     this.config = options.config;
-    const metadata = checkMetadata(options.metadata ?? {}, this.config.metadataBytesMax);
+    const metadata = validateMetadata(options.metadata ?? {}, this.config.metadataBytesMax);
     this.id = options.id;
     this.initialMembers = options.initialMembers ?? [];
     this.context = new CoreContext(options.id, options.config, options.random, options.host);
@@ -418,7 +412,7 @@ export class MeshCore {
   /** Publishes new metadata under a higher incarnation. */
   setMetadata(metadata: Metadata, nowMs: number): void {
     if (!this.acceptsInput() || this.membership.leaving) throw new StateError('the node has left or stopped');
-    const checked = checkMetadata(metadata, this.config.metadataBytesMax);
+    const checked = validateMetadata(metadata, this.config.metadataBytesMax);
     this.context.nowMs = nowMs;
     const self = this.table.self;
     self.metadata = checked;
@@ -688,34 +682,4 @@ export class MeshCore {
     const spread = Math.floor(periodMs / 10);
     return periodMs - spread + randomInt(this.context.random, 2 * spread + 1);
   }
-}
-
-function validateId(id: unknown, what: string): asserts id is string {
-  if (typeof id !== 'string' || id.length === 0) {
-    throw new ValidationError(`${what} must be a non-empty string`);
-  }
-  // A lone surrogate would become U+FFFD on the wire: peers would know us by another id.
-  if (!id.isWellFormed()) throw new ValidationError(`${what} is not well-formed Unicode`);
-  const bytes = new TextEncoder().encode(id).length;
-  if (bytes > ID_BYTES_MAX) throw new ValidationError(`${what} is ${bytes} bytes, over ${ID_BYTES_MAX}`);
-}
-
-/** Validates and freezes a metadata map: strings only, within the byte and key limits. */
-function checkMetadata(metadata: Metadata, bytesMax: number): Metadata {
-  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) {
-    throw new ValidationError('metadata must be an object of strings');
-  }
-  const entries = Object.entries(metadata);
-  if (entries.length > METADATA_KEYS_MAX) {
-    throw new ValidationError(`metadata has ${entries.length} keys, over ${METADATA_KEYS_MAX}`);
-  }
-  for (const [key, value] of entries) {
-    if (typeof value !== 'string') throw new ValidationError(`metadata "${key}" must be a string`);
-    if (!key.isWellFormed() || !value.isWellFormed()) {
-      throw new ValidationError(`metadata "${key}" is not well-formed Unicode`);
-    }
-  }
-  const bytes = metadataBytes(metadata);
-  if (bytes > bytesMax) throw new MetadataTooLargeError(bytes, bytesMax);
-  return Object.freeze({ ...metadata });
 }

@@ -3,20 +3,15 @@
  * it (the UDP runtime or the simulator). The core never touches a socket, a
  * clock or a timer: it calls these methods, and the host calls the core back.
  */
+import type { DropReasonOf } from './drops.js';
 import type { Message, StateMessage } from './messages.js';
 import type { Member } from './types.js';
 
 /** `datagram` is unreliable UDP; `stream` is the reliable TCP path (fallback probes). */
 export type Channel = 'datagram' | 'stream';
 
-/** Why a piece of input was dropped; counted in stats. */
-export type DropReason =
-  | 'unknown-sender'
-  | 'wrong-target'
-  | 'stale-seq'
-  | 'members-max'
-  | 'relays-max'
-  | 'queue-full';
+/** Why the core dropped a piece of input; counted in stats (the table is in drops.ts). */
+export type DropReason = DropReasonOf<'core'>;
 
 export type MemberEventKind = 'join' | 'update' | 'suspect' | 'alive-again' | 'fail' | 'leave' | 'reap';
 

@@ -10,7 +10,8 @@
  */
 import type { MemberEntry } from './member-table.js';
 import type { Member } from './types.js';
-import { compareIds, viewShare } from './view.js';
+import { compareUtf8 } from './utf8.js';
+import { viewShare } from './view.js';
 
 export class Roster {
   /** The first member of each id, in array order, alive and in the view with its threads. */
@@ -81,7 +82,7 @@ export class Roster {
     if (this.idOrder === undefined) {
       const order = Array.from(this.entries.keys());
       const entries = this.entries;
-      order.sort((a, b) => compareIds((entries[a] as MemberEntry).id, (entries[b] as MemberEntry).id));
+      order.sort((a, b) => compareUtf8((entries[a] as MemberEntry).id, (entries[b] as MemberEntry).id));
       this.idOrder = Int32Array.from(order);
     }
     return this.idOrder;

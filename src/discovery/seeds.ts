@@ -8,6 +8,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { formatAddress, parseAddress } from '../core/address.js';
+import { MeshError } from '../core/errors.js';
 
 /** Resolves a hostname to its IP addresses (all families). */
 export type Lookup = (host: string) => Promise<string[]>;
@@ -88,7 +89,10 @@ export type SeedJoinState =
 export interface AttemptFailure {
   readonly attempt: number;
   readonly addresses: readonly string[];
+  /** The join's own error as it was thrown (a JoinError keeps its code), or ERR_MESH_SEEDS_UNRESOLVED. */
   readonly error: Error;
+  /** For humans: the error's message, plus the seeds whose names did not resolve. */
+  readonly message: string;
   /** Wait before the next attempt; undefined when there is none. */
   readonly nextDelayMs: number | undefined;
   /** True once the foreground attempts are used up and the joiner retries in the background. */
@@ -98,7 +102,11 @@ export interface AttemptFailure {
 export interface SeedJoinerOptions {
   /** The seeds to try, read again before every attempt (a view file may have changed). */
   readonly seeds: () => readonly string[];
-  /** Joins through resolved addresses; rejects when none answered. */
+  /**
+   * Joins through resolved addresses, once: rejects when none answered. The
+   * joiner is the one retry loop, so this should not retry on its own
+   * (MeshNode.join with `{ retry: false }`).
+   */
   readonly join: (addresses: readonly string[]) => Promise<void>;
   /** True when this node is already in a cluster (another node or mDNS brought it in): stop retrying. */
   readonly isJoined?: () => boolean;
@@ -122,15 +130,17 @@ export type JoinOutcome =
   | { readonly kind: 'stopped' };
 
 /** Every attempt failed and the mode is "exit". */
-export class SeedsUnreachableError extends Error {
+export class SeedsUnreachableError extends MeshError {
   readonly attempts: number;
   readonly seeds: readonly string[];
-  constructor(attempts: number, seeds: readonly string[], last: Error | undefined) {
+  /** `last` becomes the cause, so the last JoinError's code stays reachable; `detail` defaults to its message. */
+  constructor(attempts: number, seeds: readonly string[], last: Error | undefined, detail = last?.message) {
     const list = seeds.length > 0 ? seeds.join(', ') : '(no seed resolved)';
-    super(`could not join through ${list} after ${attempts} attempt(s)${last ? `: ${last.message}` : ''}`, {
-      cause: last,
-    });
-    this.name = 'SeedsUnreachableError';
+    super(
+      'ERR_MESH_SEEDS_UNREACHABLE',
+      `could not join through ${list} after ${attempts} attempt(s)${detail ? `: ${detail}` : ''}`,
+      { cause: last },
+    );
     this.attempts = attempts;
     this.seeds = seeds;
   }
@@ -140,6 +150,7 @@ export class SeedJoiner {
   private readonly options: SeedJoinerOptions;
   private stateValue: SeedJoinState = 'idle';
   private lastErrorValue: Error | undefined;
+  private lastMessageValue: string | undefined;
   private attemptCount = 0;
   private timer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
@@ -155,8 +166,14 @@ export class SeedJoiner {
     return this.stateValue;
   }
 
+  /** The last attempt's error as thrown (a JoinError keeps its code). */
   get lastError(): Error | undefined {
     return this.lastErrorValue;
+  }
+
+  /** The last attempt's failure for humans, unresolved seed names included. */
+  get lastErrorMessage(): string | undefined {
+    return this.lastMessageValue;
   }
 
   get attempts(): number {
@@ -205,30 +222,44 @@ export class SeedJoiner {
         return { kind: 'alone' };
       }
       let error: Error;
+      let message: string;
       if (addresses.length === 0) {
-        error = new Error(describeFailures(resolved.failures));
+        error = new MeshError('ERR_MESH_SEEDS_UNRESOLVED', describeFailures(resolved.failures));
+        message = error.message;
       } else {
         try {
           await options.join(addresses);
           if (this.stopped()) return { kind: 'stopped' };
           this.stateValue = 'joined';
           this.lastErrorValue = undefined;
+          this.lastMessageValue = undefined;
           return { kind: 'joined', addresses, attempts: attempt };
         } catch (caught) {
           // Another live process owns our id: retrying cannot help.
           if ((caught as { code?: unknown }).code === 'ERR_MESH_ID_CONFLICT') throw caught;
+          // Passed on as thrown: wrapping it would lose the JoinError's code.
           error = caught instanceof Error ? caught : new Error(String(caught));
-          const unresolved = describeFailures(resolved.failures);
-          if (Object.keys(resolved.failures).length > 0) error = new Error(`${error.message}; ${unresolved}`);
+          message =
+            Object.keys(resolved.failures).length > 0
+              ? `${error.message}; ${describeFailures(resolved.failures)}`
+              : error.message;
         }
       }
       if (this.stopped()) return { kind: 'stopped' };
       this.lastErrorValue = error;
+      this.lastMessageValue = message;
       const foregroundLeft = attempt < options.attempts;
       if (!foregroundLeft && options.mode === 'exit') {
         this.stateValue = 'failed';
-        options.onAttemptFailed?.({ attempt, addresses, error, nextDelayMs: undefined, background: false });
-        throw new SeedsUnreachableError(attempt, addresses.length > 0 ? addresses : seeds, error);
+        options.onAttemptFailed?.({
+          attempt,
+          addresses,
+          error,
+          message,
+          nextDelayMs: undefined,
+          background: false,
+        });
+        throw new SeedsUnreachableError(attempt, addresses.length > 0 ? addresses : seeds, error, message);
       }
       const delay = foregroundLeft
         ? backoffDelay(attempt, options.backoff, options.random)
@@ -237,6 +268,7 @@ export class SeedJoiner {
         attempt,
         addresses,
         error,
+        message,
         nextDelayMs: delay,
         background: !foregroundLeft,
       };

@@ -14,6 +14,7 @@
  * parseTtl() throw a TokenError for bad input.
  */
 import { formatAddress, parseAddress } from '../core/address.js';
+import { MeshError } from '../core/errors.js';
 
 /** Prefix of every token: "mn" and the format version, then a dot. */
 export const TOKEN_PREFIX = 'mn1.';
@@ -55,11 +56,10 @@ export type TokenErrorReason =
   | 'expired'
   | 'ttl';
 
-export class TokenError extends Error {
+export class TokenError extends MeshError {
   readonly reason: TokenErrorReason;
   constructor(reason: TokenErrorReason, message: string) {
-    super(message);
-    this.name = 'TokenError';
+    super('ERR_MESH_TOKEN', message);
     this.reason = reason;
   }
 }

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseAddress } from '../core/address.js';
+import { MeshError } from '../core/errors.js';
 
 /** Format version written in the "meshnode" field. */
 export const VIEW_FILE_VERSION = 1;
@@ -33,11 +34,10 @@ export interface ViewFileContent {
 }
 
 /** The view file exists but cannot be used (unreadable, not JSON, wrong shape, other cluster). */
-export class ViewFileError extends Error {
+export class ViewFileError extends MeshError {
   readonly path: string;
   constructor(path: string, reason: string, options?: { cause?: unknown }) {
-    super(`view file ${path}: ${reason}`, options);
-    this.name = 'ViewFileError';
+    super('ERR_MESH_VIEW_FILE', `view file ${path}: ${reason}`, options);
     this.path = path;
   }
 }

@@ -8,6 +8,8 @@
  * the member digest); exact ties, astronomically rare, fall back to id order.
  */
 
+import { compareUtf8 } from '../core/utf8.js';
+
 const encoder = new TextEncoder();
 
 /** A key: a string (hashed as UTF-8) or raw bytes. */
@@ -84,18 +86,6 @@ function score(member: Digest, key: Digest): Digest {
   return { hi: fmix(hi ^ 16), lo: fmix(lo ^ 16) };
 }
 
-/** Byte-order comparison of two ids, the tie-break of last resort. */
-function compareIds(a: string, b: string): number {
-  const x = encoder.encode(a);
-  const y = encoder.encode(b);
-  const n = Math.min(x.length, y.length);
-  for (let i = 0; i < n; i++) {
-    const d = (x[i] as number) - (y[i] as number);
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
-}
-
 interface Scored {
   readonly id: string;
   readonly hi: number;
@@ -106,7 +96,8 @@ interface Scored {
 function ranksBefore(a: Scored, b: Scored): boolean {
   if (a.hi !== b.hi) return a.hi > b.hi;
   if (a.lo !== b.lo) return a.lo > b.lo;
-  return compareIds(a.id, b.id) < 0;
+  // Exact ties, astronomically rare, fall back to the view's id order.
+  return compareUtf8(a.id, b.id) < 0;
 }
 
 /**

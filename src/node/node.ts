@@ -11,6 +11,7 @@ import { formatAddress } from '../core/address.js';
 import { StateError } from '../core/errors.js';
 import type { CoreEvent } from '../core/host.js';
 import type { Member, Metadata, View } from '../core/types.js';
+import { validateMetadata } from '../core/validation.js';
 import { Rendezvous } from '../hashing/rendezvous.js';
 import { type BoundSockets, bindSockets, closeSockets } from '../runtime/bind.js';
 import { type Logger, silentLogger } from '../runtime/logger.js';
@@ -21,10 +22,10 @@ import {
   pickAdvertiseHost,
   type ResolvedOptions,
   resolveOptions,
-  validateMetadata,
   validateSeeds,
 } from './options.js';
-import type { Indices, LeaveOptions, MemberInfo, MeshNodeEvents, NodeStats } from './types.js';
+import { emptyStats, runtimeStats } from './stats.js';
+import type { Indices, JoinOptions, LeaveOptions, MemberInfo, MeshNodeEvents, NodeStats } from './types.js';
 
 /** Creates a node: validates options, binds UDP and TCP, starts the protocol. */
 export async function createNode(options: NodeOptions): Promise<MeshNode> {
@@ -56,6 +57,8 @@ interface PendingJoin {
   backoffMs: number;
   /** A seed answered, but the cluster held our id elsewhere: wait for the core's id check. */
   awaitingIdCheck: boolean;
+  /** False: reject as soon as every seed failed once (the caller runs its own retry loop). */
+  readonly retries: boolean;
 }
 
 type Lifecycle = 'running' | 'leaving' | 'left' | 'closed';
@@ -196,8 +199,11 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
    * The cluster admits a newcomer at a coordinated deadline (config
    * viewDelayMs) so that every node rebalances at the same moment: until then
    * indices().index is -1. Wait for 'rebalance' (or 'settled') to start work.
+   *
+   * With `{ retry: false }` every seed is tried once and the JoinError comes
+   * as soon as all of them failed, for callers that retry on their own terms.
    */
-  join(seeds?: readonly string[]): Promise<void> {
+  join(seeds?: readonly string[], options: JoinOptions = {}): Promise<void> {
     if (this.lifecycle !== 'running')
       return Promise.reject(new StateError(`cannot join: the node is ${this.lifecycle}`));
     const list = seeds === undefined ? this.options.seeds : validateSeeds(seeds);
@@ -214,6 +220,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
         inFlight: 0,
         backoffMs: Math.min(250, this.options.config.probeIntervalMs),
         awaitingIdCheck: false,
+        retries: options.retry !== false,
       };
       pending.deadline = setTimeout(() => {
         this.finishJoin(pending, new JoinError(targets, this.options.joinTimeoutMs, pending.failures));
@@ -249,43 +256,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   }
 
   stats(): NodeStats {
-    const runtime = this.runtime;
-    if (runtime === undefined) return emptyStats();
-    const counters = runtime.counters;
-    const core = runtime.core.stats();
-    const drops: Record<string, number> = { ...counters.drops };
-    for (const [reason, count] of Object.entries(core.drops)) drops[reason] = (drops[reason] ?? 0) + count;
-    const rttMs: Record<string, number> = {};
-    const known = runtime.core.members();
-    for (const member of known) {
-      if (member.id === this.id) continue;
-      const rtt = runtime.core.rttMs(member.id);
-      if (rtt !== undefined) rttMs[member.id] = rtt;
-    }
-    return {
-      packetsIn: counters.packetsIn,
-      packetsOut: counters.packetsOut,
-      bytesIn: counters.bytesIn,
-      bytesOut: counters.bytesOut,
-      streamBytesIn: counters.streamBytesIn,
-      streamBytesOut: counters.streamBytesOut,
-      streamPacketsIn: counters.streamPacketsIn,
-      streamPacketsOut: counters.streamPacketsOut,
-      drops,
-      probes: core.probes,
-      probesFailed: core.probesFailed,
-      indirectProbes: core.indirectProbes,
-      nacksReceived: core.nacksReceived,
-      suspicions: core.suspicions,
-      refutations: core.refutations,
-      syncs: core.syncs,
-      syncsFailed: core.syncsFailed,
-      syncsServed: counters.syncsServed,
-      awareness: core.awareness,
-      membersKnown: known.length,
-      viewSize: runtime.core.view().members.length,
-      rttMs,
-    };
+    return this.runtime === undefined ? emptyStats() : runtimeStats(this.runtime, this.id);
   }
 
   /**
@@ -370,7 +341,9 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
         continue;
       }
       pending.failures[outcome.to] = outcome.reason ?? 'failed';
-      if (pending.inFlight === 0 && pending.retry === undefined) {
+      if (pending.inFlight === 0 && !pending.retries) {
+        this.finishJoin(pending, new JoinError(pending.seeds, this.options.joinTimeoutMs, pending.failures));
+      } else if (pending.inFlight === 0 && pending.retry === undefined) {
         const wait = pending.backoffMs;
         pending.backoffMs = Math.min(pending.backoffMs * 2, 2000);
         pending.retry = setTimeout(() => this.attemptJoin(pending), wait);
@@ -521,31 +494,4 @@ function indexIn(view: View, id: string): number {
 function totalWithout(view: View, id: string): number {
   for (const member of view.members) if (member.id === id) return view.total - member.threads;
   return view.total;
-}
-
-function emptyStats(): NodeStats {
-  return {
-    packetsIn: 0,
-    packetsOut: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    streamBytesIn: 0,
-    streamBytesOut: 0,
-    streamPacketsIn: 0,
-    streamPacketsOut: 0,
-    drops: {},
-    probes: 0,
-    probesFailed: 0,
-    indirectProbes: 0,
-    nacksReceived: 0,
-    suspicions: 0,
-    refutations: 0,
-    syncs: 0,
-    syncsFailed: 0,
-    syncsServed: 0,
-    awareness: 0,
-    membersKnown: 1,
-    viewSize: 1,
-    rttMs: {},
-  };
 }

@@ -4,19 +4,18 @@
  * socket is opened.
  */
 import { networkInterfaces } from 'node:os';
-import { metadataBytes } from '../codec/index.js';
+import { THREADS_MAX } from '../codec/limits.js';
 import { parseAddress } from '../core/address.js';
 import { type PresetName, type ProtocolConfig, resolveConfig } from '../core/config.js';
-import { MetadataTooLargeError, ValidationError } from '../core/errors.js';
+import { ValidationError } from '../core/errors.js';
 import type { Metadata } from '../core/types.js';
+import { validateId, validateMetadata } from '../core/validation.js';
 import type { Logger } from '../runtime/logger.js';
 import { randomNodeId } from '../runtime/random.js';
 import { defaultTransportLimits, type TransportLimits } from '../runtime/runtime.js';
 
 /** memberlist's port, the default when `bind.port` is not given. */
 export const DEFAULT_PORT = 7946;
-export const ID_BYTES_MAX = 128;
-export const THREADS_MAX = 65_535;
 
 export interface HostPortOption {
   readonly host?: string;
@@ -35,7 +34,7 @@ export interface NodeOptions {
   readonly key?: string;
   /** Environment within the key ("dev", "prod"). Default "default". */
   readonly env?: string;
-  /** Unique instance id, 1..128 UTF-8 bytes. Default: random 128-bit hex. */
+  /** Unique instance id, 1..128 UTF-8 bytes of well-formed Unicode without control characters. Default: random 128-bit hex. */
   readonly id?: string;
   /** Thread count of this instance, 1..65535. Default 1. */
   readonly threads?: number;
@@ -86,8 +85,6 @@ export interface ResolvedOptions {
   readonly static: StaticPlacement | undefined;
 }
 
-const utf8 = new TextEncoder();
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -99,26 +96,6 @@ function checkInteger(name: string, value: unknown, min: number, max: number): n
     );
   }
   return value;
-}
-
-export function validateId(id: unknown): string {
-  if (typeof id !== 'string' || id.length === 0) throw new ValidationError('id must be a non-empty string');
-  if (utf8.encode(id).length > ID_BYTES_MAX)
-    throw new ValidationError(`id must be at most ${ID_BYTES_MAX} UTF-8 bytes`);
-  return id;
-}
-
-/** Checks that metadata is a flat string map within `limit` encoded bytes; returns a frozen copy. */
-export function validateMetadata(metadata: unknown, limit: number): Metadata {
-  if (!isPlainObject(metadata)) throw new ValidationError('metadata must be an object of strings');
-  const copy: Record<string, string> = {};
-  for (const [key, value] of Object.entries(metadata)) {
-    if (typeof value !== 'string') throw new ValidationError(`metadata "${key}" must be a string`);
-    copy[key] = value;
-  }
-  const bytes = metadataBytes(copy);
-  if (bytes > limit) throw new MetadataTooLargeError(bytes, limit);
-  return Object.freeze(copy);
 }
 
 export function validateSeeds(seeds: unknown): string[] {

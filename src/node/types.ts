@@ -1,5 +1,7 @@
 /** Public shapes of the embedded library. */
+import type { DropCounts } from '../core/drops.js';
 import type { MemberState, Metadata } from '../core/types.js';
+import type { NodeCounterName } from './stats.js';
 
 /** This instance's place in the cluster, the libcluster way. */
 export interface Indices {
@@ -30,32 +32,15 @@ export interface MemberInfo {
   readonly rttMs: number | undefined;
 }
 
-/** Counters of one node since it started. */
-export interface NodeStats {
-  /** UDP datagrams and bytes. */
-  readonly packetsIn: number;
-  readonly packetsOut: number;
-  readonly bytesIn: number;
-  readonly bytesOut: number;
-  /** TCP bytes: full-state syncs and fallback stream probes. */
-  readonly streamBytesIn: number;
-  readonly streamBytesOut: number;
-  /** Packets over TCP: only the fallback stream probes and their acks (state syncs are counted in bytes). */
-  readonly streamPacketsIn: number;
-  readonly streamPacketsOut: number;
-  /** Dropped input by reason: codec reasons ('foreign-cluster', 'malformed'...), core and transport reasons. */
-  readonly drops: Readonly<Record<string, number>>;
-  readonly probes: number;
-  readonly probesFailed: number;
-  readonly indirectProbes: number;
-  readonly nacksReceived: number;
-  readonly suspicions: number;
-  readonly refutations: number;
-  /** Full-state syncs started by this node, and those that failed. */
-  readonly syncs: number;
-  readonly syncsFailed: number;
-  /** Full-state syncs this node answered. */
-  readonly syncsServed: number;
+/**
+ * Counters of one node since it started: one number per counter of the core
+ * and of the runtime (probes, suspicions, packetsIn, streamBytesOut,
+ * syncsServed, ...; core/counters.ts and runtime/counters.ts say what each
+ * counts), then the node's current state.
+ */
+export interface NodeStats extends Readonly<Record<NodeCounterName, number>> {
+  /** Dropped input by reason (core/drops.ts lists and explains them); reasons not seen are absent. */
+  readonly drops: Readonly<DropCounts>;
   /** Lifeguard local health score, 0 = healthy. */
   readonly awareness: number;
   /** Members known, tombstones included, and members in the view. */
@@ -88,6 +73,14 @@ export type MeshNodeEvents = {
   /** A suspected or failed member proved alive again. */
   recover: [member: MemberInfo];
 };
+
+export interface JoinOptions {
+  /**
+   * Default true: retry the seeds with backoff until joinTimeoutMs. False:
+   * try each seed once and reject with a JoinError when all of them failed.
+   */
+  readonly retry?: boolean;
+}
 
 export interface LeaveOptions {
   /** Longest wait for the announcement to go out. Default: config.leaveTimeoutMs plus a margin. */

@@ -8,11 +8,13 @@
 import { decodePacket, decodeState, encodePacket, encodeState } from '../codec/index.js';
 import type { ProtocolConfig } from '../core/config.js';
 import { MeshCore } from '../core/core.js';
+import type { DropReasonName } from '../core/drops.js';
 import type { Channel, CoreEvent, CoreHost } from '../core/host.js';
 import type { Message, StateMessage } from '../core/messages.js';
 import type { Metadata, RandomSource } from '../core/types.js';
 import { type BoundSockets, closeSockets } from './bind.js';
 import { lifeIncarnation, monotonicMs } from './clock.js';
+import { newRuntimeCounters, type RuntimeCounters } from './counters.js';
 import type { Logger } from './logger.js';
 import { cryptoSeededRandom } from './random.js';
 import { StreamTransport } from './stream.js';
@@ -75,34 +77,9 @@ export interface RuntimeOptions {
   readonly onSync?: (outcome: SyncOutcome) => void;
 }
 
-/** Traffic counters kept by the runtime (the core keeps its own). */
-export interface RuntimeCounters {
-  packetsIn: number;
-  packetsOut: number;
-  bytesIn: number;
-  bytesOut: number;
-  streamBytesIn: number;
-  streamBytesOut: number;
-  streamPacketsIn: number;
-  streamPacketsOut: number;
-  syncsServed: number;
-  drops: Record<string, number>;
-}
-
 export class Runtime implements CoreHost {
   readonly core: MeshCore;
-  readonly counters: RuntimeCounters = {
-    packetsIn: 0,
-    packetsOut: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    streamBytesIn: 0,
-    streamBytesOut: 0,
-    streamPacketsIn: 0,
-    streamPacketsOut: 0,
-    syncsServed: 0,
-    drops: {},
-  };
+  readonly counters: RuntimeCounters = newRuntimeCounters();
   private readonly options: RuntimeOptions;
   private readonly clock: () => number;
   private readonly timers: TimerQueue;
@@ -322,7 +299,7 @@ export class Runtime implements CoreHost {
     }
   }
 
-  private drop(reason: string): void {
+  private drop(reason: DropReasonName): void {
     this.counters.drops[reason] = (this.counters.drops[reason] ?? 0) + 1;
   }
 

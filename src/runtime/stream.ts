@@ -14,6 +14,8 @@
  */
 import { connect, type Server, type Socket } from 'node:net';
 import { formatAddress, parseAddress } from '../core/address.js';
+import type { DropReasonOf } from '../core/drops.js';
+import { MeshError } from '../core/errors.js';
 import { encodeFrame, type Frame, FrameDecoder, FrameKind } from './framing.js';
 import type { Logger } from './logger.js';
 
@@ -38,14 +40,14 @@ export interface StreamHandlers {
   /** A packet arrived; answers to `from` (same string) go back the same way. */
   onPacket(payload: Uint8Array, from: string): void;
   /** A connection or frame was refused: counted by reason. */
-  onDrop(reason: string): void;
+  onDrop(reason: DropReasonOf<'transport'>): void;
   onBytes(inBytes: number, outBytes: number): void;
 }
 
-export class StreamError extends Error {
+export class StreamError extends MeshError {
   readonly reason: string;
   constructor(reason: string, message?: string) {
-    super(message ?? reason);
+    super('ERR_MESH_STREAM', message ?? reason);
     this.reason = reason;
   }
 }

@@ -4,6 +4,7 @@
  * timers (it ignores stale tokens), so the queue only ever adds and pops.
  * clear() drops everything and disarms the Node timer: nothing stays alive.
  */
+import { MinHeap } from '../core/min-heap.js';
 
 interface Entry {
   readonly dueMs: number;
@@ -15,7 +16,7 @@ interface Entry {
 export type Clock = () => number;
 
 export class TimerQueue {
-  private readonly heap: Entry[] = [];
+  private readonly heap = new MinHeap<Entry>(before);
   private readonly clock: Clock;
   private readonly fire: (token: number, nowMs: number) => void;
   private handle: NodeJS.Timeout | undefined;
@@ -30,7 +31,7 @@ export class TimerQueue {
   }
 
   get size(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   /** True while a Node timer is armed (for tests: false after clear()). */
@@ -43,19 +44,19 @@ export class TimerQueue {
     if (this.closed) return;
     const delay = Number.isFinite(delayMs) && delayMs > 0 ? delayMs : 0;
     const now = nowMs ?? this.clock();
-    this.push({ dueMs: now + delay, order: this.order++, token });
+    this.heap.push({ dueMs: now + delay, order: this.order++, token });
     this.arm(now);
   }
 
   /** Drops every pending entry and disarms; later schedule() calls are ignored. */
   clear(): void {
     this.closed = true;
-    this.heap.length = 0;
+    this.heap.clear();
     this.disarm();
   }
 
   private arm(nowMs?: number): void {
-    const next = this.heap[0];
+    const next = this.heap.peek();
     if (next === undefined) {
       this.disarm();
       return;
@@ -80,45 +81,14 @@ export class TimerQueue {
     // One clock read serves the whole batch: every entry in it is due by then.
     const now = this.clock();
     const due: Entry[] = [];
-    while (this.heap.length > 0 && (this.heap[0] as Entry).dueMs <= now) due.push(this.pop());
+    for (let next = this.heap.peek(); next !== undefined && next.dueMs <= now; next = this.heap.peek()) {
+      due.push(this.heap.pop() as Entry);
+    }
     for (const entry of due) {
       if (this.closed) return;
       this.fire(entry.token, now);
     }
     if (!this.closed) this.arm();
-  }
-
-  private push(entry: Entry): void {
-    const heap = this.heap;
-    heap.push(entry);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(entry, heap[parent] as Entry)) break;
-      heap[i] = heap[parent] as Entry;
-      i = parent;
-    }
-    heap[i] = entry;
-  }
-
-  private pop(): Entry {
-    const heap = this.heap;
-    const top = heap[0] as Entry;
-    const last = heap.pop() as Entry;
-    if (heap.length > 0) {
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        if (left >= heap.length) break;
-        const right = left + 1;
-        const child = right < heap.length && before(heap[right] as Entry, heap[left] as Entry) ? right : left;
-        if (!before(heap[child] as Entry, last)) break;
-        heap[i] = heap[child] as Entry;
-        i = child;
-      }
-      heap[i] = last;
-    }
-    return top;
   }
 }
 

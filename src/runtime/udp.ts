@@ -5,12 +5,13 @@
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { formatAddress, parseAddress } from '../core/address.js';
+import type { DropReasonOf } from '../core/drops.js';
 import type { Logger } from './logger.js';
 import { normalizeHost } from './stream.js';
 
 export interface DatagramHandlers {
   onPacket(bytes: Buffer, from: string): void;
-  onDrop(reason: string): void;
+  onDrop(reason: DropReasonOf<'transport'>): void;
 }
 
 export class DatagramTransport {

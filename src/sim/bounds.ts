@@ -18,19 +18,30 @@
  * pushPullIntervalMs * (ceil(log2 N - log2 32) + 1) above 32 members.
  */
 import type { ProtocolConfig } from '../core/config.js';
+import {
+  pushPullIntervalMs as corePushPullIntervalMs,
+  retransmitLimit as coreRetransmitLimit,
+} from '../core/formulas.js';
 
+/**
+ * Smin(N): the shortest time a suspicion lasts before the suspect is declared
+ * dead. Unrounded, unlike the core's timer (which rounds to the millisecond),
+ * because scenario timelines are built from it and must not move.
+ */
 export function suspicionMinMs(config: ProtocolConfig, nodes: number): number {
   return config.suspicionMult * Math.max(1, Math.log10(Math.max(1, nodes))) * config.probeIntervalMs;
 }
 
+/** Smax(N): how long a suspicion lasts with no confirmation, where Lifeguard starts it. */
 export function suspicionMaxMs(config: ProtocolConfig, nodes: number): number {
   return config.suspicionMaxTimeoutMult * suspicionMinMs(config, nodes);
 }
 
 export function retransmitLimit(config: ProtocolConfig, nodes: number): number {
-  return config.retransmitMult * Math.ceil(Math.log10(nodes + 1));
+  return coreRetransmitLimit(config.retransmitMult, nodes);
 }
 
+/** D(N): the time within which an update reaches every live node. */
 export function disseminationBoundMs(config: ProtocolConfig, nodes: number): number {
   return (retransmitLimit(config, nodes) + 1) * config.gossipIntervalMs + 2 * config.probeIntervalMs;
 }
@@ -39,6 +50,7 @@ export function firstProbeBoundMs(config: ProtocolConfig, nodes: number): number
   return (2 * nodes - 1) * config.probeIntervalMs;
 }
 
+/** detect(N): the time within which every live node has marked a crashed one dead. */
 export function detectionBoundMs(config: ProtocolConfig, nodes: number): number {
   return (
     firstProbeBoundMs(config, nodes) +
@@ -48,16 +60,18 @@ export function detectionBoundMs(config: ProtocolConfig, nodes: number): number 
   );
 }
 
+/** leave(N): the time within which a graceful leave reaches every live node. */
 export function leaveBoundMs(config: ProtocolConfig, nodes: number): number {
   return disseminationBoundMs(config, nodes);
 }
 
+/** PP(N); infinite when push-pull is off. */
 export function pushPullIntervalMs(config: ProtocolConfig, nodes: number): number {
   if (config.pushPullIntervalMs === 0) return Number.POSITIVE_INFINITY;
-  if (nodes <= 32) return config.pushPullIntervalMs;
-  return config.pushPullIntervalMs * (Math.ceil(Math.log2(nodes) - Math.log2(32)) + 1);
+  return corePushPullIntervalMs(config.pushPullIntervalMs, nodes);
 }
 
+/** heal(N): the time after a partition heals within which both sides see each other alive again. */
 export function healBoundMs(config: ProtocolConfig, nodes: number): number {
   return (
     pushPullIntervalMs(config, nodes) +

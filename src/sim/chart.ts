@@ -4,15 +4,18 @@
  * distribution of crash-detection delays. Both libraries are optional
  * (devDependencies) and loaded only when a chart is asked for.
  */
+
+import { MeshError } from '../core/errors.js';
 import type { SimulationResult } from './scenario.js';
 
-export class ChartUnavailableError extends Error {
-  readonly code = 'ERR_MESH_CHART_UNAVAILABLE';
+/** `renderChartSvg` needs the optional vega and vega-lite packages; they are not installed. */
+export class ChartUnavailableError extends MeshError {
   constructor(cause: unknown) {
-    super('charts need the "vega" and "vega-lite" packages: npm install --save-dev vega vega-lite', {
-      cause,
-    });
-    this.name = 'ChartUnavailableError';
+    super(
+      'ERR_MESH_CHART_UNAVAILABLE',
+      'charts need the "vega" and "vega-lite" packages: npm install --save-dev vega vega-lite',
+      { cause },
+    );
   }
 }
 

@@ -23,6 +23,7 @@ import type { ProtocolConfig } from '../core/config.js';
 import type { Channel, CoreEvent } from '../core/host.js';
 import type { Message } from '../core/messages.js';
 import type { Member, View } from '../core/types.js';
+import { compareUtf8 } from '../core/utf8.js';
 import type { Metrics } from './metrics.js';
 import type { LifecycleChange, SimListener, Simulation } from './simulation.js';
 
@@ -37,29 +38,10 @@ export interface CheckerOptions {
   readonly fullViewCheckMax?: number;
 }
 
-const encoder = new TextEncoder();
-
 /** A member an observer reported dead or left: at which incarnation, and when. */
 interface Tombstone {
   readonly incarnation: number;
   readonly atMs: number;
-}
-
-/** Compares two ids in UTF-8 byte order (the order of the sorted view). */
-export function compareUtf8(a: string, b: string): number {
-  // For ASCII (the common case) UTF-16 order equals UTF-8 byte order.
-  let ascii = true;
-  for (let i = 0; i < a.length && ascii; i++) if (a.charCodeAt(i) > 0x7f) ascii = false;
-  for (let i = 0; i < b.length && ascii; i++) if (b.charCodeAt(i) > 0x7f) ascii = false;
-  if (ascii) return a < b ? -1 : a > b ? 1 : 0;
-  const x = encoder.encode(a);
-  const y = encoder.encode(b);
-  const length = Math.min(x.length, y.length);
-  for (let i = 0; i < length; i++) {
-    const d = (x[i] as number) - (y[i] as number);
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
 }
 
 /** Why a view breaks the libcluster tiling, or undefined when it holds. */

@@ -13,6 +13,7 @@ function percent(fraction: number, digits = 1): string {
   return `${(fraction * 100).toFixed(digits)}%`;
 }
 
+/** The report as the aligned text table `meshnode simulate` prints. */
 export function formatReport(report: SimulationReport): string {
   const d = report.detection;
   const rows: [string, string][] = [];

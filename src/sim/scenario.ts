@@ -14,7 +14,9 @@ import { type CoreFactory, deriveSeed, type SimListener, Simulation } from './si
 import { TraceHash } from './trace.js';
 import type { Wire } from './wire.js';
 
+/** One fault or change on a scenario's timeline, at `atMs` of virtual time; `slot` numbers a node (0-based). */
 export type ScenarioEvent =
+  /** The node stops at once, sending nothing more (a SIGKILL). */
   | { readonly atMs: number; readonly kind: 'crash'; readonly slot: number }
   /**
    * A crashed or left slot starts a fresh core (same id and address, a new
@@ -38,7 +40,9 @@ export type ScenarioEvent =
     }
   /** An idle slot starts and joins through the seeds. */
   | { readonly atMs: number; readonly kind: 'join'; readonly slot: number }
+  /** A graceful leave. */
   | { readonly atMs: number; readonly kind: 'leave'; readonly slot: number }
+  /** The node handles nothing for `durationMs`, then everything that queued up (a GC pause, SIGSTOP). */
   | { readonly atMs: number; readonly kind: 'pause'; readonly slot: number; readonly durationMs: number }
   /** The node handles its input `delayMs` late for `durationMs` (see Simulation.slow). */
   | {
@@ -48,6 +52,7 @@ export type ScenarioEvent =
       readonly delayMs: number;
       readonly durationMs: number;
     }
+  /** Traffic between group A and group B is cut for `durationMs`. */
   | {
       readonly atMs: number;
       readonly kind: 'partition';
@@ -58,6 +63,7 @@ export type ScenarioEvent =
       readonly oneWay?: boolean;
       readonly durationMs: number;
     }
+  /** The node sets new metadata, which spreads as an update. */
   | {
       readonly atMs: number;
       readonly kind: 'metadata';
@@ -67,6 +73,7 @@ export type ScenarioEvent =
       readonly track?: boolean;
     };
 
+/** Changes to the preset's network model: latency, and the probabilities of loss, duplication and reordering. */
 export interface NetworkOverrides {
   readonly latency?: Partial<LatencyModel>;
   readonly lossProbability?: number;
@@ -75,6 +82,11 @@ export interface NetworkOverrides {
   readonly reorderDelayMs?: number;
 }
 
+/**
+ * A whole scenario as plain data: the cluster, the protocol config, the
+ * network, how the cluster forms and the timeline of events. Build one with
+ * `buildScenario` and change what you need, or write one; `runScenario` plays it.
+ */
 export interface ScenarioSpec {
   readonly name: string;
   /** Slots, including those that join later. */
@@ -106,6 +118,7 @@ export interface ScenarioSpec {
   readonly dissemination?: SpreadKind;
 }
 
+/** How to run a scenario; every field is optional. `createCore` and `wire` replace the real core and codec in tests. */
 export interface RunOptions {
   readonly createCore?: CoreFactory;
   readonly wire?: Wire;
@@ -127,6 +140,7 @@ export interface RunOptions {
   readonly onFinish?: (sim: Simulation) => void;
 }
 
+/** How fast crashes were detected, in virtual ms after each crash. */
 export interface DetectionSummary {
   /** Median over crashes of the first death declaration, ms after the crash. */
   readonly firstMs: number | null;
@@ -141,6 +155,7 @@ export interface DetectionSummary {
   readonly undetected: number;
 }
 
+/** The measured outcome of a run: what `formatReport` prints and `meshnode simulate --json` writes. */
 export interface SimulationReport {
   readonly scenario: string;
   readonly nodes: number;
@@ -218,11 +233,13 @@ export interface SimulationSeries {
   readonly detectionMs: readonly number[];
 }
 
+/** The report and the time series behind the chart. */
 export interface SimulationResult {
   readonly report: SimulationReport;
   readonly series: SimulationSeries;
 }
 
+/** The protocol config a scenario runs with: its preset with its overrides, validated. */
 export function resolveScenarioConfig(spec: ScenarioSpec): ProtocolConfig {
   return resolveConfig(spec.config ?? {}, spec.preset);
 }
@@ -238,6 +255,7 @@ export function resolveNetwork(spec: ScenarioSpec): NetworkOptions {
   };
 }
 
+/** Checks a spec (slots in range, durations positive, ...); throws a RangeError naming what is wrong. */
 export function validateScenario(spec: ScenarioSpec): void {
   const slotOk = (slot: number): boolean => Number.isInteger(slot) && slot >= 0 && slot < spec.nodes;
   if (!Number.isInteger(spec.nodes) || spec.nodes < 1)

@@ -11,6 +11,7 @@ import { disseminationBoundMs, healBoundMs, suspicionMaxMs, suspicionMinMs } fro
 import type { ScenarioEvent, ScenarioSpec } from './scenario.js';
 import { deriveSeed } from './simulation.js';
 
+/** The knobs every named scenario takes; unset ones use the scenario's defaults. */
 export interface ScenarioParams {
   readonly nodes?: number;
   readonly seed?: number;
@@ -27,12 +28,14 @@ export interface ScenarioParams {
   readonly faultMs?: number;
 }
 
+/** A named scenario's one-line summary and default size, for listings and help. */
 export interface ScenarioInfo {
   readonly name: ScenarioName;
   readonly summary: string;
   readonly defaultNodes: number;
 }
 
+/** The named scenarios, as `meshnode simulate --scenario` takes them. */
 export const scenarioNames = [
   'crash',
   'leave',
@@ -50,8 +53,10 @@ export const scenarioNames = [
   'pause',
 ] as const;
 
+/** One of `scenarioNames`. */
 export type ScenarioName = (typeof scenarioNames)[number];
 
+/** Summary and default size of each named scenario. */
 export const scenarioInfo: Readonly<Record<ScenarioName, ScenarioInfo>> = {
   crash: { name: 'crash', summary: 'a formed cluster; one node crashes at 10 P', defaultNodes: 100 },
   leave: {
@@ -121,6 +126,7 @@ export const scenarioInfo: Readonly<Record<ScenarioName, ScenarioInfo>> = {
   },
 };
 
+/** True when `name` is one of `scenarioNames` (for parsing user input). */
 export function isScenarioName(name: string): name is ScenarioName {
   return (scenarioNames as readonly string[]).includes(name);
 }

@@ -10,6 +10,7 @@
  */
 import type { ProtocolConfig } from '../core/config.js';
 import { MeshCore, type MeshCoreOptions } from '../core/core.js';
+import { MeshError } from '../core/errors.js';
 import type { Channel, CoreEvent, CoreHost } from '../core/host.js';
 import type { Message, StateMessage } from '../core/messages.js';
 import { SeededRandom } from '../core/random.js';
@@ -48,6 +49,7 @@ export type CoreFactory = (options: MeshCoreOptions) => SimCore;
 /** `idle`: never started. `leaving`: leave() called, announcement going out. */
 export type SlotStatus = 'idle' | 'running' | 'leaving' | 'left' | 'crashed';
 
+/** What happened to a slot, as a SimListener hears it. */
 export type LifecycleChange =
   | 'start'
   | 'crash'
@@ -111,13 +113,11 @@ export interface SimulationOptions {
 }
 
 /** An invariant broke, or a core threw. The message carries the seed and scenario. */
-export class SimulationError extends Error {
-  readonly code = 'ERR_MESH_SIMULATION';
+export class SimulationError extends MeshError {
   readonly seed: number;
   readonly timeMs: number;
   constructor(message: string, seed: number, timeMs: number, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SimulationError';
+    super('ERR_MESH_SIMULATION', message, options);
     this.seed = seed;
     this.timeMs = timeMs;
   }

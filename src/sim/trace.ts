@@ -8,6 +8,7 @@
 import type { Channel, CoreEvent, MemberEventKind } from '../core/host.js';
 import type { Message } from '../core/messages.js';
 import type { MemberState } from '../core/types.js';
+import { fnv1a } from '../core/utf8.js';
 import type { LifecycleChange, SimListener } from './simulation.js';
 
 const EVENT_CODES: Readonly<Record<CoreEvent['type'], number>> = {
@@ -32,12 +33,6 @@ const KIND_CODES: Readonly<Record<MemberEventKind, number>> = {
 };
 
 const STATE_CODES: Readonly<Record<MemberState, number>> = { alive: 1, suspect: 2, dead: 3, left: 4 };
-
-function stringHash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
 
 export class TraceHash implements SimListener {
   private h = 0x811c9dc5;
@@ -110,7 +105,7 @@ export class TraceHash implements SimListener {
   lifecycle(slot: number, change: LifecycleChange, now: number): void {
     this.mixTime(now);
     this.mix(slot);
-    this.mix(stringHash(change));
+    this.mix(fnv1a(change));
     this.note(() => `${now.toFixed(3)} ${change} ${slot}`);
   }
 
@@ -121,7 +116,7 @@ export class TraceHash implements SimListener {
     switch (event.type) {
       case 'member':
         this.mix(KIND_CODES[event.kind]);
-        this.mix(stringHash(event.member.id));
+        this.mix(fnv1a(event.member.id));
         this.mix(event.member.incarnation);
         this.mix(STATE_CODES[event.member.state]);
         break;
@@ -140,11 +135,11 @@ export class TraceHash implements SimListener {
         this.mix(event.announced ? 1 : 0);
         break;
       case 'drop':
-        this.mix(stringHash(event.reason));
+        this.mix(fnv1a(event.reason));
         break;
       case 'conflict':
       case 'id-check':
-        this.mix(stringHash(event.address));
+        this.mix(fnv1a(event.address));
         break;
     }
     this.note(() => `${now.toFixed(3)} ${slot} ${JSON.stringify(event)}`);

@@ -5,28 +5,18 @@
  * monotonic counters, gauges its current state.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
+import { dropReasonNames } from '../core/drops.js';
 import type { MemberState } from '../core/types.js';
+import { PLAIN_COUNTERS, TRAFFIC_COUNTERS, type TrafficName } from '../node/stats.js';
 import type { NodeStats } from '../node/types.js';
 import type { StatusSource } from './types.js';
 
 const STATES: readonly MemberState[] = ['alive', 'suspect', 'dead', 'left'];
 
-type CounterField = {
-  [K in keyof NodeStats]: NodeStats[K] extends number ? K : never;
-}[keyof NodeStats];
-
-/** Plain counters: metric name, help, the NodeStats field. */
-const COUNTERS: readonly [string, string, CounterField][] = [
-  ['meshnode_probes_total', 'Direct probes sent.', 'probes'],
-  ['meshnode_probes_failed_total', 'Probes that got no ack, directly or indirectly.', 'probesFailed'],
-  ['meshnode_indirect_probes_total', 'Indirect probes (ping-req) sent.', 'indirectProbes'],
-  ['meshnode_nacks_received_total', 'Nacks received from relays (Lifeguard).', 'nacksReceived'],
-  ['meshnode_suspicions_total', 'Members this node started suspecting.', 'suspicions'],
-  ['meshnode_refutations_total', 'Suspicions of this node that it refuted.', 'refutations'],
-  ['meshnode_syncs_total', 'Full-state syncs started.', 'syncs'],
-  ['meshnode_syncs_failed_total', 'Full-state syncs that failed.', 'syncsFailed'],
-  ['meshnode_syncs_served_total', 'Full-state syncs answered for others.', 'syncsServed'],
-];
+/** The metric of a counter: "syncsFailed" is meshnode_syncs_failed_total. */
+export function counterMetricName(counter: string): string {
+  return `meshnode_${counter.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)}_total`;
+}
 
 /** Builds the registry; `source` is read at every scrape. */
 export function createMetricsRegistry(source: StatusSource): Registry {
@@ -39,42 +29,29 @@ export function createMetricsRegistry(source: StatusSource): Registry {
     return cached.stats;
   };
 
-  const directional = (name: string, help: string, inField: CounterField, outField: CounterField) =>
+  for (const [traffic, help] of Object.entries(TRAFFIC_COUNTERS) as [TrafficName, string][]) {
     new Counter({
-      name,
+      name: counterMetricName(traffic),
       help,
       labelNames: ['direction'],
       registers: [registry],
       collect() {
         const s = stats();
         this.reset();
-        this.inc({ direction: 'in' }, s[inField]);
-        this.inc({ direction: 'out' }, s[outField]);
+        this.inc({ direction: 'in' }, s[`${traffic}In`]);
+        this.inc({ direction: 'out' }, s[`${traffic}Out`]);
       },
     });
-  directional('meshnode_packets_total', 'UDP datagrams received and sent.', 'packetsIn', 'packetsOut');
-  directional('meshnode_bytes_total', 'UDP bytes received and sent.', 'bytesIn', 'bytesOut');
-  directional(
-    'meshnode_stream_packets_total',
-    'TCP frames received and sent.',
-    'streamPacketsIn',
-    'streamPacketsOut',
-  );
-  directional(
-    'meshnode_stream_bytes_total',
-    'TCP bytes received and sent.',
-    'streamBytesIn',
-    'streamBytesOut',
-  );
+  }
 
-  for (const [name, help, field] of COUNTERS) {
+  for (const [counter, help] of Object.entries(PLAIN_COUNTERS) as [keyof typeof PLAIN_COUNTERS, string][]) {
     new Counter({
-      name,
+      name: counterMetricName(counter),
       help,
       registers: [registry],
       collect() {
         this.reset();
-        this.inc(stats()[field]);
+        this.inc(stats()[counter]);
       },
     });
   }
@@ -86,7 +63,9 @@ export function createMetricsRegistry(source: StatusSource): Registry {
     registers: [registry],
     collect() {
       this.reset();
-      for (const [reason, count] of Object.entries(stats().drops)) this.inc({ reason }, count);
+      // Every reason from the start, at 0 until it happens, so rate() and alerts see the series.
+      const drops = stats().drops;
+      for (const reason of dropReasonNames) this.inc({ reason }, drops[reason] ?? 0);
     },
   });
 

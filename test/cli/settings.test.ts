@@ -2,8 +2,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentCommand, flagsToFields } from '../../src/cli/agent.js';
 import { CliError, ExitCode, UsageError } from '../../src/cli/exit-codes.js';
-import { DEFAULT_BIND, DEFAULT_HTTP, readConfigFile, resolveSettings } from '../../src/cli/settings.js';
+import {
+  CONFIG_FIELDS,
+  DEFAULT_BIND,
+  DEFAULT_HTTP,
+  FLAG_NAMES,
+  readConfigFile,
+  resolveSettings,
+  SETTINGS,
+} from '../../src/cli/settings.js';
 import { parseHostPort, parseSeedList } from '../../src/cli/values.js';
 
 let dir: string;
@@ -143,5 +152,78 @@ describe('value parsers', () => {
     expect(parseHostPort('x', '[::1]:80')).toEqual({ host: '::1', port: 80 });
     expect(() => parseHostPort('x', '1.2.3.4:70000')).toThrow();
     expect(() => parseSeedList('--seeds', '1.2.3.4:0')).toThrow(/non-zero port/);
+  });
+});
+
+describe('the settings table drives flags, config keys and help', () => {
+  it('names every flag in messages as commander spells it, written out by hand', () => {
+    expect(FLAG_NAMES).toMatchObject({
+      key: '-k/--key',
+      logLevel: '-v/--log-level',
+      mdnsIntervalMs: '--mdns-interval',
+      joinBackoffMaxMs: '--join-backoff-max',
+      metadata: '--meta',
+    });
+    expect(FLAG_NAMES.protocol).toBeUndefined();
+    expect(CONFIG_FIELDS).toContain('protocol');
+  });
+
+  it('lists every flag of the table in the help, and nothing else but --token, --config and --help', () => {
+    const help = agentCommand().helpInformation();
+    const listed = [...help.matchAll(/^ {2}(-\w, --[\w-]+|--[\w-]+)/gm)].map((m) =>
+      (m[1] as string).replace(',', ''),
+    );
+    const fromTable = Object.values(SETTINGS).flatMap((spec) =>
+      spec.flag === undefined ? [] : [spec.flag.split(' <')[0]?.replace(',', '') as string],
+    );
+    expect(listed.sort()).toEqual([...fromTable, '--token', '--config', '-h --help'].sort());
+  });
+
+  it('maps parsed flags to config-file names, renamed ones included', () => {
+    const command = agentCommand();
+    command.parseOptions([
+      '-k',
+      'k',
+      '--mdns-interval',
+      '500',
+      '--join-timeout',
+      '700',
+      '--join-backoff-max',
+      '900',
+      '--meta',
+      'a=1',
+      '--meta',
+      'b=2',
+      '--json',
+      '--token',
+      'ignored-here',
+    ]);
+    expect(flagsToFields(command.opts())).toEqual({
+      key: 'k',
+      mdnsIntervalMs: '500',
+      joinTimeoutMs: '700',
+      joinBackoffMaxMs: '900',
+      metadata: ['a=1', 'b=2'],
+      json: true,
+    });
+    expect(resolveSettings(flagsToFields(command.opts()))).toMatchObject({
+      mdnsIntervalMs: 500,
+      joinTimeoutMs: 700,
+      joinBackoffMaxMs: 900,
+      metadata: { a: '1', b: '2' },
+      json: true,
+    });
+  });
+
+  it('accepts every config-file key of the table and rejects others', async () => {
+    expect(
+      readConfigFile(await configFile('{"key":"k","joinBackoffMaxMs":900,"protocol":{}}')),
+    ).toMatchObject({
+      key: 'k',
+      joinBackoffMaxMs: 900,
+      protocol: {},
+    });
+    const path = await configFile('{"joinBackoffMax":900}');
+    expect(() => readConfigFile(path)).toThrow(/unknown field "joinBackoffMax"/);
   });
 });

@@ -38,6 +38,15 @@ describe('field validation', () => {
     expectInvalid([[0, 1, '', 'a', 0]]); // targetId
   });
 
+  it('ids: no control characters, as for a local id', () => {
+    expectInvalid([alive({ id: '\u001b[2Jnode' })]); // ESC, a terminal escape
+    expectInvalid([alive({ id: 'a\nb' })]);
+    expectInvalid([alive({ id: 'c1\u009b' })]);
+    expectInvalid([alive({ id: 'del\u007f' })]);
+    expectInvalid([[5, 'a', 1, 'from\u0007']]); // fromId
+    expectValid([alive({ id: 'ノード-1' })]);
+  });
+
   it('incarnation: safe integers 0..2^53-1 (a life starts at the wall clock in ms)', () => {
     expectValid([alive({ incarnation: 0xffff_ffff })]);
     expectValid([alive({ incarnation: 1_800_000_000_000 })]);

@@ -50,6 +50,16 @@ export const byteLength = (text: string): number => utf8.encode(text).length;
 
 export const port = fc.integer({ min: 0, max: 65_535 });
 
+/** `text` with every C0, DEL and C1 control character replaced by "_" (ids may not hold them). */
+export function withoutControlCharacters(text: string): string {
+  let out = '';
+  for (const char of text) {
+    const code = char.codePointAt(0) as number;
+    out += code < 0x20 || (code >= 0x7f && code <= 0x9f) ? '_' : char;
+  }
+  return out;
+}
+
 export const idArb: fc.Arbitrary<string> = fc
   .oneof(
     fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 24 }),
@@ -57,6 +67,7 @@ export const idArb: fc.Arbitrary<string> = fc
     // Near the 128-byte limit with multibyte characters.
     fc.string({ unit: 'binary', minLength: 30, maxLength: 64 }),
   )
+  .map(withoutControlCharacters)
   .filter((id) => byteLength(id) <= 128);
 
 export const addressArb: fc.Arbitrary<string> = fc

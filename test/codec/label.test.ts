@@ -1,19 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { clusterLabel } from '../../src/codec/index.js';
-import { fnv1a32 } from '../../src/codec/label.js';
 
-const utf8 = (text: string) => new TextEncoder().encode(text);
+/** A reference FNV-1a over TextEncoder's bytes, independent of the code under test. */
+function fnvReference(text: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(text)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return hash;
+}
 
 describe('clusterLabel', () => {
-  it('fnv1a32 matches the published FNV-1a test vectors', () => {
-    expect(fnv1a32(utf8(''))).toBe(0x811c9dc5);
-    expect(fnv1a32(utf8('a'))).toBe(0xe40c292c);
-    expect(fnv1a32(utf8('foobar'))).toBe(0xbf9cf968);
+  it('the reference matches the published FNV-1a test vectors', () => {
+    expect(fnvReference('')).toBe(0x811c9dc5);
+    expect(fnvReference('a')).toBe(0xe40c292c);
+    expect(fnvReference('foobar')).toBe(0xbf9cf968);
   });
 
   it('hashes key, NUL, env as UTF-8', () => {
-    expect(clusterLabel('shop', 'prod')).toBe(fnv1a32(utf8('shop\0prod')));
-    expect(clusterLabel('clé', 'прод')).toBe(fnv1a32(utf8('clé\0прод')));
+    expect(clusterLabel('shop', 'prod')).toBe(fnvReference('shop\0prod'));
+    expect(clusterLabel('clé', 'прод')).toBe(fnvReference('clé\0прод'));
   });
 
   it('keeps the key/env split apart and yields an unsigned 32-bit value', () => {

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { messageBytes } from '../../src/codec/sizes.js';
 import {
   aliveMessageBytesWorst,
+  integerBounds,
   type PresetName,
   type ProtocolConfig,
   presets,
@@ -22,33 +24,42 @@ function rejection(run: () => unknown): ConfigError {
   throw new Error('expected a ConfigError, nothing was thrown');
 }
 
-type IntegerField = Exclude<keyof ProtocolConfig, 'streamProbe'>;
+type IntegerField = keyof typeof integerBounds;
+const fields = Object.keys(integerBounds) as IntegerField[];
 
-/** Documented bounds of every integer field. */
-const bounds: Record<IntegerField, [min: number, max: number]> = {
-  probeIntervalMs: [10, 60_000],
-  probeTimeoutMs: [1, 60_000],
-  indirectChecks: [0, 16],
-  suspicionMult: [1, 100],
-  suspicionMaxTimeoutMult: [1, 100],
-  retransmitMult: [1, 100],
-  gossipIntervalMs: [1, 60_000],
-  gossipNodes: [0, 64],
-  gossipToTheDeadMs: [0, 3_600_000],
-  pushPullIntervalMs: [100, 3_600_000],
-  reconnectIntervalMs: [100, 3_600_000],
-  reconnectTimeoutMs: [1000, 604_800_000],
-  tombstoneRetentionMs: [1000, 86_400_000],
-  packetBytesMax: [512, 65_000],
-  metadataBytesMax: [0, 16_384],
-  membersMax: [2, 1_000_000],
-  awarenessMaxMultiplier: [1, 64],
-  leaveTimeoutMs: [0, 60_000],
-  viewDelayMs: [0, 60_000],
-  settleQuietMs: [0, 600_000],
-  leaveFanout: [0, 10_000],
-};
-const fields = Object.keys(bounds) as IntegerField[];
+/**
+ * Other fields set so that `field = value` passes every relation between
+ * fields (timeout within interval, tombstones outliving gossip to the dead,
+ * the largest alive message within a packet); only the bound itself decides.
+ */
+function companions(field: IntegerField, value: number): Partial<ProtocolConfig> {
+  const lan = presets.lan;
+  switch (field) {
+    case 'probeIntervalMs':
+      return { probeTimeoutMs: Math.max(1, Math.min(lan.probeTimeoutMs, value)) };
+    case 'probeTimeoutMs':
+      return { probeIntervalMs: Math.min(60_000, Math.max(lan.probeIntervalMs, value)) };
+    case 'tombstoneRetentionMs':
+      return { gossipToTheDeadMs: Math.max(0, Math.min(lan.gossipToTheDeadMs, value - 1)) };
+    case 'gossipToTheDeadMs':
+      return { tombstoneRetentionMs: Math.max(lan.tombstoneRetentionMs, value + 1) };
+    case 'packetBytesMax':
+      return { metadataBytesMax: 0 };
+    case 'metadataBytesMax':
+      return { packetBytesMax: integerBounds.packetBytesMax.max };
+    default:
+      return {};
+  }
+}
+
+/** Each bound with the value just inside and just outside it. */
+const edges = fields.flatMap((field) => {
+  const { min, max } = integerBounds[field];
+  return [
+    { field, side: 'min', inside: min, outside: min - 1 },
+    { field, side: 'max', inside: max, outside: max + 1 },
+  ];
+});
 
 describe('presets', () => {
   it.each(['lan', 'local', 'wan'] as PresetName[])('%s is valid', (name) => {
@@ -81,7 +92,7 @@ describe('presets', () => {
     expect(resolveConfig()).toEqual(presets.lan);
   });
 
-  it('covers every config field with a bound (the test table is complete)', () => {
+  it('bounds every config field but the boolean streamProbe', () => {
     expect([...fields, 'streamProbe'].sort()).toEqual(Object.keys(presets.lan).sort());
   });
 });
@@ -104,22 +115,16 @@ describe('resolveConfig overrides', () => {
 });
 
 describe('validation names the bad field', () => {
-  it.each(fields)('%s below its minimum', (field) => {
-    const [min] = bounds[field];
-    const value = field === 'pushPullIntervalMs' ? 99 : min - 1;
-    const error = rejection(() => resolveConfig({ [field]: value }));
+  it.each(edges)('$field just outside its $side ($outside)', ({ field, outside }) => {
+    const error = rejection(() => resolveConfig({ ...companions(field, outside), [field]: outside }));
+    const { min, max } = integerBounds[field];
     expect(error.field).toBe(field);
     expect(error.code).toBe('ERR_MESH_CONFIG');
-    expect(error.message).toContain(field);
-  });
-
-  it.each(fields)('%s above its maximum', (field) => {
-    const [, max] = bounds[field];
-    expect(rejection(() => resolveConfig({ [field]: max + 1 })).field).toBe(field);
+    expect(error.message).toBe(`${field} must be between ${min} and ${max}, got ${outside}`);
   });
 
   it.each(fields)('%s not an integer', (field) => {
-    expect(rejection(() => resolveConfig({ [field]: bounds[field][0] + 0.5 })).field).toBe(field);
+    expect(rejection(() => resolveConfig({ [field]: integerBounds[field].min + 0.5 })).field).toBe(field);
     expect(rejection(() => resolveConfig({ [field]: Number.NaN })).field).toBe(field);
     expect(rejection(() => resolveConfig({ [field]: '5' } as never)).field).toBe(field);
   });
@@ -167,30 +172,58 @@ describe('validation names the bad field', () => {
 });
 
 describe('bounds are inclusive', () => {
-  it.each([
-    ['probeIntervalMs', 10, { probeTimeoutMs: 10 }],
-    ['probeIntervalMs', 60_000, {}],
-    ['probeTimeoutMs', 1, {}],
-    ['indirectChecks', 0, {}],
-    ['indirectChecks', 16, {}],
-    ['gossipNodes', 64, {}],
-    ['pushPullIntervalMs', 100, {}],
-    ['pushPullIntervalMs', 3_600_000, {}],
-    ['tombstoneRetentionMs', 1000, { gossipToTheDeadMs: 999 }],
-    ['packetBytesMax', 65_000, {}],
-    ['metadataBytesMax', 16_384, { packetBytesMax: 65_000 }],
-    ['membersMax', 2, {}],
-    ['awarenessMaxMultiplier', 1, {}],
-    ['leaveTimeoutMs', 0, {}],
-    ['viewDelayMs', 0, {}],
-    ['settleQuietMs', 0, {}],
-    ['leaveFanout', 10_000, {}],
-  ] as Array<[IntegerField, number, Partial<ProtocolConfig>]>)(
-    '%s = %i is accepted',
-    (field, value, companions) => {
-      expect(resolveConfig({ ...companions, [field]: value })[field]).toBe(value);
-    },
-  );
+  it.each(edges)('$field at its $side ($inside) is accepted', ({ field, inside }) => {
+    expect(resolveConfig({ ...companions(field, inside), [field]: inside })[field]).toBe(inside);
+  });
+
+  it('0 switches push-pull off although it is below the minimum; nothing else below it passes', () => {
+    expect(integerBounds.pushPullIntervalMs).toMatchObject({ min: 100, zeroAllowed: true });
+    expect(resolveConfig({ pushPullIntervalMs: 0 }).pushPullIntervalMs).toBe(0);
+    expect(rejection(() => resolveConfig({ pushPullIntervalMs: -1 })).field).toBe('pushPullIntervalMs');
+    for (const field of fields) {
+      if (integerBounds[field].zeroAllowed === true) continue;
+      if (integerBounds[field].min > 0) {
+        expect(rejection(() => resolveConfig({ ...companions(field, 0), [field]: 0 })).field).toBe(field);
+      }
+    }
+  });
+
+  it('the smallest packet holds the largest alive message without metadata, to the byte', () => {
+    // 414 (type, 128-byte id, 262-char address, a 9-byte incarnation, threads, view delay)
+    // + 3 (map header) + 64 * 2 * 2 (string headers) + 0 + 11 (envelope and array header) = 684.
+    expect(integerBounds.packetBytesMax.min).toBe(684);
+    expect(aliveMessageBytesWorst(0) + 11).toBe(684);
+    expect(rejection(() => resolveConfig({ packetBytesMax: 684, metadataBytesMax: 1 })).field).toBe(
+      'packetBytesMax',
+    );
+  });
+});
+
+describe('the documentation states the same bounds and defaults', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const source = readFileSync(new URL('../../src/core/config.ts', import.meta.url), 'utf8');
+  const range = (field: IntegerField) =>
+    field === 'probeTimeoutMs'
+      ? `${integerBounds[field].min}..probeIntervalMs`
+      : `${integerBounds[field].min}..${integerBounds[field].max}`;
+
+  it.each(fields)('README row of %s', (field) => {
+    const row = readme.split('\n').find((line) => line.startsWith(`| \`${field}\``));
+    const cells = (row ?? '').split('|').map((cell) => cell.trim());
+    expect(cells.slice(2, 5)).toEqual(
+      [presets.lan[field], presets.local[field], presets.wan[field]].map(String),
+    );
+    expect(cells[5]).toContain(range(field));
+  });
+
+  it.each(fields)('doc comment of %s', (field) => {
+    const declaration = source.indexOf(`readonly ${field}:`);
+    const comment = source
+      .slice(source.lastIndexOf('/**', declaration), declaration)
+      .replace(/\s*\n\s*\*\s*/g, ' ');
+    expect(comment).toMatch(new RegExp(`Default ${presets.lan[field]}\\b`));
+    expect(comment).toContain(range(field));
+  });
 });
 
 describe('aliveMessageBytesWorst', () => {

@@ -12,6 +12,7 @@ import { aliveMessageBytesWorst, resolveConfig } from '../../src/core/config.js'
 import type { Message } from '../../src/core/messages.js';
 import { SeededRandom } from '../../src/core/random.js';
 import type { Metadata } from '../../src/core/types.js';
+import { withoutControlCharacters } from '../codec/helpers.js';
 import { SoloCore } from './harness.js';
 
 const LABEL = 0x1234_5678;
@@ -30,14 +31,14 @@ function trimToBytes(text: string, bytes: number): string {
   return out;
 }
 
-/** Ids of 1..128 UTF-8 bytes, often long, any Unicode. */
+/** Ids of 1..128 UTF-8 bytes, often long, any Unicode but control characters. */
 const idArb = fc
   .oneof(
     fc.string({ unit: 'binary', minLength: 1, maxLength: 128 }),
     fc.string({ unit: 'binary-ascii', minLength: 100, maxLength: 128 }),
     fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 12 }),
   )
-  .map((text) => trimToBytes(text, 128))
+  .map((text) => trimToBytes(withoutControlCharacters(text), 128))
   .filter((text) => text.length > 0);
 
 const hostArb = fc.string({

@@ -9,6 +9,11 @@ import {
   viewDelayMs,
 } from '../../src/core/formulas.js';
 
+// Expected values are worked by hand from the published formulas (memberlist's
+// retransmitLimit and suspicionTimeout, Lifeguard's dynamic suspicion), never
+// by calling the code under test. The maximum suspicion timeout (6 x min in the
+// lan preset) is applied by the core and checked in core-suspicion.test.ts.
+
 describe('retransmitLimit = mult * ceil(log10(N + 1))', () => {
   it.each([
     [1, 4],
@@ -41,7 +46,11 @@ describe('suspicionTimeoutMinMs = mult * max(1, log10 N) * probe interval', () =
     [10, 4000],
     [100, 8000],
     [1000, 12000],
-    [50, Math.round(4 * Math.log10(50) * 1000)],
+    // log10 50 = 1.69897; 4 * 1.69897 * 1000 = 6795.88, rounded to the millisecond.
+    // (memberlist truncates the scale to 1/1000 first and would give 6792.)
+    [50, 6796],
+    // log10 2 = 0.30103 is below the floor of 1.
+    [2, 4000],
   ])('N = %i, mult 4, 1 s interval gives %i ms', (members, ms) => {
     expect(suspicionTimeoutMinMs(4, members, 1000)).toBe(ms);
   });
@@ -60,9 +69,12 @@ describe('suspicionTimeoutMs (Lifeguard: max falling to min with confirmations)'
   });
 
   it('follows max - (max - min) * log(c + 1) / log(k + 1)', () => {
-    const expected = Math.floor(max - ((max - min) * Math.log(2)) / Math.log(3));
-    expect(suspicionTimeoutMs(1, 2, min, max)).toBe(expected);
-    expect(expected).toBe(11381);
+    // c = 1, k = 2: ln 2 / ln 3 = 0.630930; 24000 - 20000 * 0.630930 = 11381.4, floored.
+    expect(suspicionTimeoutMs(1, 2, min, max)).toBe(11381);
+    // c = 1, k = 4: ln 2 / ln 5 = 0.430677; 24000 - 20000 * 0.430677 = 15386.5, floored.
+    expect(suspicionTimeoutMs(1, 4, min, max)).toBe(15386);
+    // c = 3, k = 4: ln 4 / ln 5 = 0.861353; 24000 - 20000 * 0.861353 = 6772.9, floored.
+    expect(suspicionTimeoutMs(3, 4, min, max)).toBe(6772);
   });
 
   it('reaches the minimum at k confirmations and never goes below it', () => {

@@ -9,6 +9,7 @@ import { MeshCore, type MeshCoreOptions } from '../../src/core/core.js';
 import type { Channel, CoreEvent, CoreHost } from '../../src/core/host.js';
 import type { AliveMessage, Message, PingMessage } from '../../src/core/messages.js';
 import { SeededRandom } from '../../src/core/random.js';
+import { fnv1a } from '../../src/core/utf8.js';
 
 export interface SentPacket {
   readonly to: string;
@@ -209,8 +210,7 @@ export function testConfig(overrides: Partial<ProtocolConfig> = {}): ProtocolCon
 
 /** A stable address for a test member: 24 bits of an FNV-1a hash of its id. */
 export function addressFor(id: string): string {
-  let hash = 0x811c9dc5;
-  for (const byte of new TextEncoder().encode(id)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  const hash = fnv1a(id);
   return `10.${(hash >>> 16) & 0xff}.${(hash >>> 8) & 0xff}.${hash & 0xff}:7946`;
 }
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareIds, fnv1a, sortView, viewShare } from '../../src/core/view.js';
+import { compareUtf8, fnv1a } from '../../src/core/utf8.js';
+import { sortView, viewShare } from '../../src/core/view.js';
 
 const utf8 = new TextEncoder();
 
@@ -19,7 +20,7 @@ function viewOf(entries: Array<[string, number]>) {
   return sortView(entries, digest);
 }
 
-describe('compareIds: UTF-8 byte order', () => {
+describe('compareUtf8: UTF-8 byte order', () => {
   it.each([
     ['a', 'b', -1],
     ['b', 'a', 1],
@@ -33,13 +34,13 @@ describe('compareIds: UTF-8 byte order', () => {
     ['\uE000', '\u{10000}', -1],
     ['\u{10FFFF}', '\uFFFF', 1],
   ])('%j vs %j -> %i', (a, b, sign) => {
-    expect(Math.sign(compareIds(a, b))).toBe(sign);
+    expect(Math.sign(compareUtf8(a, b))).toBe(sign);
     expect(compareBytes(a, b)).toBe(sign);
   });
 
   it('differs from JavaScript UTF-16 order for U+FFFD against an astral character', () => {
     expect('\uFFFD' < '\u{1F600}').toBe(false);
-    expect(compareIds('\uFFFD', '\u{1F600}')).toBeLessThan(0);
+    expect(compareUtf8('\uFFFD', '\u{1F600}')).toBeLessThan(0);
   });
 
   it('agrees with a byte comparison of the UTF-8 encodings for any well-formed strings', () => {
@@ -48,7 +49,7 @@ describe('compareIds: UTF-8 byte order', () => {
         fc.string({ unit: 'binary', maxLength: 8 }),
         fc.string({ unit: 'binary', maxLength: 8 }),
         (a, b) => {
-          expect(Math.sign(compareIds(a, b))).toBe(compareBytes(a, b));
+          expect(Math.sign(compareUtf8(a, b))).toBe(compareBytes(a, b));
         },
       ),
       { seed: 21, numRuns: 2000 },
@@ -62,7 +63,7 @@ describe('compareIds: UTF-8 byte order', () => {
         fc.string({ unit: 'binary', minLength: 1, maxLength: 2 }),
         fc.string({ unit: 'binary', minLength: 1, maxLength: 2 }),
         (prefix, a, b) => {
-          expect(Math.sign(compareIds(prefix + a, prefix + b))).toBe(compareBytes(prefix + a, prefix + b));
+          expect(Math.sign(compareUtf8(prefix + a, prefix + b))).toBe(compareBytes(prefix + a, prefix + b));
         },
       ),
       { seed: 22, numRuns: 1000 },

@@ -8,6 +8,7 @@ import {
   SeedJoiner,
   SeedsUnreachableError,
 } from '../../src/discovery/seeds.js';
+import { JoinError, MeshError } from '../../src/index.js';
 
 const fakeLookup =
   (table: Record<string, string[]>): Lookup =>
@@ -126,6 +127,48 @@ describe('SeedJoiner', () => {
       [3, false, undefined],
     ]);
     expect(joiner.state).toBe('failed');
+  });
+
+  it("passes the join's own error on, so a JoinError keeps its code, and adds unresolved names to the message", async () => {
+    const joinError = new JoinError(['10.0.0.1:1'], 500, { '10.0.0.1:1': 'ECONNREFUSED' });
+    const failures: AttemptFailure[] = [];
+    const joiner = new SeedJoiner({
+      seeds: () => ['10.0.0.1:1', 'gone.example:1'],
+      lookup: fakeLookup({}),
+      join: async () => {
+        throw joinError;
+      },
+      attempts: 2,
+      mode: 'exit',
+      backoff,
+      onAttemptFailed: (f) => failures.push(f),
+    });
+    const error = (await joiner.start().catch((e: unknown) => e)) as SeedsUnreachableError;
+    expect(error.code).toBe('ERR_MESH_SEEDS_UNREACHABLE');
+    expect(error.cause).toBe(joinError);
+    expect((error.cause as JoinError).code).toBe('ERR_MESH_JOIN');
+    expect(joiner.lastError).toBe(joinError);
+    expect(failures.map((f) => f.error)).toEqual([joinError, joinError]);
+    expect(joiner.lastErrorMessage).toBe(`${joinError.message}; gone.example:1: unknown host`);
+    expect(error.message).toContain('gone.example:1: unknown host');
+  });
+
+  it('fails with ERR_MESH_SEEDS_UNRESOLVED when no seed name resolves', async () => {
+    let joins = 0;
+    const joiner = new SeedJoiner({
+      seeds: () => ['gone.example:1'],
+      lookup: fakeLookup({}),
+      join: async () => {
+        joins++;
+      },
+      attempts: 1,
+      mode: 'exit',
+      backoff,
+    });
+    const error = (await joiner.start().catch((e: unknown) => e)) as SeedsUnreachableError;
+    expect(joins).toBe(0);
+    expect(error.cause).toBeInstanceOf(MeshError);
+    expect((error.cause as MeshError).code).toBe('ERR_MESH_SEEDS_UNRESOLVED');
   });
 
   it('keeps retrying in the background at the longest backoff, says so once, and stops when joined by a peer', async () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { MeshCoreOptions } from '../../src/core/core.js';
 import { ConfigError, createNode, MetadataTooLargeError, ValidationError } from '../../src/index.js';
-import { resolveOptions } from '../../src/node/options.js';
+import { type NodeOptions, resolveOptions } from '../../src/node/options.js';
+import { SoloCore } from '../core/harness.js';
 
 describe('createNode options', () => {
   it('requires a cluster key in network mode', async () => {
@@ -50,5 +52,28 @@ describe('createNode options', () => {
       metadata: { big: 'x'.repeat(1000) },
     });
     expect(resolved.metadata.big).toHaveLength(1000);
+  });
+
+  it('holds static and network mode, and the core, to the same id and metadata rules', () => {
+    const sixtyFiveKeys = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, '']));
+    const cases: ReadonlyArray<[string, Partial<NodeOptions>, string]> = [
+      ['65 metadata keys', { metadata: sixtyFiveKeys }, 'metadata has 65 keys, over 64'],
+      [
+        'a lone surrogate in metadata',
+        { metadata: { k: '\ud800' } },
+        'metadata "k" is not well-formed Unicode',
+      ],
+      ['a lone surrogate in the id', { id: 'a\ud800' }, 'id is not well-formed Unicode'],
+      ['an escape in the id', { id: '\u001b]0;pwned\u0007' }, 'id contains a control character'],
+      ['an id over 128 bytes', { id: 'é'.repeat(65) }, 'id must be at most 128 UTF-8 bytes'],
+    ];
+    for (const [what, bad, message] of cases) {
+      const expected = new ValidationError(message);
+      expect(() => resolveOptions({ key: 'k', ...bad }), `network: ${what}`).toThrow(expected);
+      expect(() => resolveOptions({ static: { index: 0, total: 1 }, ...bad }), `static: ${what}`).toThrow(
+        expected,
+      );
+      expect(() => new SoloCore({ ...(bad as Partial<MeshCoreOptions>) }), `core: ${what}`).toThrow(expected);
+    }
   });
 });

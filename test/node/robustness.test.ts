@@ -34,8 +34,8 @@ describe('robustness', () => {
     for (const name of ['UDPWRAP', 'TCPServerWrap', 'TCPSocketWrap', 'Timeout']) {
       expect(after.get(name) ?? 0, name).toBeLessThanOrEqual(before.get(name) ?? 0);
     }
-    // Calls after close answer without throwing.
-    expect(a.indices().total).toBeGreaterThanOrEqual(1);
+    // Calls after close answer without throwing: the last view (a and b, one thread each), no longer vouched for.
+    expect(a.indices()).toMatchObject({ total: 2, settled: false });
     await a.close();
     await expect(a.join([b.address])).rejects.toMatchObject({ code: 'ERR_MESH_STATE' });
   });
@@ -52,15 +52,13 @@ describe('robustness', () => {
     tcp.on('error', () => {});
     tcp.end(Buffer.from('GET / HTTP/1.1\r\n\r\n'));
     await new Promise((resolve) => tcp.on('close', resolve));
-    await waitUntil(
-      [a],
-      () => {
-        const drops = a.stats().drops;
-        return Object.values(drops).reduce((x, y) => x + y, 0) >= 4;
-      },
-      'the garbage to be counted',
-    );
+    const dropped = () => Object.values(a.stats().drops).reduce((x, y) => x + y, 0);
+    await waitUntil([a], () => dropped() >= 4, 'the garbage to be counted');
     await waitUntil([a, b], () => converged([a, b], 2), 'the cluster to stay healthy');
+    // One drop per piece of garbage, each under its own reason, and nothing else dropped:
+    // 1 byte is shorter than the envelope, 64 x 0x4d fails the magic, 9000 bytes exceed
+    // packetBytesMax (1400), and "GET " starts with no known TCP frame kind.
+    expect(a.stats().drops).toEqual({ 'too-short': 1, 'bad-magic': 1, 'too-large': 1, 'frame-kind': 1 });
   });
 
   it('keeps running when an event listener throws', async () => {
@@ -125,13 +123,17 @@ describe('UDP filtered, TCP open', () => {
     a.on('fail', (m) => failures.push(m.id));
     b.on('fail', (m) => failures.push(m.id));
     blockInboundUdp(b);
-    const probesBefore = a.stats().probes;
+    const before = a.stats();
     // Twenty probe periods of A and B probing each other.
-    await waitUntil([a], () => a.stats().probes >= probesBefore + 20, 'twenty probes', 10_000);
+    await waitUntil([a], () => a.stats().probes >= before.probes + 20, 'twenty probes', 10_000);
+    const after = a.stats();
     expect(failures).toEqual([]);
     expect(a.member('b')?.state).not.toBe('dead');
     expect(b.member('a')?.state).not.toBe('dead');
-    expect(a.stats().streamPacketsIn).toBeGreaterThan(0);
+    // B hears no UDP and there is no third member to relay, so each of A's probes of B that
+    // completed (all but the one in flight) either failed or was answered over TCP.
+    const failedDuring = after.probesFailed - before.probesFailed;
+    expect(after.streamPacketsIn - before.streamPacketsIn).toBeGreaterThanOrEqual(20 - 1 - failedDuring);
     expect(a.indices().total).toBe(2);
   });
 

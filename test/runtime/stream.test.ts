@@ -100,11 +100,23 @@ describe('StreamTransport', () => {
     const silent = createServer((socket) => socket.on('error', () => {}).resume());
     rawServers.push(silent);
     const port = await listen(silent);
-    const started = Date.now();
-    await expect(a.transport.exchangeState(`127.0.0.1:${port}`, Uint8Array.from([1]))).rejects.toMatchObject({
-      reason: 'timeout',
-    });
-    expect(Date.now() - started).toBeLessThan(2000);
+    // Timers of equal duration fire in the order they were set: the sync must time out after a
+    // timer of syncTimeoutMs set just before it and before one set just after it.
+    const order: string[] = [];
+    const before = setTimeout(() => order.push('before'), limits.syncTimeoutMs);
+    const sync = a.transport
+      .exchangeState(`127.0.0.1:${port}`, Uint8Array.from([1]))
+      .catch((error: unknown) => {
+        order.push('timeout');
+        return error;
+      });
+    const after = new Promise((resolve) => setTimeout(resolve, limits.syncTimeoutMs)).then(() =>
+      order.push('after'),
+    );
+    const [error] = await Promise.all([sync, after]);
+    clearTimeout(before);
+    expect(error).toMatchObject({ reason: 'timeout' });
+    expect(order).toEqual(['before', 'timeout', 'after']);
     await until(() => a.transport.activeConnections === 0);
   });
 

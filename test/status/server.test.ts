@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { DROP_REASONS } from '../../src/core/drops.js';
 import {
   type MembersResponse,
   type StatusResponse,
@@ -60,6 +61,38 @@ describe('status API', () => {
       redacted: false,
     });
     expect(body.uptimeMs).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('GET /metrics names every counter after its stats field, and lists every drop reason from 0', async () => {
+    const base = await start(fakeSource());
+    const text = await (await fetch(`${base}/metrics`)).text();
+    for (const line of [
+      'meshnode_packets_total{direction="in"} 10',
+      'meshnode_packets_total{direction="out"} 12',
+      'meshnode_bytes_total{direction="in"} 1000',
+      'meshnode_bytes_total{direction="out"} 1200',
+      'meshnode_stream_bytes_total{direction="in"} 5',
+      'meshnode_stream_bytes_total{direction="out"} 6',
+      'meshnode_stream_packets_total{direction="in"} 1',
+      'meshnode_stream_packets_total{direction="out"} 2',
+      'meshnode_probes_total 7',
+      'meshnode_probes_failed_total 1',
+      'meshnode_indirect_probes_total 2',
+      'meshnode_nacks_received_total 0',
+      'meshnode_suspicions_total 1',
+      'meshnode_refutations_total 0',
+      'meshnode_syncs_total 1',
+      'meshnode_syncs_failed_total 0',
+      'meshnode_syncs_served_total 2',
+      'meshnode_dropped_total{reason="foreign-cluster"} 3',
+      'meshnode_dropped_total{reason="malformed"} 1',
+      'meshnode_dropped_total{reason="bad-magic"} 0',
+      'meshnode_dropped_total{reason="stale-seq"} 0',
+      'meshnode_dropped_total{reason="frame-too-large"} 0',
+    ]) {
+      expect(text.split('\n')).toContain(line);
+    }
+    expect(text.match(/^meshnode_dropped_total\{/gm)).toHaveLength(Object.keys(DROP_REASONS).length);
   });
 
   it('GET /metrics serves Prometheus text with counters and a gauge per state', async () => {

@@ -1,0 +1,65 @@
+/**
+ * Every reason an input can be dropped and counted, in one table: the codec,
+ * the core and the transports each take their type from it, `stats().drops`
+ * is keyed by it and the `meshnode_dropped_total` metric lists every reason
+ * from it, at 0 until it happens. A new reason is added here and nowhere else.
+ */
+export const DROP_REASONS = {
+  // The codec, before the core sees anything.
+  'too-short': { layer: 'codec', meaning: 'shorter than the envelope' },
+  'bad-magic': { layer: 'codec', meaning: 'not a meshnode packet' },
+  'bad-version': { layer: 'codec', meaning: 'a protocol version this node does not speak' },
+  'foreign-cluster': { layer: 'codec', meaning: 'another cluster key or environment' },
+  'unsupported-flags': { layer: 'codec', meaning: 'envelope flags this node does not know' },
+  'too-large': { layer: 'codec', meaning: 'over packetBytesMax or stateBytesMax' },
+  malformed: { layer: 'codec', meaning: 'not exactly one well-formed msgpack value of the expected kind' },
+  'invalid-field': {
+    layer: 'codec',
+    meaning: 'well-formed msgpack that breaks the schema (type code, field count, a field out of range)',
+  },
+  'too-many-messages': { layer: 'codec', meaning: 'more messages (or state rows) than allowed' },
+  // The protocol core.
+  'unknown-sender': { layer: 'core', meaning: 'a message only a member may send, from a non-member' },
+  'wrong-target': { layer: 'core', meaning: 'a ping for another node id' },
+  'stale-seq': { layer: 'core', meaning: 'an ack or nack for no probe in flight' },
+  'members-max': { layer: 'core', meaning: 'a new member while the table is full' },
+  'relays-max': { layer: 'core', meaning: 'a ping-req while too many relays are in flight' },
+  'queue-full': { layer: 'core', meaning: 'an update while the broadcast queue is full' },
+  // The runtime and its transports.
+  'encode-error': { layer: 'transport', meaning: 'a message from the core that could not be encoded' },
+  'core-error': { layer: 'transport', meaning: 'an input on which the core threw' },
+  'send-error': { layer: 'transport', meaning: 'a datagram the socket refused to send' },
+  'socket-error': { layer: 'transport', meaning: 'an error reported by the UDP socket' },
+  'bad-address': { layer: 'transport', meaning: 'a destination that is not host:port' },
+  'address-family': { layer: 'transport', meaning: 'a destination of the other IP family' },
+  'stream-error': { layer: 'transport', meaning: 'a TCP connection that failed' },
+  'sync-limit': { layer: 'transport', meaning: 'a full-state sync over the concurrent limit' },
+  'stream-limit': { layer: 'transport', meaning: 'a stream probe over the concurrent limit' },
+  'connection-limit': { layer: 'transport', meaning: 'a TCP connection over the concurrent limit' },
+  'frame-kind': { layer: 'transport', meaning: 'a TCP frame of an unknown or unexpected kind' },
+  'frame-too-large': { layer: 'transport', meaning: 'a TCP frame declared larger than allowed' },
+} as const;
+
+type Table = typeof DROP_REASONS;
+
+/** Any drop reason. */
+export type DropReasonName = keyof Table;
+
+/** The drop reasons of one layer. */
+export type DropReasonOf<Layer extends Table[DropReasonName]['layer']> = {
+  [R in DropReasonName]: Table[R]['layer'] extends Layer ? R : never;
+}[DropReasonName];
+
+/** Every reason, in table order. */
+export const dropReasonNames: readonly DropReasonName[] = Object.keys(DROP_REASONS) as DropReasonName[];
+
+/** Drops counted so far, by reason; reasons that never happened are absent. */
+export type DropCounts = Partial<Record<DropReasonName, number>>;
+
+/** Adds `from` into `into`, reason by reason. */
+export function addDrops(into: DropCounts, from: Readonly<DropCounts>): DropCounts {
+  for (const reason of Object.keys(from) as DropReasonName[]) {
+    into[reason] = (into[reason] ?? 0) + (from[reason] ?? 0);
+  }
+  return into;
+}
