@@ -417,7 +417,9 @@ export class MeshCore {
     const self = this.table.self;
     self.metadata = checked;
     self.incarnation++;
-    this.dissemination.enqueue(aliveMessageOf(self), 0);
+    // The new alive replaces a queued admission or re-admission: it must carry that deadline on.
+    this.dissemination.enqueue(aliveMessageOf(self), this.membership.ownAnnouncementViewAtMs());
+    this.finishInput();
   }
 
   /**

@@ -66,6 +66,21 @@ export class Membership {
   }
 
   /**
+   * The view deadline an alive about ourselves must carry now: our pending
+   * admission, or the re-admission our last refutation announced, whichever
+   * is later; 0 when none is pending.
+   */
+  ownAnnouncementViewAtMs(): number {
+    const nowMs = this.context.nowMs;
+    const self = this.table.self;
+    const pendingAtMs = this.views.pendingAtMs(self.id) ?? 0;
+    const queuedAtMs = this.dissemination.viewAtOf(self.id) ?? 0;
+    const refutedAtMs = this.refutationViewAtMs;
+    const latest = Math.max(pendingAtMs, queuedAtMs, refutedAtMs);
+    return latest > nowMs ? latest : 0;
+  }
+
+  /**
    * After a full sync: a node outside its own view (a joiner) that the
    * remote did not schedule for admission announces itself, to enter at a
    * fresh deadline together with everyone who hears it.
@@ -109,6 +124,11 @@ export class Membership {
     let previous: Member | undefined;
     let target: MemberRecord;
     if (entry === undefined) {
+      const endedAt = this.reconnect.departedAt(update.id);
+      if (endedAt !== undefined && update.incarnation <= endedAt) {
+        // Reaped, but remembered: an alive of the life that ended is stale news.
+        return;
+      }
       if (table.size >= context.config.membersMax) {
         context.drop('members-max');
         return;
@@ -240,8 +260,8 @@ export class Membership {
     record.stateChangedAtMs = context.nowMs;
     record.suspicion = undefined;
     this.table.setState(record, state);
-    if (state === 'dead') this.reconnect.noteFailed(id, record.address, context.nowMs);
-    else this.reconnect.forget(id);
+    if (state === 'dead') this.reconnect.noteFailed(id, record.address, incarnation, context.nowMs);
+    else this.reconnect.noteLeft(id, record.address, incarnation, context.nowMs);
     this.views.want(record, 0, context.nowMs + delayMs);
     const message: UpdateMessage =
       state === 'left'
@@ -263,12 +283,10 @@ export class Membership {
     if (this.dissemination.isFresh(record.id)) return;
     // Keep the deadline the alive already carries (a refutation's re-admission):
     // a copy that said "apply now" would let some nodes re-admit early.
-    const ownDeadlineMs =
-      record === this.table.self && this.refutationViewAtMs > this.context.nowMs
-        ? this.refutationViewAtMs
-        : 0;
     const viewAtMs =
-      this.dissemination.viewAtOf(record.id) ?? this.views.pendingAtMs(record.id) ?? ownDeadlineMs;
+      record === this.table.self
+        ? this.ownAnnouncementViewAtMs()
+        : (this.dissemination.viewAtOf(record.id) ?? this.views.pendingAtMs(record.id) ?? 0);
     this.dissemination.enqueue(aliveMessageOf(record), viewAtMs);
   }
 

@@ -3,7 +3,10 @@
  * node holds failed, and the seeds it joined through, stay candidates for a
  * full-state sync long after their tombstones are reaped. Without it, the two
  * sides of a partition that outlived tombstoneRetentionMs would forget each
- * other and stay two clusters forever.
+ * other and stay two clusters forever. It also remembers the incarnation each
+ * departed member (failed or left) ended at, so that a stale alive of that
+ * life, gossiped by a node that was frozen longer than the retention, cannot
+ * bring a reaped member back.
  */
 
 /** Most candidates kept; past it the one that failed longest ago is dropped. */
@@ -11,6 +14,8 @@ export const RECONNECT_CANDIDATES_MAX = 1024;
 
 interface Candidate {
   readonly address: string;
+  /** The incarnation it departed at: an alive at or below it is of the departed life. */
+  readonly incarnation: number;
   /** When it failed (or the seed was given); candidates expire reconnectTimeoutMs after. */
   readonly sinceMs: number;
 }
@@ -18,6 +23,8 @@ interface Candidate {
 export class ReconnectCandidates {
   /** Failed members by id, oldest first (a Map keeps insertion order). */
   private readonly failed = new Map<string, Candidate>();
+  /** Members that left gracefully: never tried, only their last incarnation is kept. */
+  private readonly left = new Map<string, Candidate>();
   private seeds: readonly string[] = [];
   private seedsSinceMs = 0;
 
@@ -30,18 +37,26 @@ export class ReconnectCandidates {
   }
 
   /** A member failed (not a graceful leave: a member that left will not come back by itself). */
-  noteFailed(id: string, address: string, nowMs: number): void {
-    this.failed.delete(id);
-    if (this.failed.size >= RECONNECT_CANDIDATES_MAX) {
-      const oldest = this.failed.keys().next();
-      if (oldest.done !== true) this.failed.delete(oldest.value);
-    }
-    this.failed.set(id, { address, sinceMs: nowMs });
+  noteFailed(id: string, address: string, incarnation: number, nowMs: number): void {
+    this.left.delete(id);
+    remember(this.failed, id, { address, incarnation, sinceMs: nowMs });
   }
 
-  /** The member is alive again, or left for good. */
+  /** A member left gracefully: not a candidate, but its life is over. */
+  noteLeft(id: string, address: string, incarnation: number, nowMs: number): void {
+    this.failed.delete(id);
+    remember(this.left, id, { address, incarnation, sinceMs: nowMs });
+  }
+
+  /** The member is alive again. */
   forget(id: string): void {
     this.failed.delete(id);
+    this.left.delete(id);
+  }
+
+  /** The incarnation `id` departed at, while it is remembered. */
+  departedAt(id: string): number | undefined {
+    return (this.failed.get(id) ?? this.left.get(id))?.incarnation;
   }
 
   /** The addresses this node joined through, tried again while it is alone or has lost most members. */
@@ -53,11 +68,8 @@ export class ReconnectCandidates {
 
   /** Drops failed members older than `timeoutMs`; seeds are kept for as long as the node runs. */
   expire(nowMs: number, timeoutMs: number): void {
-    for (const [id, candidate] of this.failed) {
-      // Oldest first: stop at the first one still inside the window.
-      if (nowMs - candidate.sinceMs < timeoutMs) break;
-      this.failed.delete(id);
-    }
+    expireOld(this.failed, nowMs, timeoutMs);
+    expireOld(this.left, nowMs, timeoutMs);
   }
 
   /** The address of the failed member at position `index` (0 = failed longest ago). */
@@ -75,5 +87,23 @@ export class ReconnectCandidates {
 
   get seedsGivenAtMs(): number {
     return this.seedsSinceMs;
+  }
+}
+
+/** Adds at the young end, dropping the oldest entry when full. */
+function remember(map: Map<string, Candidate>, id: string, candidate: Candidate): void {
+  map.delete(id);
+  if (map.size >= RECONNECT_CANDIDATES_MAX) {
+    const oldest = map.keys().next();
+    if (oldest.done !== true) map.delete(oldest.value);
+  }
+  map.set(id, candidate);
+}
+
+function expireOld(map: Map<string, Candidate>, nowMs: number, timeoutMs: number): void {
+  for (const [id, candidate] of map) {
+    // Oldest first: stop at the first one still inside the window.
+    if (nowMs - candidate.sinceMs < timeoutMs) break;
+    map.delete(id);
   }
 }

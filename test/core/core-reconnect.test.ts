@@ -56,3 +56,37 @@ describe('reconnect', () => {
     expect(solo.host.syncs).toEqual([]);
   });
 });
+
+describe('reaped members stay departed', () => {
+  it('an alive of the life that ended, gossiped after the tombstone was reaped, does not bring it back', () => {
+    const solo = new SoloCore({ initialMembers: members('a', 'b'), config: testConfig(RECONNECT) }).start(0);
+    solo.autoAck = true;
+    solo.receive([alive('b', { incarnation: 4 })]);
+    solo.declareDead('b', { incarnation: 4, fromId: 'a' });
+    solo.advanceTo(20_000);
+    expect(solo.core.member('b')).toBeUndefined();
+    solo.host.clear();
+    solo.receive([alive('b', { incarnation: 4 }), alive('b', { incarnation: 3 })]);
+    expect(solo.core.member('b')).toBeUndefined();
+    expect(solo.host.memberEvents('join')).toEqual([]);
+  });
+
+  it('a new life (a higher incarnation) joins as usual', () => {
+    const solo = new SoloCore({ initialMembers: members('a', 'b'), config: testConfig(RECONNECT) }).start(0);
+    solo.autoAck = true;
+    solo.declareDead('b', { fromId: 'a' });
+    solo.advanceTo(20_000);
+    solo.receive([alive('b', { incarnation: 1 })]);
+    expect(solo.core.member('b')).toMatchObject({ state: 'alive', incarnation: 1 });
+  });
+
+  it('the same holds for a member that left', () => {
+    const solo = new SoloCore({ initialMembers: members('a', 'b'), config: testConfig(RECONNECT) }).start(0);
+    solo.receive([{ type: 'left', id: 'b', incarnation: 2, viewDelayMs: 0 }]);
+    solo.advanceTo(20_000);
+    expect(solo.core.member('b')).toBeUndefined();
+    solo.receive([alive('b', { incarnation: 2 })]);
+    expect(solo.core.member('b')).toBeUndefined();
+    expect(solo.host.syncs.filter((sync) => sync.to === addressFor('b'))).toEqual([]);
+  });
+});

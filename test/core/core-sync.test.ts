@@ -287,3 +287,27 @@ describe('joining through a seed on a small network', () => {
     }
   });
 });
+
+describe('a change of our own while the admission is pending', () => {
+  it('new metadata right after join keeps the admission deadline on every announcement', () => {
+    const solo = new SoloCore({ config: testConfig(), joining: true }).start(0);
+    solo.core.join(['10.0.0.7:7946'], 0);
+    solo.host.nowMs = 10;
+    const self = snapshot('self', 'alive', 0, { address: '10.0.0.1:7946', viewDelayMs: 1500 });
+    solo.core.handleState(state('seed', [snapshot('seed', 'alive'), self]), '10.0.0.7:7946', 10);
+    solo.host.nowMs = 20;
+    solo.core.setMetadata({ role: 'web' }, 20);
+    solo.host.nowMs = 30;
+    const announced = solo.pingSelf()?.messages.find((m) => m.type === 'alive' && m.id === 'self');
+    // Admitted at 10 + 1500: 1480 ms remain at 30.
+    expect(announced).toMatchObject({ incarnation: 1, metadata: { role: 'web' }, viewDelayMs: 1480 });
+  });
+
+  it('new metadata with nothing pending is an ordinary update, applied at once', () => {
+    const solo = cluster(['a']);
+    solo.advanceTo(5000);
+    solo.core.setMetadata({ role: 'db' }, 5000);
+    const announced = solo.pingSelf()?.messages.find((m) => m.type === 'alive' && m.id === 'self');
+    expect(announced).toMatchObject({ metadata: { role: 'db' }, viewDelayMs: 0 });
+  });
+});
