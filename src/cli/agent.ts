@@ -34,6 +34,11 @@ import { formatDuration } from './values.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
+/** How often an agent alone reads its view file again for peers that wrote themselves in. */
+const VIEW_FILE_POLL_MS = 1000;
+
+const isDeparted = (state: string | undefined): boolean => state === 'dead' || state === 'left';
+
 export function agentCommand(): Command {
   const command = new Command('agent')
     .summary('run a mesh member and print its indices (like libcluster cluster-test)')
@@ -148,6 +153,9 @@ class Agent implements StatusSource {
   private http: StatusServer | undefined;
   private mdns: MdnsDiscovery | undefined;
   private keeper: ViewFileKeeper | undefined;
+  /** While the agent is alone, the view file is read again on this timer: peers started with it write themselves in. */
+  private viewFilePoll: NodeJS.Timeout | undefined;
+  private viewFileJoining = false;
   private joiner: SeedJoiner | undefined;
   private viewFileSeeds: string[] = [];
   private readonly mdnsJoins = new Set<string>();
@@ -243,7 +251,11 @@ class Agent implements StatusSource {
             undefined,
           );
         },
+        // Members we know nothing of may be alive elsewhere (started together with us): keep them.
+        retain: (member) => member.id !== node.id && !isDeparted(node.member(member.id)?.state),
       });
+      const path = settings.viewFile;
+      this.viewFilePoll = setInterval(() => void this.pollViewFile(path), VIEW_FILE_POLL_MS);
     }
     if (settings.mdns) await this.startMdns(node);
     this.startJoining(node);
@@ -258,6 +270,7 @@ class Agent implements StatusSource {
   /** Start failed half-way: close whatever was opened, without leaving. */
   async abort(): Promise<void> {
     this.joiner?.stop();
+    clearInterval(this.viewFilePoll);
     await this.mdns?.stop().catch(() => {});
     await this.http?.close().catch(() => {});
     await this.meshNode?.close().catch(() => {});
@@ -271,6 +284,7 @@ class Agent implements StatusSource {
     settleGuard.unref();
     this.state = 'leaving';
     this.joiner?.stop();
+    clearInterval(this.viewFilePoll);
     await this.keeper?.close().catch(() => {});
     try {
       await this.mdns?.stop();
@@ -529,14 +543,44 @@ class Agent implements StatusSource {
     }
   }
 
+  /**
+   * Writes the view and ourselves into the file, merged with what it lists
+   * (see the keeper's retain): a joiner not yet admitted is not in its own
+   * view, but must be in the file for peers started with it to find it.
+   */
   private updateViewFile(): void {
     const node = this.meshNode;
     if (this.keeper === undefined || node === undefined || this.state !== 'running') return;
-    const members = node.members();
-    const joinState = this.joiner?.state;
-    // Alone and not yet joined: keep the file as it is, it may list the members to come back to.
-    if (members.length <= 1 && joinState !== 'no-seeds' && joinState !== 'joined') return;
+    const members: Array<{ id: string; address: string; threads: number }> = node.members();
+    if (!members.some((member) => member.id === node.id)) {
+      members.push({ id: node.id, address: node.address, threads: this.settings.threads });
+    }
     this.keeper.update(members);
+  }
+
+  /**
+   * Alone (nobody else in our view): read the file again, put ourselves in
+   * it, and join anyone new it lists. Agents started at the same moment
+   * through one file that did not exist yet find each other this way.
+   */
+  private async pollViewFile(path: string): Promise<void> {
+    const node = this.meshNode;
+    if (node === undefined || this.state !== 'running' || this.viewFileJoining) return;
+    if (node.members().some((member) => member.id !== node.id)) return;
+    this.updateViewFile();
+    await this.rereadViewFile(path);
+    const own = new Set(this.ownAddresses());
+    const targets = this.viewFileSeeds.filter((address) => !own.has(address));
+    if (targets.length === 0 || this.state !== 'running') return;
+    this.viewFileJoining = true;
+    try {
+      await node.join(targets, { retry: false });
+      this.log.info({ through: targets }, 'joined through members the view file lists');
+    } catch (error) {
+      this.log.debug({ err: (error as Error).message, through: targets }, 'view file members did not answer');
+    } finally {
+      this.viewFileJoining = false;
+    }
   }
 
   private async startMdns(node: MeshNode): Promise<void> {

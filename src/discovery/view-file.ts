@@ -141,6 +141,13 @@ export interface ViewFileKeeperOptions {
   readonly debounceMs?: number;
   readonly onError?: (error: Error) => void;
   readonly onWrite?: (members: readonly ViewFileMember[]) => void;
+  /**
+   * Members already in the file but not in the update are kept when this
+   * says so (default: never). Agents started together through one file would
+   * otherwise each write only themselves, and the last writer would erase
+   * the others: merge, don't clobber.
+   */
+  readonly retain?: (member: ViewFileMember) => boolean;
 }
 
 /**
@@ -186,9 +193,10 @@ export class ViewFileKeeper {
 
   private async drain(): Promise<void> {
     while (this.writing !== undefined) await this.writing;
-    const members = this.pending;
+    const update = this.pending;
     this.pending = undefined;
-    if (members === undefined) return;
+    if (update === undefined) return;
+    const members = await this.mergedWithFile(update);
     const signature = JSON.stringify(members);
     if (signature === this.lastWritten) return;
     const { path, key, env, selfId } = this.options;
@@ -212,5 +220,26 @@ export class ViewFileKeeper {
     } finally {
       this.writing = undefined;
     }
+  }
+
+  private async mergedWithFile(update: readonly ViewFileMember[]): Promise<readonly ViewFileMember[]> {
+    const retain = this.options.retain;
+    if (retain === undefined) return update;
+    let current: ViewFileRead;
+    try {
+      current = await readViewFile(this.options.path);
+    } catch {
+      return update; // Unreadable: it is about to be replaced by a good one.
+    }
+    if (
+      current.kind !== 'ok' ||
+      current.content.key !== this.options.key ||
+      current.content.env !== this.options.env
+    ) {
+      return update;
+    }
+    const ids = new Set(update.map((member) => member.id));
+    const kept = current.content.members.filter((member) => !ids.has(member.id) && retain(member));
+    return [...update, ...kept];
   }
 }

@@ -3,6 +3,8 @@
  * second process with a live id, a fast restart with new threads, and a
  * process frozen with SIGSTOP for longer than the suspicion timeout.
  */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentEvent } from '../../src/cli/children.js';
 import { ExitCode } from '../../src/cli/exit-codes.js';
@@ -76,5 +78,35 @@ describe('faults with real agents', { timeout: 60_000 }, () => {
     await a.waitFor('3 members again', total(3), WAIT_MS, aAfterFail);
     const settledAgain = await c.waitFor('settled again', (e) => e.event === 'settled', WAIT_MS, cFrozen);
     expect(settledAgain).toMatchObject({ total: 3, index: 2 });
+  });
+
+  it.each([
+    ['that does not exist yet', undefined],
+    ['that lists only members of an earlier run, long gone', ['127.0.0.1:1', '127.0.0.1:2']],
+  ])('three agents started at one moment through one view file %s form one cluster', async (_name, stale) => {
+    const path = join(bed.dir, 'together.view.json');
+    if (stale !== undefined) {
+      const members = stale.map((address, i) => ({ id: `old-${i}`, address, threads: 1 }));
+      await writeFile(path, JSON.stringify({ meshnode: 1, key: bed.key, env: bed.env, members }));
+    }
+    const agents = ['va', 'vb', 'vc'].map((id) => bed.agent(id, ['--view-file', path]));
+    await Promise.all(agents.map((agent) => agent.waitFor('3 members', total(3), WAIT_MS)));
+    // The file was merged, never clobbered: it lists all three.
+    await Promise.all(
+      agents.map((agent) =>
+        agent.waitFor(
+          'a write of all three',
+          (e) => e.event === 'view-file' && (e.members as string[]).length >= 3,
+          WAIT_MS,
+        ),
+      ),
+    );
+    const written = JSON.parse(await readFile(path, 'utf8')) as { members: Array<{ id: string }> };
+    expect(
+      written.members
+        .map((m) => m.id)
+        .filter((id) => id.startsWith('v'))
+        .sort(),
+    ).toEqual(['va', 'vb', 'vc']);
   });
 });

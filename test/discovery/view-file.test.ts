@@ -125,6 +125,37 @@ describe('ViewFileKeeper', () => {
     expect(writes).toEqual([2]);
   });
 
+  it('merges with what the file lists: members the retain rule keeps survive a write that lacks them', async () => {
+    const path = join(dir, 'view.json');
+    const a = { id: 'a', address: '127.0.0.1:1', threads: 1 };
+    const b = { id: 'b', address: '127.0.0.1:2', threads: 3 };
+    const gone = { id: 'gone', address: '127.0.0.1:3', threads: 1 };
+    await writeFile(path, JSON.stringify(content([b, gone])));
+    const keeper = new ViewFileKeeper({
+      path,
+      key: 'k',
+      env: 'dev',
+      selfId: 'a',
+      debounceMs: 1,
+      retain: (member) => member.id !== 'gone',
+    });
+    keeper.update([a]);
+    await keeper.flush();
+    const read = await readViewFile(path);
+    expect(read.kind === 'ok' && read.content.members).toEqual([a, b]);
+  });
+
+  it('without a retain rule the file is the update, as before', async () => {
+    const path = join(dir, 'view.json');
+    const a = { id: 'a', address: '127.0.0.1:1', threads: 1 };
+    await writeFile(path, JSON.stringify(content([{ id: 'b', address: '127.0.0.1:2', threads: 3 }])));
+    const keeper = new ViewFileKeeper({ path, key: 'k', env: 'dev', selfId: 'a', debounceMs: 1 });
+    keeper.update([a]);
+    await keeper.flush();
+    const read = await readViewFile(path);
+    expect(read.kind === 'ok' && read.content.members).toEqual([a]);
+  });
+
   it('reports write errors instead of throwing', async () => {
     const errors: Error[] = [];
     const keeper = new ViewFileKeeper({
