@@ -323,14 +323,19 @@ export class MeshCore {
           // request: it asks that address itself and refuses to join if
           // someone answers, or announces itself above the old life if not.
           if (isJoiner && membership.holdsLiveElsewhere(snapshot)) break;
-          membership.applyAlive(snapshot, isJoiner ? membership.freshViewDelayMs() : snapshot.viewDelayMs);
+          const firstHand = snapshot.id === state.fromId;
+          membership.applyAlive(
+            snapshot,
+            isJoiner ? membership.freshViewDelayMs() : snapshot.viewDelayMs,
+            firstHand,
+          );
           break;
         }
         case 'suspect':
         case 'dead':
           // Remote deaths are only suspicions here: the member gets its chance to
           // refute. The sender relays them, so it confirms nothing by itself.
-          membership.applySuspect(snapshot.id, snapshot.incarnation, state.fromId, false);
+          membership.applySuspect(snapshot.id, snapshot.incarnation, state.fromId, false, true);
           break;
         case 'left':
           membership.applyDeparture(snapshot.id, 'left', snapshot.incarnation, snapshot.viewDelayMs);

@@ -104,7 +104,12 @@ export class Membership {
     return viewDelayMs(this.context.config.viewDelayMs, this.table.liveCount);
   }
 
-  applyAlive(update: AliveUpdate, delayMs: number): void {
+  /**
+   * `firstHand`: the member itself says so (its own entry in the full state
+   * it sent us), which a reaped member's memory must not refuse: it is
+   * talking to us, so it is alive.
+   */
+  applyAlive(update: AliveUpdate, delayMs: number, firstHand = false): void {
     const { context, table } = this;
     if (update.id === context.id) {
       this.hearAboutSelf('alive', update.incarnation, update);
@@ -125,8 +130,21 @@ export class Membership {
     let target: MemberRecord;
     if (entry === undefined) {
       const endedAt = this.reconnect.departedAt(update.id);
-      if (endedAt !== undefined && update.incarnation <= endedAt) {
-        // Reaped, but remembered: an alive of the life that ended is stale news.
+      if (!firstHand && endedAt !== undefined && update.incarnation <= endedAt) {
+        // Reaped, but remembered: an alive of the life that ended is second-hand
+        // stale news. Answer it with the death, which reaches a holder of the
+        // alive as a suspicion: if the member does live (a healed partition),
+        // it hears of it and refutes above, and comes back for good.
+        if (!this.dissemination.isFresh(update.id)) {
+          const message: UpdateMessage = {
+            type: 'dead',
+            id: update.id,
+            incarnation: endedAt,
+            fromId: context.id,
+            viewDelayMs: 0,
+          };
+          this.dissemination.enqueue(message, 0);
+        }
         return;
       }
       if (table.size >= context.config.membersMax) {
@@ -163,7 +181,7 @@ export class Membership {
    * full-state merge names the peer that relayed it, not who suspected), so
    * it may start a suspicion but never counts as an independent confirmation.
    */
-  applySuspect(id: string, incarnation: number, fromId: string, confirms = true): void {
+  applySuspect(id: string, incarnation: number, fromId: string, confirms = true, tellMember = false): void {
     const { context, table } = this;
     if (id === context.id) {
       this.hearAboutSelf('suspect', incarnation);
@@ -205,6 +223,12 @@ export class Membership {
     this.scheduleSuspicionTimer(record, suspicion);
     context.counters.suspicions++;
     this.dissemination.enqueue({ type: 'suspect', id, incarnation, fromId }, 0);
+    if (tellMember) {
+      // Second-hand news (a lone death, a merged state): the member may not
+      // know it is accused. Tell it now rather than when a probe or a gossip
+      // round happens to reach it, so it refutes before anyone's timer runs out.
+      this.dissemination.send(record.address, [{ type: 'suspect', id, incarnation, fromId }], 'datagram');
+    }
     this.emitMember('suspect', record, previous);
   }
 
@@ -221,7 +245,7 @@ export class Membership {
     const entry = this.table.get(id);
     if (id !== this.context.id && entry !== undefined && incarnation >= entry.incarnation) {
       if (entry.state === 'alive') {
-        this.applySuspect(id, incarnation, fromId);
+        this.applySuspect(id, incarnation, fromId, true, true);
         return;
       }
       const suspicion = entry.state === 'suspect' ? entry.suspicion : undefined;
