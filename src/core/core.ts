@@ -2,8 +2,11 @@
  * The SWIM + Lifeguard protocol core: a state machine with no I/O. Hosts feed
  * it decoded messages, timer firings and commands together with the current
  * time; it answers through the CoreHost interface (send, schedule, sync,
- * notify). It never reads a clock and draws randomness only from the
- * RandomSource it is given, so a run replays exactly from its seed.
+ * notify). A full-state exchange is whole on each side: the initiator hands
+ * the host a finished request, the receiver's answerState merges it and
+ * returns the reply, and the initiator's handleSyncReply merges that, so no
+ * host knows the order. It never reads a clock and draws randomness only
+ * from the RandomSource it is given, so a run replays exactly from its seed.
  *
  * This file is the facade and the node's lifecycle (start, join, sync,
  * leave, reaping); the protocol's parts live beside it: membership.ts (the
@@ -158,9 +161,9 @@ export class MeshCore {
       if (!isValidAddress(seed)) throw new ValidationError(`seed "${seed}" is not host:port`);
     }
     this.membership.awaitingAdmission = seeds.length > 0;
-    for (const seed of seeds) {
-      this.context.counters.syncs++;
-      this.context.host.sync(seed, true);
+    if (seeds.length > 0) {
+      const request = this.localState(true);
+      for (const seed of seeds) this.requestSync(seed, request);
     }
     this.finishInput();
   }
@@ -253,7 +256,7 @@ export class MeshCore {
    * This node's full state for a push-pull exchange. The receiver of an
    * exchange merges the remote state first, then answers with its own.
    */
-  localState(join: boolean): StateMessage {
+  private localState(join: boolean): StateMessage {
     const members: MemberSnapshot[] = [];
     this.table.forEach((entry) => {
       // One literal with a fixed shape: states of thousands of members are built and read often.
@@ -271,8 +274,7 @@ export class MeshCore {
   }
 
   /** Merges a remote full state with the same precedence rules as gossip. */
-  handleState(state: StateMessage, _from: string, nowMs: number): void {
-    if (!this.acceptsInput()) return;
+  private mergeState(state: StateMessage, _from: string, nowMs: number): void {
     this.context.nowMs = nowMs;
     const { membership } = this;
     // What the remote says about us goes first: on admission we step out of
@@ -310,6 +312,29 @@ export class MeshCore {
     this.finishInput();
   }
 
+  /**
+   * A peer opened a full-state exchange with `request`: merges it, then
+   * returns this node's state for the host to send back. Merging first lets
+   * a joiner learn from the answer that it has been admitted. Undefined when
+   * this node is not running (there is nothing to answer with).
+   */
+  answerState(request: StateMessage, from: string, nowMs: number): StateMessage | undefined {
+    if (!this.acceptsInput()) return undefined;
+    this.mergeState(request, from, nowMs);
+    // A listener called during the merge may have stopped this node: a stopped node does not answer.
+    return this.acceptsInput() ? this.localState(false) : undefined;
+  }
+
+  /** The answer to an exchange this node opened (through `CoreHost.sync`) arrived. */
+  handleSyncReply(reply: StateMessage, from: string, nowMs: number): void {
+    if (!this.acceptsInput()) return;
+    this.mergeState(reply, from, nowMs);
+  }
+
+  /**
+   * An exchange this node opened failed (refused, timed out, undecodable);
+   * `join` is the flag of the request it carried.
+   */
   handleSyncFailed(_to: string, join: boolean, nowMs: number): void {
     if (!this.acceptsInput()) return;
     this.context.nowMs = nowMs;
@@ -450,18 +475,16 @@ export class MeshCore {
     const intervalMs = pushPullIntervalMs(this.config.pushPullIntervalMs, table.liveCount);
     context.schedule(this.jittered(intervalMs), { kind: 'push-pull' });
     if (this.membership.leaving) return;
+    let request: StateMessage | undefined;
     const [peer] = table.sample(context.random, 1, (record) => record.state === 'alive');
     if (peer !== undefined) {
-      context.counters.syncs++;
-      context.host.sync(peer.address, false);
+      request = this.localState(false);
+      this.requestSync(peer.address, request);
     }
     // Serf-style reconnect: try one dead member, so both sides of a healed
     // partition meet again even after gossip to the dead has stopped.
     const [lost] = table.sample(context.random, 1, (record) => record.state === 'dead');
-    if (lost !== undefined) {
-      context.counters.syncs++;
-      context.host.sync(lost.address, false);
-    }
+    if (lost !== undefined) this.requestSync(lost.address, request ?? this.localState(false));
   }
 
   private onReapTick(): void {
@@ -505,9 +528,14 @@ export class MeshCore {
     const canSync = !this.membership.leaving && !this.membership.awaitingAdmission;
     if (ourViewIsQuiet && canSync && context.nowMs - this.lastRepairSyncAtMs >= quietMs) {
       this.lastRepairSyncAtMs = context.nowMs;
-      context.counters.syncs++;
-      context.host.sync(record.address, false);
+      this.requestSync(record.address, this.localState(false));
     }
+  }
+
+  /** Opens a full-state exchange; the host reports back through handleSyncReply or handleSyncFailed. */
+  private requestSync(to: string, request: StateMessage): void {
+    this.context.counters.syncs++;
+    this.context.host.sync(to, request);
   }
 
   /** Ends every input: one 'view' event for all its changes, then the settled flag. */

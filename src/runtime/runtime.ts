@@ -229,31 +229,31 @@ export class Runtime implements CoreHost {
     this.timers.schedule(delayMs, token, this.depth > 0 ? this.entryNowMs : undefined);
   }
 
-  sync(to: string, join: boolean): void {
+  sync(to: string, request: StateMessage): void {
     if (this.closing !== undefined) return;
-    let request: Uint8Array;
+    let bytes: Uint8Array;
     try {
-      request = encodeState(this.core.localState(join), this.options.label);
+      bytes = encodeState(request, this.options.label);
     } catch (error) {
       this.options.logger.error({ err: error }, 'cannot encode the local state');
-      this.syncFailed(to, join, 'encode-error');
+      this.syncFailed(to, request, 'encode-error');
       return;
     }
-    this.stream.exchangeState(to, request).then(
+    this.stream.exchangeState(to, bytes).then(
       (answer) => {
         if (this.closing !== undefined) return;
         const result = decodeState(answer, this.options.label, this.stateLimits());
         if (!result.ok) {
           this.drop(result.reason);
-          this.syncFailed(to, join, result.reason);
+          this.syncFailed(to, request, result.reason);
           return;
         }
-        this.enter((now) => this.core.handleState(result.state, to, now));
-        this.options.onSync?.({ to, join, ok: true });
+        this.enter((now) => this.core.handleSyncReply(result.state, to, now));
+        this.options.onSync?.({ to, join: request.join, ok: true });
       },
       (error: { reason?: string; message?: string }) => {
         if (this.closing !== undefined) return;
-        this.syncFailed(to, join, error.reason ?? error.message ?? 'error');
+        this.syncFailed(to, request, error.reason ?? error.message ?? 'error');
       },
     );
   }
@@ -289,15 +289,12 @@ export class Runtime implements CoreHost {
     };
   }
 
-  private syncFailed(to: string, join: boolean, reason: string): void {
-    this.enter((now) => this.core.handleSyncFailed(to, join, now));
-    this.options.onSync?.({ to, join, ok: false, reason });
+  private syncFailed(to: string, request: StateMessage, reason: string): void {
+    this.enter((now) => this.core.handleSyncFailed(to, request.join, now));
+    this.options.onSync?.({ to, join: request.join, ok: false, reason });
   }
 
-  /**
-   * Serves an inbound full-state request: merges the remote state first, then
-   * answers with ours, so a joiner learns at once when the cluster admits it.
-   */
+  /** Serves an inbound full-state request with the answer the core gives. */
   private serveSync(payload: Uint8Array, remote: string): Uint8Array | undefined {
     if (this.closing !== undefined) return undefined;
     const result = decodeState(payload, this.options.label, this.stateLimits());
@@ -305,14 +302,14 @@ export class Runtime implements CoreHost {
       this.drop(result.reason);
       return undefined;
     }
-    const state: StateMessage = result.state;
+    const request: StateMessage = result.state;
     // The sender's own row carries the address it listens on; the TCP source port is ephemeral.
-    const from = state.members.find((m) => m.id === state.fromId)?.address ?? remote;
+    const from = request.members.find((m) => m.id === request.fromId)?.address ?? remote;
     this.counters.syncsServed++;
-    this.enter((now) => this.core.handleState(state, from, now));
-    if (this.closing !== undefined) return undefined;
+    const answer = this.enter((now) => this.core.answerState(request, from, now));
+    if (answer === undefined || this.closing !== undefined) return undefined;
     try {
-      return encodeState(this.core.localState(false), this.options.label);
+      return encodeState(answer, this.options.label);
     } catch (error) {
       this.options.logger.error({ err: error }, 'cannot encode the local state');
       return undefined;

@@ -7,7 +7,7 @@
 import { type ProtocolConfig, resolveConfig } from '../../src/core/config.js';
 import { MeshCore, type MeshCoreOptions } from '../../src/core/core.js';
 import type { Channel, CoreEvent, CoreHost } from '../../src/core/host.js';
-import type { AliveMessage, Message, PingMessage } from '../../src/core/messages.js';
+import type { AliveMessage, Message, PingMessage, StateMessage } from '../../src/core/messages.js';
 import { SeededRandom } from '../../src/core/random.js';
 
 export interface SentPacket {
@@ -20,6 +20,8 @@ export class RecordingHost implements CoreHost {
   sent: SentPacket[] = [];
   timers: Array<{ atMs: number; token: number }> = [];
   syncs: Array<{ to: string; join: boolean }> = [];
+  /** The state each sync carried, in the order of `syncs`. */
+  syncRequests: StateMessage[] = [];
   events: CoreEvent[] = [];
   nowMs = 0;
 
@@ -29,8 +31,9 @@ export class RecordingHost implements CoreHost {
   schedule(delayMs: number, token: number): void {
     this.timers.push({ atMs: this.nowMs + delayMs, token });
   }
-  sync(to: string, join: boolean): void {
-    this.syncs.push({ to, join });
+  sync(to: string, request: StateMessage): void {
+    this.syncs.push({ to, join: request.join });
+    this.syncRequests.push(request);
   }
   notify(event: CoreEvent): void {
     this.events.push(event);
@@ -58,6 +61,7 @@ export class RecordingHost implements CoreHost {
   clear(): void {
     this.sent = [];
     this.syncs = [];
+    this.syncRequests = [];
     this.events = [];
   }
 }
