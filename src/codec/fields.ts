@@ -4,9 +4,9 @@
  * 'invalid-field' drop, so a reader never needs to return a failure value.
  */
 import { parseAddress } from '../core/address.js';
+import { utf8Bytes } from '../core/limits.js';
 import type { Metadata } from '../core/types.js';
 import { ID_BYTES_MAX, METADATA_KEYS_MAX, THREADS_MAX, UINT32_MAX, VIEW_DELAY_MS_MAX } from './limits.js';
-import { utf8Bytes } from './sizes.js';
 
 /** A well-formed value that breaks the schema. */
 export class FieldError extends Error {

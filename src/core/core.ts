@@ -13,16 +13,15 @@
  * update rules), prober.ts (failure detection), dissemination.ts (piggyback
  * and gossip), view-tracker.ts and settle-tracker.ts (the sorted view).
  */
-import { ID_BYTES_MAX, METADATA_KEYS_MAX, THREADS_MAX, UINT32_MAX } from '../codec/limits.js';
-import { metadataBytes } from '../codec/sizes.js';
 import { isValidAddress } from './address.js';
 import { Awareness } from './awareness.js';
-import type { ProtocolConfig } from './config.js';
+import { checkPacketBudget, type ProtocolConfig } from './config.js';
 import { CoreContext } from './context.js';
 import { Disseminator } from './dissemination.js';
 import { MetadataTooLargeError, StateError, ValidationError } from './errors.js';
 import { pushPullIntervalMs } from './formulas.js';
 import type { Channel, CoreHost } from './host.js';
+import { ID_BYTES_MAX, METADATA_KEYS_MAX, metadataBytes, THREADS_MAX, UINT32_MAX } from './limits.js';
 import { type MemberRecord, MemberTable, newRecord, snapshotOf } from './member-table.js';
 import { aliveMessageOf, Membership } from './membership.js';
 import type { Message, StateMessage, UpdateMessage } from './messages.js';
@@ -32,6 +31,7 @@ import { randomInt } from './random.js';
 import { SettleTracker } from './settle-tracker.js';
 import type { Member, MemberSnapshot, Metadata, RandomSource, View } from './types.js';
 import { ViewTracker } from './view-tracker.js';
+import type { WireFormat } from './wire-format.js';
 
 export interface MeshCoreOptions {
   readonly id: string;
@@ -53,6 +53,8 @@ export interface MeshCoreOptions {
    */
   readonly initialMembers?: readonly Member[];
   readonly config: ProtocolConfig;
+  /** The sizes of the codec the host encodes with, so that packets are filled exactly. */
+  readonly wire: WireFormat;
   readonly random: RandomSource;
   readonly host: CoreHost;
 }
@@ -105,6 +107,7 @@ export class MeshCore {
       throw new ValidationError(`incarnation must be an integer from 0 to ${UINT32_MAX - 1}`);
     }
     this.config = options.config;
+    checkPacketBudget(this.config, options.wire);
     const metadata = checkMetadata(options.metadata ?? {}, this.config.metadataBytesMax);
     this.id = options.id;
     this.initialMembers = options.initialMembers ?? [];
@@ -115,7 +118,7 @@ export class MeshCore {
     this.views = new ViewTracker(this.context, this.table);
     this.views.placeInitially(self, threads);
     this.settle = new SettleTracker(this.context);
-    this.dissemination = new Disseminator(this.context, this.table);
+    this.dissemination = new Disseminator(this.context, this.table, options.wire);
     this.prober = new Prober(this.context, this.table, this.dissemination, this.awareness, {
       viewId: () => this.views.viewId,
       suspect: (id, suspectIncarnation) => this.membership.applySuspect(id, suspectIncarnation, this.id),

@@ -4,7 +4,7 @@
  * socket is opened.
  */
 import { networkInterfaces } from 'node:os';
-import { metadataBytes } from '../codec/index.js';
+import { metadataBytes, msgpackWireFormat } from '../codec/index.js';
 import { parseAddress } from '../core/address.js';
 import { type PresetName, type ProtocolConfig, resolveConfig } from '../core/config.js';
 import { MetadataTooLargeError, ValidationError } from '../core/errors.js';
@@ -135,7 +135,7 @@ function checkHostPort(name: string, value: unknown): HostPortOption {
 export function resolveOptions(options: NodeOptions): ResolvedOptions {
   if (!isPlainObject(options as unknown)) throw new ValidationError('createNode() takes an options object');
   const placement = options.static;
-  const config = resolveConfig(options.config ?? {}, options.preset ?? 'lan');
+  const config = resolveConfig(options.config ?? {}, options.preset ?? 'lan', msgpackWireFormat);
   const threads = checkInteger('threads', options.threads ?? 1, 1, THREADS_MAX);
   const id = validateId(options.id ?? randomNodeId());
   const metadata = validateMetadata(options.metadata ?? {}, config.metadataBytesMax);

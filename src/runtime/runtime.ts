@@ -5,7 +5,7 @@
  * and handed to the owner once the core call has returned, so a listener can
  * call back into the node without re-entering the core mid-step.
  */
-import { decodePacket, decodeState, encodePacket, encodeState } from '../codec/index.js';
+import { decodePacket, decodeState, encodePacket, encodeState, msgpackWireFormat } from '../codec/index.js';
 import type { ProtocolConfig } from '../core/config.js';
 import { MeshCore } from '../core/core.js';
 import type { Channel, CoreEvent, CoreHost } from '../core/host.js';
@@ -172,6 +172,7 @@ export class Runtime implements CoreHost {
       metadata: options.metadata,
       incarnation: options.incarnation ?? 0,
       config,
+      wire: msgpackWireFormat,
       random: options.random ?? cryptoSeededRandom(),
       host: this,
     });

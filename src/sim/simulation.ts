@@ -16,7 +16,7 @@ import { SeededRandom } from '../core/random.js';
 import type { Member, Metadata, RandomSource } from '../core/types.js';
 import { Network, type NetworkOptions, type PartitionSpec } from './network.js';
 import { EventQueue, type QueueEntry } from './queue.js';
-import { codecWire, stateBytes, type Wire } from './wire.js';
+import { codecWire, type Wire } from './wire.js';
 
 /** The part of MeshCore the simulator drives and inspects. */
 export type SimCore = Pick<
@@ -431,6 +431,7 @@ export class Simulation {
         threads: slot.threads,
         incarnation: 0,
         config: this.config,
+        wire: this.wire.format,
         random,
         host: this.hostFor(slot, life),
         ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
@@ -750,7 +751,7 @@ export class Simulation {
     reply: boolean,
   ): Uint8Array | StateMessage {
     const packed = this.encodeStates ? this.wire.encodeState(state) : state;
-    const bytes = packed instanceof Uint8Array ? packed.length : stateBytes(state);
+    const bytes = packed instanceof Uint8Array ? packed.length : this.wire.stateBytes(state);
     for (const listener of this.listeners) {
       listener.stateSent?.(from, to, bytes, state.members.length, reply, this.now);
     }

@@ -1,8 +1,6 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { messageBytes } from '../../src/codec/sizes.js';
+import { msgpackWireFormat } from '../../src/codec/index.js';
 import {
-  aliveMessageBytesWorst,
   type PresetName,
   type ProtocolConfig,
   presets,
@@ -10,7 +8,6 @@ import {
   validateConfig,
 } from '../../src/core/config.js';
 import { ConfigError, MeshError } from '../../src/core/errors.js';
-import type { AliveMessage } from '../../src/core/messages.js';
 
 function rejection(run: () => unknown): ConfigError {
   try {
@@ -144,8 +141,11 @@ describe('validation names the bad field', () => {
   });
 
   it('metadataBytesMax that cannot fit in a packet', () => {
-    expect(rejection(() => resolveConfig({ metadataBytesMax: 1024 })).field).toBe('metadataBytesMax');
-    expect(() => resolveConfig({ metadataBytesMax: 1024, packetBytesMax: 2000 })).not.toThrow();
+    const wire = msgpackWireFormat;
+    expect(rejection(() => resolveConfig({ metadataBytesMax: 1024 }, 'lan', wire)).field).toBe(
+      'metadataBytesMax',
+    );
+    expect(() => resolveConfig({ metadataBytesMax: 1024, packetBytesMax: 2000 }, 'lan', wire)).not.toThrow();
   });
 
   it('an unknown preset', () => {
@@ -189,57 +189,4 @@ describe('bounds are inclusive', () => {
       expect(resolveConfig({ ...companions, [field]: value })[field]).toBe(value);
     },
   );
-});
-
-describe('aliveMessageBytesWorst', () => {
-  const hostChars = 'abcdefghijklmnopqrstuvwxyz0123456789.-'.split('');
-  const utf8 = new TextEncoder();
-
-  it('bounds the encoded size of any alive message within the limits', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: 16_384 }),
-        fc.string({ unit: 'binary', minLength: 1, maxLength: 128 }),
-        fc.string({ unit: fc.constantFrom(...hostChars), minLength: 1, maxLength: 256 }),
-        fc.dictionary(
-          fc.string({ unit: 'binary', maxLength: 300 }),
-          fc.string({ unit: 'binary', maxLength: 600 }),
-          {
-            maxKeys: 64,
-          },
-        ),
-        (metadataBytesMax, rawId, host, rawMetadata) => {
-          const id = trimToBytes(rawId, 128) || 'x';
-          const metadata: Record<string, string> = {};
-          let used = 0;
-          for (const [key, value] of Object.entries(rawMetadata)) {
-            const bytes = utf8.encode(key).length + utf8.encode(value).length;
-            if (used + bytes > metadataBytesMax) continue;
-            used += bytes;
-            metadata[key] = value;
-          }
-          const message: AliveMessage = {
-            type: 'alive',
-            id,
-            address: `${host}:65535`,
-            incarnation: 0xffff_fffe,
-            threads: 65_535,
-            metadata,
-            viewDelayMs: 600_000,
-          };
-          expect(messageBytes(message)).toBeLessThanOrEqual(aliveMessageBytesWorst(metadataBytesMax));
-        },
-      ),
-      { seed: 31, numRuns: 300 },
-    );
-  });
-
-  function trimToBytes(text: string, bytes: number): string {
-    let out = '';
-    for (const char of text) {
-      if (utf8.encode(out + char).length > bytes) break;
-      out += char;
-    }
-    return out;
-  }
 });

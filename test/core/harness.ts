@@ -4,6 +4,7 @@
  * clock. The full simulator lives in src/sim; these stay small so that core
  * unit tests read like the protocol they check.
  */
+import { msgpackWireFormat } from '../../src/codec/index.js';
 import { type ProtocolConfig, resolveConfig } from '../../src/core/config.js';
 import { MeshCore, type MeshCoreOptions } from '../../src/core/core.js';
 import type { Channel, CoreEvent, CoreHost } from '../../src/core/host.js';
@@ -76,6 +77,7 @@ export class SoloCore {
       id: options.id ?? 'self',
       address: options.address ?? '10.0.0.1:7946',
       config: options.config ?? testConfig(),
+      wire: options.wire ?? msgpackWireFormat,
       random: options.random ?? new SeededRandom(1),
       host: this.host,
       ...(options.threads === undefined ? {} : { threads: options.threads }),

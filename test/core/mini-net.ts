@@ -3,6 +3,7 @@
  * instant full-state syncs. Enough to check protocol behaviour end to end in
  * unit tests; fault models belong to the simulator.
  */
+import { msgpackWireFormat } from '../../src/codec/index.js';
 import type { ProtocolConfig } from '../../src/core/config.js';
 import { MeshCore } from '../../src/core/core.js';
 import type { Channel, CoreEvent, CoreHost } from '../../src/core/host.js';
@@ -52,7 +53,8 @@ export class MiniNet {
         net.timeline.push({ atMs: net.nowMs, id, event });
       },
     };
-    core = new MeshCore({ id, address, threads, config: this.config, random: new SeededRandom(seed), host });
+    const random = new SeededRandom(seed);
+    core = new MeshCore({ id, address, threads, config: this.config, wire: msgpackWireFormat, random, host });
     this.cores.set(id, core);
     this.byAddress.set(address, core);
     this.events.set(id, events);
