@@ -15,6 +15,7 @@ import { Rendezvous } from '../hashing/rendezvous.js';
 import { type BoundSockets, bindSockets, closeSockets } from '../runtime/bind.js';
 import { type Logger, silentLogger } from '../runtime/logger.js';
 import { Runtime, type SyncOutcome } from '../runtime/runtime.js';
+import { SocketTransport } from '../runtime/socket-transport.js';
 import { ClosedError, JoinError } from './errors.js';
 import {
   type NodeOptions,
@@ -108,7 +109,11 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       metadata: options.metadata,
       config: options.config,
       label: clusterLabel(options.key, options.env),
-      sockets: network.sockets,
+      transport: new SocketTransport(
+        network.sockets,
+        { ...options.transport, packetBytesMax: options.config.packetBytesMax },
+        logger,
+      ),
       limits: options.transport,
       logger,
       onEvent: (event) => this.onCoreEvent(event),

@@ -14,3 +14,16 @@ export class BindError extends MeshError {
     this.address = address;
   }
 }
+
+/**
+ * A stream exchange failed: the connection was refused, timed out, closed
+ * early or carried a bad frame. `reason` is short and stable (a socket
+ * error code such as "ECONNREFUSED", or "timeout", "closed", "frame-kind").
+ */
+export class TransportError extends MeshError {
+  readonly reason: string;
+  constructor(reason: string, message?: string) {
+    super('ERR_MESH_TRANSPORT', message ?? reason);
+    this.reason = reason;
+  }
+}

@@ -1,9 +1,9 @@
 /**
- * The real host of the protocol core: it owns the sockets, the timer queue
- * and the clock, encodes what the core sends, decodes and validates what
- * arrives, and counts everything. Core events are queued while the core runs
- * and handed to the owner once the core call has returned, so a listener can
- * call back into the node without re-entering the core mid-step.
+ * The real host of the protocol core: it owns the timer queue and the clock,
+ * encodes what the core sends, decodes and validates what arrives through
+ * its Transport, and counts everything. Core events are queued while the
+ * core runs and handed to the owner once the core call has returned, so a
+ * listener can call back into the node without re-entering the core mid-step.
  */
 import { decodePacket, decodeState, encodePacket, encodeState, msgpackWireFormat } from '../codec/index.js';
 import type { ProtocolConfig } from '../core/config.js';
@@ -11,16 +11,11 @@ import { MeshCore } from '../core/core.js';
 import type { Channel, CoreEvent, CoreHost } from '../core/host.js';
 import type { Message, StateMessage } from '../core/messages.js';
 import type { Metadata, RandomSource } from '../core/types.js';
-import { type BoundSockets, closeSockets } from './bind.js';
 import { monotonicMs } from './clock.js';
 import type { Logger } from './logger.js';
 import { cryptoSeededRandom } from './random.js';
-import { StreamTransport } from './stream.js';
 import { TimerQueue } from './timers.js';
-import { DatagramTransport } from './udp.js';
-
-/** Longest wait on close for datagrams already sent to leave the socket. */
-const DRAIN_TIMEOUT_MS = 1000;
+import type { Transport } from './transport.js';
 
 /** Limits of the TCP path, all enforced before trusting anything a peer declares. */
 export interface TransportLimits {
@@ -63,7 +58,9 @@ export interface RuntimeOptions {
   readonly incarnation?: number;
   readonly config: ProtocolConfig;
   readonly label: number;
-  readonly sockets: BoundSockets;
+  /** Moves the bytes; the runtime opens it and closes it with itself. */
+  readonly transport: Transport;
+  /** Bounds of the TCP path; the runtime applies stateBytesMax when decoding states. */
   readonly limits: TransportLimits;
   readonly logger: Logger;
   readonly random?: RandomSource;
@@ -104,8 +101,7 @@ export class Runtime implements CoreHost {
   private readonly options: RuntimeOptions;
   private readonly clock: () => number;
   private readonly timers: TimerQueue;
-  private readonly udp: DatagramTransport;
-  private readonly stream: StreamTransport;
+  private readonly transport: Transport;
   private readonly pending: CoreEvent[] = [];
   private depth = 0;
   /** The time handed to the outermost core call in progress. */
@@ -115,55 +111,9 @@ export class Runtime implements CoreHost {
   constructor(options: RuntimeOptions) {
     this.options = options;
     this.clock = options.clock ?? monotonicMs;
-    const { config, label, logger, limits } = options;
+    const { config } = options;
     this.timers = new TimerQueue(this.clock, (token, now) =>
       this.enter(() => this.core.handleTimer(token, now), now),
-    );
-    this.udp = new DatagramTransport(
-      options.sockets.udp,
-      options.sockets.family,
-      {
-        onPacket: (bytes, from) => {
-          this.counters.packetsIn++;
-          this.counters.bytesIn += bytes.length;
-          const result = decodePacket(bytes, label, {
-            packetBytesMax: config.packetBytesMax,
-            metadataBytesMax: config.metadataBytesMax,
-          });
-          if (!result.ok) {
-            this.drop(result.reason);
-            return;
-          }
-          this.enter((now) => this.core.handleMessages(result.messages, from, 'datagram', now));
-        },
-        onDrop: (reason) => this.drop(reason),
-      },
-      logger,
-    );
-    this.stream = new StreamTransport(
-      options.sockets.tcp,
-      { ...limits, packetBytesMax: config.packetBytesMax },
-      {
-        onStateRequest: (payload, remote) => this.serveSync(payload, remote),
-        onPacket: (payload, from) => {
-          this.counters.streamPacketsIn++;
-          const result = decodePacket(payload, label, {
-            packetBytesMax: config.packetBytesMax,
-            metadataBytesMax: config.metadataBytesMax,
-          });
-          if (!result.ok) {
-            this.drop(result.reason);
-            return;
-          }
-          this.enter((now) => this.core.handleMessages(result.messages, from, 'stream', now));
-        },
-        onDrop: (reason) => this.drop(reason),
-        onBytes: (inBytes, outBytes) => {
-          this.counters.streamBytesIn += inBytes;
-          this.counters.streamBytesOut += outBytes;
-        },
-      },
-      logger,
     );
     this.core = new MeshCore({
       id: options.id,
@@ -175,6 +125,24 @@ export class Runtime implements CoreHost {
       wire: msgpackWireFormat,
       random: options.random ?? cryptoSeededRandom(),
       host: this,
+    });
+    this.transport = options.transport;
+    this.transport.open({
+      onDatagram: (bytes, from) => {
+        this.counters.packetsIn++;
+        this.counters.bytesIn += bytes.length;
+        this.receive(bytes, from, 'datagram');
+      },
+      onStreamPacket: (bytes, from) => {
+        this.counters.streamPacketsIn++;
+        this.receive(bytes, from, 'stream');
+      },
+      onStateRequest: (request, from) => this.serveSync(request, from),
+      onDrop: (reason) => this.drop(reason),
+      onStreamBytes: (inBytes, outBytes) => {
+        this.counters.streamBytesIn += inBytes;
+        this.counters.streamBytesOut += outBytes;
+      },
     });
   }
 
@@ -215,13 +183,13 @@ export class Runtime implements CoreHost {
       return;
     }
     if (channel === 'datagram') {
-      if (this.udp.send(to, bytes)) {
+      if (this.transport.sendDatagram(to, bytes)) {
         this.counters.packetsOut++;
         this.counters.bytesOut += bytes.length;
       }
     } else {
       this.counters.streamPacketsOut++;
-      this.stream.sendPacket(to, bytes);
+      this.transport.sendStreamPacket(to, bytes);
     }
   }
 
@@ -240,7 +208,7 @@ export class Runtime implements CoreHost {
       this.syncFailed(to, request, 'encode-error');
       return;
     }
-    this.stream.exchangeState(to, bytes).then(
+    this.transport.exchangeState(to, bytes).then(
       (answer) => {
         if (this.closing !== undefined) return;
         const result = decodeState(answer, this.options.label, this.stateLimits());
@@ -263,7 +231,7 @@ export class Runtime implements CoreHost {
     this.pending.push(event);
   }
 
-  /** Stops the core, disarms every timer and closes both sockets; idempotent. */
+  /** Stops the core, disarms every timer and closes the transport; idempotent. */
   close(): Promise<void> {
     if (this.closing === undefined) {
       try {
@@ -272,15 +240,25 @@ export class Runtime implements CoreHost {
         this.options.logger.error({ err: error }, 'core.stop() threw');
       }
       this.timers.clear();
-      this.stream.close();
-      this.udp.close();
-      const sockets = this.options.sockets;
-      this.closing = this.udp.drain(DRAIN_TIMEOUT_MS).then(() => closeSockets(sockets));
+      this.closing = this.transport.close();
     }
     return this.closing;
   }
 
   // Internals
+
+  private receive(bytes: Uint8Array, from: string, channel: Channel): void {
+    const { config, label } = this.options;
+    const result = decodePacket(bytes, label, {
+      packetBytesMax: config.packetBytesMax,
+      metadataBytesMax: config.metadataBytesMax,
+    });
+    if (!result.ok) {
+      this.drop(result.reason);
+      return;
+    }
+    this.enter((now) => this.core.handleMessages(result.messages, from, channel, now));
+  }
 
   private stateLimits() {
     return {

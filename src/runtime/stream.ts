@@ -14,6 +14,7 @@
  */
 import { connect, type Server, type Socket } from 'node:net';
 import { formatAddress, parseAddress } from '../core/address.js';
+import { TransportError } from './errors.js';
 import { encodeFrame, type Frame, FrameDecoder, FrameKind } from './framing.js';
 import type { Logger } from './logger.js';
 
@@ -40,14 +41,6 @@ export interface StreamHandlers {
   /** A connection or frame was refused: counted by reason. */
   onDrop(reason: string): void;
   onBytes(inBytes: number, outBytes: number): void;
-}
-
-export class StreamError extends Error {
-  readonly reason: string;
-  constructor(reason: string, message?: string) {
-    super(message ?? reason);
-    this.reason = reason;
-  }
 }
 
 /** "::ffff:1.2.3.4" (IPv4 seen through a dual-stack socket) becomes "1.2.3.4". */
@@ -100,27 +93,27 @@ export class StreamTransport {
   exchangeState(to: string, request: Uint8Array): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
       if (this.closed) {
-        reject(new StreamError('closed'));
+        reject(new TransportError('closed'));
         return;
       }
       const target = parseAddress(to);
       if (target === undefined) {
-        reject(new StreamError('bad-address', `bad address ${to}`));
+        reject(new TransportError('bad-address', `bad address ${to}`));
         return;
       }
       if (this.outboundSyncs >= this.limits.syncsMax) {
         this.handlers.onDrop('sync-limit');
-        reject(new StreamError('sync-limit', 'too many concurrent syncs'));
+        reject(new TransportError('sync-limit', 'too many concurrent syncs'));
         return;
       }
       if (request.length > this.limits.stateBytesMax) {
-        reject(new StreamError('frame-too-large', 'local state exceeds the frame limit'));
+        reject(new TransportError('frame-too-large', 'local state exceeds the frame limit'));
         return;
       }
       this.outboundSyncs++;
       let settled = false;
       const socket = connect({ host: target.host, port: target.port, noDelay: true });
-      const finish = (error: StreamError | undefined, payload?: Uint8Array) => {
+      const finish = (error: TransportError | undefined, payload?: Uint8Array) => {
         if (settled) return;
         settled = true;
         this.outboundSyncs--;
@@ -129,7 +122,7 @@ export class StreamTransport {
         else resolve(payload as Uint8Array);
       };
       this.track(socket, this.limits.syncTimeoutMs, () =>
-        finish(new StreamError('timeout', 'sync timed out')),
+        finish(new TransportError('timeout', 'sync timed out')),
       );
       const decoder = new FrameDecoder({ packet: -1, state: this.limits.stateBytesMax });
       socket.on('connect', () => {
@@ -142,22 +135,22 @@ export class StreamTransport {
         const { frames, error } = decoder.push(chunk);
         if (error !== undefined) {
           this.handlers.onDrop(error);
-          finish(new StreamError(error));
+          finish(new TransportError(error));
           return;
         }
         const answer = frames[0];
         if (answer === undefined) return;
         if (answer.kind !== FrameKind.state) {
           this.handlers.onDrop('frame-kind');
-          finish(new StreamError('frame-kind', 'answer is not a state'));
+          finish(new TransportError('frame-kind', 'answer is not a state'));
           return;
         }
         finish(undefined, answer.payload);
       });
       socket.on('error', (error: NodeJS.ErrnoException) =>
-        finish(new StreamError(error.code ?? 'error', `${error.code ?? ''} ${error.message}`.trim())),
+        finish(new TransportError(error.code ?? 'error', `${error.code ?? ''} ${error.message}`.trim())),
       );
-      socket.on('close', () => finish(new StreamError('closed', 'connection closed before an answer')));
+      socket.on('close', () => finish(new TransportError('closed', 'connection closed before an answer')));
     });
   }
 
