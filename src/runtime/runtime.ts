@@ -14,33 +14,11 @@ import type { Metadata, RandomSource } from '../core/types.js';
 import { monotonicMs } from './clock.js';
 import type { Logger } from './logger.js';
 import { cryptoSeededRandom } from './random.js';
+import type { TransportLimits } from './stream.js';
 import { TimerQueue } from './timers.js';
 import type { Transport } from './transport.js';
 
-/** Limits of the TCP path, all enforced before trusting anything a peer declares. */
-export interface TransportLimits {
-  /** Largest encoded full state accepted from (or sent to) a peer. Default 32 MiB. */
-  readonly stateBytesMax: number;
-  /** Full-state exchanges at once, inbound and outbound each; extra inbound ones wait their turn. Default 8. */
-  readonly syncsMax: number;
-  /** Stream-probe connections at once, inbound and outbound each. Default 32. */
-  readonly streamsMax: number;
-  /** Deadline of a whole state exchange, connect and queueing included. Default max(1 s, 5 probe intervals). */
-  readonly syncTimeoutMs: number;
-  /** Lifetime of a stream-probe connection. Default max(500 ms, 2 probe intervals). */
-  readonly streamTimeoutMs: number;
-}
-
-/** Defaults for the TCP path; the timeouts follow the probe interval. */
-export function defaultTransportLimits(config: ProtocolConfig): TransportLimits {
-  return {
-    stateBytesMax: 32 * 1024 * 1024,
-    syncsMax: 8,
-    streamsMax: 32,
-    syncTimeoutMs: Math.max(1000, 5 * config.probeIntervalMs),
-    streamTimeoutMs: Math.max(500, 2 * config.probeIntervalMs),
-  };
-}
+export { defaultTransportLimits, type TransportLimits } from './stream.js';
 
 export interface SyncOutcome {
   readonly to: string;
@@ -60,8 +38,8 @@ export interface RuntimeOptions {
   readonly label: number;
   /** Moves the bytes; the runtime opens it and closes it with itself. */
   readonly transport: Transport;
-  /** Bounds of the TCP path; the runtime applies stateBytesMax when decoding states. */
-  readonly limits: TransportLimits;
+  /** The largest full state the runtime decodes from a peer. */
+  readonly limits: Pick<TransportLimits, 'stateBytesMax'>;
   readonly logger: Logger;
   readonly random?: RandomSource;
   readonly clock?: () => number;

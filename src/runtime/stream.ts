@@ -14,23 +14,39 @@
  */
 import { connect, type Server, type Socket } from 'node:net';
 import { formatAddress, parseAddress } from '../core/address.js';
+import type { ProtocolConfig } from '../core/config.js';
 import { TransportError } from './errors.js';
 import { encodeFrame, type Frame, FrameDecoder, FrameKind } from './framing.js';
 import type { Logger } from './logger.js';
 
-export interface StreamLimits {
-  /** Largest full-state frame accepted or sent. */
+/** Limits of the TCP path, all enforced before trusting anything a peer declares. */
+export interface TransportLimits {
+  /** Largest encoded full state accepted from (or sent to) a peer. Default 32 MiB. */
   readonly stateBytesMax: number;
+  /** Full-state exchanges at once, inbound and outbound each; extra inbound ones wait their turn. Default 8. */
+  readonly syncsMax: number;
+  /** Stream-probe connections at once, inbound and outbound each. Default 32. */
+  readonly streamsMax: number;
+  /** Deadline of a whole state exchange, connect and queueing included. Default max(1 s, 5 probe intervals). */
+  readonly syncTimeoutMs: number;
+  /** Lifetime of a stream-probe connection. Default max(500 ms, 2 probe intervals). */
+  readonly streamTimeoutMs: number;
+}
+
+/** Defaults for the TCP path; the timeouts follow the probe interval. */
+export function defaultTransportLimits(config: Pick<ProtocolConfig, 'probeIntervalMs'>): TransportLimits {
+  return {
+    stateBytesMax: 32 * 1024 * 1024,
+    syncsMax: 8,
+    streamsMax: 32,
+    syncTimeoutMs: Math.max(1000, 5 * config.probeIntervalMs),
+    streamTimeoutMs: Math.max(500, 2 * config.probeIntervalMs),
+  };
+}
+
+export interface StreamLimits extends TransportLimits {
   /** Largest packet frame accepted or sent (the protocol's packetBytesMax). */
   readonly packetBytesMax: number;
-  /** Concurrent full-state exchanges, inbound and outbound each (inbound extras wait their turn). */
-  readonly syncsMax: number;
-  /** Concurrent packet connections, inbound and outbound each. */
-  readonly streamsMax: number;
-  /** Deadline for a whole state exchange, connect included. */
-  readonly syncTimeoutMs: number;
-  /** Lifetime of a packet connection (a probe and its answer). */
-  readonly streamTimeoutMs: number;
 }
 
 export interface StreamHandlers {
