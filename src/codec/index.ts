@@ -1,6 +1,7 @@
 /** The wire codec: an 8-byte envelope followed by a msgpack payload. */
 
 export { metadataBytes } from '../core/limits.js';
+export { MsgpackCodec, type MsgpackCodecOptions, type PacketCodec } from './codec.js';
 export { ENVELOPE_BYTES } from './envelope.js';
 export { clusterLabel } from './label.js';
 export { decodePacket, encodePacket } from './message-codec.js';

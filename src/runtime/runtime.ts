@@ -5,7 +5,7 @@
  * core runs and handed to the owner once the core call has returned, so a
  * listener can call back into the node without re-entering the core mid-step.
  */
-import { decodePacket, decodeState, encodePacket, encodeState, msgpackWireFormat } from '../codec/index.js';
+import { MsgpackCodec, type PacketCodec } from '../codec/index.js';
 import type { ProtocolConfig } from '../core/config.js';
 import { MeshCore } from '../core/core.js';
 import type { Channel, CoreEvent, CoreHost } from '../core/host.js';
@@ -35,7 +35,10 @@ export interface RuntimeOptions {
   readonly metadata: Metadata;
   readonly incarnation?: number;
   readonly config: ProtocolConfig;
+  /** The cluster label of the default codec. */
   readonly label: number;
+  /** How messages become bytes; default the msgpack codec under `label` and the config's limits. */
+  readonly codec?: PacketCodec;
   /** Moves the bytes; the runtime opens it and closes it with itself. */
   readonly transport: Transport;
   /** The largest full state the runtime decodes from a peer. */
@@ -80,6 +83,7 @@ export class Runtime implements CoreHost {
   private readonly clock: () => number;
   private readonly timers: TimerQueue;
   private readonly transport: Transport;
+  private readonly codec: PacketCodec;
   private readonly pending: CoreEvent[] = [];
   private depth = 0;
   /** The time handed to the outermost core call in progress. */
@@ -90,6 +94,17 @@ export class Runtime implements CoreHost {
     this.options = options;
     this.clock = options.clock ?? monotonicMs;
     const { config } = options;
+    this.codec =
+      options.codec ??
+      new MsgpackCodec({
+        label: options.label,
+        packetLimits: { packetBytesMax: config.packetBytesMax, metadataBytesMax: config.metadataBytesMax },
+        stateLimits: {
+          stateBytesMax: options.limits.stateBytesMax,
+          membersMax: config.membersMax,
+          metadataBytesMax: config.metadataBytesMax,
+        },
+      });
     this.timers = new TimerQueue(this.clock, (token, now) =>
       this.enter(() => this.core.handleTimer(token, now), now),
     );
@@ -100,7 +115,7 @@ export class Runtime implements CoreHost {
       metadata: options.metadata,
       incarnation: options.incarnation ?? 0,
       config,
-      wire: msgpackWireFormat,
+      wire: this.codec.format,
       random: options.random ?? cryptoSeededRandom(),
       host: this,
     });
@@ -154,7 +169,7 @@ export class Runtime implements CoreHost {
     if (this.closing !== undefined) return;
     let bytes: Uint8Array;
     try {
-      bytes = encodePacket(messages, this.options.label);
+      bytes = this.codec.encodePacket(messages);
     } catch (error) {
       this.drop('encode-error');
       this.options.logger.error({ err: error, to }, 'cannot encode a packet from the core');
@@ -180,7 +195,7 @@ export class Runtime implements CoreHost {
     if (this.closing !== undefined) return;
     let bytes: Uint8Array;
     try {
-      bytes = encodeState(request, this.options.label);
+      bytes = this.codec.encodeState(request);
     } catch (error) {
       this.options.logger.error({ err: error }, 'cannot encode the local state');
       this.syncFailed(to, request, 'encode-error');
@@ -189,7 +204,7 @@ export class Runtime implements CoreHost {
     this.transport.exchangeState(to, bytes).then(
       (answer) => {
         if (this.closing !== undefined) return;
-        const result = decodeState(answer, this.options.label, this.stateLimits());
+        const result = this.codec.decodeState(answer);
         if (!result.ok) {
           this.drop(result.reason);
           this.syncFailed(to, request, result.reason);
@@ -226,24 +241,12 @@ export class Runtime implements CoreHost {
   // Internals
 
   private receive(bytes: Uint8Array, from: string, channel: Channel): void {
-    const { config, label } = this.options;
-    const result = decodePacket(bytes, label, {
-      packetBytesMax: config.packetBytesMax,
-      metadataBytesMax: config.metadataBytesMax,
-    });
+    const result = this.codec.decodePacket(bytes);
     if (!result.ok) {
       this.drop(result.reason);
       return;
     }
     this.enter((now) => this.core.handleMessages(result.messages, from, channel, now));
-  }
-
-  private stateLimits() {
-    return {
-      stateBytesMax: this.options.limits.stateBytesMax,
-      membersMax: this.options.config.membersMax,
-      metadataBytesMax: this.options.config.metadataBytesMax,
-    };
   }
 
   private syncFailed(to: string, request: StateMessage, reason: string): void {
@@ -254,7 +257,7 @@ export class Runtime implements CoreHost {
   /** Serves an inbound full-state request with the answer the core gives. */
   private serveSync(payload: Uint8Array, remote: string): Uint8Array | undefined {
     if (this.closing !== undefined) return undefined;
-    const result = decodeState(payload, this.options.label, this.stateLimits());
+    const result = this.codec.decodeState(payload);
     if (!result.ok) {
       this.drop(result.reason);
       return undefined;
@@ -266,7 +269,7 @@ export class Runtime implements CoreHost {
     const answer = this.enter((now) => this.core.answerState(request, from, now));
     if (answer === undefined || this.closing !== undefined) return undefined;
     try {
-      return encodeState(answer, this.options.label);
+      return this.codec.encodeState(answer);
     } catch (error) {
       this.options.logger.error({ err: error }, 'cannot encode the local state');
       return undefined;

@@ -3,15 +3,7 @@
  * codec, so byte counts and packet sizes are the ones a deployment sees and
  * every message the core produces is validated exactly as the runtime would.
  */
-import {
-  clusterLabel,
-  decodePacket,
-  decodeState,
-  encodePacket,
-  encodeState,
-  memberRowBytes,
-  msgpackWireFormat,
-} from '../codec/index.js';
+import { clusterLabel, MsgpackCodec, memberRowBytes, msgpackWireFormat } from '../codec/index.js';
 import type { ProtocolConfig } from '../core/config.js';
 import type { Message, StateMessage } from '../core/messages.js';
 import type { MemberSnapshot, MemberState, Metadata } from '../core/types.js';
@@ -37,24 +29,26 @@ export const SIM_STATE_BYTES_MAX = 256 * 1024 * 1024;
 
 /** The real codec under the label of cluster (`key`, `env`). */
 export function codecWire(config: ProtocolConfig, key = 'sim', env = 'sim'): Wire {
-  const label = clusterLabel(key, env);
-  const packetLimits = { packetBytesMax: config.packetBytesMax, metadataBytesMax: config.metadataBytesMax };
-  const stateLimits = {
-    stateBytesMax: SIM_STATE_BYTES_MAX,
-    membersMax: config.membersMax,
-    metadataBytesMax: config.metadataBytesMax,
-  };
+  const codec = new MsgpackCodec({
+    label: clusterLabel(key, env),
+    packetLimits: { packetBytesMax: config.packetBytesMax, metadataBytesMax: config.metadataBytesMax },
+    stateLimits: {
+      stateBytesMax: SIM_STATE_BYTES_MAX,
+      membersMax: config.membersMax,
+      metadataBytesMax: config.metadataBytesMax,
+    },
+  });
   return {
-    format: msgpackWireFormat,
-    stateBytes,
-    encodePacket: (messages) => encodePacket(messages, label),
+    format: codec.format,
+    stateBytes: (state) => codec.format.stateBytes(state, rowBytes),
+    encodePacket: (messages) => codec.encodePacket(messages),
     decodePacket(bytes) {
-      const result = decodePacket(bytes, label, packetLimits);
+      const result = codec.decodePacket(bytes);
       return result.ok ? { ok: true, value: result.messages } : { ok: false, reason: describe(result) };
     },
-    encodeState: (state) => encodeState(state, label),
+    encodeState: (state) => codec.encodeState(state),
     decodeState(bytes) {
-      const result = decodeState(bytes, label, stateLimits);
+      const result = codec.decodeState(bytes);
       return result.ok ? { ok: true, value: result.state } : { ok: false, reason: describe(result) };
     },
   };

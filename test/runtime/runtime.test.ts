@@ -3,7 +3,7 @@
  * encoding, decoding, counting and sync handling, with no socket involved.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { clusterLabel } from '../../src/codec/index.js';
+import { clusterLabel, MsgpackCodec, MsgpackWireFormat, type PacketCodec } from '../../src/codec/index.js';
 import { resolveConfig } from '../../src/core/config.js';
 import type { CoreEvent } from '../../src/core/host.js';
 import { SeededRandom } from '../../src/core/random.js';
@@ -22,10 +22,25 @@ interface Node {
   readonly syncs: SyncOutcome[];
 }
 
-function node(network: MemoryNetwork, id: string, seed: number): Node {
+interface NodeExtras {
+  readonly codec?: PacketCodec;
+  /** Receives the size of every datagram the node sends. */
+  readonly datagramSizes?: number[];
+}
+
+function node(network: MemoryNetwork, id: string, seed: number, extras: NodeExtras = {}): Node {
   const events: CoreEvent[] = [];
   const syncs: SyncOutcome[] = [];
   const address = `10.1.0.${seed}:7946`;
+  const transport = network.transport(address);
+  const sizes = extras.datagramSizes;
+  if (sizes !== undefined) {
+    const send = transport.sendDatagram.bind(transport);
+    transport.sendDatagram = (to, bytes) => {
+      sizes.push(bytes.length);
+      return send(to, bytes);
+    };
+  }
   const runtime = new Runtime({
     id,
     address,
@@ -33,10 +48,11 @@ function node(network: MemoryNetwork, id: string, seed: number): Node {
     metadata: {},
     config,
     label,
-    transport: network.transport(address),
+    transport,
     limits: defaultTransportLimits(config),
     logger: silentLogger,
     random: new SeededRandom(seed),
+    ...(extras.codec === undefined ? {} : { codec: extras.codec }),
     onEvent: (event) => events.push(event),
     onSync: (outcome) => syncs.push(outcome),
   });
@@ -107,4 +123,68 @@ describe('Runtime over an in-memory transport', () => {
     await a.runtime.close();
     expect(network.transport('10.1.0.1:7946').localAddress).toBe('10.1.0.1:7946');
   });
+
+  it('a codec that adds bytes to every packet plugs in without touching the runtime', async () => {
+    const network = new MemoryNetwork();
+    const sizes: number[] = [];
+    const a = node(network, 'a', 1, { codec: new TrailerCodec(), datagramSizes: sizes });
+    const b = node(network, 'b', 2, { codec: new TrailerCodec(), datagramSizes: sizes });
+    b.runtime.join(['10.1.0.1:7946']);
+    await until(() => viewIds(a).length === 2 && viewIds(b).length === 2, 5000);
+    await until(() => sizes.length >= 4, 5000);
+    expect(a.runtime.counters.drops).toEqual({});
+    expect(b.runtime.counters.drops).toEqual({});
+    // Every datagram went through the codec: at least a header, an empty array and the trailer.
+    expect(Math.min(...sizes)).toBeGreaterThanOrEqual(8 + 1 + 28);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(config.packetBytesMax);
+  });
 });
+
+/**
+ * Stands in for a sealing codec: appends a 28-byte trailer (a nonce and a
+ * tag's worth) to every packet and state and refuses input without it.
+ */
+class TrailerCodec implements PacketCodec {
+  static readonly TRAILER = new Uint8Array(28).fill(0xa5);
+  readonly format = new MsgpackWireFormat({ sealBytes: 28 });
+  private readonly inner = new MsgpackCodec({
+    label,
+    packetLimits: { packetBytesMax: config.packetBytesMax, metadataBytesMax: config.metadataBytesMax },
+    stateLimits: {
+      stateBytesMax: 1 << 20,
+      membersMax: config.membersMax,
+      metadataBytesMax: config.metadataBytesMax,
+    },
+  });
+
+  encodePacket(messages: Parameters<PacketCodec['encodePacket']>[0]): Uint8Array {
+    return withTrailer(this.inner.encodePacket(messages));
+  }
+  decodePacket(bytes: Uint8Array): ReturnType<PacketCodec['decodePacket']> {
+    const body = withoutTrailer(bytes);
+    return body === undefined ? { ok: false, reason: 'malformed' } : this.inner.decodePacket(body);
+  }
+  encodeState(state: Parameters<PacketCodec['encodeState']>[0]): Uint8Array {
+    return withTrailer(this.inner.encodeState(state));
+  }
+  decodeState(bytes: Uint8Array): ReturnType<PacketCodec['decodeState']> {
+    const body = withoutTrailer(bytes);
+    return body === undefined ? { ok: false, reason: 'malformed' } : this.inner.decodeState(body);
+  }
+}
+
+function withTrailer(body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(body.length + TrailerCodec.TRAILER.length);
+  out.set(body);
+  out.set(TrailerCodec.TRAILER, body.length);
+  return out;
+}
+
+function withoutTrailer(bytes: Uint8Array): Uint8Array | undefined {
+  const end = bytes.length - TrailerCodec.TRAILER.length;
+  if (end < 0) return undefined;
+  for (let i = 0; i < TrailerCodec.TRAILER.length; i++) {
+    if (bytes[end + i] !== TrailerCodec.TRAILER[i]) return undefined;
+  }
+  return bytes.subarray(0, end);
+}
