@@ -1,0 +1,12 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, resolveConfig } from '../../src/index.js';
+
+describe('the public resolveConfig', () => {
+  it('still refuses metadata that cannot fit a packet with the codec nodes use', () => {
+    // The longest alive message with empty metadata (410) plus a map16 header and 128 string headers (131),
+    // 1024 bytes with 32 strings of 32+ and 4 of 256+ bytes (1060), and 11 bytes of packet framing: 1612.
+    expect(() => resolveConfig({ metadataBytesMax: 1024 })).toThrow(ConfigError);
+    expect(resolveConfig({ metadataBytesMax: 1024, packetBytesMax: 1612 }).packetBytesMax).toBe(1612);
+    expect(() => resolveConfig({ metadataBytesMax: 1024, packetBytesMax: 1611 })).toThrow(ConfigError);
+  });
+});
