@@ -5,13 +5,19 @@
  */
 
 export { formatAddress, type HostPort, parseAddress } from './core/address.js';
-export { type PresetName, type ProtocolConfig, presets, resolveConfig } from './core/config.js';
+export { type PresetName, type ProtocolConfig, presets } from './core/config.js';
 export { ConfigError, MeshError, MetadataTooLargeError, StateError, ValidationError } from './core/errors.js';
 export type { Member, MemberState, Metadata, View, ViewMember } from './core/types.js';
 export { type HashKey, Rendezvous, rendezvousOwner, rendezvousOwners } from './hashing/rendezvous.js';
 export { BindError, ClosedError, IdConflictError, JoinError } from './node/errors.js';
 export { createNode, MeshNode } from './node/node.js';
-export { DEFAULT_PORT, type HostPortOption, type NodeOptions, type StaticPlacement } from './node/options.js';
+export {
+  DEFAULT_PORT,
+  type HostPortOption,
+  type NodeOptions,
+  resolveNodeConfig as resolveConfig,
+  type StaticPlacement,
+} from './node/options.js';
 export type {
   Indices,
   JoinOptions,

@@ -14,7 +14,7 @@ import { SeedsUnreachableError } from '../src/discovery/seeds.js';
 import { TokenError } from '../src/discovery/token.js';
 import { ViewFileError } from '../src/discovery/view-file.js';
 import { BindError, ClosedError, IdConflictError, JoinError } from '../src/node/errors.js';
-import { StreamError } from '../src/runtime/stream.js';
+import { TransportError } from '../src/runtime/errors.js';
 import { ChartUnavailableError } from '../src/sim/chart.js';
 import { SimulationError } from '../src/sim/simulation.js';
 import { TokenFileError } from '../src/status/access.js';
@@ -39,7 +39,7 @@ const cases: ReadonlyArray<readonly [string, string, MeshError]> = [
   ['UsageError', 'ERR_MESH_USAGE', new UsageError('x')],
   ['ValueError', 'ERR_MESH_VALUE', new ValueError('x')],
   ['FieldError', 'ERR_MESH_FIELD', new FieldError('x')],
-  ['StreamError', 'ERR_MESH_STREAM', new StreamError('reset')],
+  ['TransportError', 'ERR_MESH_TRANSPORT', new TransportError('reset')],
 ];
 
 describe('error classes', () => {

@@ -5,10 +5,10 @@
  */
 import { parseAddress } from '../core/address.js';
 import { MeshError } from '../core/errors.js';
+import { utf8Bytes } from '../core/limits.js';
 import type { Metadata } from '../core/types.js';
 import { idProblem } from '../core/validation.js';
 import { INCARNATION_MAX, METADATA_KEYS_MAX, THREADS_MAX, UINT32_MAX, VIEW_DELAY_MS_MAX } from './limits.js';
-import { utf8Bytes } from './sizes.js';
 
 /** A well-formed value that breaks the schema. */
 export class FieldError extends MeshError {

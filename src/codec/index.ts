@@ -1,9 +1,10 @@
 /** The wire codec: an 8-byte envelope followed by a msgpack payload. */
 
+export { metadataBytes } from '../core/limits.js';
+export { MsgpackCodec, type MsgpackCodecOptions, type PacketCodec } from './codec.js';
 export { ENVELOPE_BYTES } from './envelope.js';
 export { clusterLabel } from './label.js';
 export { decodePacket, encodePacket } from './message-codec.js';
-export { messageBytes, metadataBytes, packetBytes } from './sizes.js';
 export { decodeState, encodeState } from './state-codec.js';
 export type {
   DecodeDropReason,
@@ -12,3 +13,9 @@ export type {
   StateDecodeLimits,
   StateDecodeResult,
 } from './types.js';
+export {
+  MsgpackWireFormat,
+  memberRowBytes,
+  msgpackWireFormat,
+  type WireFormatOptions,
+} from './wire-format.js';

@@ -1,43 +1,24 @@
 /**
- * Exact encoded sizes, computed without encoding so the core can fill a
- * packet up to `packetBytesMax` by arithmetic alone. Every function mirrors a
- * choice msgpackr makes with the options in `msgpack.ts`; the property tests
- * compare them against real encoder output.
+ * Exact encoded sizes of msgpack values, computed without encoding. Every
+ * function mirrors a choice msgpackr makes with the options in `msgpack.ts`;
+ * the property tests compare them against real encoder output. Nothing here
+ * knows the protocol's layout: `wire-format.ts` sizes messages by sizing the
+ * very tuples the encoder writes.
  */
-import type { Message } from '../core/messages.js';
-import type { Metadata } from '../core/types.js';
-import { ENVELOPE_BYTES } from './envelope.js';
-
-/**
- * UTF-8 length as msgpackr writes it: a surrogate pair is 4 bytes and a lone
- * surrogate 3 (it becomes U+FFFD or its 3-byte WTF-8 form, both 3 bytes).
- */
-export function utf8Bytes(text: string): number {
-  const length = text.length;
-  let bytes = length;
-  for (let i = 0; i < length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) continue;
-    if (unit < 0x800) {
-      bytes += 1;
-    } else if ((unit & 0xfc00) === 0xd800 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      // Two code units, four bytes.
-      bytes += 2;
-      i++;
-    } else {
-      bytes += 2;
-    }
-  }
-  return bytes;
-}
+import { utf8Bytes } from '../core/limits.js';
 
 /** Header plus body of a msgpack str (fixstr, str8, str16, str32). */
 export function stringBytes(text: string): number {
   const body = utf8Bytes(text);
-  if (body < 0x20) return 1 + body;
-  if (body < 0x100) return 2 + body;
-  if (body < 0x1_0000) return 3 + body;
-  return 5 + body;
+  return stringHeaderBytes(body) + body;
+}
+
+/** The str header for a body of `bodyBytes`. */
+export function stringHeaderBytes(bodyBytes: number): number {
+  if (bodyBytes < 0x20) return 1;
+  if (bodyBytes < 0x100) return 2;
+  if (bodyBytes < 0x1_0000) return 3;
+  return 5;
 }
 
 /**
@@ -68,91 +49,56 @@ export function containerHeaderBytes(count: number): number {
   return 5;
 }
 
-/** UTF-8 byte length of a metadata map as the codec counts it (sum of key and value bytes). */
-export function metadataBytes(metadata: Metadata): number {
-  let bytes = 0;
-  for (const key in metadata) {
-    if (!Object.hasOwn(metadata, key)) continue;
-    bytes += utf8Bytes(key) + utf8Bytes(metadata[key]!);
+/**
+ * Bytes of one value of the kinds the codec writes: numbers, strings,
+ * booleans, arrays, and plain objects (written as maps of their own
+ * enumerable string keys, which is what msgpackr's Object.keys sees).
+ */
+export function valueBytes(value: unknown): number {
+  switch (typeof value) {
+    case 'number':
+      return numberBytes(value);
+    case 'string':
+      return stringBytes(value);
+    case 'boolean':
+      return 1;
+    case 'object': {
+      if (value === null) return 1;
+      if (Array.isArray(value)) {
+        let bytes = containerHeaderBytes(value.length);
+        for (let i = 0; i < value.length; i++) bytes += valueBytes(value[i]);
+        return bytes;
+      }
+      return mapBytes(value as Readonly<Record<string, unknown>>);
+    }
+    default:
+      throw new TypeError(`the codec writes no ${typeof value} values`);
   }
-  return bytes;
 }
 
-/** The metadata field as encoded: a map of own enumerable string keys (what msgpackr's Object.keys sees). */
-export function metadataFieldBytes(metadata: Metadata): number {
+function mapBytes(map: Readonly<Record<string, unknown>>): number {
   let count = 0;
   let bytes = 0;
-  for (const key in metadata) {
-    if (!Object.hasOwn(metadata, key)) continue;
+  for (const key in map) {
+    if (!Object.hasOwn(map, key)) continue;
     count++;
-    bytes += stringBytes(key) + stringBytes(metadata[key]!);
+    bytes += stringBytes(key) + valueBytes(map[key]);
   }
   return containerHeaderBytes(count) + bytes;
 }
 
-// Every message tuple has at most 7 elements, so its header is one fixarray
-// byte, and every type code is one fixint byte.
-const TUPLE_OVERHEAD = 2;
-
-/** Exact number of bytes `message` adds inside a packet's message array. Pure arithmetic, no encoding. */
-export function messageBytes(message: Message): number {
-  switch (message.type) {
-    case 'ping':
-      return (
-        TUPLE_OVERHEAD +
-        numberBytes(message.seq) +
-        stringBytes(message.targetId) +
-        stringBytes(message.fromId) +
-        numberBytes(message.viewId)
-      );
-    case 'ack':
-      return TUPLE_OVERHEAD + numberBytes(message.seq) + numberBytes(message.viewId);
-    case 'nack':
-      return TUPLE_OVERHEAD + numberBytes(message.seq);
-    case 'ping-req':
-      return (
-        TUPLE_OVERHEAD +
-        numberBytes(message.seq) +
-        stringBytes(message.targetId) +
-        stringBytes(message.targetAddress) +
-        stringBytes(message.fromId)
-      );
-    case 'alive':
-      return (
-        TUPLE_OVERHEAD +
-        stringBytes(message.id) +
-        stringBytes(message.address) +
-        numberBytes(message.incarnation) +
-        numberBytes(message.threads) +
-        metadataFieldBytes(message.metadata) +
-        numberBytes(message.viewDelayMs)
-      );
-    case 'suspect':
-      return (
-        TUPLE_OVERHEAD +
-        stringBytes(message.id) +
-        numberBytes(message.incarnation) +
-        stringBytes(message.fromId)
-      );
-    case 'dead':
-      return (
-        TUPLE_OVERHEAD +
-        stringBytes(message.id) +
-        numberBytes(message.incarnation) +
-        stringBytes(message.fromId) +
-        numberBytes(message.viewDelayMs)
-      );
-    case 'left':
-      return (
-        TUPLE_OVERHEAD +
-        stringBytes(message.id) +
-        numberBytes(message.incarnation) +
-        numberBytes(message.viewDelayMs)
-      );
+/**
+ * An upper bound on the bytes of `count` strings holding `bodyBytes` UTF-8
+ * bytes between them: every string pays the smallest header, and each
+ * larger header class costs at least its threshold in body bytes.
+ */
+export function stringsBytesMax(count: number, bodyBytes: number): number {
+  let bytes = bodyBytes + count * stringHeaderBytes(0);
+  let previous = stringHeaderBytes(0);
+  for (const threshold of [0x20, 0x100, 0x1_0000]) {
+    const header = stringHeaderBytes(threshold);
+    bytes += Math.min(count, Math.floor(bodyBytes / threshold)) * (header - previous);
+    previous = header;
   }
-}
-
-/** Exact bytes of a packet holding `count` messages whose messageBytes sum to `payloadBytes`. */
-export function packetBytes(count: number, payloadBytes: number): number {
-  return ENVELOPE_BYTES + containerHeaderBytes(count) + payloadBytes;
+  return bytes;
 }

@@ -25,7 +25,8 @@ import {
 import { packWithEnvelope, unpackPayload } from './msgpack.js';
 import type { StateDecodeLimits, StateDecodeResult } from './types.js';
 
-function memberToRow(member: MemberSnapshot): unknown[] {
+/** One member's row; the state's encoder and its sizer both use it, so the layout lives here alone. */
+export function memberToRow(member: MemberSnapshot): unknown[] {
   return [
     member.id,
     member.address,
@@ -53,12 +54,17 @@ function rowToMember(value: unknown, metadataBytesMax: number): MemberSnapshot {
   };
 }
 
+/** The payload of a state around its member rows. */
+export function stateToTuple(state: StateMessage, rows: readonly unknown[]): unknown[] {
+  return [TYPE_STATE, state.join, state.fromId, rows];
+}
+
 /** Full state for push-pull over TCP. */
 export function encodeState(state: StateMessage, label: number): Uint8Array {
   const members = state.members;
   const rows = new Array<unknown[]>(members.length);
   for (let i = 0; i < members.length; i++) rows[i] = memberToRow(members[i]!);
-  return packWithEnvelope([TYPE_STATE, state.join, state.fromId, rows], label);
+  return packWithEnvelope(stateToTuple(state, rows), label);
 }
 
 /**

@@ -4,6 +4,7 @@
  * has a number; `local` is for many nodes on one host, `wan` for long links.
  */
 import { ConfigError } from './errors.js';
+import type { WireFormat } from './wire-format.js';
 
 export interface ProtocolConfig {
   /**
@@ -77,8 +78,9 @@ export interface ProtocolConfig {
   readonly tombstoneRetentionMs: number;
   /**
    * Largest UDP payload this node sends. Default 1400 (fits common MTUs);
-   * 684..65000, and large enough for the biggest alive message that
-   * metadataBytesMax allows (1197 bytes at the default 512).
+   * 556..65000, and large enough for the biggest alive message that
+   * metadataBytesMax allows, with the packet's header and any sealing
+   * (1086 bytes at the default 512 and no sealing).
    */
   readonly packetBytesMax: number;
   /** Largest encoded metadata map (keys + values, UTF-8). Default 512; 0..16384. */
@@ -179,19 +181,6 @@ export const presets: Readonly<Record<PresetName, ProtocolConfig>> = {
   },
 };
 
-/** Envelope (8 bytes) plus the largest message-array header (3 bytes). */
-const PACKET_OVERHEAD_BYTES_WORST = 11;
-
-/**
- * Upper bound of an encoded alive message: type, a 128-byte id, a 262-char
- * address, a 9-byte incarnation, threads and view delay (414 bytes), plus the
- * metadata bytes with a string header of up to 2 bytes for each of at most
- * 64 keys and values, one more byte per 256 for longer strings, and the map header.
- */
-export function aliveMessageBytesWorst(metadataBytesMax: number): number {
-  return 414 + metadataBytesMax + 3 + 64 * 2 * 2 + Math.ceil(metadataBytesMax / 256);
-}
-
 export interface Bound {
   readonly min: number;
   readonly max: number;
@@ -214,7 +203,7 @@ export const integerBounds: Readonly<Record<Exclude<keyof ProtocolConfig, 'strea
   reconnectIntervalMs: { min: 100, max: 3_600_000 },
   reconnectTimeoutMs: { min: 1000, max: 604_800_000 },
   tombstoneRetentionMs: { min: 1000, max: 86_400_000 },
-  packetBytesMax: { min: 684, max: 65_000 },
+  packetBytesMax: { min: 556, max: 65_000 },
   metadataBytesMax: { min: 0, max: 16_384 },
   membersMax: { min: 2, max: 1_000_000 },
   awarenessMaxMultiplier: { min: 1, max: 64 },
@@ -226,11 +215,14 @@ export const integerBounds: Readonly<Record<Exclude<keyof ProtocolConfig, 'strea
 
 /**
  * Builds a validated config from a preset and a partial override. Unknown
- * fields, wrong types and out-of-range values throw a ConfigError naming the field.
+ * fields, wrong types and out-of-range values throw a ConfigError naming the
+ * field. Given the wire format, it also checks that the largest update fits
+ * a packet (the core checks that again against the format it is given).
  */
 export function resolveConfig(
   overrides: Partial<ProtocolConfig> = {},
   preset: PresetName = 'lan',
+  wire?: WireFormat,
 ): ProtocolConfig {
   const base = presets[preset];
   if (base === undefined) {
@@ -244,7 +236,7 @@ export function resolveConfig(
   }
   const given = stripUndefined(overrides);
   const config: ProtocolConfig = { ...base, ...given };
-  validateConfig(config, new Set(Object.keys(given)));
+  validateConfig(config, new Set(Object.keys(given)), wire);
   return config;
 }
 
@@ -253,11 +245,15 @@ function stripUndefined(value: Partial<ProtocolConfig>): Partial<ProtocolConfig>
 }
 
 /**
- * Checks every field and the relations between fields. `given` names the
- * fields the caller set, so that a clash between two fields blames the one
- * the caller chose.
+ * Checks every field and the relations between fields, and with a wire
+ * format the packet budget too. `given` names the fields the caller set, so
+ * that a clash between two fields blames the one the caller chose.
  */
-export function validateConfig(config: ProtocolConfig, given: ReadonlySet<string> = new Set()): void {
+export function validateConfig(
+  config: ProtocolConfig,
+  given: ReadonlySet<string> = new Set(),
+  wire?: WireFormat,
+): void {
   for (const [field, bound] of Object.entries(integerBounds) as [keyof ProtocolConfig, Bound][]) {
     const value = config[field];
     if (typeof value !== 'number' || !Number.isInteger(value)) {
@@ -274,18 +270,30 @@ export function validateConfig(config: ProtocolConfig, given: ReadonlySet<string
   if (config.probeTimeoutMs > config.probeIntervalMs) {
     throw new ConfigError('probeTimeoutMs', 'probeTimeoutMs must not exceed probeIntervalMs');
   }
-  const packetBytesNeeded = aliveMessageBytesWorst(config.metadataBytesMax) + PACKET_OVERHEAD_BYTES_WORST;
-  if (packetBytesNeeded > config.packetBytesMax) {
-    const blamed =
-      given.has('metadataBytesMax') && !given.has('packetBytesMax') ? 'metadataBytesMax' : 'packetBytesMax';
-    throw new ConfigError(
-      blamed,
-      `packetBytesMax ${config.packetBytesMax} is too small for metadataBytesMax ${config.metadataBytesMax}: ` +
-        `an alive message with the longest id, address and metadata needs ${packetBytesNeeded} bytes; ` +
-        'raise packetBytesMax or lower metadataBytesMax',
-    );
-  }
   if (config.tombstoneRetentionMs <= config.gossipToTheDeadMs) {
     throw new ConfigError('tombstoneRetentionMs', 'tombstoneRetentionMs must exceed gossipToTheDeadMs');
   }
+  if (wire !== undefined) checkPacketBudget(config, wire, given);
+}
+
+/**
+ * Throws unless the largest update `wire` can carry under this config's
+ * metadataBytesMax fits a packet of packetBytesMax, overheads included.
+ * `given` names the fields the caller set, to blame the one it chose.
+ */
+export function checkPacketBudget(
+  config: ProtocolConfig,
+  wire: WireFormat,
+  given: ReadonlySet<string> = new Set(),
+): void {
+  const packetBytesNeeded = wire.packetBytesBound(wire.updateBytesMax(config.metadataBytesMax));
+  if (packetBytesNeeded <= config.packetBytesMax) return;
+  const blamed =
+    given.has('metadataBytesMax') && !given.has('packetBytesMax') ? 'metadataBytesMax' : 'packetBytesMax';
+  throw new ConfigError(
+    blamed,
+    `packetBytesMax ${config.packetBytesMax} is too small for metadataBytesMax ${config.metadataBytesMax}: ` +
+      `an alive message with the longest id, address and metadata needs ${packetBytesNeeded} bytes; ` +
+      'raise packetBytesMax or lower metadataBytesMax',
+  );
 }

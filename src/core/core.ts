@@ -2,18 +2,20 @@
  * The SWIM + Lifeguard protocol core: a state machine with no I/O. Hosts feed
  * it decoded messages, timer firings and commands together with the current
  * time; it answers through the CoreHost interface (send, schedule, sync,
- * notify). It never reads a clock and draws randomness only from the
- * RandomSource it is given, so a run replays exactly from its seed.
+ * notify). A full-state exchange is whole on each side: the initiator hands
+ * the host a finished request, the receiver's answerState merges it and
+ * returns the reply, and the initiator's handleSyncReply merges that, so no
+ * host knows the order. It never reads a clock and draws randomness only
+ * from the RandomSource it is given, so a run replays exactly from its seed.
  *
  * This file is the facade and the node's lifecycle (start, join, sync,
  * leave, reaping); the protocol's parts live beside it: membership.ts (the
  * update rules), prober.ts (failure detection), dissemination.ts (piggyback
  * and gossip), view-tracker.ts and settle-tracker.ts (the sorted view).
  */
-import { INCARNATION_MAX, THREADS_MAX } from '../codec/limits.js';
 import { isValidAddress } from './address.js';
 import { Awareness } from './awareness.js';
-import type { ProtocolConfig } from './config.js';
+import { checkPacketBudget, type ProtocolConfig } from './config.js';
 import { CoreContext } from './context.js';
 import type { CoreCounters } from './counters.js';
 import { Disseminator } from './dissemination.js';
@@ -21,6 +23,7 @@ import type { DropCounts } from './drops.js';
 import { StateError, ValidationError } from './errors.js';
 import { pushPullIntervalMs } from './formulas.js';
 import type { Channel, CoreHost } from './host.js';
+import { INCARNATION_MAX, THREADS_MAX } from './limits.js';
 import { type MemberRecord, MemberTable, newRecord, snapshotOf } from './member-table.js';
 import { aliveMessageOf, Membership } from './membership.js';
 import type { Message, StateMessage, UpdateMessage } from './messages.js';
@@ -32,6 +35,7 @@ import { SettleTracker } from './settle-tracker.js';
 import type { Member, MemberSnapshot, Metadata, RandomSource, View } from './types.js';
 import { validateId, validateMetadata } from './validation.js';
 import { ViewTracker } from './view-tracker.js';
+import type { WireFormat } from './wire-format.js';
 
 export interface MeshCoreOptions {
   readonly id: string;
@@ -59,6 +63,8 @@ export interface MeshCoreOptions {
    */
   readonly joining?: boolean;
   readonly config: ProtocolConfig;
+  /** The sizes of the codec the host encodes with, so that packets are filled exactly. */
+  readonly wire: WireFormat;
   readonly random: RandomSource;
   readonly host: CoreHost;
 }
@@ -108,6 +114,7 @@ export class MeshCore {
       throw new ValidationError(`incarnation must be an integer from 0 to ${INCARNATION_MAX - 1}`);
     }
     this.config = options.config;
+    checkPacketBudget(this.config, options.wire);
     const metadata = validateMetadata(options.metadata ?? {}, this.config.metadataBytesMax);
     this.id = options.id;
     this.initialMembers = options.initialMembers ?? [];
@@ -118,7 +125,7 @@ export class MeshCore {
     this.views = new ViewTracker(this.context, this.table);
     if (options.joining !== true) this.views.placeInitially(self, threads);
     this.settle = new SettleTracker(this.context);
-    this.dissemination = new Disseminator(this.context, this.table);
+    this.dissemination = new Disseminator(this.context, this.table, options.wire);
     this.prober = new Prober(this.context, this.table, this.dissemination, this.awareness, {
       viewId: () => this.views.viewId,
       suspect: (id, suspectIncarnation) => this.membership.applySuspect(id, suspectIncarnation, this.id),
@@ -170,9 +177,9 @@ export class MeshCore {
     // A cluster of one that now joins others waits outside its view to be admitted with them.
     const self = this.table.self;
     if (seeds.length > 0 && this.table.liveCount === 1 && self.viewThreads > 0) this.views.setNow(self, 0);
-    for (const seed of seeds) {
-      this.context.counters.syncs++;
-      this.context.host.sync(seed, true);
+    if (seeds.length > 0) {
+      const request = this.localState(true);
+      for (const seed of seeds) this.requestSync(seed, request);
     }
     this.finishInput();
   }
@@ -283,7 +290,7 @@ export class MeshCore {
    * This node's full state for a push-pull exchange. The receiver of an
    * exchange merges the remote state first, then answers with its own.
    */
-  localState(join: boolean): StateMessage {
+  private localState(join: boolean): StateMessage {
     const members: MemberSnapshot[] = [];
     const self = this.table.self;
     this.table.forEach((entry) => {
@@ -302,8 +309,7 @@ export class MeshCore {
   }
 
   /** Merges a remote full state with the same precedence rules as gossip. */
-  handleState(state: StateMessage, _from: string, nowMs: number): void {
-    if (!this.acceptsInput()) return;
+  private mergeState(state: StateMessage, _from: string, nowMs: number): void {
     this.context.nowMs = nowMs;
     const { membership } = this;
     // What the remote says about us goes first: on admission we step out of
@@ -406,6 +412,29 @@ export class MeshCore {
     this.finishAdmission();
   }
 
+  /**
+   * A peer opened a full-state exchange with `request`: merges it, then
+   * returns this node's state for the host to send back. Merging first lets
+   * a joiner learn from the answer that it has been admitted. Undefined when
+   * this node is not running (there is nothing to answer with).
+   */
+  answerState(request: StateMessage, from: string, nowMs: number): StateMessage | undefined {
+    if (!this.acceptsInput()) return undefined;
+    this.mergeState(request, from, nowMs);
+    // A listener called during the merge may have stopped this node: a stopped node does not answer.
+    return this.acceptsInput() ? this.localState(false) : undefined;
+  }
+
+  /** The answer to an exchange this node opened (through `CoreHost.sync`) arrived. */
+  handleSyncReply(reply: StateMessage, from: string, nowMs: number): void {
+    if (!this.acceptsInput()) return;
+    this.mergeState(reply, from, nowMs);
+  }
+
+  /**
+   * An exchange this node opened failed (refused, timed out, undecodable);
+   * `join` is the flag of the request it carried.
+   */
   handleSyncFailed(_to: string, join: boolean, nowMs: number): void {
     if (!this.acceptsInput()) return;
     this.context.nowMs = nowMs;
@@ -554,10 +583,7 @@ export class MeshCore {
     context.schedule(this.jittered(intervalMs), { kind: 'push-pull' });
     if (this.membership.leaving) return;
     const [peer] = table.sample(context.random, 1, (record) => record.state === 'alive');
-    if (peer !== undefined) {
-      context.counters.syncs++;
-      context.host.sync(peer.address, false);
-    }
+    if (peer !== undefined) this.requestSync(peer.address, this.localState(false));
   }
 
   /**
@@ -576,15 +602,13 @@ export class MeshCore {
       const candidate = reconnect.failedAt(randomInt(context.random, reconnect.failedCount));
       const current = candidate === undefined ? undefined : table.get(candidate.id);
       if (candidate !== undefined && (current === undefined || !isInView(current.state))) {
-        context.counters.syncs++;
-        context.host.sync(candidate.address, false);
+        this.requestSync(candidate.address, this.localState(false));
       }
     }
     if (this.aloneOrLostMost() && reconnect.seedCount > 0) {
       const seed = reconnect.seedAt(randomInt(context.random, reconnect.seedCount));
       if (seed !== undefined && seed !== table.self.address) {
-        context.counters.syncs++;
-        context.host.sync(seed, false);
+        this.requestSync(seed, this.localState(false));
       }
     }
   }
@@ -633,8 +657,7 @@ export class MeshCore {
     const canSync = !this.membership.leaving && !this.membership.awaitingAdmission;
     if (ourViewIsQuiet && canSync && context.nowMs - this.lastRepairSyncAtMs >= quietMs) {
       this.lastRepairSyncAtMs = context.nowMs;
-      context.counters.syncs++;
-      context.host.sync(record.address, false);
+      this.requestSync(record.address, this.localState(false));
     }
   }
 
@@ -653,6 +676,12 @@ export class MeshCore {
     // liveCount includes this node while it is in its own view.
     const others = this.table.liveCount - (isInView(this.table.self.state) ? 1 : 0);
     return others === 0 || this.lostMostMembers();
+  }
+
+  /** Opens a full-state exchange; the host reports back through handleSyncReply or handleSyncFailed. */
+  private requestSync(to: string, request: StateMessage): void {
+    this.context.counters.syncs++;
+    this.context.host.sync(to, request);
   }
 
   /** Ends every input: one 'view' event for all its changes, then the settled flag. */

@@ -4,8 +4,6 @@
  * gossip rounds carry them while any are queued. A view change travels with
  * the time still left before its deadline at the moment it is sent.
  */
-import { MESSAGES_MAX_DEFAULT, VIEW_DELAY_MS_MAX } from '../codec/limits.js';
-import { messageBytes, packetBytes } from '../codec/sizes.js';
 import { BroadcastQueue, type QueuedUpdate } from './broadcast-queue.js';
 import type { CoreContext } from './context.js';
 import { retransmitLimit } from './formulas.js';
@@ -14,20 +12,24 @@ import type { MemberTable } from './member-table.js';
 import type { Message, UpdateMessage } from './messages.js';
 import { isInView } from './precedence.js';
 import { randomInt } from './random.js';
+import type { WireFormat } from './wire-format.js';
 
-/** Messages in one packet at most, safely under the decoder's limit. */
-const MESSAGES_PER_PACKET_MAX = Math.min(200, MESSAGES_MAX_DEFAULT);
+/** Messages in one packet at most, whatever more the decoder would take. */
+const MESSAGES_PER_PACKET_MAX = 200;
 
 export class Disseminator {
   private readonly queue: BroadcastQueue;
+  private readonly messagesPerPacketMax: number;
   /** A gossip round is scheduled; rounds are only scheduled while updates are queued. */
   private gossipArmed = false;
 
   constructor(
     private readonly context: CoreContext,
     private readonly table: MemberTable,
+    private readonly wire: WireFormat,
   ) {
     this.queue = new BroadcastQueue(context.config.membersMax + 1);
+    this.messagesPerPacketMax = Math.min(MESSAGES_PER_PACKET_MAX, wire.messagesPerPacketMax);
   }
 
   get queueLength(): number {
@@ -39,9 +41,10 @@ export class Disseminator {
    * is the deadline of the view change it carries (0 for none).
    */
   enqueue(message: UpdateMessage, viewAtMs: number): void {
-    // Sized with the largest delay so that the real, smaller value always fits.
-    const sized = 'viewDelayMs' in message ? { ...message, viewDelayMs: VIEW_DELAY_MS_MAX } : message;
-    if (!this.queue.enqueue(message.id, message, messageBytes(sized), viewAtMs)) {
+    // Sized as it would go out now: the delay it carries only shrinks from
+    // here, and so does its size, so every later send fits this budget too.
+    const bytes = this.wire.messageBytes(this.withRemainingDelay({ message, viewAtMs }));
+    if (!this.queue.enqueue(message.id, message, bytes, viewAtMs)) {
       this.context.drop('queue-full');
       return;
     }
@@ -88,12 +91,13 @@ export class Disseminator {
 
   /** Sends `primary` plus as many queued updates as fit in one packet. */
   send(to: string, primary: Message[], channel: Channel): void {
+    const { wire } = this;
     let primaryBytes = 0;
-    for (const message of primary) primaryBytes += messageBytes(message);
+    for (const message of primary) primaryBytes += wire.messageBytes(message);
     // Sized for the largest array header, since the update count is not known yet.
-    const room = this.context.config.packetBytesMax - packetBytes(MESSAGES_PER_PACKET_MAX, primaryBytes);
+    const room = this.context.config.packetBytesMax - wire.packetBytesBound(primaryBytes);
     const updates =
-      room > 0 ? this.queue.take(room, this.limit(), MESSAGES_PER_PACKET_MAX - primary.length) : [];
+      room > 0 ? this.queue.take(room, this.limit(), this.messagesPerPacketMax - primary.length) : [];
     if (updates.length === 0 && primary.length === 0) return;
     for (const update of updates) primary.push(this.withRemainingDelay(update));
     this.context.host.send(to, primary, channel);

@@ -62,12 +62,13 @@ export interface CoreHost {
    */
   schedule(delayMs: number, token: number): void;
   /**
-   * Exchange full state with `to` over the reliable stream: send
-   * `core.localState(join)`, and feed the answer to `core.handleState`. On
-   * failure call `core.handleSyncFailed(to, join)`. The receiving side calls
-   * `handleState(remote)` first and then answers with `localState(false)`.
+   * Open a full-state exchange with `to` over the reliable stream, carrying
+   * `request`. Hand the peer's answer to `core.handleSyncReply`, or on any
+   * failure call `core.handleSyncFailed(to, request.join, ...)`. On the peer, the
+   * host passes the request to `core.answerState` and sends back what it
+   * returns (nothing when it returns undefined).
    */
-  sync(to: string, join: boolean): void;
+  sync(to: string, request: StateMessage): void;
   notify(event: CoreEvent): void;
 }
 

@@ -5,12 +5,13 @@
  * refute whatever contradicts it. Every accepted update is queued for
  * dissemination and raised as a member event.
  */
-import { INCARNATION_MAX } from '../codec/limits.js';
+
 import type { Awareness } from './awareness.js';
 import type { CoreContext } from './context.js';
 import type { Disseminator } from './dissemination.js';
 import { expectedConfirmations, suspicionTimeoutMinMs, viewDelayMs } from './formulas.js';
 import type { MemberEventKind } from './host.js';
+import { INCARNATION_MAX } from './limits.js';
 import {
   type MemberEntry,
   type MemberRecord,

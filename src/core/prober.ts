@@ -5,11 +5,12 @@
  * end of the period makes it a suspect. It also answers others: acks to
  * pings, relayed pings with an ack or a nack for ping-reqs.
  */
-import { UINT32_MAX } from '../codec/limits.js';
+
 import type { Awareness } from './awareness.js';
 import type { CoreContext } from './context.js';
 import type { Disseminator } from './dissemination.js';
 import type { Channel } from './host.js';
+import { UINT32_MAX } from './limits.js';
 import type { MemberTable } from './member-table.js';
 import type { AckMessage, Message, NackMessage, PingMessage, PingReqMessage } from './messages.js';
 import { isInView } from './precedence.js';

@@ -3,9 +3,9 @@
  * library's options (network and static mode alike) and the wire decoder all
  * apply them, so a value one of them accepts, the others accept too.
  */
-import { ID_BYTES_MAX, METADATA_KEYS_MAX } from '../codec/limits.js';
-import { metadataBytes, utf8Bytes } from '../codec/sizes.js';
+
 import { MetadataTooLargeError, ValidationError } from './errors.js';
+import { ID_BYTES_MAX, METADATA_KEYS_MAX, metadataBytes, utf8Bytes } from './limits.js';
 import type { Metadata } from './types.js';
 
 /** C0 controls (ESC among them), DEL and C1 controls: a terminal acts on them when an id is printed. */

@@ -4,15 +4,7 @@
  */
 import { MeshError } from '../core/errors.js';
 
-/** The UDP socket or the TCP listener could not bind (port in use, unknown or foreign host). */
-export class BindError extends MeshError {
-  /** The "host:port" that was asked for. */
-  readonly address: string;
-  constructor(address: string, reason: string, options?: { cause?: unknown }) {
-    super('ERR_MESH_BIND', `cannot bind ${address}: ${reason}`, options);
-    this.address = address;
-  }
-}
+export { BindError } from '../runtime/errors.js';
 
 /** No seed answered with a full state before the join deadline. */
 export class JoinError extends MeshError {

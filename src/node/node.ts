@@ -16,6 +16,7 @@ import { Rendezvous } from '../hashing/rendezvous.js';
 import { type BoundSockets, bindSockets, closeSockets } from '../runtime/bind.js';
 import { type Logger, silentLogger } from '../runtime/logger.js';
 import { Runtime, type SyncOutcome } from '../runtime/runtime.js';
+import { SocketTransport } from '../runtime/socket-transport.js';
 import { ClosedError, IdConflictError, JoinError } from './errors.js';
 import {
   type NodeOptions,
@@ -115,7 +116,11 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       joining: options.awaitAdmission ?? options.seeds.some((seed) => seed !== network.address),
       config: options.config,
       label: clusterLabel(options.key, options.env),
-      sockets: network.sockets,
+      transport: new SocketTransport(
+        network.sockets,
+        { ...options.transport, packetBytesMax: options.config.packetBytesMax },
+        logger,
+      ),
       limits: options.transport,
       logger,
       onEvent: (event) => this.onCoreEvent(event),

@@ -4,6 +4,7 @@
  * socket is opened.
  */
 import { networkInterfaces } from 'node:os';
+import { msgpackWireFormat } from '../codec/index.js';
 import { THREADS_MAX } from '../codec/limits.js';
 import { parseAddress } from '../core/address.js';
 import { type PresetName, type ProtocolConfig, resolveConfig } from '../core/config.js';
@@ -118,10 +119,21 @@ function checkHostPort(name: string, value: unknown): HostPortOption {
   return { host: host as string | undefined, port: port as number | undefined };
 }
 
+/**
+ * The core's resolveConfig with the packet budget checked against the codec
+ * nodes send with; the public entry exports it as resolveConfig.
+ */
+export function resolveNodeConfig(
+  overrides: Partial<ProtocolConfig> = {},
+  preset: PresetName = 'lan',
+): ProtocolConfig {
+  return resolveConfig(overrides, preset, msgpackWireFormat);
+}
+
 export function resolveOptions(options: NodeOptions): ResolvedOptions {
   if (!isPlainObject(options as unknown)) throw new ValidationError('createNode() takes an options object');
   const placement = options.static;
-  const config = resolveConfig(options.config ?? {}, options.preset ?? 'lan');
+  const config = resolveNodeConfig(options.config ?? {}, options.preset ?? 'lan');
   const threads = checkInteger('threads', options.threads ?? 1, 1, THREADS_MAX);
   const id = validateId(options.id ?? randomNodeId());
   const metadata = validateMetadata(options.metadata ?? {}, config.metadataBytesMax);

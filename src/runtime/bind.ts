@@ -10,7 +10,7 @@ import { lookup as lookupCallback } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { createServer, isIP, type Server } from 'node:net';
 import { formatAddress } from '../core/address.js';
-import { BindError } from '../node/errors.js';
+import { BindError } from './errors.js';
 
 export interface BoundSockets {
   readonly udp: Socket;

@@ -1,53 +1,26 @@
 /**
- * The real host of the protocol core: it owns the sockets, the timer queue
- * and the clock, encodes what the core sends, decodes and validates what
- * arrives, and counts everything. Core events are queued while the core runs
- * and handed to the owner once the core call has returned, so a listener can
- * call back into the node without re-entering the core mid-step.
+ * The real host of the protocol core: it owns the timer queue and the clock,
+ * encodes what the core sends, decodes and validates what arrives through
+ * its Transport, and counts everything. Core events are queued while the
+ * core runs and handed to the owner once the core call has returned, so a
+ * listener can call back into the node without re-entering the core mid-step.
  */
-import { decodePacket, decodeState, encodePacket, encodeState } from '../codec/index.js';
+import { MsgpackCodec, type PacketCodec } from '../codec/index.js';
 import type { ProtocolConfig } from '../core/config.js';
 import { MeshCore } from '../core/core.js';
 import type { DropReasonName } from '../core/drops.js';
 import type { Channel, CoreEvent, CoreHost } from '../core/host.js';
 import type { Message, StateMessage } from '../core/messages.js';
 import type { Metadata, RandomSource } from '../core/types.js';
-import { type BoundSockets, closeSockets } from './bind.js';
 import { lifeIncarnation, monotonicMs } from './clock.js';
 import { newRuntimeCounters, type RuntimeCounters } from './counters.js';
 import type { Logger } from './logger.js';
 import { cryptoSeededRandom } from './random.js';
-import { StreamTransport } from './stream.js';
+import type { TransportLimits } from './stream.js';
 import { TimerQueue } from './timers.js';
-import { DatagramTransport } from './udp.js';
+import type { Transport } from './transport.js';
 
-/** Longest wait on close for datagrams already sent to leave the socket. */
-const DRAIN_TIMEOUT_MS = 1000;
-
-/** Limits of the TCP path, all enforced before trusting anything a peer declares. */
-export interface TransportLimits {
-  /** Largest encoded full state accepted from (or sent to) a peer. Default 32 MiB. */
-  readonly stateBytesMax: number;
-  /** Full-state exchanges at once, inbound and outbound each; extra inbound ones wait their turn. Default 8. */
-  readonly syncsMax: number;
-  /** Stream-probe connections at once, inbound and outbound each. Default 32. */
-  readonly streamsMax: number;
-  /** Deadline of a whole state exchange, connect and queueing included. Default max(1 s, 5 probe intervals). */
-  readonly syncTimeoutMs: number;
-  /** Lifetime of a stream-probe connection. Default max(500 ms, 2 probe intervals). */
-  readonly streamTimeoutMs: number;
-}
-
-/** Defaults for the TCP path; the timeouts follow the probe interval. */
-export function defaultTransportLimits(config: ProtocolConfig): TransportLimits {
-  return {
-    stateBytesMax: 32 * 1024 * 1024,
-    syncsMax: 8,
-    streamsMax: 32,
-    syncTimeoutMs: Math.max(1000, 5 * config.probeIntervalMs),
-    streamTimeoutMs: Math.max(500, 2 * config.probeIntervalMs),
-  };
-}
+export { defaultTransportLimits, type TransportLimits } from './stream.js';
 
 export interface SyncOutcome {
   readonly to: string;
@@ -66,9 +39,14 @@ export interface RuntimeOptions {
   /** The node will join through seeds: out of its own view until admitted (MeshCoreOptions.joining). */
   readonly joining?: boolean;
   readonly config: ProtocolConfig;
+  /** The cluster label of the default codec. */
   readonly label: number;
-  readonly sockets: BoundSockets;
-  readonly limits: TransportLimits;
+  /** How messages become bytes; default the msgpack codec under `label` and the config's limits. */
+  readonly codec?: PacketCodec;
+  /** Moves the bytes; the runtime opens it and closes it with itself. */
+  readonly transport: Transport;
+  /** The largest full state the runtime decodes from a peer. */
+  readonly limits: Pick<TransportLimits, 'stateBytesMax'>;
   readonly logger: Logger;
   readonly random?: RandomSource;
   readonly clock?: () => number;
@@ -83,8 +61,8 @@ export class Runtime implements CoreHost {
   private readonly options: RuntimeOptions;
   private readonly clock: () => number;
   private readonly timers: TimerQueue;
-  private readonly udp: DatagramTransport;
-  private readonly stream: StreamTransport;
+  private readonly transport: Transport;
+  private readonly codec: PacketCodec;
   private readonly pending: CoreEvent[] = [];
   private depth = 0;
   /** The time handed to the outermost core call in progress. */
@@ -94,55 +72,20 @@ export class Runtime implements CoreHost {
   constructor(options: RuntimeOptions) {
     this.options = options;
     this.clock = options.clock ?? monotonicMs;
-    const { config, label, logger, limits } = options;
+    const { config } = options;
+    this.codec =
+      options.codec ??
+      new MsgpackCodec({
+        label: options.label,
+        packetLimits: { packetBytesMax: config.packetBytesMax, metadataBytesMax: config.metadataBytesMax },
+        stateLimits: {
+          stateBytesMax: options.limits.stateBytesMax,
+          membersMax: config.membersMax,
+          metadataBytesMax: config.metadataBytesMax,
+        },
+      });
     this.timers = new TimerQueue(this.clock, (token, now) =>
       this.enter(() => this.core.handleTimer(token, now), now),
-    );
-    this.udp = new DatagramTransport(
-      options.sockets.udp,
-      options.sockets.family,
-      {
-        onPacket: (bytes, from) => {
-          this.counters.packetsIn++;
-          this.counters.bytesIn += bytes.length;
-          const result = decodePacket(bytes, label, {
-            packetBytesMax: config.packetBytesMax,
-            metadataBytesMax: config.metadataBytesMax,
-          });
-          if (!result.ok) {
-            this.drop(result.reason);
-            return;
-          }
-          this.enter((now) => this.core.handleMessages(result.messages, from, 'datagram', now));
-        },
-        onDrop: (reason) => this.drop(reason),
-      },
-      logger,
-    );
-    this.stream = new StreamTransport(
-      options.sockets.tcp,
-      { ...limits, packetBytesMax: config.packetBytesMax },
-      {
-        onStateRequest: (payload, remote) => this.serveSync(payload, remote),
-        onPacket: (payload, from) => {
-          this.counters.streamPacketsIn++;
-          const result = decodePacket(payload, label, {
-            packetBytesMax: config.packetBytesMax,
-            metadataBytesMax: config.metadataBytesMax,
-          });
-          if (!result.ok) {
-            this.drop(result.reason);
-            return;
-          }
-          this.enter((now) => this.core.handleMessages(result.messages, from, 'stream', now));
-        },
-        onDrop: (reason) => this.drop(reason),
-        onBytes: (inBytes, outBytes) => {
-          this.counters.streamBytesIn += inBytes;
-          this.counters.streamBytesOut += outBytes;
-        },
-      },
-      logger,
     );
     this.core = new MeshCore({
       id: options.id,
@@ -152,8 +95,27 @@ export class Runtime implements CoreHost {
       incarnation: options.incarnation ?? lifeIncarnation(),
       joining: options.joining === true,
       config,
+      wire: this.codec.format,
       random: options.random ?? cryptoSeededRandom(),
       host: this,
+    });
+    this.transport = options.transport;
+    this.transport.open({
+      onDatagram: (bytes, from) => {
+        this.counters.packetsIn++;
+        this.counters.bytesIn += bytes.length;
+        this.receive(bytes, from, 'datagram');
+      },
+      onStreamPacket: (bytes, from) => {
+        this.counters.streamPacketsIn++;
+        this.receive(bytes, from, 'stream');
+      },
+      onStateRequest: (request, from) => this.serveSync(request, from),
+      onDrop: (reason) => this.drop(reason),
+      onStreamBytes: (inBytes, outBytes) => {
+        this.counters.streamBytesIn += inBytes;
+        this.counters.streamBytesOut += outBytes;
+      },
     });
   }
 
@@ -187,20 +149,20 @@ export class Runtime implements CoreHost {
     if (this.closing !== undefined) return;
     let bytes: Uint8Array;
     try {
-      bytes = encodePacket(messages, this.options.label);
+      bytes = this.codec.encodePacket(messages);
     } catch (error) {
       this.drop('encode-error');
       this.options.logger.error({ err: error, to }, 'cannot encode a packet from the core');
       return;
     }
     if (channel === 'datagram') {
-      if (this.udp.send(to, bytes)) {
+      if (this.transport.sendDatagram(to, bytes)) {
         this.counters.packetsOut++;
         this.counters.bytesOut += bytes.length;
       }
     } else {
       this.counters.streamPacketsOut++;
-      this.stream.sendPacket(to, bytes);
+      this.transport.sendStreamPacket(to, bytes);
     }
   }
 
@@ -209,31 +171,31 @@ export class Runtime implements CoreHost {
     this.timers.schedule(delayMs, token, this.depth > 0 ? this.entryNowMs : undefined);
   }
 
-  sync(to: string, join: boolean): void {
+  sync(to: string, request: StateMessage): void {
     if (this.closing !== undefined) return;
-    let request: Uint8Array;
+    let bytes: Uint8Array;
     try {
-      request = encodeState(this.core.localState(join), this.options.label);
+      bytes = this.codec.encodeState(request);
     } catch (error) {
       this.options.logger.error({ err: error }, 'cannot encode the local state');
-      this.syncFailed(to, join, 'encode-error');
+      this.syncFailed(to, request, 'encode-error');
       return;
     }
-    this.stream.exchangeState(to, request).then(
+    this.transport.exchangeState(to, bytes).then(
       (answer) => {
         if (this.closing !== undefined) return;
-        const result = decodeState(answer, this.options.label, this.stateLimits());
+        const result = this.codec.decodeState(answer);
         if (!result.ok) {
           this.drop(result.reason);
-          this.syncFailed(to, join, result.reason);
+          this.syncFailed(to, request, result.reason);
           return;
         }
-        this.enter((now) => this.core.handleState(result.state, to, now));
-        this.options.onSync?.({ to, join, ok: true });
+        this.enter((now) => this.core.handleSyncReply(result.state, to, now));
+        this.options.onSync?.({ to, join: request.join, ok: true });
       },
       (error: { reason?: string; message?: string }) => {
         if (this.closing !== undefined) return;
-        this.syncFailed(to, join, error.reason ?? error.message ?? 'error');
+        this.syncFailed(to, request, error.reason ?? error.message ?? 'error');
       },
     );
   }
@@ -242,7 +204,7 @@ export class Runtime implements CoreHost {
     this.pending.push(event);
   }
 
-  /** Stops the core, disarms every timer and closes both sockets; idempotent. */
+  /** Stops the core, disarms every timer and closes the transport; idempotent. */
   close(): Promise<void> {
     if (this.closing === undefined) {
       try {
@@ -251,48 +213,43 @@ export class Runtime implements CoreHost {
         this.options.logger.error({ err: error }, 'core.stop() threw');
       }
       this.timers.clear();
-      this.stream.close();
-      this.udp.close();
-      const sockets = this.options.sockets;
-      this.closing = this.udp.drain(DRAIN_TIMEOUT_MS).then(() => closeSockets(sockets));
+      this.closing = this.transport.close();
     }
     return this.closing;
   }
 
   // Internals
 
-  private stateLimits() {
-    return {
-      stateBytesMax: this.options.limits.stateBytesMax,
-      membersMax: this.options.config.membersMax,
-      metadataBytesMax: this.options.config.metadataBytesMax,
-    };
+  private receive(bytes: Uint8Array, from: string, channel: Channel): void {
+    const result = this.codec.decodePacket(bytes);
+    if (!result.ok) {
+      this.drop(result.reason);
+      return;
+    }
+    this.enter((now) => this.core.handleMessages(result.messages, from, channel, now));
   }
 
-  private syncFailed(to: string, join: boolean, reason: string): void {
-    this.enter((now) => this.core.handleSyncFailed(to, join, now));
-    this.options.onSync?.({ to, join, ok: false, reason });
+  private syncFailed(to: string, request: StateMessage, reason: string): void {
+    this.enter((now) => this.core.handleSyncFailed(to, request.join, now));
+    this.options.onSync?.({ to, join: request.join, ok: false, reason });
   }
 
-  /**
-   * Serves an inbound full-state request: merges the remote state first, then
-   * answers with ours, so a joiner learns at once when the cluster admits it.
-   */
+  /** Serves an inbound full-state request with the answer the core gives. */
   private serveSync(payload: Uint8Array, remote: string): Uint8Array | undefined {
     if (this.closing !== undefined) return undefined;
-    const result = decodeState(payload, this.options.label, this.stateLimits());
+    const result = this.codec.decodeState(payload);
     if (!result.ok) {
       this.drop(result.reason);
       return undefined;
     }
-    const state: StateMessage = result.state;
+    const request: StateMessage = result.state;
     // The sender's own row carries the address it listens on; the TCP source port is ephemeral.
-    const from = state.members.find((m) => m.id === state.fromId)?.address ?? remote;
+    const from = request.members.find((m) => m.id === request.fromId)?.address ?? remote;
     this.counters.syncsServed++;
-    this.enter((now) => this.core.handleState(state, from, now));
-    if (this.closing !== undefined) return undefined;
+    const answer = this.enter((now) => this.core.answerState(request, from, now));
+    if (answer === undefined || this.closing !== undefined) return undefined;
     try {
-      return encodeState(this.core.localState(false), this.options.label);
+      return this.codec.encodeState(answer);
     } catch (error) {
       this.options.logger.error({ err: error }, 'cannot encode the local state');
       return undefined;

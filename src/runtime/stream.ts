@@ -14,24 +14,40 @@
  */
 import { connect, type Server, type Socket } from 'node:net';
 import { formatAddress, parseAddress } from '../core/address.js';
+import type { ProtocolConfig } from '../core/config.js';
 import type { DropReasonOf } from '../core/drops.js';
-import { MeshError } from '../core/errors.js';
+import { TransportError } from './errors.js';
 import { encodeFrame, type Frame, FrameDecoder, FrameKind } from './framing.js';
 import type { Logger } from './logger.js';
 
-export interface StreamLimits {
-  /** Largest full-state frame accepted or sent. */
+/** Limits of the TCP path, all enforced before trusting anything a peer declares. */
+export interface TransportLimits {
+  /** Largest encoded full state accepted from (or sent to) a peer. Default 32 MiB. */
   readonly stateBytesMax: number;
+  /** Full-state exchanges at once, inbound and outbound each; extra inbound ones wait their turn. Default 8. */
+  readonly syncsMax: number;
+  /** Stream-probe connections at once, inbound and outbound each. Default 32. */
+  readonly streamsMax: number;
+  /** Deadline of a whole state exchange, connect and queueing included. Default max(1 s, 5 probe intervals). */
+  readonly syncTimeoutMs: number;
+  /** Lifetime of a stream-probe connection. Default max(500 ms, 2 probe intervals). */
+  readonly streamTimeoutMs: number;
+}
+
+/** Defaults for the TCP path; the timeouts follow the probe interval. */
+export function defaultTransportLimits(config: Pick<ProtocolConfig, 'probeIntervalMs'>): TransportLimits {
+  return {
+    stateBytesMax: 32 * 1024 * 1024,
+    syncsMax: 8,
+    streamsMax: 32,
+    syncTimeoutMs: Math.max(1000, 5 * config.probeIntervalMs),
+    streamTimeoutMs: Math.max(500, 2 * config.probeIntervalMs),
+  };
+}
+
+export interface StreamLimits extends TransportLimits {
   /** Largest packet frame accepted or sent (the protocol's packetBytesMax). */
   readonly packetBytesMax: number;
-  /** Concurrent full-state exchanges, inbound and outbound each (inbound extras wait their turn). */
-  readonly syncsMax: number;
-  /** Concurrent packet connections, inbound and outbound each. */
-  readonly streamsMax: number;
-  /** Deadline for a whole state exchange, connect included. */
-  readonly syncTimeoutMs: number;
-  /** Lifetime of a packet connection (a probe and its answer). */
-  readonly streamTimeoutMs: number;
 }
 
 export interface StreamHandlers {
@@ -42,14 +58,6 @@ export interface StreamHandlers {
   /** A connection or frame was refused: counted by reason. */
   onDrop(reason: DropReasonOf<'transport'>): void;
   onBytes(inBytes: number, outBytes: number): void;
-}
-
-export class StreamError extends MeshError {
-  readonly reason: string;
-  constructor(reason: string, message?: string) {
-    super('ERR_MESH_STREAM', message ?? reason);
-    this.reason = reason;
-  }
 }
 
 /** "::ffff:1.2.3.4" (IPv4 seen through a dual-stack socket) becomes "1.2.3.4". */
@@ -102,27 +110,27 @@ export class StreamTransport {
   exchangeState(to: string, request: Uint8Array): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
       if (this.closed) {
-        reject(new StreamError('closed'));
+        reject(new TransportError('closed'));
         return;
       }
       const target = parseAddress(to);
       if (target === undefined) {
-        reject(new StreamError('bad-address', `bad address ${to}`));
+        reject(new TransportError('bad-address', `bad address ${to}`));
         return;
       }
       if (this.outboundSyncs >= this.limits.syncsMax) {
         this.handlers.onDrop('sync-limit');
-        reject(new StreamError('sync-limit', 'too many concurrent syncs'));
+        reject(new TransportError('sync-limit', 'too many concurrent syncs'));
         return;
       }
       if (request.length > this.limits.stateBytesMax) {
-        reject(new StreamError('frame-too-large', 'local state exceeds the frame limit'));
+        reject(new TransportError('frame-too-large', 'local state exceeds the frame limit'));
         return;
       }
       this.outboundSyncs++;
       let settled = false;
       const socket = connect({ host: target.host, port: target.port, noDelay: true });
-      const finish = (error: StreamError | undefined, payload?: Uint8Array) => {
+      const finish = (error: TransportError | undefined, payload?: Uint8Array) => {
         if (settled) return;
         settled = true;
         this.outboundSyncs--;
@@ -131,7 +139,7 @@ export class StreamTransport {
         else resolve(payload as Uint8Array);
       };
       this.track(socket, this.limits.syncTimeoutMs, () =>
-        finish(new StreamError('timeout', 'sync timed out')),
+        finish(new TransportError('timeout', 'sync timed out')),
       );
       const decoder = new FrameDecoder({ packet: -1, state: this.limits.stateBytesMax });
       socket.on('connect', () => {
@@ -144,22 +152,22 @@ export class StreamTransport {
         const { frames, error } = decoder.push(chunk);
         if (error !== undefined) {
           this.handlers.onDrop(error);
-          finish(new StreamError(error));
+          finish(new TransportError(error));
           return;
         }
         const answer = frames[0];
         if (answer === undefined) return;
         if (answer.kind !== FrameKind.state) {
           this.handlers.onDrop('frame-kind');
-          finish(new StreamError('frame-kind', 'answer is not a state'));
+          finish(new TransportError('frame-kind', 'answer is not a state'));
           return;
         }
         finish(undefined, answer.payload);
       });
       socket.on('error', (error: NodeJS.ErrnoException) =>
-        finish(new StreamError(error.code ?? 'error', `${error.code ?? ''} ${error.message}`.trim())),
+        finish(new TransportError(error.code ?? 'error', `${error.code ?? ''} ${error.message}`.trim())),
       );
-      socket.on('close', () => finish(new StreamError('closed', 'connection closed before an answer')));
+      socket.on('close', () => finish(new TransportError('closed', 'connection closed before an answer')));
     });
   }
 

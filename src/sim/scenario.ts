@@ -3,6 +3,7 @@
  * cluster, the protocol config, the network, and a timeline of faults.
  * `runScenario` plays it on a Simulation and returns the measured report.
  */
+import { msgpackWireFormat } from '../codec/index.js';
 import { type PresetName, type ProtocolConfig, resolveConfig } from '../core/config.js';
 import { SeededRandom } from '../core/random.js';
 import type { Member, Metadata } from '../core/types.js';
@@ -241,7 +242,7 @@ export interface SimulationResult {
 
 /** The protocol config a scenario runs with: its preset with its overrides, validated. */
 export function resolveScenarioConfig(spec: ScenarioSpec): ProtocolConfig {
-  return resolveConfig(spec.config ?? {}, spec.preset);
+  return resolveConfig(spec.config ?? {}, spec.preset, msgpackWireFormat);
 }
 
 export function resolveNetwork(spec: ScenarioSpec): NetworkOptions {

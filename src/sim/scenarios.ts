@@ -5,6 +5,7 @@
  * generator seeded with the run seed, so a name and a seed fix the whole run.
  * Times scale with the probe interval P, so the presets keep their meaning.
  */
+import { msgpackWireFormat } from '../codec/index.js';
 import { type PresetName, type ProtocolConfig, resolveConfig } from '../core/config.js';
 import { randomInt, SeededRandom, shuffle } from '../core/random.js';
 import { disseminationBoundMs, healBoundMs, suspicionMaxMs, suspicionMinMs } from './bounds.js';
@@ -167,7 +168,7 @@ export function buildScenario(name: ScenarioName, params: ScenarioParams = {}): 
   }
   const preset = params.preset ?? 'lan';
   const config = { ...(params.lifeguard === false ? lifeguardOff : {}), ...params.config };
-  const resolved = resolveConfig(config, preset);
+  const resolved = resolveConfig(config, preset, msgpackWireFormat);
   const context: Context = {
     name,
     nodes,

@@ -17,7 +17,7 @@ import { SeededRandom } from '../core/random.js';
 import type { Member, Metadata, RandomSource } from '../core/types.js';
 import { Network, type NetworkOptions, type PartitionSpec } from './network.js';
 import { EventQueue, type QueueEntry } from './queue.js';
-import { codecWire, stateBytes, type Wire } from './wire.js';
+import { codecWire, type Wire } from './wire.js';
 
 /** The part of MeshCore the simulator drives and inspects. */
 export type SimCore = Pick<
@@ -27,8 +27,8 @@ export type SimCore = Pick<
   | 'join'
   | 'handleMessages'
   | 'handleTimer'
-  | 'localState'
-  | 'handleState'
+  | 'answerState'
+  | 'handleSyncReply'
   | 'handleSyncFailed'
   | 'setMetadata'
   | 'leave'
@@ -441,6 +441,7 @@ export class Simulation {
         // A node that joins through seeds is outside its own view until admitted.
         joining: options.seeds !== undefined && options.seeds.length > 0,
         config: this.config,
+        wire: this.wire.format,
         random,
         host: this.hostFor(slot, life),
         ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
@@ -605,8 +606,8 @@ export class Simulation {
         event.token = token;
         this.queue.push(event);
       },
-      sync: (to, join) => {
-        if (slot.life === life) this.startSync(slot, to, join);
+      sync: (to, request) => {
+        if (slot.life === life) this.startSync(slot, to, request);
       },
       notify: (event) => {
         if (slot.life !== life) return;
@@ -717,20 +718,20 @@ export class Simulation {
   // ---- full-state sync over a simulated reliable stream -------------------
 
   /**
-   * Initiator sends localState(join); the target merges it and answers with
-   * its own localState(false); the initiator merges the answer. The request
-   * pays a TCP handshake (three one-way delays), the answer one. A target
-   * that is down refuses at once (one round trip); a partition or a target
-   * that never answers runs into the sync timeout.
+   * The initiator's core hands over its request; the target's answerState
+   * merges it and returns the reply; the initiator's handleSyncReply merges
+   * that. The request pays a TCP handshake (three one-way delays), the
+   * answer one. A target that is down refuses at once (one round trip); a
+   * partition or a target that never answers runs into the sync timeout.
    */
-  private startSync(slot: Slot, to: string, join: boolean): void {
+  private startSync(slot: Slot, to: string, state: StateMessage): void {
     const target = this.slotByAddress.get(to) ?? -1;
     const exchange: SyncExchange = {
       initiator: slot.index,
       initiatorLife: slot.life,
       target,
       targetAddress: to,
-      join,
+      join: state.join,
       done: false,
       request: undefined,
       reply: undefined,
@@ -754,9 +755,6 @@ export class Simulation {
       this.queue.push(refused);
       return;
     }
-    // The state goes out once the connection is up; only then is it built.
-    const core = slot.core as SimCore;
-    const state = this.guard(slot, 'localState', () => core.localState(join));
     exchange.request = this.packState(slot.index, target, state, false);
     const request = new SimEvent(
       this.now + this.network.streamDelayMs(slot.index, target, true),
@@ -774,7 +772,7 @@ export class Simulation {
     reply: boolean,
   ): Uint8Array | StateMessage {
     const packed = this.encodeStates ? this.wire.encodeState(state) : state;
-    const bytes = packed instanceof Uint8Array ? packed.length : stateBytes(state);
+    const bytes = packed instanceof Uint8Array ? packed.length : this.wire.stateBytes(state);
     for (const listener of this.listeners) {
       listener.stateSent?.(from, to, bytes, state.members.length, reply, this.now);
     }
@@ -807,11 +805,11 @@ export class Simulation {
     const initiator = this.slots[exchange.initiator] as Slot;
     const state = this.unpackState(exchange.request, exchange.initiator, exchange.target);
     exchange.request = undefined; // the timeout event keeps the exchange alive: let the state go
-    this.guard(slot, 'handleState', () => core.handleState(state, initiator.address, this.coreNow));
-    // handleState may have made this node leave or stop.
-    const after = slot.core;
-    if (after === undefined || !slot.active) return;
-    const answer = this.guard(slot, 'localState', () => after.localState(false));
+    const answer = this.guard(slot, 'answerState', () =>
+      core.answerState(state, initiator.address, this.coreNow),
+    );
+    // Merging may have made this node leave or stop: then no answer goes out.
+    if (answer === undefined || slot.core === undefined || !slot.active) return;
     exchange.reply = this.packState(exchange.target, exchange.initiator, answer, true);
     if (this.network.separated(exchange.target, exchange.initiator)) return;
     const reply = new SimEvent(
@@ -836,7 +834,9 @@ export class Simulation {
     const core = slot.core as SimCore;
     const state = this.unpackState(exchange.reply, exchange.target, exchange.initiator);
     exchange.reply = undefined;
-    this.guard(slot, 'handleState', () => core.handleState(state, exchange.targetAddress, this.coreNow));
+    this.guard(slot, 'handleSyncReply', () =>
+      core.handleSyncReply(state, exchange.targetAddress, this.coreNow),
+    );
   }
 
   private syncFails(event: SimEvent): void {

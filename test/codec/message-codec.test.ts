@@ -1,19 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  decodePacket,
-  ENVELOPE_BYTES,
-  encodePacket,
-  messageBytes,
-  packetBytes,
-} from '../../src/codec/index.js';
+import { decodePacket, ENVELOPE_BYTES, encodePacket, msgpackWireFormat } from '../../src/codec/index.js';
 import type { Message } from '../../src/core/messages.js';
 import { LABEL, messageArb, SAMPLES, WIDE } from './helpers.js';
 
 const sizeOf = (messages: readonly Message[]): number =>
-  packetBytes(
+  msgpackWireFormat.packetBytes(
     messages.length,
-    messages.reduce((sum, message) => sum + messageBytes(message), 0),
+    messages.reduce((sum, message) => sum + msgpackWireFormat.messageBytes(message), 0),
   );
 
 describe('packet round trip', () => {
@@ -33,7 +27,7 @@ describe('packet round trip', () => {
     const bytes = encodePacket([], LABEL);
     expect(Object.getPrototypeOf(bytes)).toBe(Uint8Array.prototype);
     expect(bytes.length).toBe(ENVELOPE_BYTES + 1);
-    expect(packetBytes(0, 0)).toBe(ENVELOPE_BYTES + 1);
+    expect(msgpackWireFormat.packetBytes(0, 0)).toBe(ENVELOPE_BYTES + 1);
     expect(decodePacket(bytes, LABEL, WIDE)).toEqual({ ok: true, messages: [] });
   });
 

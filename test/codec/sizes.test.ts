@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { encodePacket, messageBytes, metadataBytes, packetBytes } from '../../src/codec/index.js';
-import { utf8Bytes } from '../../src/codec/sizes.js';
+import { encodePacket, metadataBytes, msgpackWireFormat } from '../../src/codec/index.js';
+import { utf8Bytes } from '../../src/core/limits.js';
 import type { Message } from '../../src/core/messages.js';
 import { byteLength, LABEL } from './helpers.js';
 
 const encodedSize = (messages: readonly Message[]) => encodePacket(messages, LABEL).length;
 const predicted = (messages: readonly Message[]) =>
-  packetBytes(
+  msgpackWireFormat.packetBytes(
     messages.length,
-    messages.reduce((sum, message) => sum + messageBytes(message), 0),
+    messages.reduce((sum, message) => sum + msgpackWireFormat.messageBytes(message), 0),
   );
 
 /** A string of exactly `bytes` UTF-8 bytes made of `unit` (1-4 bytes each) plus ASCII padding. */

@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { messageBytes } from '../../src/codec/sizes.js';
+import { msgpackWireFormat } from '../../src/codec/index.js';
 import {
-  aliveMessageBytesWorst,
   integerBounds,
   type PresetName,
   type ProtocolConfig,
@@ -12,7 +10,6 @@ import {
   validateConfig,
 } from '../../src/core/config.js';
 import { ConfigError, MeshError } from '../../src/core/errors.js';
-import type { AliveMessage } from '../../src/core/messages.js';
 
 function rejection(run: () => unknown): ConfigError {
   try {
@@ -151,8 +148,11 @@ describe('validation names the bad field', () => {
   });
 
   it('metadataBytesMax that cannot fit in a packet', () => {
-    expect(rejection(() => resolveConfig({ metadataBytesMax: 1024 })).field).toBe('metadataBytesMax');
-    expect(() => resolveConfig({ metadataBytesMax: 1024, packetBytesMax: 2000 })).not.toThrow();
+    const wire = msgpackWireFormat;
+    expect(rejection(() => resolveConfig({ metadataBytesMax: 1024 }, 'lan', wire)).field).toBe(
+      'metadataBytesMax',
+    );
+    expect(() => resolveConfig({ metadataBytesMax: 1024, packetBytesMax: 2000 }, 'lan', wire)).not.toThrow();
   });
 
   it('an unknown preset', () => {
@@ -189,13 +189,21 @@ describe('bounds are inclusive', () => {
   });
 
   it('the smallest packet holds the largest alive message without metadata, to the byte', () => {
-    // 414 (type, 128-byte id, 262-char address, a 9-byte incarnation, threads, view delay)
-    // + 3 (map header) + 64 * 2 * 2 (string headers) + 0 + 11 (envelope and array header) = 684.
-    expect(integerBounds.packetBytesMax.min).toBe(684);
-    expect(aliveMessageBytesWorst(0) + 11).toBe(684);
-    expect(rejection(() => resolveConfig({ packetBytesMax: 684, metadataBytesMax: 1 })).field).toBe(
-      'packetBytesMax',
-    );
+    // The alive tuple with every field at its limit: array header 1, type 1, 128-byte id
+    // (str8: 2 + 128), 262-char address (str16: 3 + 262), a 9-byte incarnation (float64),
+    // threads 65535 (3), view delay 600000 (5) = 415; its metadata map may still hold 64
+    // empty keys and values: map16 header 3 + 128 one-byte string headers, for 1 empty-map
+    // byte; then the envelope (8) and the packet's array16 header (3):
+    // 415 - 1 + 131 + 8 + 3 = 556.
+    expect(integerBounds.packetBytesMax.min).toBe(556);
+    expect(msgpackWireFormat.packetBytesBound(msgpackWireFormat.updateBytesMax(0))).toBe(556);
+    expect(() =>
+      resolveConfig({ packetBytesMax: 556, metadataBytesMax: 0 }, 'lan', msgpackWireFormat),
+    ).not.toThrow();
+    expect(
+      rejection(() => resolveConfig({ packetBytesMax: 556, metadataBytesMax: 1 }, 'lan', msgpackWireFormat))
+        .field,
+    ).toBe('packetBytesMax');
   });
 });
 
@@ -224,57 +232,4 @@ describe('the documentation states the same bounds and defaults', () => {
     expect(comment).toMatch(new RegExp(`Default ${presets.lan[field]}\\b`));
     expect(comment).toContain(range(field));
   });
-});
-
-describe('aliveMessageBytesWorst', () => {
-  const hostChars = 'abcdefghijklmnopqrstuvwxyz0123456789.-'.split('');
-  const utf8 = new TextEncoder();
-
-  it('bounds the encoded size of any alive message within the limits', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: 16_384 }),
-        fc.string({ unit: 'binary', minLength: 1, maxLength: 128 }),
-        fc.string({ unit: fc.constantFrom(...hostChars), minLength: 1, maxLength: 256 }),
-        fc.dictionary(
-          fc.string({ unit: 'binary', maxLength: 300 }),
-          fc.string({ unit: 'binary', maxLength: 600 }),
-          {
-            maxKeys: 64,
-          },
-        ),
-        (metadataBytesMax, rawId, host, rawMetadata) => {
-          const id = trimToBytes(rawId, 128) || 'x';
-          const metadata: Record<string, string> = {};
-          let used = 0;
-          for (const [key, value] of Object.entries(rawMetadata)) {
-            const bytes = utf8.encode(key).length + utf8.encode(value).length;
-            if (used + bytes > metadataBytesMax) continue;
-            used += bytes;
-            metadata[key] = value;
-          }
-          const message: AliveMessage = {
-            type: 'alive',
-            id,
-            address: `${host}:65535`,
-            incarnation: 0xffff_fffe,
-            threads: 65_535,
-            metadata,
-            viewDelayMs: 600_000,
-          };
-          expect(messageBytes(message)).toBeLessThanOrEqual(aliveMessageBytesWorst(metadataBytesMax));
-        },
-      ),
-      { seed: 31, numRuns: 300 },
-    );
-  });
-
-  function trimToBytes(text: string, bytes: number): string {
-    let out = '';
-    for (const char of text) {
-      if (utf8.encode(out + char).length > bytes) break;
-      out += char;
-    }
-    return out;
-  }
 });

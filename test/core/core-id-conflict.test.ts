@@ -27,7 +27,7 @@ function joinerSeeingItselfElsewhere(): SoloCore {
   solo.start(0);
   solo.core.join(['10.0.0.7:7946'], 0);
   solo.host.nowMs = 5;
-  solo.core.handleState(
+  solo.core.handleSyncReply(
     seedState([snapshot('seed', '10.0.0.7:7946'), snapshot('dup', ELSEWHERE)]),
     '10.0.0.7:7946',
     5,
@@ -94,7 +94,7 @@ describe('two processes with one id', () => {
   it("a seed does not adopt a joiner's request for an id it holds alive at another address", () => {
     const seed = new SoloCore({ id: 'seed', initialMembers: members('dup'), config: testConfig() }).start(0);
     const before = seed.core.member('dup');
-    seed.core.handleState(
+    seed.core.answerState(
       { type: 'state', join: true, fromId: 'dup', members: [snapshot('dup', ELSEWHERE, 1_000_000)] },
       ELSEWHERE,
       10,

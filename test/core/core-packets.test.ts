@@ -6,9 +6,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodePacket } from '../../src/codec/index.js';
+import { encodePacket, msgpackWireFormat } from '../../src/codec/index.js';
 import { MESSAGES_MAX_DEFAULT } from '../../src/codec/limits.js';
-import { aliveMessageBytesWorst, resolveConfig } from '../../src/core/config.js';
+import { resolveConfig } from '../../src/core/config.js';
 import type { Message } from '../../src/core/messages.js';
 import { SeededRandom } from '../../src/core/random.js';
 import type { Metadata } from '../../src/core/types.js';
@@ -116,7 +116,11 @@ describe('no packet exceeds packetBytesMax', () => {
       fc.property(scenarioArb, ({ scenario, selfMetadata, metadata }) => {
         const packetBytesMax = Math.min(
           65_000,
-          Math.max(512, aliveMessageBytesWorst(scenario.metadataBytesMax) + 11 + scenario.slack),
+          Math.max(
+            680,
+            msgpackWireFormat.packetBytesBound(msgpackWireFormat.updateBytesMax(scenario.metadataBytesMax)) +
+              scenario.slack,
+          ),
         );
         const config = resolveConfig({ packetBytesMax, metadataBytesMax: scenario.metadataBytesMax });
         const solo = new SoloCore({

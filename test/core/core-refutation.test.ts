@@ -119,7 +119,7 @@ describe('refuting suspicion and death about ourselves', () => {
 
   it('refutes a death found in a full-state exchange', () => {
     const solo = node(0);
-    solo.core.handleState(
+    solo.core.handleSyncReply(
       {
         type: 'state',
         join: false,

@@ -234,13 +234,14 @@ describe('one accuser is never final', () => {
   it('suspicions merged from a full state start a suspicion but never confirm one', () => {
     const solo = cluster(9);
     solo.receive([suspect('m0', 'm1')]);
-    const remote = solo.core.localState(false);
+    const { type: _type, ...m0 } = alive('m0');
     for (const from of ['m2', 'm3', 'm4']) {
-      solo.core.handleState(
+      solo.core.handleSyncReply(
         {
-          ...remote,
+          type: 'state',
+          join: false,
           fromId: from,
-          members: remote.members.map((m) => (m.id === 'm0' ? { ...m, state: 'dead' as const } : m)),
+          members: [{ ...m0, state: 'dead', viewDelayMs: 0 }],
         },
         '10.9.9.9:7946',
         solo.host.nowMs,

@@ -53,7 +53,7 @@ describe('joining', () => {
     const solo = cluster([]);
     solo.core.join(['10.0.0.7:7946'], 0);
     solo.host.nowMs = 10;
-    solo.core.handleState(
+    solo.core.handleSyncReply(
       state('seed', [
         snapshot('seed', 'alive'),
         snapshot('self', 'alive', 0, { address: '10.0.0.1:7946', viewDelayMs: 1500 }),
@@ -69,7 +69,7 @@ describe('joining', () => {
   it('stays out of its own view until the admission deadline, so that everybody rebalances together', () => {
     const solo = cluster([]);
     solo.core.join(['10.0.0.7:7946'], 0);
-    solo.core.handleState(
+    solo.core.handleSyncReply(
       state('seed', [
         snapshot('seed', 'alive'),
         snapshot('self', 'alive', 0, { address: '10.0.0.1:7946', viewDelayMs: 800 }),
@@ -103,7 +103,7 @@ describe('joining', () => {
     solo.core.join(['10.0.0.7:7946'], 0);
     solo.host.nowMs = 10;
     const self = snapshot('self', 'alive', 0, { address: '10.0.0.1:7946', viewDelayMs: 1500 });
-    solo.core.handleState(state('seed', [snapshot('seed', 'alive'), self]), '10.0.0.7:7946', 10);
+    solo.core.handleSyncReply(state('seed', [snapshot('seed', 'alive'), self]), '10.0.0.7:7946', 10);
     // The cluster as it stands is there at once; only our own entry waits.
     expect(solo.core.view().members.map((m) => m.id)).toEqual(['seed']);
     solo.advanceTo(1509);
@@ -115,7 +115,7 @@ describe('joining', () => {
   it('a joiner the remote did not know announces itself and enters at a fresh deadline', () => {
     const solo = new SoloCore({ config: testConfig(), joining: true }).start(0);
     solo.host.nowMs = 10;
-    solo.core.handleState(state('seed', [snapshot('seed', 'alive')]), '10.0.0.7:7946', 10);
+    solo.core.handleSyncReply(state('seed', [snapshot('seed', 'alive')]), '10.0.0.7:7946', 10);
     // lan viewDelayMs 1500 at 2 members (the delay grows with log N only above 10).
     const announced = solo.pingSelf()?.messages.find((m) => m.type === 'alive' && m.id === 'self');
     expect(announced).toMatchObject({ type: 'alive', viewDelayMs: 1500 });
@@ -126,14 +126,15 @@ describe('joining', () => {
   });
 });
 
-describe('localState', () => {
+describe('the state a node sends', () => {
   it('lists every member, itself and tombstones included, with states, incarnations and pending delays', () => {
     const solo = cluster(['a', 'b'], { viewDelayMs: 1000 });
     const deadAtMs = solo.declareDead('a', { incarnation: 3, fromId: 'b', viewDelayMs: 700 });
     solo.receive([alive('c', { incarnation: 1, threads: 4, metadata: { zone: 'x' }, viewDelayMs: 900 })]);
     solo.host.nowMs = deadAtMs + 200;
     solo.core.handleMessages([], '10.9.9.9:1', 'datagram', deadAtMs + 200);
-    const local = solo.core.localState(false);
+    const local = solo.core.answerState(state('b', []), addressFor('b'), deadAtMs + 200);
+    if (local === undefined) throw new Error('a running core answers');
     expect(local).toMatchObject({ type: 'state', join: false, fromId: 'self' });
     const byId = new Map(local.members.map((m) => [m.id, m]));
     expect([...byId.keys()].sort()).toEqual(['a', 'b', 'c', 'self']);
@@ -148,21 +149,54 @@ describe('localState', () => {
     });
     expect(byId.get('b')?.viewDelayMs).toBe(0);
     expect(byId.get('self')).toMatchObject({ state: 'alive', address: '10.0.0.1:7946', viewDelayMs: 0 });
-    expect(solo.core.localState(true).join).toBe(true);
+    solo.core.join([addressFor('a')], 200);
+    expect(solo.host.syncRequests.map((request) => request.join)).toEqual([true]);
+  });
+});
+
+describe('a whole exchange on each side', () => {
+  it('the receiver merges the request before answering, so the answer already holds the requester', () => {
+    const solo = cluster(['a']);
+    const answer = solo.core.answerState(state('j', [snapshot('j', 'alive', 3)], true), addressFor('j'), 0);
+    expect(answer).toMatchObject({ type: 'state', join: false, fromId: 'self' });
+    expect(answer?.members.find((m) => m.id === 'j')).toMatchObject({ state: 'alive', incarnation: 3 });
+    expect(answer?.members.map((m) => m.id).sort()).toEqual(['a', 'j', 'self']);
+  });
+
+  it('a join hands every seed the same finished request, itself with join set', () => {
+    const solo = cluster(['a']);
+    solo.core.join(['10.0.0.7:7946', '10.0.0.8:7946'], 0);
+    const [first, second] = solo.host.syncRequests;
+    expect(first).toMatchObject({ type: 'state', join: true, fromId: 'self' });
+    expect(first?.members.map((m) => m.id).sort()).toEqual(['a', 'self']);
+    expect(second).toBe(first);
+  });
+
+  it('a node that is not running answers nothing and ignores replies', () => {
+    const idle = new SoloCore();
+    expect(idle.core.answerState(state('a', [snapshot('a', 'alive')]), addressFor('a'), 0)).toBeUndefined();
+    const stopped = cluster(['a']);
+    stopped.core.stop();
+    expect(
+      stopped.core.answerState(state('a', [snapshot('x', 'alive')]), addressFor('a'), 0),
+    ).toBeUndefined();
+    stopped.core.handleSyncReply(state('a', [snapshot('y', 'alive')]), addressFor('a'), 0);
+    expect(stopped.core.member('x')).toBeUndefined();
+    expect(stopped.core.member('y')).toBeUndefined();
   });
 });
 
 describe('merging a remote state (push-pull)', () => {
   it('learns unknown alive members with a join event', () => {
     const solo = cluster(['a']);
-    solo.core.handleState(state('a', [snapshot('x', 'alive', 2)]), addressFor('a'), 0);
+    solo.core.handleSyncReply(state('a', [snapshot('x', 'alive', 2)]), addressFor('a'), 0);
     expect(solo.core.member('x')).toMatchObject({ state: 'alive', incarnation: 2 });
     expect(solo.host.memberEvents('join').map((e) => e.member.id)).toEqual(['x']);
   });
 
   it('merges a remote dead as suspect, giving the member its chance to refute', () => {
     const solo = cluster(['a', 'b']);
-    solo.core.handleState(state('a', [snapshot('b', 'dead', 0)]), addressFor('a'), 0);
+    solo.core.handleSyncReply(state('a', [snapshot('b', 'dead', 0)]), addressFor('a'), 0);
     expect(solo.core.member('b')?.state).toBe('suspect');
     expect(solo.host.memberEvents('fail')).toEqual([]);
     expect(solo.pingSelf()?.messages).toContainEqual({
@@ -175,20 +209,20 @@ describe('merging a remote state (push-pull)', () => {
 
   it('merges a remote suspect as suspect', () => {
     const solo = cluster(['a', 'b']);
-    solo.core.handleState(state('a', [snapshot('b', 'suspect', 1)]), addressFor('a'), 0);
+    solo.core.handleSyncReply(state('a', [snapshot('b', 'suspect', 1)]), addressFor('a'), 0);
     expect(solo.core.member('b')).toMatchObject({ state: 'suspect', incarnation: 1 });
   });
 
   it('merges a remote left as left', () => {
     const solo = cluster(['a', 'b']);
-    solo.core.handleState(state('a', [snapshot('b', 'left', 0)]), addressFor('a'), 0);
+    solo.core.handleSyncReply(state('a', [snapshot('b', 'left', 0)]), addressFor('a'), 0);
     expect(solo.core.member('b')?.state).toBe('left');
     expect(solo.host.memberEvents('leave').map((e) => e.member.id)).toEqual(['b']);
   });
 
   it('ignores tombstones and suspicions of members it never knew', () => {
     const solo = cluster(['a']);
-    solo.core.handleState(
+    solo.core.handleSyncReply(
       state('a', [snapshot('x', 'dead'), snapshot('y', 'left'), snapshot('z', 'suspect')]),
       addressFor('a'),
       0,
@@ -204,7 +238,7 @@ describe('merging a remote state (push-pull)', () => {
   it('applies the same precedence as gossip: stale entries lose, newer ones win', () => {
     const solo = cluster(['a', 'b']);
     solo.receive([alive('b', { incarnation: 5 })]);
-    solo.core.handleState(
+    solo.core.handleSyncReply(
       state('a', [snapshot('b', 'dead', 4), snapshot('a', 'alive', 2, { metadata: { v: '2' } })]),
       addressFor('a'),
       0,
@@ -216,7 +250,7 @@ describe('merging a remote state (push-pull)', () => {
   it("admits a joiner after this node's own fresh view delay", () => {
     const solo = cluster(['a']);
     solo.host.nowMs = 100;
-    solo.core.handleState(state('j', [snapshot('j', 'alive')], true), '10.8.8.8:7946', 100);
+    solo.core.answerState(state('j', [snapshot('j', 'alive')], true), '10.8.8.8:7946', 100);
     expect(solo.core.member('j')?.state).toBe('alive');
     expect(solo.core.view().members.map((m) => m.id)).not.toContain('j');
     solo.advanceTo(1599);
@@ -227,7 +261,11 @@ describe('merging a remote state (push-pull)', () => {
 
   it("takes a non-joining sender's remaining delay for the changes it carries", () => {
     const solo = cluster(['a']);
-    solo.core.handleState(state('a', [snapshot('x', 'alive', 0, { viewDelayMs: 300 })]), addressFor('a'), 0);
+    solo.core.handleSyncReply(
+      state('a', [snapshot('x', 'alive', 0, { viewDelayMs: 300 })]),
+      addressFor('a'),
+      0,
+    );
     solo.advanceTo(299);
     expect(solo.core.view().members.map((m) => m.id)).not.toContain('x');
     solo.advanceTo(300);
@@ -294,7 +332,7 @@ describe('a change of our own while the admission is pending', () => {
     solo.core.join(['10.0.0.7:7946'], 0);
     solo.host.nowMs = 10;
     const self = snapshot('self', 'alive', 0, { address: '10.0.0.1:7946', viewDelayMs: 1500 });
-    solo.core.handleState(state('seed', [snapshot('seed', 'alive'), self]), '10.0.0.7:7946', 10);
+    solo.core.handleSyncReply(state('seed', [snapshot('seed', 'alive'), self]), '10.0.0.7:7946', 10);
     solo.host.nowMs = 20;
     solo.core.setMetadata({ role: 'web' }, 20);
     solo.host.nowMs = 30;

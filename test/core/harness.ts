@@ -4,10 +4,11 @@
  * clock. The full simulator lives in src/sim; these stay small so that core
  * unit tests read like the protocol they check.
  */
+import { msgpackWireFormat } from '../../src/codec/index.js';
 import { type ProtocolConfig, resolveConfig } from '../../src/core/config.js';
 import { MeshCore, type MeshCoreOptions } from '../../src/core/core.js';
 import type { Channel, CoreEvent, CoreHost } from '../../src/core/host.js';
-import type { AliveMessage, Message, PingMessage } from '../../src/core/messages.js';
+import type { AliveMessage, Message, PingMessage, StateMessage } from '../../src/core/messages.js';
 import { SeededRandom } from '../../src/core/random.js';
 import { fnv1a } from '../../src/core/utf8.js';
 
@@ -21,6 +22,8 @@ export class RecordingHost implements CoreHost {
   sent: SentPacket[] = [];
   timers: Array<{ atMs: number; token: number }> = [];
   syncs: Array<{ to: string; join: boolean }> = [];
+  /** The state each sync carried, in the order of `syncs`. */
+  syncRequests: StateMessage[] = [];
   events: CoreEvent[] = [];
   nowMs = 0;
 
@@ -30,8 +33,9 @@ export class RecordingHost implements CoreHost {
   schedule(delayMs: number, token: number): void {
     this.timers.push({ atMs: this.nowMs + delayMs, token });
   }
-  sync(to: string, join: boolean): void {
-    this.syncs.push({ to, join });
+  sync(to: string, request: StateMessage): void {
+    this.syncs.push({ to, join: request.join });
+    this.syncRequests.push(request);
   }
   notify(event: CoreEvent): void {
     this.events.push(event);
@@ -59,6 +63,7 @@ export class RecordingHost implements CoreHost {
   clear(): void {
     this.sent = [];
     this.syncs = [];
+    this.syncRequests = [];
     this.events = [];
   }
 }
@@ -73,6 +78,7 @@ export class SoloCore {
       id: options.id ?? 'self',
       address: options.address ?? '10.0.0.1:7946',
       config: options.config ?? testConfig(),
+      wire: options.wire ?? msgpackWireFormat,
       random: options.random ?? new SeededRandom(1),
       host: this.host,
       ...(options.threads === undefined ? {} : { threads: options.threads }),

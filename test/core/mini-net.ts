@@ -3,10 +3,11 @@
  * instant full-state syncs. Enough to check protocol behaviour end to end in
  * unit tests; fault models belong to the simulator.
  */
+import { msgpackWireFormat } from '../../src/codec/index.js';
 import type { ProtocolConfig } from '../../src/core/config.js';
 import { MeshCore } from '../../src/core/core.js';
 import type { Channel, CoreEvent, CoreHost } from '../../src/core/host.js';
-import type { Message } from '../../src/core/messages.js';
+import type { Message, StateMessage } from '../../src/core/messages.js';
 import { SeededRandom } from '../../src/core/random.js';
 
 interface Pending {
@@ -44,15 +45,16 @@ export class MiniNet {
       schedule(delayMs: number, token: number) {
         net.at(net.nowMs + delayMs, () => core?.handleTimer(token, net.nowMs));
       },
-      sync(to: string, join: boolean) {
-        net.at(net.nowMs + net.latencyMs, () => net.exchange(core as MeshCore, address, to, join));
+      sync(to: string, request: StateMessage) {
+        net.at(net.nowMs + net.latencyMs, () => net.exchange(core as MeshCore, address, to, request));
       },
       notify(event: CoreEvent) {
         events.push(event);
         net.timeline.push({ atMs: net.nowMs, id, event });
       },
     };
-    core = new MeshCore({ id, address, threads, config: this.config, random: new SeededRandom(seed), host });
+    const random = new SeededRandom(seed);
+    core = new MeshCore({ id, address, threads, config: this.config, wire: msgpackWireFormat, random, host });
     this.cores.set(id, core);
     this.byAddress.set(address, core);
     this.events.set(id, events);
@@ -108,14 +110,14 @@ export class MiniNet {
     });
   }
 
-  private exchange(initiator: MeshCore, from: string, to: string, join: boolean): void {
+  private exchange(initiator: MeshCore, from: string, to: string, request: StateMessage): void {
     const responder = this.byAddress.get(to);
-    if (responder === undefined || this.silenced.has(to) || this.silenced.has(from) || !responder.running) {
-      initiator.handleSyncFailed(to, join, this.nowMs);
+    const reachable = responder !== undefined && !this.silenced.has(to) && !this.silenced.has(from);
+    const answer = reachable ? responder.answerState(request, from, this.nowMs) : undefined;
+    if (answer === undefined) {
+      initiator.handleSyncFailed(to, request.join, this.nowMs);
       return;
     }
-    responder.handleState(initiator.localState(join), from, this.nowMs);
-    const answer = responder.localState(false);
-    this.at(this.nowMs + this.latencyMs, () => initiator.handleState(answer, to, this.nowMs));
+    this.at(this.nowMs + this.latencyMs, () => initiator.handleSyncReply(answer, to, this.nowMs));
   }
 }

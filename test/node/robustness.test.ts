@@ -105,9 +105,8 @@ describe('robustness', () => {
 
 /** White-box: makes a node deaf to UDP (as behind a firewall that passes only TCP). */
 function blockInboundUdp(node: object): void {
-  const runtime = (node as { runtime: { options: { sockets: { udp: import('node:dgram').Socket } } } })
-    .runtime;
-  runtime.options.sockets.udp.removeAllListeners('message');
+  type Reachable = { runtime: { options: { transport: { sockets: { udp: import('node:dgram').Socket } } } } };
+  (node as Reachable).runtime.options.transport.sockets.udp.removeAllListeners('message');
 }
 
 describe('UDP filtered, TCP open', () => {

@@ -56,7 +56,7 @@ export class FakeCore implements SimCore {
 
   join(seeds: readonly string[], nowMs: number): void {
     this.log.push(`${nowMs} join ${seeds.join(',')}`);
-    for (const seed of seeds) this.host.sync(seed, true);
+    for (const seed of seeds) this.host.sync(seed, this.localState(true));
   }
 
   handleMessages(messages: readonly Message[], from: string, channel: Channel, nowMs: number): void {
@@ -87,7 +87,16 @@ export class FakeCore implements SimCore {
     );
   }
 
-  localState(join: boolean): StateMessage {
+  answerState(state: StateMessage, from: string, nowMs: number): StateMessage | undefined {
+    this.mergeState(state, from, nowMs);
+    return this.localState(false);
+  }
+
+  handleSyncReply(state: StateMessage, from: string, nowMs: number): void {
+    this.mergeState(state, from, nowMs);
+  }
+
+  private localState(join: boolean): StateMessage {
     const members: MemberSnapshot[] = [
       { ...this.self(), viewDelayMs: 0 },
       ...[...this.known.values()].map((m) => ({ ...m, viewDelayMs: 0 })),
@@ -95,7 +104,7 @@ export class FakeCore implements SimCore {
     return { type: 'state', join, fromId: this.id, members };
   }
 
-  handleState(state: StateMessage, from: string, nowMs: number): void {
+  private mergeState(state: StateMessage, from: string, nowMs: number): void {
     this.log.push(`${nowMs} state from ${from} (${state.members.length} members, join ${state.join})`);
     for (const member of state.members) {
       if (member.id === this.id || this.known.has(member.id)) continue;

@@ -35,7 +35,7 @@ describe('wire', () => {
     );
   });
 
-  it('sizes a member again once its address or metadata changes', () => {
+  it('sizes a member again once any field of its row changes', () => {
     const wire = codecWire(resolveConfig({}, 'lan'));
     const row = {
       id: 'n0001',
@@ -50,6 +50,10 @@ describe('wire', () => {
       row,
       { ...row, address: '10.0.100.200:65000' },
       { ...row, metadata: { zone: 'eu-west-1', rack: 'r17' } },
+      { ...row, incarnation: 70_000 },
+      { ...row, state: 'left' as const },
+      { ...row, threads: 65_535 },
+      { ...row, viewDelayMs: 600_000 },
       row,
     ];
     for (const member of rows) {

@@ -1,0 +1,106 @@
+/**
+ * The codec's sizes as the core needs them (core/wire-format.ts). A message
+ * is sized by sizing the very tuple the encoder writes, so the field order
+ * lives in message-tuples.ts and state-codec.ts alone and a size can never
+ * drift from the bytes.
+ */
+import { ADDRESS_CHARS_MAX } from '../core/address.js';
+import {
+  ID_BYTES_MAX,
+  INCARNATION_MAX,
+  METADATA_KEYS_MAX,
+  THREADS_MAX,
+  VIEW_DELAY_MS_MAX,
+} from '../core/limits.js';
+import type { Message, StateMessage, UpdateMessage } from '../core/messages.js';
+import type { MemberSnapshot } from '../core/types.js';
+import type { WireFormat } from '../core/wire-format.js';
+import { ENVELOPE_BYTES } from './envelope.js';
+import { MESSAGES_MAX_DEFAULT } from './limits.js';
+import { messageToTuple } from './message-tuples.js';
+import { containerHeaderBytes, stringsBytesMax, valueBytes } from './sizes.js';
+import { memberToRow, stateToTuple } from './state-codec.js';
+
+export interface WireFormatOptions {
+  /**
+   * Bytes a sealing layer adds to every packet and state after the header
+   * (for AES-GCM, a 12-byte nonce and a 16-byte tag: 28). Default 0.
+   */
+  readonly sealBytes?: number;
+  /** Most messages a packet may hold (the decoder's messagesMax). Default 256. */
+  readonly messagesPerPacketMax?: number;
+}
+
+/** Exact bytes of one member's row in a full state. */
+export function memberRowBytes(member: MemberSnapshot): number {
+  return valueBytes(memberToRow(member));
+}
+
+const NO_ROWS: readonly unknown[] = [];
+
+export class MsgpackWireFormat implements WireFormat {
+  readonly packetOverheadBytes: number;
+  readonly messagesPerPacketMax: number;
+
+  constructor(options: WireFormatOptions = {}) {
+    const sealBytes = options.sealBytes ?? 0;
+    if (!Number.isInteger(sealBytes) || sealBytes < 0)
+      throw new RangeError('sealBytes must be a whole number');
+    this.packetOverheadBytes = ENVELOPE_BYTES + sealBytes;
+    this.messagesPerPacketMax = options.messagesPerPacketMax ?? MESSAGES_MAX_DEFAULT;
+  }
+
+  messageBytes(message: Message): number {
+    return valueBytes(messageToTuple(message));
+  }
+
+  packetBytes(count: number, messagesBytes: number): number {
+    return this.packetOverheadBytes + containerHeaderBytes(count) + messagesBytes;
+  }
+
+  packetBytesBound(messagesBytes: number): number {
+    return this.packetBytes(this.messagesPerPacketMax, messagesBytes);
+  }
+
+  updateBytesMax(metadataBytesMax: number): number {
+    let bytes = 0;
+    for (const update of longestUpdates()) bytes = Math.max(bytes, this.messageBytes(update));
+    // The alive message above carries empty metadata: swap in the largest map the limits allow.
+    const emptyMetadataBytes = valueBytes({});
+    const metadataBytes =
+      containerHeaderBytes(METADATA_KEYS_MAX) + stringsBytesMax(2 * METADATA_KEYS_MAX, metadataBytesMax);
+    return bytes - emptyMetadataBytes + metadataBytes;
+  }
+
+  /**
+   * Exact bytes of `state` as encodeState writes it, without building it.
+   * `rowBytes` may remember rows seen before (the simulator's large runs do).
+   */
+  stateBytes(state: StateMessage, rowBytes: (member: MemberSnapshot) => number = memberRowBytes): number {
+    const members = state.members;
+    let bytes =
+      this.packetOverheadBytes +
+      valueBytes(stateToTuple(state, NO_ROWS)) -
+      containerHeaderBytes(0) +
+      containerHeaderBytes(members.length);
+    for (let i = 0; i < members.length; i++) bytes += rowBytes(members[i] as MemberSnapshot);
+    return bytes;
+  }
+}
+
+/** Every update kind with each field at its limit, metadata left empty. */
+function longestUpdates(): UpdateMessage[] {
+  const id = 'i'.repeat(ID_BYTES_MAX);
+  const address = `${'h'.repeat(ADDRESS_CHARS_MAX - ':65535'.length)}:65535`;
+  const incarnation = INCARNATION_MAX;
+  const viewDelayMs = VIEW_DELAY_MS_MAX;
+  return [
+    { type: 'alive', id, address, incarnation, threads: THREADS_MAX, metadata: {}, viewDelayMs },
+    { type: 'suspect', id, incarnation, fromId: id },
+    { type: 'dead', id, incarnation, fromId: id, viewDelayMs },
+    { type: 'left', id, incarnation, viewDelayMs },
+  ];
+}
+
+/** The codec's format with no sealing. */
+export const msgpackWireFormat: MsgpackWireFormat = new MsgpackWireFormat();
