@@ -23,6 +23,7 @@ export interface SimulateFlags {
   loss?: string;
   preset?: string;
   duration?: string;
+  faultMs?: string;
   lifeguard?: boolean;
   json?: boolean;
   svg?: string;
@@ -57,6 +58,10 @@ export function simulateCommand(): Command {
     .option('--loss <probability>', 'datagram loss for the whole run, 0 <= p < 1 (default 0; lossy: 0.05)')
     .option('--preset <name>', 'protocol preset: lan (default), local or wan')
     .option('--duration <ms>', 'virtual time to simulate, overriding the scenario (ms)')
+    .option(
+      '--fault-ms <ms>',
+      'length of the fault (partition, cut, pause, lossy spell) where the scenario has one',
+    )
     .option('--no-lifeguard', 'turn Lifeguard off (awarenessMaxMultiplier 1, suspicionMaxTimeoutMult 1)')
     .option('--json', 'print one JSON object instead of the table')
     .option(
@@ -86,6 +91,8 @@ export function simulateParams(flags: SimulateFlags): {
     if (flags.preset !== undefined) params.preset = parseChoice('--preset', flags.preset, PRESETS);
     if (flags.duration !== undefined)
       params.durationMs = parseInteger('--duration', flags.duration, 1, 86_400_000);
+    if (flags.faultMs !== undefined)
+      params.faultMs = parseInteger('--fault-ms', flags.faultMs, 1, 7 * 86_400_000);
     if (flags.lifeguard === false) params.lifeguard = false;
     return { name, params };
   } catch (error) {
@@ -108,6 +115,7 @@ export function replayCommand(name: string, params: ScenarioParams, nodes: numbe
   if (params.loss !== undefined) parts.push(`--loss ${params.loss}`);
   if (params.preset !== undefined) parts.push(`--preset ${params.preset}`);
   if (params.durationMs !== undefined) parts.push(`--duration ${params.durationMs}`);
+  if (params.faultMs !== undefined) parts.push(`--fault-ms ${params.faultMs}`);
   if (params.lifeguard === false) parts.push('--no-lifeguard');
   return parts.join(' ');
 }

@@ -212,6 +212,7 @@ export class MeshCore {
         case 'ping':
           if (message.fromId === this.id && from !== this.table.self.address) {
             // A process with our id is checking whether we are alive: it will refuse to join.
+            this.context.counters.idConflicts++;
             this.context.emit({ type: 'conflict', id: this.id, address: from });
           }
           prober.onPing(message, from, channel);
@@ -695,6 +696,7 @@ export class MeshCore {
       this.views.pendingCount === 0 &&
       this.table.suspectCount === 0 &&
       this.table.self.viewThreads > 0 &&
+      !this.membership.conflictActive &&
       !this.lostMostMembers();
     // Only this node's own threads (or none) in the view: nobody can renew a lease.
     const alone = this.views.total === this.table.self.viewThreads;

@@ -12,6 +12,7 @@ export const CORE_COUNTERS = {
   refutations: 'Suspicions of this node that it refuted.',
   syncs: 'Full-state syncs started.',
   syncsFailed: 'Full-state syncs that failed.',
+  idConflicts: 'Times two addresses claimed one live id (another process with the same id).',
 } as const;
 
 export type CoreCounterName = keyof typeof CORE_COUNTERS;

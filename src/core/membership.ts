@@ -31,6 +31,11 @@ import type { ViewTracker } from './view-tracker.js';
 /** An alive update, from a message or a full-state snapshot. */
 export type AliveUpdate = Omit<AliveMessage, 'type' | 'viewDelayMs'>;
 
+/** A flip back within this many probe periods is two processes with one id, not a move. */
+const CONFLICT_WINDOW_PERIODS = 30;
+/** Address changes remembered at once; the oldest are forgotten first. */
+const ADDRESS_CHANGES_MAX = 1024;
+
 export class Membership {
   /** This node announced its leave: nothing about it is refuted any more. */
   leaving = false;
@@ -38,6 +43,9 @@ export class Membership {
   awaitingAdmission = false;
   /** The re-admission deadline our last refutation carries: every repeat of it must carry the same. */
   private refutationViewAtMs = 0;
+  /** Recent address changes of live members, oldest first (bounded), to tell a restart from a fight. */
+  private readonly addressChanges = new Map<string, { readonly from: string; readonly atMs: number }>();
+  private conflictUntilMs = 0;
 
   constructor(
     private readonly context: CoreContext,
@@ -98,6 +106,42 @@ export class Membership {
   holdsLiveElsewhere(claim: AliveUpdate): boolean {
     const entry = this.table.get(claim.id);
     return entry !== undefined && isInView(entry.state) && entry.address !== claim.address;
+  }
+
+  /**
+   * A live member moved from `from` to `to`. A restart at a new address does
+   * that once; two processes fighting over one id flip back and forth. A
+   * flip back to the address it just left, within CONFLICT_WINDOW_PERIODS
+   * probe periods, is reported as a conflict and holds `settled` off for as
+   * long (the two would share one index range).
+   */
+  private noteAddressChange(id: string, from: string, to: string): void {
+    const { context } = this;
+    const windowMs = CONFLICT_WINDOW_PERIODS * context.config.probeIntervalMs;
+    const last = this.addressChanges.get(id);
+    if (last !== undefined && last.from === to && context.nowMs - last.atMs < windowMs) {
+      this.conflictUntilMs = context.nowMs + windowMs;
+      context.counters.idConflicts++;
+      context.emit({ type: 'conflict', id, address: to });
+      // Look at `settled` again when the window closes.
+      context.schedule(windowMs, { kind: 'settle' });
+    }
+    this.addressChanges.delete(id);
+    if (this.addressChanges.size >= ADDRESS_CHANGES_MAX) {
+      const oldest = this.addressChanges.keys().next();
+      if (oldest.done !== true) this.addressChanges.delete(oldest.value);
+    }
+    this.addressChanges.set(id, { from, atMs: context.nowMs });
+  }
+
+  /** Two addresses claimed one live id within the conflict window. */
+  get conflictActive(): boolean {
+    return this.context.nowMs < this.conflictUntilMs;
+  }
+
+  /** When a conflict stops holding `settled` off (0: none). */
+  get conflictEndsAtMs(): number {
+    return this.conflictUntilMs;
   }
 
   /** The view delay for a change that starts at this node. */
@@ -162,6 +206,8 @@ export class Membership {
       previous = snapshotOf(record);
       const wasLive = isInView(record.state);
       kind = record.state === 'suspect' ? 'alive-again' : wasLive ? 'update' : 'join';
+      if (wasLive && record.address !== update.address)
+        this.noteAddressChange(record.id, record.address, update.address);
       record.address = update.address;
       record.incarnation = update.incarnation;
       record.threads = update.threads;
@@ -439,6 +485,7 @@ export class Membership {
       if (claim === undefined || describesSelf(claim, self)) return;
     }
     if (state === 'alive' && claim !== undefined && claim.address !== self.address) {
+      this.context.counters.idConflicts++;
       this.context.emit({ type: 'conflict', id: self.id, address: claim.address });
     }
     this.refute(incarnation, state !== 'alive');

@@ -117,3 +117,37 @@ describe('two processes with one id', () => {
     expect(owner.host.messagesOfType('ack').map((m) => m.to)).toEqual([HERE]);
   });
 });
+
+describe('an observer of two addresses for one id', () => {
+  const A = '10.0.0.21:7946';
+  const B = '10.0.0.22:7946';
+
+  it('a member that moves once is a restart: no conflict', () => {
+    const solo = new SoloCore({ initialMembers: members('m'), config: testConfig() }).start(0);
+    solo.receive([alive('m', { incarnation: 1, address: A })]);
+    solo.host.nowMs = 1000;
+    solo.receive([alive('m', { incarnation: 2, address: B })]);
+    expect(solo.host.events.filter((event) => event.type === 'conflict')).toEqual([]);
+    expect(solo.core.stats().idConflicts).toBe(0);
+  });
+
+  it('a flip back to the address it just left is a conflict, counted, and holds settled off for 30 periods', () => {
+    const solo = new SoloCore({ initialMembers: members('m'), config: testConfig() }).start(0);
+    solo.autoAck = true;
+    solo.receive([alive('m', { incarnation: 1, address: A })]);
+    solo.advanceTo(5000);
+    solo.receive([alive('m', { incarnation: 2, address: B })]);
+    solo.advanceTo(6000);
+    solo.receive([alive('m', { incarnation: 3, address: A })]);
+    expect(solo.host.events.filter((event) => event.type === 'conflict')).toEqual([
+      { type: 'conflict', id: 'm', address: A },
+    ]);
+    expect(solo.core.stats().idConflicts).toBe(1);
+    expect(solo.core.settled).toBe(false);
+    // lan: 30 periods of 1000 ms after the flip at 6000.
+    solo.advanceTo(35_999);
+    expect(solo.core.settled).toBe(false);
+    solo.advanceTo(40_000);
+    expect(solo.core.settled).toBe(true);
+  });
+});

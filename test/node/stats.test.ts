@@ -15,6 +15,7 @@ describe('stats()', () => {
     const counters = [
       'bytesIn',
       'bytesOut',
+      'idConflicts',
       'indirectProbes',
       'nacksReceived',
       'packetsIn',

@@ -191,6 +191,7 @@ export class FakeCore implements SimCore {
       refutations: 0,
       syncs: 0,
       syncsFailed: 0,
+      idConflicts: 0,
       drops: {},
       awareness: 0,
       broadcastQueueLength: 0,

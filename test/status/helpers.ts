@@ -39,6 +39,7 @@ export const stats: NodeStats = {
   refutations: 0,
   syncs: 1,
   syncsFailed: 0,
+  idConflicts: 0,
   syncsServed: 2,
   awareness: 0,
   membersKnown: 4,
