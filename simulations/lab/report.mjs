@@ -1,0 +1,45 @@
+// Printing a scenario's checks and its lab-versus-simulator figures.
+import { spread } from './model.mjs';
+import { seconds } from './scenarios/common.mjs';
+
+function table(headers, rows) {
+  const widths = headers.map((h, col) => Math.max(h.length, ...rows.map((r) => String(r[col]).length)));
+  const line = (cells) =>
+    cells
+      .map((cell, col) => String(cell).padEnd(widths[col]))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+function value(unit, v) {
+  if (v === null || v === undefined) return 'n/a';
+  return unit === 'ms' ? seconds(v) : String(v);
+}
+
+export function formatChecks(checks) {
+  return table(
+    ['check', 'lab', 'bound', 'result'],
+    checks.map((c) => [c.what, c.measured, c.bound, c.pass ? 'pass' : 'FAIL']),
+  );
+}
+
+/** Each figure: the lab's value, the simulator's median and range over its seeds. */
+export function modelRows(figures, model) {
+  return figures.map((f) => {
+    if (model === undefined) return { what: f.what, lab: value(f.unit, f.lab), sim: '-' };
+    const s = spread(model, f.fromRun);
+    const sim =
+      s.runs === 0
+        ? `n/a (${s.of} seeds)`
+        : `${value(f.unit, s.median)} [${value(f.unit, s.min)} .. ${value(f.unit, s.max)}]${s.runs < s.of ? ` (${s.runs}/${s.of} seeds)` : ''}`;
+    return { what: f.what, lab: value(f.unit, f.lab), sim };
+  });
+}
+
+export function formatModel(rows) {
+  return table(
+    ['figure', 'lab', 'simulator median [range], 5 seeds'],
+    rows.map((r) => [r.what, r.lab, r.sim]),
+  );
+}
