@@ -1,6 +1,7 @@
 // Printing a scenario's checks and its lab-versus-simulator figures.
 import { spread } from './model.mjs';
 import { seconds } from './scenarios/common.mjs';
+import { quantiles } from './views.mjs';
 
 function table(headers, rows) {
   const widths = headers.map((h, col) => Math.max(h.length, ...rows.map((r) => String(r[col]).length)));
@@ -42,4 +43,18 @@ export function formatModel(rows) {
     ['figure', 'lab', 'simulator median [range], 5 seeds'],
     rows.map((r) => [r.what, r.lab, r.sim]),
   );
+}
+
+/** The lab's figures over several runs of one scenario, beside the simulator's (from the first run's plan). */
+export function combineLabRuns(outcomes) {
+  const first = outcomes[0];
+  return first.figures.map((f, i) => {
+    const values = outcomes.map((o) => o.figures[i]?.lab).filter((v) => v !== null && v !== undefined);
+    const q = quantiles(values);
+    const lab =
+      values.length === 0
+        ? 'n/a'
+        : `${value(f.unit, q.median)} [${value(f.unit, q.first)} .. ${value(f.unit, q.max)}]${values.length < outcomes.length ? ` (${values.length}/${outcomes.length} runs)` : ''}`;
+    return { what: f.what, lab, sim: first.modelRows[i].sim };
+  });
 }

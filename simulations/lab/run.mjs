@@ -7,21 +7,22 @@
 //   npm run lab                          every scenario
 //   npm run lab -- --scenario crash      one (or a comma-separated list)
 //   npm run lab -- --list                the scenarios
-//   options: --hosts N (default 8), --preset local|lan (default local), --no-model
+//   options: --hosts N (default 8), --preset local|lan (default local), --no-model,
+//            --repeat K (each scenario K times, for the lab's own run-to-run spread)
 //   MESHNODE_LAB=skip                    skip, saying so
 //
 // Needs root and network namespaces; installs nftables when nft is missing.
 // Exit codes: 0 every scenario passed, 1 a scenario failed, 2 the lab cannot
 // run here (the reason is printed), 3 bad flags.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labBounds } from './bounds.mjs';
 import { killAllStarted } from './hosts.mjs';
 import { Lab } from './lab.mjs';
 import { runModel } from './model.mjs';
 import { preflight } from './preflight.mjs';
-import { formatChecks, formatModel, modelRows } from './report.mjs';
+import { combineLabRuns, formatChecks, formatModel, modelRows } from './report.mjs';
 import { pending, scenarios } from './scenarios/index.mjs';
 import { destroyTopology, sweepStale } from './topology.mjs';
 
@@ -29,7 +30,7 @@ const RUN_TIMEOUT_MS = 15 * 60_000;
 const SAMPLE_INTERVAL_MS = 100;
 
 function parseArgs(argv) {
-  const options = { hosts: 8, preset: 'local', only: undefined, model: true, list: false };
+  const options = { hosts: 8, preset: 'local', only: undefined, model: true, list: false, repeat: 1 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const next = () => {
@@ -40,12 +41,15 @@ function parseArgs(argv) {
     if (arg === '--scenario') options.only = next().split(',');
     else if (arg === '--hosts') options.hosts = Number(next());
     else if (arg === '--preset') options.preset = next();
+    else if (arg === '--repeat') options.repeat = Number(next());
     else if (arg === '--no-model') options.model = false;
     else if (arg === '--list') options.list = true;
     else usage(`unknown argument ${arg}`);
   }
   if (!Number.isInteger(options.hosts) || options.hosts < 4 || options.hosts > 32)
     usage('--hosts must be 4..32');
+  if (!Number.isInteger(options.repeat) || options.repeat < 1 || options.repeat > 10)
+    usage('--repeat must be 1..10');
   if (!['local', 'lan'].includes(options.preset)) usage('--preset must be local or lan');
   for (const name of options.only ?? []) {
     if (!scenarios.some((s) => s.name === name)) {
@@ -88,9 +92,9 @@ function installExitHandlers() {
   });
 }
 
-async function runOne(scenario, options, bounds, logRoot) {
+async function runOne(scenario, options, bounds, logRoot, run) {
   const preset = bounds.preset;
-  const logDir = join(logRoot, scenario.name);
+  const logDir = join(logRoot, options.repeat > 1 ? `${scenario.name}-${run}` : scenario.name);
   mkdirSync(logDir, { recursive: true });
   const lab = new Lab({
     hosts: options.hosts,
@@ -100,6 +104,7 @@ async function runOne(scenario, options, bounds, logRoot) {
     samplerDurationMs: scenario.timeoutMs ?? 240_000,
   });
   const startedAt = Date.now();
+  const loadBefore = loadavg()[0];
   let outcome;
   try {
     await lab.setUp();
@@ -126,7 +131,9 @@ async function runOne(scenario, options, bounds, logRoot) {
   }
   outcome.pass = outcome.checks.every((c) => c.pass);
   outcome.wallMs = Date.now() - startedAt;
-  outcome.notes = [...lab.notes, ...(outcome.notes ?? [])];
+  // Real timers run late on a busy machine, which the simulator does not model: say how busy it was.
+  const load = `machine load (1 min average) ${loadBefore.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end`;
+  outcome.notes = [...lab.notes, ...(outcome.notes ?? []), load];
   if (!outcome.pass) outcome.diagnostics = lab.diagnostics();
   try {
     await lab.tearDown();
@@ -179,32 +186,44 @@ async function main() {
     const presetNote =
       scenario.preset === undefined ? '' : ` [preset ${scenario.preset}: ${scenario.presetReason}]`;
     say(`\n== ${scenario.number}. ${scenario.name}: ${scenario.title}${presetNote}`);
-    const outcome = await runOne(scenario, options, scenarioBounds, logRoot);
-    say(formatChecks(outcome.checks));
-    let rows = [];
-    if (scenario.model !== undefined && options.model && outcome.figures.length > 0) {
-      const model = runModel(scenario.model, {
-        nodes: options.hosts,
+    const outcomes = [];
+    for (let run = 1; run <= options.repeat; run++) {
+      if (options.repeat > 1) say(`-- run ${run} of ${options.repeat}`);
+      const outcome = await runOne(scenario, options, scenarioBounds, logRoot, run);
+      outcomes.push(outcome);
+      say(formatChecks(outcome.checks));
+      let rows = [];
+      if (scenario.model !== undefined && options.model && outcome.figures.length > 0) {
+        const model = runModel(scenario.model, {
+          nodes: options.hosts,
+          preset: scenarioBounds.preset,
+          bounds: scenarioBounds,
+          plan: outcome.plan,
+        });
+        rows = modelRows(outcome.figures, model);
+        outcome.modelRows = rows;
+        say(`model check (simulator, same scenario, ${model.runs.length} seeds, ${model.wallMs} ms):`);
+        say(formatModel(rows));
+      }
+      for (const note of outcome.notes) say(`note: ${note}`);
+      say(`${outcome.pass ? 'PASS' : 'FAIL'} ${scenario.name} (${(outcome.wallMs / 1000).toFixed(1)} s)`);
+      if (!outcome.pass) say(outcome.diagnostics);
+      results.push({
+        number: scenario.number,
+        name: scenario.name,
+        run,
         preset: scenarioBounds.preset,
-        bounds: scenarioBounds,
-        plan: outcome.plan,
+        pass: outcome.pass,
+        notes: outcome.notes,
+        wallMs: outcome.wallMs,
+        checks: outcome.checks,
+        model: rows,
       });
-      rows = modelRows(outcome.figures, model);
-      say(`model check (simulator, same scenario, ${model.runs.length} seeds, ${model.wallMs} ms):`);
-      say(formatModel(rows));
     }
-    for (const note of outcome.notes) say(`note: ${note}`);
-    say(`${outcome.pass ? 'PASS' : 'FAIL'} ${scenario.name} (${(outcome.wallMs / 1000).toFixed(1)} s)`);
-    if (!outcome.pass) say(outcome.diagnostics);
-    results.push({
-      number: scenario.number,
-      name: scenario.name,
-      preset: scenarioBounds.preset,
-      pass: outcome.pass,
-      wallMs: outcome.wallMs,
-      checks: outcome.checks,
-      model: rows,
-    });
+    if (outcomes.length > 1 && outcomes[0].modelRows !== undefined) {
+      say(`model check over ${outcomes.length} lab runs (lab median [range]):`);
+      say(formatModel(combineLabRuns(outcomes)));
+    }
   }
   const totalMs = Date.now() - runStart;
   say(`\n== summary (${(totalMs / 1000).toFixed(0)} s, preset ${options.preset}, ${options.hosts} hosts)`);

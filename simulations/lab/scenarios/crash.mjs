@@ -23,7 +23,6 @@ export default {
     const suspects = firstDelays(survivors, killedAt, (e) => e.event === 'suspect' && about(e));
     const newTotal = survivors.reduce((sum, h) => sum + h.threads, 0);
     const rebalances = firstDelays(
-      lab,
       survivors,
       killedAt,
       (e) => e.event === 'rebalance' && e.total === newTotal,
