@@ -25,23 +25,28 @@ export function formatChecks(checks) {
   );
 }
 
-/** Each figure: the lab's value, the simulator's median and range over its seeds. */
-export function modelRows(figures, model) {
-  return figures.map((f) => {
-    if (model === undefined) return { what: f.what, lab: value(f.unit, f.lab), sim: '-' };
-    const s = spread(model, f.fromRun);
-    const sim =
-      s.runs === 0
-        ? `n/a (${s.of} seeds)`
-        : `${value(f.unit, s.median)} [${value(f.unit, s.min)} .. ${value(f.unit, s.max)}]${s.runs < s.of ? ` (${s.runs}/${s.of} seeds)` : ''}`;
-    return { what: f.what, lab: value(f.unit, f.lab), sim };
-  });
+function simText(model, f) {
+  if (model === undefined) return '-';
+  const s = spread(model, f.fromRun);
+  if (s.runs === 0) return `n/a (${s.of} seeds)`;
+  const range = `${value(f.unit, s.median)} [${value(f.unit, s.min)} .. ${value(f.unit, s.max)}]`;
+  return s.runs < s.of ? `${range} (${s.runs}/${s.of} seeds)` : range;
+}
+
+/** Each figure: the lab's value, the simulator's median and range over its seeds, as shipped and with the runtime's sync deadline. */
+export function modelRows(figures, model, modelRuntimeSync) {
+  return figures.map((f) => ({
+    what: f.what,
+    lab: value(f.unit, f.lab),
+    sim: simText(model, f),
+    simRuntimeSync: simText(modelRuntimeSync, f),
+  }));
 }
 
 export function formatModel(rows) {
   return table(
-    ['figure', 'lab', 'simulator median [range], 5 seeds'],
-    rows.map((r) => [r.what, r.lab, r.sim]),
+    ['figure', 'lab', 'simulator median [range], 5 seeds', 'simulator, runtime sync deadline'],
+    rows.map((r) => [r.what, r.lab, r.sim, r.simRuntimeSync]),
   );
 }
 
@@ -55,6 +60,11 @@ export function combineLabRuns(outcomes) {
       values.length === 0
         ? 'n/a'
         : `${value(f.unit, q.median)} [${value(f.unit, q.first)} .. ${value(f.unit, q.max)}]${values.length < outcomes.length ? ` (${values.length}/${outcomes.length} runs)` : ''}`;
-    return { what: f.what, lab, sim: first.modelRows[i].sim };
+    return {
+      what: f.what,
+      lab,
+      sim: first.modelRows[i].sim,
+      simRuntimeSync: first.modelRows[i].simRuntimeSync,
+    };
   });
 }

@@ -194,13 +194,15 @@ async function main() {
       say(formatChecks(outcome.checks));
       let rows = [];
       if (scenario.model !== undefined && options.model && outcome.figures.length > 0) {
-        const model = runModel(scenario.model, {
+        const modelOptions = {
           nodes: options.hosts,
           preset: scenarioBounds.preset,
           bounds: scenarioBounds,
           plan: outcome.plan,
-        });
-        rows = modelRows(outcome.figures, model);
+        };
+        const model = runModel(scenario.model, modelOptions);
+        const modelRuntimeSync = runModel(scenario.model, { ...modelOptions, runtimeSyncTimeout: true });
+        rows = modelRows(outcome.figures, model, modelRuntimeSync);
         outcome.modelRows = rows;
         say(`model check (simulator, same scenario, ${model.runs.length} seeds, ${model.wallMs} ms):`);
         say(formatModel(rows));
