@@ -12,6 +12,8 @@ import { HTTP_PORT, MESH_PORT } from './topology.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const BIN = join(here, '..', '..', 'bin', 'meshnode.js');
 const SAMPLER = join(here, 'sampler.mjs');
+const WARM_AGENT = join(here, 'warm-agent.mjs');
+const WARM_READY_MS = 15_000;
 const LOG_TAIL_LINES = 40;
 const EXIT_WAIT_MS = 5000;
 export const CLUSTER_KEY = 'lab';
@@ -71,53 +73,81 @@ export class LabHost {
     if (this.tail.length > LOG_TAIL_LINES) this.tail.shift();
   }
 
-  /** Starts this host's agent (a new life); `seeds` are mesh addresses. */
-  start({ seeds = [], threads = this.threads } = {}) {
-    if (this.running) throw new Error(`${this.id} is already running`);
-    this.threads = threads;
-    this.life++;
-    const life = this.life;
-    const args = [
-      'netns',
-      'exec',
-      this.ns,
-      process.execPath,
-      BIN,
-      'agent',
-      '--key',
-      CLUSTER_KEY,
-      '--id',
-      this.id,
-      '--threads',
-      String(threads),
-      '--bind',
-      this.meshAddress,
-      '--http',
-      `127.0.0.1:${HTTP_PORT}`,
-      '--preset',
-      this.preset,
-      '--json',
-      '--log-level',
-      'info',
-    ];
+  agentArgs(threads, seeds) {
+    const args = ['agent', '--key', CLUSTER_KEY, '--id', this.id, '--threads', String(threads)];
+    args.push('--bind', this.meshAddress, '--http', `127.0.0.1:${HTTP_PORT}`, '--preset', this.preset);
+    args.push('--json', '--log-level', 'info');
     if (seeds.length > 0) args.push('--seeds', seeds.join(','));
-    const child = track(spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
-    this.agent = child;
-    this.remember('lab', `start life ${life}: meshnode ${args.slice(5).join(' ')}`);
+    return args;
+  }
+
+  /** Spawns `program` in this host's namespace; its output is attributed to the life current when it prints. */
+  spawnAgent(program, args, stdin) {
+    const child = track(
+      spawn('ip', ['netns', 'exec', this.ns, process.execPath, program, ...args], {
+        stdio: [stdin, 'pipe', 'pipe'],
+      }),
+    );
     createInterface({ input: child.stdout }).on('line', (line) => {
       this.remember('out', line);
       try {
-        this.events.push({ host: this.index, life, ...JSON.parse(line) });
+        this.events.push({ host: this.index, life: this.life, ...JSON.parse(line) });
       } catch {
         // not JSON: kept in the log only
       }
     });
-    createInterface({ input: child.stderr }).on('line', (line) => this.remember('err', line));
+    const stderr = createInterface({ input: child.stderr });
+    stderr.on('line', (line) => this.remember('err', line));
+    return { child, stderr };
+  }
+
+  becomeLife(child, threads, how) {
+    this.threads = threads;
+    this.life++;
+    const life = this.life;
+    this.agent = child;
+    this.startedAtMs = Date.now();
+    this.remember('lab', `life ${life} (${how}): meshnode ${child.spawnargs.slice(6).join(' ')}`);
     child.once('exit', (code, signal) =>
       this.remember('lab', `life ${life} exited: code ${code} signal ${signal}`),
     );
-    this.startedAtMs = Date.now();
+  }
+
+  /** Starts this host's agent (a new life); `seeds` are mesh addresses. */
+  start({ seeds = [], threads = this.threads } = {}) {
+    if (this.running) throw new Error(`${this.id} is already running`);
+    const { child } = this.spawnAgent(BIN, this.agentArgs(threads, seeds), 'ignore');
+    this.becomeLife(child, threads, 'started');
     return child;
+  }
+
+  /**
+   * Loads a new agent's code while the current one may still run, and
+   * returns `go()`, which starts it (a new life) in milliseconds.
+   */
+  async prepareWarmStart({ seeds = [], threads = this.threads } = {}) {
+    const { child, stderr } = this.spawnAgent(WARM_AGENT, this.agentArgs(threads, seeds), 'pipe');
+    const ready = await new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), WARM_READY_MS);
+      stderr.on('line', (line) => {
+        if (line === 'warm: ready') {
+          clearTimeout(timer);
+          resolve(true);
+        }
+      });
+      child.once('exit', () => resolve(false));
+    });
+    if (!ready) {
+      child.kill('SIGKILL');
+      throw new Error(`${this.id}: the warm agent did not load within ${WARM_READY_MS / 1000} s`);
+    }
+    return {
+      go: () => {
+        if (this.running) throw new Error(`${this.id} is still running`);
+        this.becomeLife(child, threads, 'warm start');
+        child.stdin.write('go\n');
+      },
+    };
   }
 
   signal(name) {
@@ -185,6 +215,10 @@ export class LabHost {
   }
 
   async shutdown() {
+    for (const child of startedProcesses) {
+      if (child !== this.agent && child !== this.sampler && child.spawnargs[3] === this.ns)
+        child.kill('SIGKILL');
+    }
     for (const child of [this.agent, this.sampler]) {
       if (child === undefined || child.exitCode !== null || child.signalCode !== null) continue;
       // A stopped agent must be continued to handle SIGKILL's exit promptly; SIGKILL works anyway.
