@@ -11,7 +11,7 @@ export default {
   title: 'restart of one agent with the same id and new threads within a second',
   preset: 'lan',
   presetReason:
-    'a restart must beat failure detection; with local, detection (~1 s) is shorter than a Node start-up, so every restart would be a slow one',
+    'the restart must beat failure detection; on local a peer probes the gone agent within about 0.3 s, so the suspicion, not the restart, would bring the new threads in',
   plan: (_b, hosts) => ({ host: hosts - 4, downMs: 100, threads: 4 }),
   async run(lab, b, plan) {
     await lab.form();
