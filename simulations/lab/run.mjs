@@ -26,7 +26,11 @@ import { combineLabRuns, formatChecks, formatModel, modelRows } from './report.m
 import { pending, scenarios } from './scenarios/index.mjs';
 import { destroyTopology, sweepStale } from './topology.mjs';
 
+// Time limits for the local preset; they grow with the probe interval of the preset in use.
 const RUN_TIMEOUT_MS = 15 * 60_000;
+const SCENARIO_TIMEOUT_MS = 240_000;
+const LOCAL_PROBE_INTERVAL_MS = 200;
+const timeScale = (bounds) => Math.max(1, bounds.p / LOCAL_PROBE_INTERVAL_MS);
 const SAMPLE_INTERVAL_MS = 100;
 
 function parseArgs(argv) {
@@ -101,7 +105,7 @@ async function runOne(scenario, options, bounds, logRoot, run) {
     preset,
     logDir,
     samplerIntervalMs: SAMPLE_INTERVAL_MS,
-    samplerDurationMs: scenario.timeoutMs ?? 240_000,
+    samplerDurationMs: (scenario.timeoutMs ?? SCENARIO_TIMEOUT_MS) * timeScale(bounds),
   });
   const startedAt = Date.now();
   const loadBefore = loadavg()[0];
@@ -110,7 +114,7 @@ async function runOne(scenario, options, bounds, logRoot, run) {
     await lab.setUp();
     const plan = scenario.plan(bounds, options.hosts);
     let timer;
-    const timeoutMs = scenario.timeoutMs ?? 240_000;
+    const timeoutMs = (scenario.timeoutMs ?? SCENARIO_TIMEOUT_MS) * timeScale(bounds);
     const timeout = new Promise((_, reject) => {
       timer = setTimeout(
         () => reject(new Error(`scenario took longer than ${timeoutMs / 1000} s`)),
@@ -163,14 +167,15 @@ async function main() {
   installExitHandlers();
   const swept = sweepStale();
   if (swept.length > 0) say(`lab: removed namespaces left by earlier runs: ${swept.join(', ')}`);
+  const bounds = labBounds(options.preset, options.hosts);
+  const runTimeoutMs = RUN_TIMEOUT_MS * timeScale(bounds) * options.repeat;
   const hardStop = setTimeout(() => {
-    process.stderr.write(`lab: the whole run exceeded ${RUN_TIMEOUT_MS / 60_000} minutes; stopping\n`);
+    process.stderr.write(`lab: the whole run exceeded ${runTimeoutMs / 60_000} minutes; stopping\n`);
     cleanupNow();
     process.exit(1);
-  }, RUN_TIMEOUT_MS);
+  }, runTimeoutMs);
   hardStop.unref();
 
-  const bounds = labBounds(options.preset, options.hosts);
   const logRoot = mkdtempSync(join(tmpdir(), 'meshnode-lab-'));
   const chosen = scenarios.filter((s) => options.only === undefined || options.only.includes(s.name));
   say(
