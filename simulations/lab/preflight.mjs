@@ -33,8 +33,9 @@ export function preflight(say) {
   const probe = `${runPrefix()}probe`;
   const created = tryRun('ip', ['netns', 'add', probe]);
   if (!created.ok) return `cannot create a network namespace: ${created.stderr.trim()}`;
-  const nft = tryRun('ip', ['netns', 'exec', probe, 'nft', 'list', 'ruleset']);
+  // The faults live in a bridge-family table: check that this kernel has one.
+  const nft = tryRun('ip', ['netns', 'exec', probe, 'nft', '-f', '-'], 'table bridge mnlab_probe {}\n');
   deleteNamespace(probe);
-  if (!nft.ok) return `nft does not work inside a namespace: ${nft.stderr.trim()}`;
+  if (!nft.ok) return `nft cannot create a bridge table inside a namespace: ${nft.stderr.trim()}`;
   return undefined;
 }
