@@ -83,6 +83,7 @@ export class LabHost {
 
   /** Spawns `program` in this host's namespace; its output is attributed to the life current when it prints. */
   spawnAgent(program, args, stdin) {
+    if (this.closed) throw new Error(`${this.id}: the lab was torn down`);
     const child = track(
       spawn('ip', ['netns', 'exec', this.ns, process.execPath, program, ...args], {
         stdio: [stdin, 'pipe', 'pipe'],

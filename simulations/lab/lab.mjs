@@ -74,10 +74,11 @@ export class Lab {
     return oneView(samples, { ids: hosts.map((h) => h.id), total, settled });
   }
 
-  /** Polls `predicate` until true: ms waited, or null after `timeoutMs`. */
+  /** Polls `predicate` until true: ms waited, or null after `timeoutMs` (or once the lab is torn down). */
   async waitFor(predicate, timeoutMs) {
     const started = Date.now();
     for (;;) {
+      if (this.closed) throw new LabError('the lab was torn down');
       if (predicate()) return Date.now() - started;
       if (Date.now() - started >= timeoutMs) return null;
       await sleep(POLL_MS);
@@ -106,6 +107,8 @@ export class Lab {
   }
 
   async tearDown() {
+    this.closed = true;
+    for (const host of this.hosts) host.closed = true;
     await Promise.all(this.hosts.map((h) => h.shutdown()));
     const failed = destroyTopology();
     if (failed.length > 0) throw new LabError(`could not delete namespaces: ${failed.join(', ')}`);

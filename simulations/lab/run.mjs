@@ -122,7 +122,10 @@ async function runOne(scenario, options, bounds, logRoot, run) {
       );
     });
     try {
-      outcome = await Promise.race([scenario.run(lab, bounds, plan), timeout]);
+      const running = scenario.run(lab, bounds, plan);
+      // After a timeout the scenario's own code may still be waiting; its later failure is not news.
+      running.catch(() => {});
+      outcome = await Promise.race([running, timeout]);
     } finally {
       clearTimeout(timer);
     }
