@@ -8,7 +8,6 @@ import { Command } from 'commander';
 import { formatAddress, parseAddress } from '../core/address.js';
 import { MdnsDiscovery } from '../discovery/mdns.js';
 import { type JoinOutcome, SeedJoiner, SeedsUnreachableError } from '../discovery/seeds.js';
-import { readToken } from '../discovery/token.js';
 import { readViewFile, ViewFileError, ViewFileKeeper } from '../discovery/view-file.js';
 import { createNode, type MeshNode } from '../node/node.js';
 import type { NodeOptions } from '../node/options.js';
@@ -23,11 +22,14 @@ import {
   startStatusServer,
 } from '../status/server.js';
 import type { AgentLifecycle, StatusSource } from '../status/types.js';
+import { createAgentControl } from './agent-control.js';
+import { startAgentOperations } from './agent-operations.js';
 import { runToExit, withUsageExit } from './command.js';
 import { EventPrinter } from './event-printer.js';
 import { CliError, ExitCode, signalExitCode, UsageError } from './exit-codes.js';
-import { type AgentLogger, createAgentLogger } from './logger.js';
+import { type AgentLogger, createAgentLogger, logSetup } from './logger.js';
 import { type AgentSettings, readConfigFile, resolveSettings, type TokenSettings } from './settings.js';
+import { tokenSettingsFor } from './token-rule.js';
 import { formatDuration } from './values.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -40,7 +42,8 @@ export function agentCommand(): Command {
         'Run one meshnode agent: join the mesh through seeds, mDNS or a view file,',
         'print every re-balance (instance index, thread count, total), serve the',
         'status API. SIGINT / SIGTERM leave gracefully and exit 0; a second signal',
-        'exits at once.',
+        'exits at once. SIGHUP reloads the config file: log level, metadata and',
+        'event handlers change at once, other fields at the next restart.',
         'Exit codes: 0 ok, 1 unexpected error, 2 bad flags, 3 bad config, view',
         'file or --token (malformed or expired), 4 bind failure, 5 join failure',
         '(with --join-retry exit).',
@@ -100,6 +103,17 @@ export function agentCommand(): Command {
     )
     .option('--join-backoff-max <ms>', 'longest wait between join attempts (default 30000)')
     .option('--meta <key=value>', 'metadata entry, repeatable', collect)
+    .option(
+      '--event-handler <[filter=]path>',
+      'run a program on events, e.g. member-join,member-fail=/usr/local/bin/on-change (repeatable)',
+      collect,
+    )
+    .option('--event-handler-timeout <ms>', 'an event handler run is killed after this long (default 30000)')
+    .option(
+      '--event-handler-concurrency <n>',
+      'event handler runs at once, all handlers together (default 4)',
+    )
+    .option('--log-format <format>', 'stderr logs: auto (readable on a terminal, default), json or pretty')
     .action(async (options: Record<string, unknown>) => {
       await runToExit('agent', () => runAgentFromFlags(options));
     });
@@ -113,6 +127,8 @@ function flagsToFields(options: Record<string, unknown>): Record<string, unknown
     joinTimeout: 'joinTimeoutMs',
     joinBackoffMax: 'joinBackoffMaxMs',
     meta: 'metadata',
+    eventHandler: 'eventHandlers',
+    eventHandlerTimeout: 'eventHandlerTimeoutMs',
   };
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(options)) {
@@ -123,26 +139,79 @@ function flagsToFields(options: Record<string, unknown>): Record<string, unknown
 }
 
 export async function runAgentFromFlags(options: Record<string, unknown>): Promise<number> {
-  const file = typeof options.config === 'string' ? readConfigFile(options.config) : {};
-  const token = typeof options.token === 'string' ? tokenSettings(options.token, Date.now()) : {};
-  const settings = resolveSettings(flagsToFields(options), file, token);
-  return runAgent(settings);
+  const configPath = typeof options.config === 'string' ? options.config : undefined;
+  const file = configPath !== undefined ? readConfigFile(configPath) : {};
+  let token: TokenSettings = {};
+  let tokenWarning: string | undefined;
+  if (typeof options.token === 'string') {
+    const flag = (name: string) =>
+      typeof options[name] === 'string' ? (options[name] as string) : undefined;
+    const decision = await tokenSettingsFor(options.token, Date.now(), {
+      viewFile: flag('viewFile') ?? file.viewFile,
+      key: flag('key'),
+      env: flag('env'),
+      id: flag('id') ?? file.id,
+    });
+    token = decision.settings;
+    tokenWarning = decision.warning;
+  }
+  const fields = flagsToFields(options);
+  const settings = resolveSettings(fields, file, token);
+  return runAgent(settings, {
+    levelExplicit: options.logLevel !== undefined || file.logLevel !== undefined,
+    // A reload reads the file again; the flags and the token are as at start.
+    reread: () => resolveSettings(fields, configPath !== undefined ? readConfigFile(configPath) : {}, token),
+    notices: tokenWarning === undefined ? [] : [tokenWarning],
+  });
 }
 
-/** The key, env and seeds of a --token; a malformed or expired token is a config error (exit 3). */
-function tokenSettings(text: string, nowMs: number): TokenSettings {
-  const read = readToken(text, nowMs);
-  if (!read.ok) throw new CliError(ExitCode.config, `--token: ${read.error.message}`);
-  const { key, env, seeds } = read.token;
-  return { key, env, seeds };
+/** How an agent started from the command line reloads, and what it should warn about once it logs. */
+export interface AgentStartContext {
+  /** True when -v/--log-level or the config file set the level (pretty logs default to warn otherwise). */
+  readonly levelExplicit?: boolean;
+  /** The settings anew, for SIGHUP; without it SIGHUP is ignored (logged). */
+  readonly reread?: () => AgentSettings;
+  readonly notices?: readonly string[];
 }
 
 /** Runs an agent until a signal ends it (or a join failure in exit mode); resolves with the exit code. */
-export async function runAgent(settings: AgentSettings): Promise<number> {
-  const logger = createAgentLogger(settings.logLevel);
+export async function runAgent(settings: AgentSettings, context: AgentStartContext = {}): Promise<number> {
+  const levelFor = (current: AgentSettings) =>
+    logSetup({
+      format: current.logFormat,
+      json: current.json,
+      level: current.logLevel,
+      levelExplicit: context.levelExplicit ?? true,
+      stderrIsTTY: process.stderr.isTTY === true,
+    });
+  const setup = levelFor(settings);
+  const logger = createAgentLogger(setup.level, setup.format);
+  for (const notice of context.notices ?? []) logger.warn({}, notice);
   const events = new EventHub();
   const printer = new EventPrinter(settings.json, undefined, (line) => events.publishLine(line));
   const agent = new Agent(settings, logger, printer, events);
+  const operations = startAgentOperations({
+    settings,
+    logger,
+    events,
+    node: () => agent.startedNode,
+    reread: context.reread ?? (() => settings),
+    levelFor: (current) => levelFor(current).level,
+    onReload: (outcome) =>
+      printer.other(
+        'reload',
+        { applied: outcome.applied, needRestart: outcome.needRestart, error: outcome.error ?? null },
+        outcome.error !== undefined
+          ? undefined
+          : `reloaded (applied: ${outcome.applied.join(', ') || 'nothing changed'}${outcome.needRestart.length > 0 ? `; needs a restart: ${outcome.needRestart.join(', ')}` : ''})`,
+      ),
+  });
+  // A closed terminal sends SIGHUP: reload rather than die without leaving.
+  const onHangup = () => {
+    logger.info({}, 'SIGHUP: reloading the settings');
+    void operations.reload();
+  };
+  process.on('SIGHUP', onHangup);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
@@ -165,6 +234,8 @@ export async function runAgent(settings: AgentSettings): Promise<number> {
     throw error;
   } finally {
     clearInterval(keepAlive);
+    operations.close();
+    process.off('SIGHUP', onHangup);
   }
 }
 
@@ -189,6 +260,10 @@ class Agent implements StatusSource {
   private finish!: (code: number) => void;
   readonly done: Promise<number>;
   private stopping: Promise<void> | undefined;
+  readonly control = createAgentControl({
+    node: () => this.meshNode,
+    leave: (reason) => void this.shutdown(reason),
+  });
 
   constructor(settings: AgentSettings, logger: AgentLogger, printer: EventPrinter, events: EventHub) {
     this.settings = settings;
@@ -204,6 +279,11 @@ class Agent implements StatusSource {
 
   get node(): MeshNode {
     if (this.meshNode === undefined) throw new Error('the node is not started');
+    return this.meshNode;
+  }
+
+  /** The node once created (the status API may be asked before). */
+  get startedNode(): MeshNode | undefined {
     return this.meshNode;
   }
 
@@ -251,7 +331,6 @@ class Agent implements StatusSource {
       `agent ${node.id} started${node.isStatic ? ' in static mode' : ` on ${node.address}`}` +
         (this.http ? `, status API on http://${this.http.address}` : ''),
     );
-    this.log.info({ id: node.id, address: node.address, http: this.http?.address }, 'agent started');
     const first = node.indices();
     if (first.index >= 0) this.printer.rebalance(first);
     if (node.isStatic) {
@@ -321,7 +400,7 @@ class Agent implements StatusSource {
         this.log.warn({ err: error }, 'leave failed; closing');
         await node.close();
       }
-      this.log.info({ ms: Date.now() - started }, 'left the cluster');
+      this.log.debug({ ms: Date.now() - started }, 'left the cluster');
     }
     this.state = 'left';
     await this.http?.close();
@@ -497,7 +576,6 @@ class Agent implements StatusSource {
       },
       onBackground: (failure) => {
         const every = formatDuration(failure.nextDelayMs ?? settings.joinBackoffMaxMs);
-        this.log.warn({ attempts: failure.attempt, err: failure.error.message }, 'every seed is down');
         this.printer.other(
           'seeds-down',
           { attempts: failure.attempt, error: failure.error.message, retryMs: failure.nextDelayMs ?? null },
@@ -513,8 +591,13 @@ class Agent implements StatusSource {
           this.log.error({ err: error }, 'join failed unexpectedly');
           return;
         }
-        this.log.error({ err: error.message }, 'join failed');
         process.stderr.write(`meshnode agent: ${error.message}\n`);
+        // The line above is the human account; --json readers get the stop event.
+        this.printer.other(
+          'stop',
+          { reason: 'join-failed', graceful: false, error: error.message },
+          undefined,
+        );
         void this.abort().then(() => this.finish(ExitCode.join));
       },
     );
@@ -523,7 +606,6 @@ class Agent implements StatusSource {
   private onJoinOutcome(outcome: JoinOutcome): void {
     if (outcome.kind === 'stopped') return;
     if (outcome.kind === 'joined') {
-      this.log.info({ through: outcome.addresses, attempts: outcome.attempts }, 'joined the cluster');
       this.printer.other(
         'joined',
         { through: outcome.addresses, attempts: outcome.attempts },

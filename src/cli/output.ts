@@ -45,8 +45,10 @@ export function memberEvent(event: MemberEventName, member: MemberInfo, ts = Dat
     id: member.id,
     address: member.address,
     threads: member.threads,
+    index: member.index,
     state: member.state,
     incarnation: member.incarnation,
+    metadata: member.metadata,
     ts,
   };
 }

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { type PresetName, type ProtocolConfig, presets } from '../core/config.js';
+import { type HandlerSpec, parseHandlerSpecs } from './event-handler-spec.js';
 import { CliError, ExitCode, UsageError } from './exit-codes.js';
 import {
   type HostPort,
@@ -24,6 +25,8 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export const JOIN_RETRY_MODES = ['background', 'exit'] as const;
 export type JoinRetryMode = (typeof JOIN_RETRY_MODES)[number];
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormatSetting = (typeof LOG_FORMATS)[number];
 const PRESET_NAMES = Object.keys(presets) as PresetName[];
 
 /** memberlist's port for the mesh, and the next one for the status API. */
@@ -64,6 +67,10 @@ export interface AgentSettings {
   readonly joinRetry: JoinRetryMode;
   readonly joinBackoffMaxMs: number;
   readonly metadata: Readonly<Record<string, string>>;
+  readonly eventHandlers: readonly HandlerSpec[];
+  readonly eventHandlerTimeoutMs: number;
+  readonly eventHandlerConcurrency: number;
+  readonly logFormat: LogFormatSetting;
 }
 
 type Parsed = { -readonly [K in keyof AgentSettings]?: AgentSettings[K] };
@@ -103,6 +110,10 @@ const FIELDS: Readonly<Record<string, FieldParser>> = {
   joinRetry: (v, n) => ({ joinRetry: parseChoice(n, v, JOIN_RETRY_MODES) }),
   joinBackoffMaxMs: (v, n) => ({ joinBackoffMaxMs: parseInteger(n, v, 10, 3_600_000) }),
   metadata: (v, n) => ({ metadata: parseMetadata(n, v) }),
+  eventHandlers: (v, n) => ({ eventHandlers: parseHandlerSpecs(n, v) }),
+  eventHandlerTimeoutMs: (v, n) => ({ eventHandlerTimeoutMs: parseInteger(n, v, 100, 3_600_000) }),
+  eventHandlerConcurrency: (v, n) => ({ eventHandlerConcurrency: parseInteger(n, v, 1, 64) }),
+  logFormat: (v, n) => ({ logFormat: parseChoice(n, v, LOG_FORMATS) }),
   protocol: (v, n) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) {
       throw new ValueError(`${n} must be an object of protocol settings (probeIntervalMs, ...)`);
@@ -138,6 +149,10 @@ export const FLAG_NAMES: Readonly<Record<string, string>> = {
   joinRetry: '--join-retry',
   joinBackoffMaxMs: '--join-backoff-max',
   metadata: '--meta',
+  eventHandlers: '--event-handler',
+  eventHandlerTimeoutMs: '--event-handler-timeout',
+  eventHandlerConcurrency: '--event-handler-concurrency',
+  logFormat: '--log-format',
 };
 
 /** The names a config file may use. */
@@ -267,6 +282,10 @@ export function resolveSettings(
     joinRetry: merged.joinRetry ?? 'background',
     joinBackoffMaxMs: merged.joinBackoffMaxMs ?? 30_000,
     metadata: merged.metadata ?? {},
+    eventHandlers: merged.eventHandlers ?? [],
+    eventHandlerTimeoutMs: merged.eventHandlerTimeoutMs ?? 30_000,
+    eventHandlerConcurrency: merged.eventHandlerConcurrency ?? 4,
+    logFormat: merged.logFormat ?? 'auto',
   };
 }
 

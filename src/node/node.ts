@@ -15,7 +15,14 @@ import { Rendezvous } from '../hashing/rendezvous.js';
 import { type BoundSockets, bindSockets, closeSockets } from '../runtime/bind.js';
 import { type Logger, silentLogger } from '../runtime/logger.js';
 import { Runtime, type SyncOutcome } from '../runtime/runtime.js';
-import { ClosedError, JoinError } from './errors.js';
+import {
+  ClosedError,
+  isDefinitiveSyncFailure,
+  JoinError,
+  MemberAliveError,
+  UnknownMemberError,
+} from './errors.js';
+import { AddressFamilyWarnings } from './family-warning.js';
 import {
   type NodeOptions,
   pickAdvertiseHost,
@@ -24,7 +31,7 @@ import {
   validateMetadata,
   validateSeeds,
 } from './options.js';
-import type { Indices, LeaveOptions, MemberInfo, MeshNodeEvents, NodeStats } from './types.js';
+import type { CloseInfo, Indices, LeaveOptions, MemberInfo, MeshNodeEvents, NodeStats } from './types.js';
 
 /** Creates a node: validates options, binds UDP and TCP, starts the protocol. */
 export async function createNode(options: NodeOptions): Promise<MeshNode> {
@@ -79,6 +86,14 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   private leaveWaiter: (() => void) | undefined;
   private closing: Promise<void> | undefined;
   private ring: { viewId: number; ring: Rendezvous } | undefined;
+  private readonly familyWarnings: AddressFamilyWarnings | undefined;
+  private resolveClosed!: (info: CloseInfo) => void;
+  /**
+   * Settles once the node has stopped for good (after leave() or close(),
+   * sockets and timers released), with how it ended; the 'close' event fires
+   * at the same moment. It never rejects.
+   */
+  readonly closed: Promise<CloseInfo>;
 
   /** @internal Use createNode(). */
   constructor(
@@ -87,6 +102,9 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     network: { readonly sockets: BoundSockets; readonly address: string } | undefined,
   ) {
     super();
+    this.closed = new Promise((resolve) => {
+      this.resolveClosed = resolve;
+    });
     this.options = options;
     this.logger = logger;
     this.id = options.id;
@@ -99,6 +117,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       this.lastTotal = placement.total;
       this.settledFlag = true;
       this.runtime = undefined;
+      this.familyWarnings = undefined;
       return;
     }
     this.runtime = new Runtime({
@@ -116,6 +135,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       onEvent: (event) => this.onCoreEvent(event),
       onSync: (outcome) => this.onSync(outcome),
     });
+    this.familyWarnings = new AddressFamilyWarnings(network.sockets.family, logger);
     this.runtime.start();
     const view = this.runtime.core.view();
     this.lastIndex = indexIn(view, this.id);
@@ -220,13 +240,62 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     });
   }
 
-  /** Replaces this node's metadata; it spreads as an update. Over the limit: MetadataTooLargeError. */
-  async setMetadata(metadata: Metadata): Promise<void> {
+  /**
+   * Replaces this node's metadata; it spreads as an update. The change is
+   * made before the call returns (member(node.id) shows it at once) and
+   * nothing asynchronous follows: the promise is already settled, kept so
+   * that code written as `await node.setMetadata(...)` or `.catch(...)`
+   * works. It rejects with MetadataTooLargeError over the limit, a
+   * ValidationError for a map that is not all strings, or a StateError once
+   * the node left or closed.
+   */
+  setMetadata(metadata: Metadata): Promise<void> {
+    try {
+      this.replaceMetadata(metadata);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private replaceMetadata(metadata: Metadata): void {
     if (this.lifecycle !== 'running')
       throw new StateError(`cannot set metadata: the node is ${this.lifecycle}`);
     const checked = validateMetadata(metadata, this.options.config.metadataBytesMax);
     if (this.runtime !== undefined) this.runtime.call((core, now) => core.setMetadata(checked, now));
     this.metadata = checked;
+  }
+
+  /**
+   * Marks a failed (dead) member as left, the way Serf's force-leave does:
+   * every member then stops trying to reconnect to it, and its tombstone is
+   * reaped on the usual schedule. Synchronous. Returns false when the member
+   * had already left. Throws MemberAliveError for a member that is alive or
+   * suspect (it would refute the verdict), UnknownMemberError for an id not
+   * known, and StateError for this node itself (use leave()), in static mode,
+   * or once the node left or closed.
+   */
+  forceLeave(id: string): boolean {
+    if (this.lifecycle !== 'running')
+      throw new StateError(`cannot force a leave: the node is ${this.lifecycle}`);
+    if (this.runtime === undefined) throw new StateError('static mode has no other members');
+    const result = this.runtime.call((core, now) => core.forceLeave(id, now));
+    switch (result) {
+      case 'left':
+        this.logger.info({ member: id }, 'forced a failed member to leave');
+        return true;
+      case 'already-left':
+        return false;
+      case 'alive':
+      case 'suspect':
+        throw new MemberAliveError(id, result);
+      case 'unknown':
+        throw new UnknownMemberError(id);
+      case 'self':
+        throw new StateError('a node cannot force itself out: call leave()');
+      default:
+        throw new StateError('cannot force a leave: the node is stopped');
+    }
   }
 
   /** The view member that owns `key` by rendezvous hashing; undefined with an empty view. */
@@ -300,6 +369,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     if (runtime === undefined) {
       this.lifecycle = 'left';
       this.emitRebalanceIfChanged(NOT_IN_VIEW, this.lastTotal);
+      await this.shutdown();
       return;
     }
     this.lifecycle = 'leaving';
@@ -341,7 +411,12 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   private shutdown(): Promise<void> {
     if (this.closing === undefined) {
       this.rejectJoins(new ClosedError('join'));
-      this.closing = this.runtime?.close() ?? Promise.resolve();
+      const left = this.lifecycle === 'left';
+      this.closing = (this.runtime?.close() ?? Promise.resolve()).then(() => {
+        const info: CloseInfo = { left };
+        this.resolveClosed(info);
+        this.safeEmit('close', info);
+      });
     }
     return this.closing;
   }
@@ -366,6 +441,15 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
         continue;
       }
       pending.failures[outcome.to] = outcome.reason ?? 'failed';
+      // Every seed answered "no" (refused, or not a meshnode agent): waiting out the deadline changes nothing.
+      const refusedByAll = pending.seeds.every((seed) => {
+        const reason = pending.failures[seed];
+        return reason !== undefined && isDefinitiveSyncFailure(reason);
+      });
+      if (pending.inFlight === 0 && refusedByAll) {
+        this.finishJoin(pending, new JoinError(pending.seeds, undefined, pending.failures));
+        continue;
+      }
       if (pending.inFlight === 0 && pending.retry === undefined) {
         const wait = pending.backoffMs;
         pending.backoffMs = Math.min(pending.backoffMs * 2, 2000);
@@ -412,6 +496,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       }
       case 'member': {
         const info = this.describe(event.member);
+        if (event.kind === 'join' || event.kind === 'update') this.familyWarnings?.check(info);
         switch (event.kind) {
           case 'join':
             this.safeEmit('join', info);

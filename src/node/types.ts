@@ -85,7 +85,14 @@ export type MeshNodeEvents = {
   suspect: [member: MemberInfo];
   /** A suspected or failed member proved alive again. */
   recover: [member: MemberInfo];
+  /** The node stopped for good (after leave() or close()); sockets and timers are released. */
+  close: [info: CloseInfo];
 };
+
+/** How a node ended: `left` is true after a graceful leave(), false after close(). */
+export interface CloseInfo {
+  readonly left: boolean;
+}
 
 export interface LeaveOptions {
   /** Longest wait for the announcement to go out. Default: config.leaveTimeoutMs plus a margin. */
