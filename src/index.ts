@@ -3,15 +3,25 @@
  * exported here by name; anything else is internal. The simulator has its
  * own entry (meshnode/sim).
  */
+// The public types use Node's (EventEmitter, Buffer): this pulls in @types/node (a
+// dependency) for a consumer whose tsconfig lists no "types", the default since TypeScript 6.
+/// <reference types="node" preserve="true" />
 
 export { formatAddress, type HostPort, parseAddress } from './core/address.js';
 export { type PresetName, type ProtocolConfig, presets, resolveConfig } from './core/config.js';
 export { ConfigError, MeshError, MetadataTooLargeError, StateError, ValidationError } from './core/errors.js';
 export type { Member, MemberState, Metadata, View, ViewMember } from './core/types.js';
 export { type HashKey, Rendezvous, rendezvousOwner, rendezvousOwners } from './hashing/rendezvous.js';
-export { BindError, ClosedError, JoinError } from './node/errors.js';
+export { BindError, ClosedError, JoinError, MemberAliveError, UnknownMemberError } from './node/errors.js';
 export { createNode, MeshNode } from './node/node.js';
 export { DEFAULT_PORT, type HostPortOption, type NodeOptions, type StaticPlacement } from './node/options.js';
-export type { Indices, LeaveOptions, MemberInfo, MeshNodeEvents, NodeStats } from './node/types.js';
+export type {
+  CloseInfo,
+  Indices,
+  LeaveOptions,
+  MemberInfo,
+  MeshNodeEvents,
+  NodeStats,
+} from './node/types.js';
 export type { Logger } from './runtime/logger.js';
 export type { TransportLimits } from './runtime/runtime.js';
