@@ -69,7 +69,13 @@ export function startAgentOperations(options: {
       }
       const plan = planReload(current, next);
       const applied: string[] = [];
+      const handlerFields: readonly string[] = [
+        'eventHandlers',
+        'eventHandlerTimeoutMs',
+        'eventHandlerConcurrency',
+      ];
       for (const field of plan.apply) {
+        if (handlerFields.includes(field)) continue;
         try {
           if (field === 'logLevel') logger.level = options.levelFor(next);
           else if (field === 'metadata') await options.node()?.setMetadata(next.metadata);
@@ -78,7 +84,6 @@ export function startAgentOperations(options: {
           logger.warn({ field, err: (error as Error).message }, 'reload could not apply a setting');
         }
       }
-      const handlerFields = ['eventHandlers', 'eventHandlerTimeoutMs', 'eventHandlerConcurrency'];
       if (plan.apply.some((field) => handlerFields.includes(field))) {
         handlers.replace(next.eventHandlers);
         handlers.setLimits({
