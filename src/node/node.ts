@@ -141,7 +141,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.lastIndex = indexIn(view, this.id);
     this.lastTotal = view.total;
     this.settledFlag = this.runtime.core.settled;
-    logger.info({ id: this.id, address: this.address }, 'meshnode started');
+    logger.debug({ id: this.id, address: this.address }, 'meshnode started');
   }
 
   /** This node's base index, thread count, the total, the view id and whether the view has settled. */
@@ -396,7 +396,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     if (this.lifecycle === 'leaving') this.lifecycle = 'left';
     await this.shutdown();
     this.emitRebalanceIfChanged(NOT_IN_VIEW, totalWithout(view, this.id));
-    this.logger.info({ id: this.id }, 'meshnode left');
+    this.logger.debug({ id: this.id }, 'meshnode left');
   }
 
   /** Stops without leaving (peers will detect a failure). No timer or socket stays open. */
@@ -463,7 +463,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     clearTimeout(pending.deadline);
     clearTimeout(pending.retry);
     if (error === undefined) {
-      this.logger.info({ id: this.id, seeds: pending.seeds }, 'joined');
+      this.logger.debug({ id: this.id, seeds: pending.seeds }, 'joined');
       pending.resolve();
     } else {
       pending.reject(error);
