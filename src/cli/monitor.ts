@@ -82,7 +82,7 @@ export function formatMonitorEvent(event: Readonly<Record<string, unknown>>): st
       address: String(event.address),
       threads: Number(event.threads),
     };
-    return `${at}${formatMemberEvent(type as MemberEventName, member as never)}`;
+    return `${at}${formatMemberEvent(type as MemberEventName, member)}`;
   }
   if (type === 'rebalance') {
     return `${at}${formatRebalance({

@@ -165,6 +165,16 @@ describe('the README', () => {
     expect(documented.sort()).toEqual([...CONFIG_FIELDS].sort());
   });
 
+  it('computes owner() in the library example on every rebalance, not once at start-up', () => {
+    const example = readme.slice(readme.indexOf('## Embedded library'), readme.indexOf('| call'));
+    const handler = example.indexOf("node.on('rebalance', () => {");
+    expect(handler).toBeGreaterThan(0);
+    const owner = example.indexOf("node.owner('order:42')");
+    expect(owner).toBeGreaterThan(handler);
+    expect(example.indexOf('});', handler)).toBeGreaterThan(owner);
+    expect(example.match(/node\.owner\(/g)).toHaveLength(1);
+  });
+
   it('shows how to run the CLI from a clone, and the demo points at it', async () => {
     expect(readme).toMatch(/npx meshnode agent/);
     const demo = readFileSync(join(REPO, 'src', 'cli', 'demo.ts'), 'utf8');
