@@ -23,13 +23,13 @@ import {
 } from '../status/server.js';
 import type { AgentLifecycle, StatusSource } from '../status/types.js';
 import { createAgentControl } from './agent-control.js';
-import { startAgentOperations } from './agent-operations.js';
+import { type AgentStartContext, agentLogger, startAgentOperations } from './agent-operations.js';
 import { runToExit, withUsageExit } from './command.js';
 import { EventPrinter } from './event-printer.js';
 import { CliError, ExitCode, signalExitCode, UsageError } from './exit-codes.js';
-import { type AgentLogger, createAgentLogger, logSetup } from './logger.js';
-import { type AgentSettings, readConfigFile, resolveSettings, type TokenSettings } from './settings.js';
-import { tokenSettingsFor } from './token-rule.js';
+import type { AgentLogger } from './logger.js';
+import { type AgentSettings, readConfigFile, resolveSettings } from './settings.js';
+import { tokenForFlags } from './token-rule.js';
 import { formatDuration } from './values.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -141,77 +141,32 @@ function flagsToFields(options: Record<string, unknown>): Record<string, unknown
 export async function runAgentFromFlags(options: Record<string, unknown>): Promise<number> {
   const configPath = typeof options.config === 'string' ? options.config : undefined;
   const file = configPath !== undefined ? readConfigFile(configPath) : {};
-  let token: TokenSettings = {};
-  let tokenWarning: string | undefined;
-  if (typeof options.token === 'string') {
-    const flag = (name: string) =>
-      typeof options[name] === 'string' ? (options[name] as string) : undefined;
-    const decision = await tokenSettingsFor(options.token, Date.now(), {
-      viewFile: flag('viewFile') ?? file.viewFile,
-      key: flag('key'),
-      env: flag('env'),
-      id: flag('id') ?? file.id,
-    });
-    token = decision.settings;
-    tokenWarning = decision.warning;
-  }
+  const token = await tokenForFlags(options, file, Date.now());
   const fields = flagsToFields(options);
-  const settings = resolveSettings(fields, file, token);
+  const settings = resolveSettings(fields, file, token.settings);
   return runAgent(settings, {
     levelExplicit: options.logLevel !== undefined || file.logLevel !== undefined,
     // A reload reads the file again; the flags and the token are as at start.
-    reread: () => resolveSettings(fields, configPath !== undefined ? readConfigFile(configPath) : {}, token),
-    notices: tokenWarning === undefined ? [] : [tokenWarning],
+    reread: () =>
+      resolveSettings(fields, configPath !== undefined ? readConfigFile(configPath) : {}, token.settings),
+    notices: token.warning === undefined ? [] : [token.warning],
   });
-}
-
-/** How an agent started from the command line reloads, and what it should warn about once it logs. */
-export interface AgentStartContext {
-  /** True when -v/--log-level or the config file set the level (pretty logs default to warn otherwise). */
-  readonly levelExplicit?: boolean;
-  /** The settings anew, for SIGHUP; without it SIGHUP is ignored (logged). */
-  readonly reread?: () => AgentSettings;
-  readonly notices?: readonly string[];
 }
 
 /** Runs an agent until a signal ends it (or a join failure in exit mode); resolves with the exit code. */
 export async function runAgent(settings: AgentSettings, context: AgentStartContext = {}): Promise<number> {
-  const levelFor = (current: AgentSettings) =>
-    logSetup({
-      format: current.logFormat,
-      json: current.json,
-      level: current.logLevel,
-      levelExplicit: context.levelExplicit ?? true,
-      stderrIsTTY: process.stderr.isTTY === true,
-    });
-  const setup = levelFor(settings);
-  const logger = createAgentLogger(setup.level, setup.format);
-  for (const notice of context.notices ?? []) logger.warn({}, notice);
+  const logger = agentLogger(settings, context);
   const events = new EventHub();
   const printer = new EventPrinter(settings.json, undefined, (line) => events.publishLine(line));
   const agent = new Agent(settings, logger, printer, events);
   const operations = startAgentOperations({
     settings,
+    context,
     logger,
     events,
+    printer,
     node: () => agent.startedNode,
-    reread: context.reread ?? (() => settings),
-    levelFor: (current) => levelFor(current).level,
-    onReload: (outcome) =>
-      printer.other(
-        'reload',
-        { applied: outcome.applied, needRestart: outcome.needRestart, error: outcome.error ?? null },
-        outcome.error !== undefined
-          ? undefined
-          : `reloaded (applied: ${outcome.applied.join(', ') || 'nothing changed'}${outcome.needRestart.length > 0 ? `; needs a restart: ${outcome.needRestart.join(', ')}` : ''})`,
-      ),
   });
-  // A closed terminal sends SIGHUP: reload rather than die without leaving.
-  const onHangup = () => {
-    logger.info({}, 'SIGHUP: reloading the settings');
-    void operations.reload();
-  };
-  process.on('SIGHUP', onHangup);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
@@ -235,7 +190,6 @@ export async function runAgent(settings: AgentSettings, context: AgentStartConte
   } finally {
     clearInterval(keepAlive);
     operations.close();
-    process.off('SIGHUP', onHangup);
   }
 }
 

@@ -8,7 +8,7 @@
 import { decodeToken, readToken } from '../discovery/token.js';
 import { readViewFile } from '../discovery/view-file.js';
 import { CliError, ExitCode } from './exit-codes.js';
-import type { TokenSettings } from './settings.js';
+import type { readConfigFile, TokenSettings } from './settings.js';
 
 export interface TokenDecision {
   readonly settings: TokenSettings;
@@ -65,4 +65,20 @@ async function viewFileKnowsCluster(
     // An unusable view file knows nothing; the agent reports it on its own when it loads it.
     return false;
   }
+}
+
+/** The --token of the agent's flags (if any), judged against its --view-file (flag or config file). */
+export async function tokenForFlags(
+  flags: Readonly<Record<string, unknown>>,
+  file: ReturnType<typeof readConfigFile>,
+  nowMs: number,
+): Promise<TokenDecision> {
+  if (typeof flags.token !== 'string') return { settings: {}, warning: undefined };
+  const flag = (name: string) => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
+  return tokenSettingsFor(flags.token, nowMs, {
+    viewFile: flag('viewFile') ?? file.viewFile,
+    key: flag('key'),
+    env: flag('env'),
+    id: flag('id') ?? file.id,
+  });
 }
