@@ -124,6 +124,25 @@ describe('commands against a running agent', () => {
 });
 
 describe('SIGHUP and event handlers', () => {
+  it('--event-handler given at start runs on the first rebalance, told the indices', async () => {
+    const out = join(bed.dir, 'rebalance.txt');
+    const handler = join(bed.dir, 'on-rebalance.sh');
+    await writeFile(
+      handler,
+      `#!/bin/sh\necho "$MESHNODE_EVENT $MESHNODE_INDEX $MESHNODE_THREADS $MESHNODE_TOTAL" >> ${out}\n`,
+    );
+    await chmod(handler, 0o755);
+    const a = bed.agent('a', ['-n', '3', '--event-handler', `rebalance=${handler}`]);
+    await bed.started(a);
+    const deadline = Date.now() + WAIT_MS;
+    let text = '';
+    while (Date.now() < deadline && text === '') {
+      text = await readFile(out, 'utf8').catch(() => '');
+      if (text === '') await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(text).toBe('rebalance 0 3 3\n');
+  });
+
   it('SIGHUP reloads log level, metadata and handlers, reports what needs a restart, keeps running', async () => {
     const out = join(bed.dir, 'events.txt');
     const handler = join(bed.dir, 'handler.sh');

@@ -117,6 +117,25 @@ describe('what a seed answers', () => {
 });
 
 describe('an IPv4 node among IPv6 peers', () => {
+  it('on loopback: the IPv4 node warns about the [::1] peer once', async () => {
+    const warnings: string[] = [];
+    const logger = {
+      debug: () => {},
+      info: () => {},
+      error: () => {},
+      warn: (obj: object, msg?: string) => {
+        if (msg?.includes('IPv6 address')) warnings.push((obj as { member: string }).member);
+      },
+    };
+    const six = await cluster.start({ id: 'six', bind: { host: '::1', port: 0 } });
+    const four = await cluster.start({ id: 'four', seeds: [six.address], logger });
+    await four.join();
+    await waitUntil([four, six], () => four.members().length === 2, 'the IPv6 peer in the view');
+    await six.setMetadata({ again: 'yes' });
+    await nextEvent(four, 'update', (m) => m.id === 'six', 5000);
+    expect(warnings).toEqual(['six']);
+  });
+
   it('warns once per peer, naming it and the fix', () => {
     const lines: { obj: object; msg?: string }[] = [];
     const logger = {
