@@ -166,6 +166,9 @@ export class AgentClient {
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
     // llhttp's parse errors: something answered, but not in HTTP.
     if (cause.startsWith('HPE_')) return this.notMeshnode('/', `not HTTP (${cause})`);
+    // Accepted, then closed without an answer: a TCP service that is not HTTP, such as the mesh port.
+    if (cause === 'UND_ERR_SOCKET')
+      return this.notMeshnode('/', 'the connection closed without an answer; is that the mesh port?');
     const why = timedOut || cause === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : cause;
     return new CliError(
       ExitCode.unreachable,
@@ -176,7 +179,7 @@ export class AgentClient {
   private notMeshnode(path: string, why: string): CliError {
     return new CliError(
       ExitCode.unreachable,
-      `${this.base} is not a meshnode agent (${path}: ${why}); check --http`,
+      `${this.base} is not a meshnode agent's status API (${path}: ${why}); check --http`,
     );
   }
 }

@@ -117,6 +117,12 @@ describe('commands against a running agent', () => {
     } finally {
       await new Promise((done) => server.close(done));
     }
+    // The mesh port of an agent speaks TCP, but not HTTP.
+    const agent = bed.agent('mesh');
+    const { address } = await bed.started(agent);
+    const meshPort = await runCli(['status', '--http', address]);
+    expect(meshPort.code).toBe(6);
+    expect(meshPort.stderr).toMatch(/is not a meshnode agent .*is that the mesh port\?/);
     const closed = await runCli(['monitor', '--http', '127.0.0.1:1']);
     expect(closed.code).toBe(6);
     expect(closed.stderr).toMatch(/no agent answered/);
