@@ -122,7 +122,7 @@ describe('commands against a running agent', () => {
     const { address } = await bed.started(agent);
     const meshPort = await runCli(['status', '--http', address]);
     expect(meshPort.code).toBe(6);
-    expect(meshPort.stderr).toMatch(/is not a meshnode agent .*is that the mesh port\?/);
+    expect(meshPort.stderr).toMatch(/is not a meshnode agent's status API .*is that the mesh port\?/);
     const closed = await runCli(['monitor', '--http', '127.0.0.1:1']);
     expect(closed.code).toBe(6);
     expect(closed.stderr).toMatch(/no agent answered/);
