@@ -3,9 +3,6 @@
  * one virtual clock, the real codec, a seeded fault model, invariant
  * checkers, and the named scenarios behind `meshnode simulate`.
  */
-// The public types use Node's (EventEmitter, Buffer): this pulls in @types/node (a
-// dependency) for a consumer whose tsconfig lists no "types", the default since TypeScript 6.
-/// <reference types="node" preserve="true" />
 export {
   detectionBoundMs,
   disseminationBoundMs,
