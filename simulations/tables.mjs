@@ -309,7 +309,16 @@ if (only.includes('agreement')) {
   table(
     'Agreement under faults',
     `Summed over seeds ${seedText}. Healthy deaths: a member declared dead by an observer while neither was disturbed (paused, slow, restarted, on a lossy link) nor separated from the other by a partition; excused deaths are the others. Recovery: from the end of the last fault until every live node holds one view of exactly the live nodes (median / worst). No run broke an invariant, including two settled nodes owning overlapping index ranges.`,
-    ['fault', 'nodes', 'healthy deaths', 'excused deaths', 'converged', 'recovery', 'false-settled (median)', 'command'],
+    [
+      'fault',
+      'nodes',
+      'healthy deaths',
+      'excused deaths',
+      'converged',
+      'recovery',
+      'false-settled (median)',
+      'command',
+    ],
     rows,
   );
 }

@@ -3,13 +3,23 @@
  * exported here by name; anything else is internal. The simulator has its
  * own entry (meshnode/sim).
  */
+// The public types use Node's (EventEmitter, Buffer): this pulls in @types/node (a
+// dependency) for a consumer whose tsconfig lists no "types", the default since TypeScript 6.
+/// <reference types="node" preserve="true" />
 
 export { formatAddress, type HostPort, parseAddress } from './core/address.js';
 export { type PresetName, type ProtocolConfig, presets } from './core/config.js';
 export { ConfigError, MeshError, MetadataTooLargeError, StateError, ValidationError } from './core/errors.js';
 export type { Member, MemberState, Metadata, View, ViewMember } from './core/types.js';
 export { type HashKey, Rendezvous, rendezvousOwner, rendezvousOwners } from './hashing/rendezvous.js';
-export { BindError, ClosedError, IdConflictError, JoinError } from './node/errors.js';
+export {
+  BindError,
+  ClosedError,
+  IdConflictError,
+  JoinError,
+  MemberAliveError,
+  UnknownMemberError,
+} from './node/errors.js';
 export { createNode, MeshNode } from './node/node.js';
 export {
   DEFAULT_PORT,
@@ -19,6 +29,7 @@ export {
   type StaticPlacement,
 } from './node/options.js';
 export type {
+  CloseInfo,
   Indices,
   JoinOptions,
   LeaveOptions,

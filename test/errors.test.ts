@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { AgentApiError } from '../src/cli/agent-client.js';
 import { CliError, ExitCode, UsageError } from '../src/cli/exit-codes.js';
 import { ValueError } from '../src/cli/values.js';
 import { FieldError } from '../src/codec/fields.js';
@@ -13,11 +14,19 @@ import {
 import { SeedsUnreachableError } from '../src/discovery/seeds.js';
 import { TokenError } from '../src/discovery/token.js';
 import { ViewFileError } from '../src/discovery/view-file.js';
-import { BindError, ClosedError, IdConflictError, JoinError } from '../src/node/errors.js';
+import {
+  BindError,
+  ClosedError,
+  IdConflictError,
+  JoinError,
+  MemberAliveError,
+  UnknownMemberError,
+} from '../src/node/errors.js';
 import { TransportError } from '../src/runtime/errors.js';
 import { ChartUnavailableError } from '../src/sim/chart.js';
 import { SimulationError } from '../src/sim/simulation.js';
 import { TokenFileError } from '../src/status/access.js';
+import { BadRequestError } from '../src/status/control.js';
 
 // Written out by hand: a renamed code is a breaking change and must fail here.
 const cases: ReadonlyArray<readonly [string, string, MeshError]> = [
@@ -30,6 +39,10 @@ const cases: ReadonlyArray<readonly [string, string, MeshError]> = [
   ['ClosedError', 'ERR_MESH_CLOSED', new ClosedError('join')],
   ['IdConflictError', 'ERR_MESH_ID_CONFLICT', new IdConflictError('n1', '127.0.0.1:2')],
   ['TokenFileError', 'ERR_MESH_TOKEN_FILE', new TokenFileError('x')],
+  ['MemberAliveError', 'ERR_MESH_MEMBER_ALIVE', new MemberAliveError('n1', 'alive')],
+  ['UnknownMemberError', 'ERR_MESH_UNKNOWN_MEMBER', new UnknownMemberError('n1')],
+  ['AgentApiError', 'ERR_MESH_AGENT_API', new AgentApiError(409, 'member-alive', 'x')],
+  ['BadRequestError', 'ERR_MESH_BAD_REQUEST', new BadRequestError(400, 'bad_request', 'x')],
   ['SimulationError', 'ERR_MESH_SIMULATION', new SimulationError('x', 1, 0)],
   ['ChartUnavailableError', 'ERR_MESH_CHART_UNAVAILABLE', new ChartUnavailableError(undefined)],
   ['SeedsUnreachableError', 'ERR_MESH_SEEDS_UNREACHABLE', new SeedsUnreachableError(1, [], undefined)],

@@ -8,7 +8,6 @@ import { Command } from 'commander';
 import { formatAddress, parseAddress } from '../core/address.js';
 import { MdnsDiscovery } from '../discovery/mdns.js';
 import { type JoinOutcome, SeedJoiner, SeedsUnreachableError } from '../discovery/seeds.js';
-import { readToken } from '../discovery/token.js';
 import { readViewFile, ViewFileError, ViewFileKeeper } from '../discovery/view-file.js';
 import { IdConflictError } from '../node/errors.js';
 import { createNode, type MeshNode } from '../node/node.js';
@@ -19,17 +18,14 @@ import { DepartedTracker } from '../status/departed.js';
 import { EventHub } from '../status/events.js';
 import { type StatusServer, type StatusServerOptions, startStatusServer } from '../status/server.js';
 import type { AgentLifecycle, StatusSource } from '../status/types.js';
+import { createAgentControl } from './agent-control.js';
+import { type AgentStartContext, agentLogger, startAgentOperations } from './agent-operations.js';
 import { runToExit, withUsageExit } from './command.js';
 import { EventPrinter } from './event-printer.js';
 import { CliError, ExitCode, signalExitCode, UsageError } from './exit-codes.js';
-import { type AgentLogger, createAgentLogger } from './logger.js';
-import {
-  type AgentSettings,
-  readConfigFile,
-  resolveSettings,
-  SETTINGS,
-  type TokenSettings,
-} from './settings.js';
+import type { AgentLogger } from './logger.js';
+import { type AgentSettings, readConfigFile, resolveSettings, SETTINGS } from './settings.js';
+import { tokenForFlags } from './token-rule.js';
 import { formatDuration } from './values.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -47,7 +43,8 @@ export function agentCommand(): Command {
         'Run one meshnode agent: join the mesh through seeds, mDNS or a view file,',
         'print every re-balance (instance index, thread count, total), serve the',
         'status API. SIGINT / SIGTERM leave gracefully and exit 0; a second signal',
-        'exits at once.',
+        'exits at once. SIGHUP reloads the config file: log level, metadata and',
+        'event handlers change at once, other fields at the next restart.',
         'Exit codes: 0 ok, 1 unexpected error, 2 bad flags, 3 bad config, view',
         'file or --token (malformed or expired), 4 bind failure, 5 join failure',
         '(with --join-retry exit).',
@@ -93,26 +90,34 @@ export function flagsToFields(options: Record<string, unknown>): Record<string, 
 }
 
 export async function runAgentFromFlags(options: Record<string, unknown>): Promise<number> {
-  const file = typeof options.config === 'string' ? readConfigFile(options.config) : {};
-  const token = typeof options.token === 'string' ? tokenSettings(options.token, Date.now()) : {};
-  const settings = resolveSettings(flagsToFields(options), file, token);
-  return runAgent(settings);
-}
-
-/** The key, env and seeds of a --token; a malformed or expired token is a config error (exit 3). */
-function tokenSettings(text: string, nowMs: number): TokenSettings {
-  const read = readToken(text, nowMs);
-  if (!read.ok) throw new CliError(ExitCode.config, `--token: ${read.error.message}`);
-  const { key, env, seeds } = read.token;
-  return { key, env, seeds };
+  const configPath = typeof options.config === 'string' ? options.config : undefined;
+  const file = configPath !== undefined ? readConfigFile(configPath) : {};
+  const token = await tokenForFlags(options, file, Date.now());
+  const fields = flagsToFields(options);
+  const settings = resolveSettings(fields, file, token.settings);
+  return runAgent(settings, {
+    levelExplicit: options.logLevel !== undefined || file.logLevel !== undefined,
+    // A reload reads the file again; the flags and the token are as at start.
+    reread: () =>
+      resolveSettings(fields, configPath !== undefined ? readConfigFile(configPath) : {}, token.settings),
+    notices: token.warning === undefined ? [] : [token.warning],
+  });
 }
 
 /** Runs an agent until a signal ends it (or a join failure in exit mode); resolves with the exit code. */
-export async function runAgent(settings: AgentSettings): Promise<number> {
-  const logger = createAgentLogger(settings.logLevel);
+export async function runAgent(settings: AgentSettings, context: AgentStartContext = {}): Promise<number> {
+  const logger = agentLogger(settings, context);
   const events = new EventHub();
   const printer = new EventPrinter(settings.json, undefined, (line) => events.publishLine(line));
   const agent = new Agent(settings, logger, printer, events);
+  const operations = startAgentOperations({
+    settings,
+    context,
+    logger,
+    events,
+    printer,
+    node: () => agent.startedNode,
+  });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
@@ -135,6 +140,7 @@ export async function runAgent(settings: AgentSettings): Promise<number> {
     throw error;
   } finally {
     clearInterval(keepAlive);
+    operations.close();
   }
 }
 
@@ -162,6 +168,10 @@ class Agent implements StatusSource {
   private finish!: (code: number) => void;
   readonly done: Promise<number>;
   private stopping: Promise<void> | undefined;
+  readonly control = createAgentControl({
+    node: () => this.meshNode,
+    leave: (reason) => void this.shutdown(reason),
+  });
 
   constructor(settings: AgentSettings, logger: AgentLogger, printer: EventPrinter, events: EventHub) {
     this.settings = settings;
@@ -177,6 +187,11 @@ class Agent implements StatusSource {
 
   get node(): MeshNode {
     if (this.meshNode === undefined) throw new Error('the node is not started');
+    return this.meshNode;
+  }
+
+  /** The node once created (the status API may be asked before). */
+  get startedNode(): MeshNode | undefined {
     return this.meshNode;
   }
 
@@ -224,7 +239,6 @@ class Agent implements StatusSource {
       `agent ${node.id} started${node.isStatic ? ' in static mode' : ` on ${node.address}`}` +
         (this.http ? `, status API on http://${this.http.address}` : ''),
     );
-    this.log.info({ id: node.id, address: node.address, http: this.http?.address }, 'agent started');
     const first = node.indices();
     if (first.index >= 0) this.printer.rebalance(first);
     if (node.isStatic) {
@@ -300,7 +314,7 @@ class Agent implements StatusSource {
         this.log.warn({ err: error }, 'leave failed; closing');
         await node.close();
       }
-      this.log.info({ ms: Date.now() - started }, 'left the cluster');
+      this.log.debug({ ms: Date.now() - started }, 'left the cluster');
     }
     this.state = 'left';
     await this.http?.close();
@@ -477,7 +491,6 @@ class Agent implements StatusSource {
       },
       onBackground: (failure) => {
         const every = formatDuration(failure.nextDelayMs ?? settings.joinBackoffMaxMs);
-        this.log.warn({ attempts: failure.attempt, err: failure.message }, 'every seed is down');
         this.printer.other(
           'seeds-down',
           { attempts: failure.attempt, error: failure.message, retryMs: failure.nextDelayMs ?? null },
@@ -504,8 +517,13 @@ class Agent implements StatusSource {
           this.log.error({ err: error }, 'join failed unexpectedly');
           return;
         }
-        this.log.error({ err: error.message }, 'join failed');
         process.stderr.write(`meshnode agent: ${error.message}\n`);
+        // The line above is the human account; --json readers get the stop event.
+        this.printer.other(
+          'stop',
+          { reason: 'join-failed', graceful: false, error: error.message },
+          undefined,
+        );
         void this.abort().then(() => this.finish(ExitCode.join));
       },
     );
@@ -514,7 +532,6 @@ class Agent implements StatusSource {
   private onJoinOutcome(outcome: JoinOutcome): void {
     if (outcome.kind === 'stopped') return;
     if (outcome.kind === 'joined') {
-      this.log.info({ through: outcome.addresses, attempts: outcome.attempts }, 'joined the cluster');
       this.printer.other(
         'joined',
         { through: outcome.addresses, attempts: outcome.attempts },

@@ -175,7 +175,7 @@ class Demo {
     if (bad >= 0) throw new Error(`${rest[bad]?.name} exited with ${JSON.stringify(codes[bad])}`);
     await say(
       `stopped the remaining ${rest.length} agents gracefully; demo done in ${formatDuration(Date.now() - started)}.\n` +
-        'next: "meshnode agent --help", and "meshnode status" against a running agent.\n',
+        'next: "npx meshnode agent --help", then "npx meshnode members" or "npx meshnode monitor" against a running agent.\n',
     );
   }
 

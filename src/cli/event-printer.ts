@@ -51,7 +51,9 @@ export class EventPrinter {
   }
 
   unsettled(indices: Indices): void {
-    if (this.json) this.line(indicesEvent('unsettled', indices));
+    const line = indicesEvent('unsettled', indices);
+    this.observe(line);
+    if (this.json) this.line(line);
     else this.write(`meshnode: view unsettled (index ${indices.index} of ${indices.total})\n`);
   }
 

@@ -7,7 +7,10 @@ import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { agentCommand } from './agent.js';
 import { withUsageExit } from './command.js';
+import { forceLeaveCommand, leaveCommand, tagsCommand } from './control-commands.js';
 import { demoCommand } from './demo.js';
+import { membersCommand } from './members.js';
+import { monitorCommand } from './monitor.js';
 import { simulateCommand } from './simulate.js';
 import { statusCommand } from './status.js';
 import { tokenCommand } from './token.js';
@@ -16,6 +19,11 @@ import { tokenCommand } from './token.js';
 export const subcommands: readonly (() => Command)[] = [
   agentCommand,
   statusCommand,
+  membersCommand,
+  monitorCommand,
+  leaveCommand,
+  forceLeaveCommand,
+  tagsCommand,
   demoCommand,
   simulateCommand,
   tokenCommand,

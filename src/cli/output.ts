@@ -45,14 +45,20 @@ export function memberEvent(event: MemberEventName, member: MemberInfo, ts = Dat
     id: member.id,
     address: member.address,
     threads: member.threads,
+    index: member.index,
     state: member.state,
     incarnation: member.incarnation,
+    metadata: member.metadata,
     ts,
   };
 }
 
 /** One human line per membership event. */
-export function formatMemberEvent(event: MemberEventName, member: MemberInfo, program = 'meshnode'): string {
+export function formatMemberEvent(
+  event: MemberEventName,
+  member: Pick<MemberInfo, 'id' | 'address' | 'threads'>,
+  program = 'meshnode',
+): string {
   const who = `${member.id} (${member.address}, ${member.threads} thread${member.threads === 1 ? '' : 's'})`;
   const verb: Record<MemberEventName, string> = {
     join: 'joined',

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { type PresetName, type ProtocolConfig, presets } from '../core/config.js';
 import { STATUS_DEFAULTS } from '../status/server.js';
+import { type HandlerSpec, parseHandlerSpecs } from './event-handler-spec.js';
 import { CliError, ExitCode, UsageError } from './exit-codes.js';
 import {
   type HostPort,
@@ -25,6 +26,8 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export const JOIN_RETRY_MODES = ['background', 'exit'] as const;
 export type JoinRetryMode = (typeof JOIN_RETRY_MODES)[number];
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormatSetting = (typeof LOG_FORMATS)[number];
 const PRESET_NAMES = Object.keys(presets) as PresetName[];
 
 /** memberlist's port for the mesh, and the next one for the status API. */
@@ -65,6 +68,10 @@ export interface AgentSettings {
   readonly joinRetry: JoinRetryMode;
   readonly joinBackoffMaxMs: number;
   readonly metadata: Readonly<Record<string, string>>;
+  readonly eventHandlers: readonly HandlerSpec[];
+  readonly eventHandlerTimeoutMs: number;
+  readonly eventHandlerConcurrency: number;
+  readonly logFormat: LogFormatSetting;
 }
 
 type Parsed = { -readonly [K in keyof AgentSettings]?: AgentSettings[K] };
@@ -223,6 +230,27 @@ export const SETTINGS: Readonly<Record<string, SettingSpec>> = {
     repeatable: true,
     parse: (v, n) => ({ metadata: parseMetadata(n, v) }),
   },
+  eventHandlers: {
+    flag: '--event-handler <[filter=]path>',
+    help: 'run a program on events, e.g. member-join,member-fail=/usr/local/bin/on-change (repeatable)',
+    repeatable: true,
+    parse: (v, n) => ({ eventHandlers: parseHandlerSpecs(n, v) }),
+  },
+  eventHandlerTimeoutMs: {
+    flag: '--event-handler-timeout <ms>',
+    help: 'an event handler run is killed after this long (default 30000)',
+    parse: (v, n) => ({ eventHandlerTimeoutMs: parseInteger(n, v, 100, 3_600_000) }),
+  },
+  eventHandlerConcurrency: {
+    flag: '--event-handler-concurrency <n>',
+    help: 'event handler runs at once, all handlers together (default 4)',
+    parse: (v, n) => ({ eventHandlerConcurrency: parseInteger(n, v, 1, 64) }),
+  },
+  logFormat: {
+    flag: '--log-format <format>',
+    help: 'stderr logs: auto (readable on a terminal, default), json or pretty',
+    parse: (v, n) => ({ logFormat: parseChoice(n, v, LOG_FORMATS) }),
+  },
   protocol: {
     parse: (v, n) => {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) {
@@ -375,6 +403,10 @@ export function resolveSettings(
     joinRetry: merged.joinRetry ?? 'background',
     joinBackoffMaxMs: merged.joinBackoffMaxMs ?? 30_000,
     metadata: merged.metadata ?? {},
+    eventHandlers: merged.eventHandlers ?? [],
+    eventHandlerTimeoutMs: merged.eventHandlerTimeoutMs ?? 30_000,
+    eventHandlerConcurrency: merged.eventHandlerConcurrency ?? 4,
+    logFormat: merged.logFormat ?? 'auto',
   };
 }
 

@@ -3,17 +3,20 @@
  * and prints what it measured: a table, or one JSON object with --json.
  * The same scenario, nodes and seed always give the same run.
  */
-import { writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import type { PresetName } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
-import { renderChartSvg } from '../sim/chart.js';
+import { assertChartingAvailable, renderChartSvg } from '../sim/chart.js';
 import { formatReport } from '../sim/report.js';
 import { runScenario, type SimulationResult } from '../sim/scenario.js';
 import { buildScenario, type ScenarioParams, scenarioInfo, scenarioNames } from '../sim/scenarios.js';
 import { SimulationError } from '../sim/simulation.js';
 import { runToExit, withUsageExit, writeOut } from './command.js';
 import { CliError, ExitCode, UsageError } from './exit-codes.js';
+import { helpWidth, paragraphs, twoColumns } from './help-text.js';
 import { parseChoice, parseInteger, ValueError } from './values.js';
 
 export interface SimulateFlags {
@@ -32,26 +35,26 @@ export interface SimulateFlags {
 
 const PRESETS: readonly PresetName[] = ['lan', 'local', 'wan'];
 
-function scenarioList(): string {
-  const width = Math.max(...scenarioNames.map((name) => name.length));
-  return scenarioNames
-    .map(
-      (name) =>
-        `  ${name.padEnd(width)}  ${scenarioInfo[name].summary} (default ${scenarioInfo[name].defaultNodes} nodes)`,
-    )
-    .join('\n');
+/** "(default 100 nodes)", or for a scenario that adds joiners the count the run reports too. */
+function defaultSize(name: (typeof scenarioNames)[number]): string {
+  const initial = scenarioInfo[name].defaultNodes;
+  const reported = buildScenario(name, {}).nodes;
+  return reported === initial
+    ? `(default ${initial} nodes)`
+    : `(default ${initial} nodes and ${reported - initial} joining later: ${reported} in the report)`;
+}
+
+function scenarioList(width: number): string {
+  return twoColumns(
+    scenarioNames.map((name) => [name, `${scenarioInfo[name].summary} ${defaultSize(name)}`] as const),
+    width,
+  );
 }
 
 export function simulateCommand(): Command {
   const command = new Command('simulate')
     .summary('run a named scenario on the deterministic network simulator')
-    .description(
-      'Run real protocol cores on one virtual clock under a seeded fault model and print what\n' +
-        'was measured: detection and dissemination times, false positives, load per node,\n' +
-        'convergence and the settled signal. The same scenario, nodes and seed replay exactly.\n' +
-        'Exit codes: 0 ok, 1 an invariant broke (the seed and scenario are printed), 2 bad flags.\n\n' +
-        `Scenarios (times in probe intervals P):\n${scenarioList()}`,
-    )
+    .description(simulateDescription(helpWidth()))
     .requiredOption('-s, --scenario <name>', `one of: ${scenarioNames.join(', ')}`)
     .option('-n, --nodes <count>', 'cluster size (default: the scenario default)')
     .option('--seed <seed>', 'run seed, 0..4294967295 (default 1)')
@@ -66,13 +69,55 @@ export function simulateCommand(): Command {
     .option('--json', 'print one JSON object instead of the table')
     .option(
       '--svg <file>',
-      'also write an SVG chart (awareness over time, detection delays); needs vega, vega-lite',
+      'also write an SVG chart (awareness over time, detection delays); needs "npm install vega vega-lite"',
     )
     .option('--no-progress', 'no progress bar (it only shows on a terminal anyway)')
     .action(async (flags: SimulateFlags) => {
       await runToExit('simulate', () => runSimulate(flags));
     });
   return withUsageExit(command);
+}
+
+export function simulateDescription(width: number): string {
+  const intro = paragraphs(
+    [
+      'Run real protocol cores on one virtual clock under a seeded fault model and print what was',
+      'measured: detection and dissemination times, false positives, load per node, convergence',
+      'and the settled signal. The same scenario, nodes and seed replay exactly.',
+      '',
+      'Exit codes: 0 ok, 1 an invariant broke (the seed and scenario are printed), 2 bad flags',
+      '(also a --svg file that cannot be written, or vega missing).',
+    ].join('\n'),
+    width,
+  );
+  return `${intro}\n\nScenarios (times in probe intervals P):\n${scenarioList(width)}`;
+}
+
+/**
+ * Checks before the run that the chart can be written: its folder exists and
+ * is writable, and vega / vega-lite are installed. They are optional peer
+ * dependencies (about 20 MB and 80 packages, nearly twice meshnode's own
+ * install of 11 MB and 37 packages), so
+ * `npm install meshnode` does not bring them.
+ */
+export async function checkChartTarget(path: string): Promise<void> {
+  const folder = dirname(resolve(path));
+  try {
+    if (!(await stat(folder)).isDirectory()) throw new UsageError(`--svg: ${folder} is not a folder`);
+    await access(folder, constants.W_OK);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not writable' : code;
+    throw new UsageError(`--svg ${path}: the folder ${folder} ${why}`);
+  }
+  try {
+    await assertChartingAvailable();
+  } catch {
+    throw new UsageError(
+      '--svg needs the optional packages vega and vega-lite: run "npm install vega vega-lite" next to meshnode',
+    );
+  }
 }
 
 /** Turns the flags into scenario parameters; bad values are usage errors. */
@@ -158,6 +203,7 @@ export async function runSimulate(flags: SimulateFlags): Promise<number> {
     if (error instanceof RangeError || error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
   }
+  if (flags.svg !== undefined) await checkChartTarget(flags.svg);
   const replay = replayCommand(name, params, spec.nodes, spec.seed);
   const bar =
     flags.progress !== false && process.stderr.isTTY === true ? progressBar(`simulate ${name}`) : undefined;
@@ -170,17 +216,26 @@ export async function runSimulate(flags: SimulateFlags): Promise<number> {
     throw error;
   }
   bar?.done();
+  // The results first: a chart that cannot be drawn must not cost the run.
+  await writeOut(
+    flags.json === true ? `${JSON.stringify(result.report)}\n` : `${formatReport(result.report)}\n`,
+  );
   if (flags.svg !== undefined) {
     let svg: string;
     try {
       svg = await renderChartSvg(result);
     } catch (error) {
+      if (error instanceof RangeError) {
+        process.stderr.write(`meshnode simulate: no chart written: ${error.message}\n`);
+        return ExitCode.ok;
+      }
       throw new CliError(ExitCode.failure, `cannot draw the chart: ${(error as Error).message}`);
     }
-    await writeFile(flags.svg, svg);
+    try {
+      await writeFile(flags.svg, svg);
+    } catch (error) {
+      throw new CliError(ExitCode.failure, `cannot write ${flags.svg}: ${(error as Error).message}`);
+    }
   }
-  await writeOut(
-    flags.json === true ? `${JSON.stringify(result.report)}\n` : `${formatReport(result.report)}\n`,
-  );
   return ExitCode.ok;
 }

@@ -36,6 +36,12 @@ export function parseHostPort(field: string, value: unknown, defaultHost?: strin
     return { host: defaultHost, port: port(field, Number(text.slice(1))) };
   }
   const parsed = parseAddress(text);
+  const portText = /:([0-9]+)$/.exec(text)?.[1];
+  if (parsed === undefined && portText !== undefined && Number(portText) > 65_535) {
+    throw new ValueError(
+      `${field} port must be between 0 and 65535, got ${portText} (in ${JSON.stringify(value)})`,
+    );
+  }
   if (parsed === undefined) {
     throw new ValueError(`${field} must be "host:port" (IPv6: "[::1]:7946"), got ${JSON.stringify(value)}`);
   }

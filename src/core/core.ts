@@ -77,6 +77,9 @@ export interface CoreStats extends Readonly<CoreCounters> {
   readonly members: number;
 }
 
+/** What forceLeave() did: 'left' when it marked the member; otherwise why it refused. */
+export type ForceLeaveResult = 'left' | 'already-left' | 'alive' | 'suspect' | 'unknown' | 'self' | 'stopped';
+
 export class MeshCore {
   readonly id: string;
   private readonly context: CoreContext;
@@ -488,6 +491,29 @@ export class MeshCore {
       context.schedule(this.config.leaveTimeoutMs, { kind: 'leave-timeout' });
     }
     this.finishInput();
+  }
+
+  /**
+   * An operator's verdict on a failed member (Serf's force-leave): it is
+   * marked left at the incarnation it died at. Left outranks dead at one
+   * incarnation, so the verdict spreads to every member, and a left member
+   * is no reconnect candidate: nobody keeps dialing it. Its tombstone is
+   * reaped on the usual schedule. A member in the view (alive or suspect) is
+   * refused, as are this node and strangers; the result says which.
+   */
+  forceLeave(id: string, nowMs: number): ForceLeaveResult {
+    if (!this.acceptsInput()) return 'stopped';
+    if (id === this.id) return 'self';
+    const member = this.table.get(id);
+    if (member === undefined) return 'unknown';
+    if (member.state === 'alive' || member.state === 'suspect') return member.state;
+    if (member.state === 'left') return 'already-left';
+    this.context.nowMs = nowMs;
+    // A death still waiting for its view deadline keeps that deadline.
+    const delayMs = Math.max(0, (this.views.pendingAtMs(id) ?? nowMs) - nowMs);
+    this.membership.applyDeparture(id, 'left', member.incarnation, delayMs);
+    this.finishInput();
+    return 'left';
   }
 
   /** Stops all processing: nothing more is sent, scheduled or notified. */

@@ -63,3 +63,13 @@ export function pushPullIntervalMs(baseMs: number, memberCount: number): number 
 export function viewDelayMs(baseMs: number, memberCount: number): number {
   return Math.round(baseMs * Math.max(1, Math.log10(memberCount + 1) / 2));
 }
+
+/**
+ * How long a full-state sync may take before it counts as failed: five
+ * protocol periods, at least a second. The runtime's TCP path and the
+ * simulator both use it, so a sync to a node behind a bad link fails (and
+ * stays failed) the same way in both.
+ */
+export function syncTimeoutMs(probeIntervalMs: number): number {
+  return Math.max(1000, 5 * probeIntervalMs);
+}

@@ -31,6 +31,13 @@ import type { ViewTracker } from './view-tracker.js';
 /** An alive update, from a message or a full-state snapshot. */
 export type AliveUpdate = Omit<AliveMessage, 'type' | 'viewDelayMs'>;
 
+/**
+ * A verdict held back while our own network fails waits at most this many
+ * maximum suspicion timeouts: a node alone with crashed members cannot tell
+ * that from being cut off, and must decide some time (a death it then
+ * spreads reaches others only as a suspicion, so it can evict nobody).
+ */
+const HOLD_MAX_TIMEOUTS = 10;
 /** A flip back within this many probe periods is two processes with one id, not a move. */
 const CONFLICT_WINDOW_PERIODS = 30;
 /** Address changes remembered at once; the oldest are forgotten first. */
@@ -296,19 +303,36 @@ export class Membership {
         return;
       }
       const suspicion = entry.state === 'suspect' ? entry.suspicion : undefined;
-      if (suspicion?.incarnation === incarnation && !suspicion.hadTimeToRefute(this.context.nowMs)) {
-        // The suspicion reached us only just now, so perhaps not the member
-        // either: give it the minimum timeout from our start to refute.
+      // Only the suspicion's own origin accuses, and nobody confirmed it: still one accuser.
+      const lone =
+        suspicion !== undefined && !suspicion.independentlyAccused && fromId === suspicion.originId;
+      if (
+        suspicion?.incarnation === incarnation &&
+        (lone || !suspicion.hadTimeToRefute(this.context.nowMs))
+      ) {
+        // Perhaps the member never heard of it: give it the minimum timeout
+        // from our own start to refute, and tell it now.
         const record = this.table.own(entry);
-        if (suspicion.jumpToMinimum()) this.scheduleSuspicionTimer(record, suspicion);
+        if (suspicion.jumpToMinimum()) {
+          this.scheduleSuspicionTimer(record, suspicion);
+          const accusation: UpdateMessage = { type: 'suspect', id, incarnation, fromId };
+          this.dissemination.send(record.address, [accusation], 'datagram');
+        }
         return;
       }
     }
-    this.applyDeparture(id, 'dead', incarnation, delayMs);
+    this.applyDeparture(id, 'dead', incarnation, delayMs, fromId);
   }
 
   /** Dead (failure detected) or left (graceful): out of the view after the delay. */
-  applyDeparture(id: string, state: 'dead' | 'left', incarnation: number, delayMs: number): void {
+  applyDeparture(
+    id: string,
+    state: 'dead' | 'left',
+    incarnation: number,
+    delayMs: number,
+    /** Who declared the death; relays pass it on, so one accuser stays one accuser downstream. */
+    accuserId = this.context.id,
+  ): void {
     const { context } = this;
     if (id === context.id) {
       this.hearAboutSelf(state, incarnation);
@@ -337,7 +361,7 @@ export class Membership {
     const message: UpdateMessage =
       state === 'left'
         ? { type: 'left', id, incarnation, viewDelayMs: 0 }
-        : { type: 'dead', id, incarnation, fromId: context.id, viewDelayMs: 0 };
+        : { type: 'dead', id, incarnation, fromId: accuserId, viewDelayMs: 0 };
     this.dissemination.enqueue(message, this.views.pendingAtMs(id) ?? 0);
     this.emitMember(state === 'left' ? 'leave' : 'fail', record, previous);
   }
@@ -385,9 +409,28 @@ export class Membership {
     this.dissemination.enqueue(message, this.views.pendingAtMs(record.id) ?? 0);
   }
 
+  /**
+   * A suspicion ran out here. While our own network looks broken (relays did
+   * not even nack), our silence from the suspect is no evidence against it:
+   * the verdict waits, a period at a time, and the member stays suspect (in
+   * the view, and nobody is settled on it). A node at heavy loss or cut off
+   * thus does not turn its stale suspicions into deaths; once its network
+   * works again, a refutation it now hears ends them, or the death follows.
+   */
   onSuspicionTimeout(id: string, token: number): void {
     const record = this.table.record(id);
     if (record === undefined || record.state !== 'suspect' || record.suspicionToken !== token) return;
+    const suspicion = record.suspicion;
+    const heldTooLong =
+      suspicion !== undefined &&
+      this.context.nowMs - suspicion.startedAtMs >= HOLD_MAX_TIMEOUTS * suspicion.maxMs;
+    if (this.prober.ownNetworkFailing() && !heldTooLong) {
+      record.suspicionToken = this.context.schedule(this.context.config.probeIntervalMs, {
+        kind: 'suspicion',
+        id,
+      });
+      return;
+    }
     this.applyDeparture(id, 'dead', record.incarnation, this.freshViewDelayMs());
   }
 

@@ -18,6 +18,8 @@ import { ProbeOrder } from './probe-order.js';
 
 /** Indirect probes relayed for others at once; more are dropped and counted. */
 const RELAYS_MAX = 256;
+/** How long one unanswered probe marks this node's own network as failing, in probe periods. */
+const OWN_NETWORK_WINDOW_PERIODS = 4;
 /** Weight of a new RTT sample in the smoothed RTT. */
 const RTT_SMOOTHING = 0.2;
 
@@ -55,6 +57,12 @@ export class Prober {
   private readonly order: ProbeOrder;
   private readonly relays = new Map<number, Relay>();
   private active: ActiveProbe | undefined;
+  /**
+   * When not one relay we asked answered a failed probe at all (a nack
+   * proves we reach it), or we had none left to ask: our own link is lossy
+   * or cut. A healthy node probing a crashed member gets its relays' nacks.
+   */
+  private lastUnansweredAtMs = Number.NEGATIVE_INFINITY;
   private seq = 0;
 
   constructor(
@@ -78,6 +86,19 @@ export class Prober {
     for (let position = 0; position < rosterSize; position++) {
       if (position !== selfPosition) this.order.insert(position);
     }
+  }
+
+  /**
+   * Whether this node's own network looks broken: within the last few
+   * (awareness-stretched) periods, a failed probe got no answer from any
+   * relay it asked, or it had none left to ask because it suspects everyone. A node behind a lossy link or cut off sees this; a
+   * healthy node probing a crashed member does not (its relays nack).
+   * Without relays (a cluster of two) it never holds, so a crash there is
+   * still detected.
+   */
+  ownNetworkFailing(): boolean {
+    const windowMs = OWN_NETWORK_WINDOW_PERIODS * this.awareness.scaleMs(this.context.config.probeIntervalMs);
+    return this.context.nowMs - this.lastUnansweredAtMs < windowMs;
   }
 
   /** Forgets the probe in flight: a leaving node accuses nobody. */
@@ -182,6 +203,10 @@ export class Prober {
     // Lifeguard: relays that failed to nack point at our own network, not the target.
     const missedNacks = probe.nacksExpected - probe.nacksReceived;
     this.awareness.applyDelta(probe.nacksExpected > 0 ? Math.max(0, missedNacks) : 1);
+    // No relay to ask although others are in the view: we suspect all of them, which says more about us.
+    const relaysSuspected = probe.nacksExpected === 0 && this.table.liveCount > 2;
+    const noRelayAnswered = probe.nacksExpected > 0 && probe.nacksReceived === 0;
+    if (noRelayAnswered || relaysSuspected) this.lastUnansweredAtMs = this.context.nowMs;
     this.hooks.suspect(target.id, target.incarnation);
   }
 

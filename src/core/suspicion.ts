@@ -8,6 +8,7 @@ export class Suspicion {
   private readonly confirmers = new Set<string>();
   /** A death declared elsewhere arrived early: the timeout is the minimum from now on. */
   private atMinimum = false;
+  private hasIndependentAccuser = false;
 
   constructor(
     readonly incarnation: number,
@@ -16,15 +17,21 @@ export class Suspicion {
     readonly startedAtMs: number,
     private readonly expected: number,
     private readonly minMs: number,
-    private readonly maxMs: number,
+    readonly maxMs: number,
   ) {}
 
   get confirmations(): number {
     return this.confirmers.size;
   }
 
+  /** Someone other than the origin accused the member too (counted or not: small clusters count none). */
+  get independentlyAccused(): boolean {
+    return this.hasIndependentAccuser;
+  }
+
   /** Records a confirmation; false when it is not new (or comes from the origin). */
   confirm(fromId: string): boolean {
+    if (fromId !== this.originId) this.hasIndependentAccuser = true;
     if (fromId === this.originId || this.confirmers.size >= this.expected) return false;
     if (this.confirmers.has(fromId)) return false;
     this.confirmers.add(fromId);

@@ -9,15 +9,20 @@ export { BindError } from '../runtime/errors.js';
 /** No seed answered with a full state before the join deadline. */
 export class JoinError extends MeshError {
   readonly seeds: readonly string[];
-  /** Last failure seen per seed ("connect ECONNREFUSED", "timeout", "foreign cluster"...). */
+  /** Last failure reason per seed ("ECONNREFUSED", "timeout", "foreign-cluster"...); the message spells them out. */
   readonly failures: Readonly<Record<string, string>>;
-  constructor(seeds: readonly string[], timeoutMs: number, failures: Readonly<Record<string, string>>) {
+  /** `timeoutMs` undefined: every seed answered with a refusal before the deadline. */
+  constructor(
+    seeds: readonly string[],
+    timeoutMs: number | undefined,
+    failures: Readonly<Record<string, string>>,
+  ) {
     const detail = Object.entries(failures)
-      .map(([seed, why]) => `${seed}: ${why}`)
+      .map(([seed, why]) => `${seed}: ${describeSyncFailure(why)}`)
       .join('; ');
     super(
       'ERR_MESH_JOIN',
-      `could not join through ${seeds.join(', ')} within ${timeoutMs} ms${detail ? ` (${detail})` : ''}`,
+      `could not join through ${seeds.join(', ')}${timeoutMs === undefined ? '' : ` within ${timeoutMs} ms`}${detail ? ` (${detail})` : ''}`,
     );
     this.seeds = seeds;
     this.failures = failures;
@@ -48,4 +53,54 @@ export class ClosedError extends MeshError {
   constructor(what: string) {
     super('ERR_MESH_CLOSED', `${what}: the node was closed`);
   }
+}
+
+/** forceLeave() of a member that is alive or suspect: it would refute the verdict, so it is refused. */
+export class MemberAliveError extends MeshError {
+  readonly id: string;
+  readonly state: 'alive' | 'suspect';
+  constructor(id: string, state: 'alive' | 'suspect') {
+    super(
+      'ERR_MESH_MEMBER_ALIVE',
+      `member ${id} is ${state}: only a failed member can be forced to leave (a live one would refute it)`,
+    );
+    this.id = id;
+    this.state = state;
+  }
+}
+
+/** A call named a member id this node does not know (never heard of, or already reaped). */
+export class UnknownMemberError extends MeshError {
+  readonly id: string;
+  constructor(id: string) {
+    super('ERR_MESH_UNKNOWN_MEMBER', `no member ${id} is known (never seen, or already reaped)`);
+    this.id = id;
+  }
+}
+
+/**
+ * Sync failures that are an answer, not a silence: nothing listens there, or
+ * something that is not a meshnode agent does. Retrying within one join
+ * cannot change them, so the join fails at once (the caller's own backoff
+ * decides when to try again).
+ */
+const NOT_MESHNODE_REASONS = new Set([
+  'frame-kind',
+  'frame-too-large',
+  'too-short',
+  'bad-magic',
+  'malformed',
+]);
+
+export function isDefinitiveSyncFailure(reason: string): boolean {
+  return reason === 'ECONNREFUSED' || NOT_MESHNODE_REASONS.has(reason);
+}
+
+/** A sync failure reason as people read it: "ECONNREFUSED" -> "refused (nothing listening)". */
+export function describeSyncFailure(reason: string): string {
+  if (reason === 'ECONNREFUSED') return 'refused (nothing listening on that port)';
+  if (NOT_MESHNODE_REASONS.has(reason)) return `not a meshnode agent (${reason})`;
+  if (reason === 'foreign-cluster') return 'a meshnode agent of another cluster key or env';
+  if (reason === 'bad-version') return 'a meshnode agent speaking another protocol version';
+  return reason;
 }

@@ -17,7 +17,15 @@ import { type BoundSockets, bindSockets, closeSockets } from '../runtime/bind.js
 import { type Logger, silentLogger } from '../runtime/logger.js';
 import { Runtime, type SyncOutcome } from '../runtime/runtime.js';
 import { SocketTransport } from '../runtime/socket-transport.js';
-import { ClosedError, IdConflictError, JoinError } from './errors.js';
+import {
+  ClosedError,
+  IdConflictError,
+  isDefinitiveSyncFailure,
+  JoinError,
+  MemberAliveError,
+  UnknownMemberError,
+} from './errors.js';
+import { AddressFamilyWarnings } from './family-warning.js';
 import {
   type NodeOptions,
   pickAdvertiseHost,
@@ -26,7 +34,15 @@ import {
   validateSeeds,
 } from './options.js';
 import { emptyStats, runtimeStats } from './stats.js';
-import type { Indices, JoinOptions, LeaveOptions, MemberInfo, MeshNodeEvents, NodeStats } from './types.js';
+import type {
+  CloseInfo,
+  Indices,
+  JoinOptions,
+  LeaveOptions,
+  MemberInfo,
+  MeshNodeEvents,
+  NodeStats,
+} from './types.js';
 
 /** Creates a node: validates options, binds UDP and TCP, starts the protocol. */
 export async function createNode(options: NodeOptions): Promise<MeshNode> {
@@ -85,6 +101,14 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   private leaveWaiter: (() => void) | undefined;
   private closing: Promise<void> | undefined;
   private ring: { viewId: number; ring: Rendezvous } | undefined;
+  private readonly familyWarnings: AddressFamilyWarnings | undefined;
+  private resolveClosed!: (info: CloseInfo) => void;
+  /**
+   * Settles once the node has stopped for good (after leave() or close(),
+   * sockets and timers released), with how it ended; the 'close' event fires
+   * at the same moment. It never rejects.
+   */
+  readonly closed: Promise<CloseInfo>;
 
   /** @internal Use createNode(). */
   constructor(
@@ -93,6 +117,9 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     network: { readonly sockets: BoundSockets; readonly address: string } | undefined,
   ) {
     super();
+    this.closed = new Promise((resolve) => {
+      this.resolveClosed = resolve;
+    });
     this.options = options;
     this.logger = logger;
     this.id = options.id;
@@ -105,6 +132,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       this.lastTotal = placement.total;
       this.settledFlag = true;
       this.runtime = undefined;
+      this.familyWarnings = undefined;
       return;
     }
     this.runtime = new Runtime({
@@ -126,12 +154,13 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       onEvent: (event) => this.onCoreEvent(event),
       onSync: (outcome) => this.onSync(outcome),
     });
+    this.familyWarnings = new AddressFamilyWarnings(network.sockets.family, logger);
     this.runtime.start();
     const view = this.runtime.core.view();
     this.lastIndex = indexIn(view, this.id);
     this.lastTotal = view.total;
     this.settledFlag = this.runtime.core.settled;
-    logger.info({ id: this.id, address: this.address }, 'meshnode started');
+    logger.debug({ id: this.id, address: this.address }, 'meshnode started');
   }
 
   /** This node's base index, thread count, the total, the view id and whether the view has settled. */
@@ -235,13 +264,62 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     });
   }
 
-  /** Replaces this node's metadata; it spreads as an update. Over the limit: MetadataTooLargeError. */
-  async setMetadata(metadata: Metadata): Promise<void> {
+  /**
+   * Replaces this node's metadata; it spreads as an update. The change is
+   * made before the call returns (member(node.id) shows it at once) and
+   * nothing asynchronous follows: the promise is already settled, kept so
+   * that code written as `await node.setMetadata(...)` or `.catch(...)`
+   * works. It rejects with MetadataTooLargeError over the limit, a
+   * ValidationError for a map that is not all strings, or a StateError once
+   * the node left or closed.
+   */
+  setMetadata(metadata: Metadata): Promise<void> {
+    try {
+      this.replaceMetadata(metadata);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private replaceMetadata(metadata: Metadata): void {
     if (this.lifecycle !== 'running')
       throw new StateError(`cannot set metadata: the node is ${this.lifecycle}`);
     const checked = validateMetadata(metadata, this.options.config.metadataBytesMax);
     if (this.runtime !== undefined) this.runtime.call((core, now) => core.setMetadata(checked, now));
     this.metadata = checked;
+  }
+
+  /**
+   * Marks a failed (dead) member as left, the way Serf's force-leave does:
+   * every member then stops trying to reconnect to it, and its tombstone is
+   * reaped on the usual schedule. Synchronous. Returns false when the member
+   * had already left. Throws MemberAliveError for a member that is alive or
+   * suspect (it would refute the verdict), UnknownMemberError for an id not
+   * known, and StateError for this node itself (use leave()), in static mode,
+   * or once the node left or closed.
+   */
+  forceLeave(id: string): boolean {
+    if (this.lifecycle !== 'running')
+      throw new StateError(`cannot force a leave: the node is ${this.lifecycle}`);
+    if (this.runtime === undefined) throw new StateError('static mode has no other members');
+    const result = this.runtime.call((core, now) => core.forceLeave(id, now));
+    switch (result) {
+      case 'left':
+        this.logger.info({ member: id }, 'forced a failed member to leave');
+        return true;
+      case 'already-left':
+        return false;
+      case 'alive':
+      case 'suspect':
+        throw new MemberAliveError(id, result);
+      case 'unknown':
+        throw new UnknownMemberError(id);
+      case 'self':
+        throw new StateError('a node cannot force itself out: call leave()');
+      default:
+        throw new StateError('cannot force a leave: the node is stopped');
+    }
   }
 
   /** The view member that owns `key` by rendezvous hashing; undefined with an empty view. */
@@ -279,6 +357,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     if (runtime === undefined) {
       this.lifecycle = 'left';
       this.emitRebalanceIfChanged(NOT_IN_VIEW, this.lastTotal);
+      await this.shutdown();
       return;
     }
     this.lifecycle = 'leaving';
@@ -305,7 +384,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     if (this.lifecycle === 'leaving') this.lifecycle = 'left';
     await this.shutdown();
     this.emitRebalanceIfChanged(NOT_IN_VIEW, totalWithout(view, this.id));
-    this.logger.info({ id: this.id }, 'meshnode left');
+    this.logger.debug({ id: this.id }, 'meshnode left');
   }
 
   /** Stops without leaving (peers will detect a failure). No timer or socket stays open. */
@@ -320,7 +399,12 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   private shutdown(): Promise<void> {
     if (this.closing === undefined) {
       this.rejectJoins(new ClosedError('join'));
-      this.closing = this.runtime?.close() ?? Promise.resolve();
+      const left = this.lifecycle === 'left';
+      this.closing = (this.runtime?.close() ?? Promise.resolve()).then(() => {
+        const info: CloseInfo = { left };
+        this.resolveClosed(info);
+        this.safeEmit('close', info);
+      });
     }
     return this.closing;
   }
@@ -346,9 +430,17 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
         continue;
       }
       pending.failures[outcome.to] = outcome.reason ?? 'failed';
-      if (pending.inFlight === 0 && !pending.retries) {
-        this.finishJoin(pending, new JoinError(pending.seeds, this.options.joinTimeoutMs, pending.failures));
-      } else if (pending.inFlight === 0 && pending.retry === undefined) {
+      // Every seed answered "no" (refused, or not a meshnode agent): waiting out the deadline changes nothing.
+      const refusedByAll = pending.seeds.every((seed) => {
+        const reason = pending.failures[seed];
+        return reason !== undefined && isDefinitiveSyncFailure(reason);
+      });
+      if (pending.inFlight === 0 && (refusedByAll || !pending.retries)) {
+        const timeoutMs = refusedByAll ? undefined : this.options.joinTimeoutMs;
+        this.finishJoin(pending, new JoinError(pending.seeds, timeoutMs, pending.failures));
+        continue;
+      }
+      if (pending.inFlight === 0 && pending.retry === undefined) {
         const wait = pending.backoffMs;
         pending.backoffMs = Math.min(pending.backoffMs * 2, 2000);
         pending.retry = setTimeout(() => this.attemptJoin(pending), wait);
@@ -361,7 +453,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     clearTimeout(pending.deadline);
     clearTimeout(pending.retry);
     if (error === undefined) {
-      this.logger.info({ id: this.id, seeds: pending.seeds }, 'joined');
+      this.logger.debug({ id: this.id, seeds: pending.seeds }, 'joined');
       pending.resolve();
     } else {
       pending.reject(error);
@@ -394,6 +486,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       }
       case 'member': {
         const info = this.describe(event.member);
+        if (event.kind === 'join' || event.kind === 'update') this.familyWarnings?.check(info);
         switch (event.kind) {
           case 'join':
             this.safeEmit('join', info);

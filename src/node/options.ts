@@ -68,6 +68,65 @@ export interface NodeOptions {
   readonly static?: StaticPlacement;
 }
 
+/** Every createNode() option: anything else is a typo, rejected by name. */
+const NODE_OPTION_NAMES = [
+  'key',
+  'env',
+  'id',
+  'threads',
+  'bind',
+  'advertise',
+  'seeds',
+  'awaitAdmission',
+  'metadata',
+  'config',
+  'preset',
+  'logger',
+  'joinTimeoutMs',
+  'transport',
+  'static',
+] as const satisfies readonly (keyof NodeOptions)[];
+// Compile-time check that the list names every field of NodeOptions.
+const everyOptionListed: Exclude<keyof NodeOptions, (typeof NODE_OPTION_NAMES)[number]> extends never
+  ? true
+  : never = true;
+void everyOptionListed;
+
+function checkOptionNames(options: object): void {
+  const known: readonly string[] = NODE_OPTION_NAMES;
+  for (const name of Object.keys(options)) {
+    if (known.includes(name)) continue;
+    const near = known.find((candidate) => editDistanceAtMost1(candidate.toLowerCase(), name.toLowerCase()));
+    throw new ValidationError(
+      `unknown createNode() option "${name}"${near === undefined ? '' : ` (did you mean "${near}"?)`}; known: ${known.join(', ')}`,
+    );
+  }
+}
+
+/** True when one insertion, deletion or substitution (or none) turns a into b. */
+function editDistanceAtMost1(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  let j = 0;
+  let edits = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) {
+      i++;
+      j++;
+      continue;
+    }
+    edits++;
+    if (edits > 1) return false;
+    if (a.length > b.length) i++;
+    else if (b.length > a.length) j++;
+    else {
+      i++;
+      j++;
+    }
+  }
+  return edits + (a.length - i) + (b.length - j) <= 1;
+}
+
 export interface ResolvedOptions {
   readonly key: string;
   readonly env: string;
@@ -132,6 +191,7 @@ export function resolveNodeConfig(
 
 export function resolveOptions(options: NodeOptions): ResolvedOptions {
   if (!isPlainObject(options as unknown)) throw new ValidationError('createNode() takes an options object');
+  checkOptionNames(options);
   const placement = options.static;
   const config = resolveNodeConfig(options.config ?? {}, options.preset ?? 'lan');
   const threads = checkInteger('threads', options.threads ?? 1, 1, THREADS_MAX);

@@ -72,6 +72,8 @@ export type MeshNodeEvents = {
   suspect: [member: MemberInfo];
   /** A suspected or failed member proved alive again. */
   recover: [member: MemberInfo];
+  /** The node stopped for good (after leave() or close()); sockets and timers are released. */
+  close: [info: CloseInfo];
 };
 
 export interface JoinOptions {
@@ -80,6 +82,11 @@ export interface JoinOptions {
    * try each seed once and reject with a JoinError when all of them failed.
    */
   readonly retry?: boolean;
+}
+
+/** How a node ended: `left` is true after a graceful leave(), false after close(). */
+export interface CloseInfo {
+  readonly left: boolean;
 }
 
 export interface LeaveOptions {

@@ -16,6 +16,7 @@ import { connect, type Server, type Socket } from 'node:net';
 import { formatAddress, parseAddress } from '../core/address.js';
 import type { ProtocolConfig } from '../core/config.js';
 import type { DropReasonOf } from '../core/drops.js';
+import { syncTimeoutMs } from '../core/formulas.js';
 import { TransportError } from './errors.js';
 import { encodeFrame, type Frame, FrameDecoder, FrameKind } from './framing.js';
 import type { Logger } from './logger.js';
@@ -40,7 +41,7 @@ export function defaultTransportLimits(config: Pick<ProtocolConfig, 'probeInterv
     stateBytesMax: 32 * 1024 * 1024,
     syncsMax: 8,
     streamsMax: 32,
-    syncTimeoutMs: Math.max(1000, 5 * config.probeIntervalMs),
+    syncTimeoutMs: syncTimeoutMs(config.probeIntervalMs),
     streamTimeoutMs: Math.max(500, 2 * config.probeIntervalMs),
   };
 }

@@ -69,17 +69,27 @@ export function chartSpec(result: SimulationResult): Record<string, unknown> {
   };
 }
 
-/** Renders the chart of a run to SVG text. */
-export async function renderChartSvg(result: SimulationResult): Promise<string> {
-  const spec = chartSpec(result);
-  let vega: typeof import('vega');
-  let vegaLite: typeof import('vega-lite');
+/** The optional charting packages, or ChartUnavailableError when they are not installed. */
+async function loadCharting(): Promise<{
+  vega: typeof import('vega');
+  vegaLite: typeof import('vega-lite');
+}> {
   try {
-    vega = await import('vega');
-    vegaLite = await import('vega-lite');
+    return { vega: await import('vega'), vegaLite: await import('vega-lite') };
   } catch (error) {
     throw new ChartUnavailableError(error);
   }
+}
+
+/** Resolves when charts can be rendered; rejects with ChartUnavailableError (vega, vega-lite missing) otherwise. */
+export async function assertChartingAvailable(): Promise<void> {
+  await loadCharting();
+}
+
+/** Renders the chart of a run to SVG text. */
+export async function renderChartSvg(result: SimulationResult): Promise<string> {
+  const spec = chartSpec(result);
+  const { vega, vegaLite } = await loadCharting();
   const compiled = vegaLite.compile(spec as unknown as Parameters<typeof vegaLite.compile>[0]).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {

@@ -11,6 +11,7 @@
 import type { ProtocolConfig } from '../core/config.js';
 import { MeshCore, type MeshCoreOptions } from '../core/core.js';
 import { MeshError } from '../core/errors.js';
+import { syncTimeoutMs } from '../core/formulas.js';
 import type { Channel, CoreEvent, CoreHost } from '../core/host.js';
 import type { Message, StateMessage } from '../core/messages.js';
 import { SeededRandom } from '../core/random.js';
@@ -102,7 +103,7 @@ export interface SimulationOptions {
   readonly wire?: Wire;
   /** Round trip the states of sync exchanges through the codec (default true; costly at 10,000 nodes). */
   readonly encodeStates?: boolean;
-  /** A sync exchange that has not completed after this long fails (default 10000, memberlist's TCP timeout). */
+  /** A sync exchange that has not completed after this long fails (default: the runtime's, syncTimeoutMs in core/formulas). */
   readonly syncTimeoutMs?: number;
   /** Datagrams a paused node buffers before dropping (a socket receive buffer; default 1000). */
   readonly pauseBufferPackets?: number;
@@ -306,7 +307,7 @@ export class Simulation {
     this.wire = options.wire ?? codecWire(options.config);
     this.createCore = options.createCore ?? ((o) => new MeshCore(o));
     this.encodeStates = options.encodeStates ?? true;
-    this.syncTimeoutMs = options.syncTimeoutMs ?? 10_000;
+    this.syncTimeoutMs = options.syncTimeoutMs ?? syncTimeoutMs(options.config.probeIntervalMs);
     this.pauseBufferPackets = options.pauseBufferPackets ?? 1000;
     const slots: Slot[] = [];
     for (let i = 0; i < options.nodes; i++) {

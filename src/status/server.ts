@@ -8,6 +8,9 @@
  *   GET /v1/events   the agent's events as server-sent events (event-stream.ts)
  *   GET /metrics     Prometheus text format
  *   GET /healthz     200 while running, 503 while leaving or left
+ *   POST /v1/agent/leave, /v1/agent/force-leave, /v1/agent/tags
+ *                    change the agent: callers on this host only, with the
+ *                    bearer token when there is one (control.ts)
  *
  * Anything else is a JSON error: 404 for an unknown path, 405 for another
  * method, 403 for a Host header that does not name this host on a loopback
@@ -20,6 +23,7 @@ import type { Registry } from 'prom-client';
 import { formatAddress } from '../core/address.js';
 import { type Logger, silentLogger } from '../runtime/logger.js';
 import { createAuthorizer, createHostCheck, type HostCheck } from './access.js';
+import { CONTROL_PATHS, type ControlAccess, serveControl } from './control.js';
 import { EventStreams } from './event-stream.js';
 import { EventHub } from './events.js';
 import { createMetricsRegistry } from './metrics.js';
@@ -86,6 +90,8 @@ export interface HandlerContext {
   readonly hostCheck: HostCheck;
   readonly authorized: (req: IncomingMessage) => boolean;
   readonly assets: AssetStore;
+  /** Who may call the state-changing endpoints; without it they always refuse (401). */
+  readonly control?: ControlAccess;
 }
 
 /** Request handler over a source; exported for tests that do not need a socket. */
@@ -118,6 +124,11 @@ export function createHandler(ctx: HandlerContext) {
         res.end(text);
       },
     };
+    if ((CONTROL_PATHS as readonly string[]).includes(path)) {
+      const access = ctx.control ?? { usesToken: true, tokenAccepted: () => false };
+      await serveControl(source.control, access, path, req, res);
+      return;
+    }
     const asset = ctx.assets.get(path);
     const route = routes[path] ?? (asset !== undefined ? () => sendAsset(asset, res) : undefined);
     if (route === undefined) {
@@ -179,6 +190,11 @@ export async function startStatusServer(
     hostCheck: createHostCheck(options.machineName),
     authorized: (req) => authorizer.authorized(req.socket.remoteAddress, req.headers.authorization),
     assets: new AssetStore(),
+    control: {
+      usesToken: authorizer.usesToken,
+      tokenAccepted: (req) =>
+        !authorizer.usesToken || authorizer.authorized(req.socket.remoteAddress, req.headers.authorization),
+    },
   });
   const headersTimeoutMs = options.headersTimeoutMs ?? STATUS_DEFAULTS.headersTimeoutMs;
   const server: Server = createServer(

@@ -1,5 +1,6 @@
 /** What the status API reads: a MeshNode (or anything shaped like one) plus the agent's own state. */
 import type { Indices, MemberInfo, NodeStats } from '../node/types.js';
+import type { AgentControl } from './control.js';
 
 /** The subset of MeshNode the status API and the metrics read. */
 export interface StatusNode {
@@ -32,6 +33,8 @@ export interface StatusSource {
   join(): JoinStatus;
   /** Dead and left members the node still remembers (tombstones), most recent first. */
   departed(): MemberInfo[];
+  /** What POST /v1/agent/... may change; without it those endpoints answer 404. */
+  readonly control?: AgentControl;
 }
 
 /** The view id as 8 hex digits: what the CLI prints and the JSON carries. */

@@ -80,6 +80,20 @@ export class TestBed {
     return { address: String(event.address), http: String(event.http) };
   }
 
+  /** Another `meshnode` command that runs until stopped (monitor), cleaned up with the agents. */
+  command(name: string, args: readonly string[]): AgentProcess {
+    const command = new AgentProcess(name, process.execPath, [BIN, ...args]);
+    this.agents.push(command);
+    return command;
+  }
+
+  /** The status API address an agent announced in its start event. */
+  agentHttp(agent: AgentProcess): string {
+    const start = agent.events.find((e) => e.event === 'start');
+    if (start === undefined) throw new Error(`${agent.name} has not started`);
+    return String(start.http);
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.agents.map((agent) => agent.destroy()));
     if (this.dir !== '') await rm(this.dir, { recursive: true, force: true });

@@ -31,7 +31,7 @@ describe('EventPrinter', () => {
       index: -1,
       state: 'dead',
       incarnation: 4,
-      metadata: {},
+      metadata: { role: 'web' },
       rttMs: undefined,
     });
     expect(lines.every((line) => line.endsWith('\n') && !line.slice(0, -1).includes('\n'))).toBe(true);
@@ -60,8 +60,10 @@ describe('EventPrinter', () => {
         id: 'b',
         address: '127.0.0.1:2',
         threads: 3,
+        index: -1,
         state: 'dead',
         incarnation: 4,
+        metadata: { role: 'web' },
         ts: expect.any(Number),
       },
     ]);

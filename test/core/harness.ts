@@ -189,14 +189,19 @@ export class SoloCore {
   }
 
   /**
-   * Makes `id` dead the way a cluster does: a suspicion first, held for
+   * Makes `id` dead the way a cluster does: a suspicion, confirmed by a
+   * second member, held for
    * `leadMs` (half the minimum suspicion timeout: 2000 ms for the lan preset
    * under 10 members, 4 * 1 * 1000 / 2), then the death. A death about a
    * member held alive is only a suspicion, so tests that need a tombstone
    * from a message use this. Returns the time the death arrived.
    */
   declareDead(id: string, { incarnation = 0, fromId = 'z', viewDelayMs = 0, leadMs = 2000 } = {}): number {
-    this.receive([{ type: 'suspect', id, incarnation, fromId }]);
+    // An independent confirmation too: one accuser alone is never final.
+    this.receive([
+      { type: 'suspect', id, incarnation, fromId },
+      { type: 'suspect', id, incarnation, fromId: `${fromId}-confirmer` },
+    ]);
     this.advanceTo(this.host.nowMs + leadMs);
     this.receive([{ type: 'dead', id, incarnation, fromId, viewDelayMs }]);
     return this.host.nowMs;
