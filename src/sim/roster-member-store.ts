@@ -35,7 +35,12 @@ export class RosterKeyCodec implements ProbeKeyCodec {
   }
 }
 
-/** Makes the store of each core of a simulation: MeshCoreOptions.memberStore. */
+/**
+ * Makes the store of each core of a simulation: MeshCoreOptions.memberStore.
+ * Cores given the same initial-members array share what they read from it;
+ * the member objects must not be changed afterwards (an array whose
+ * elements were replaced is read afresh).
+ */
 export const rosterMemberStore: MemberStoreFactory = (self) => new RosterMemberStore(self);
 
 export class RosterMemberStore implements MemberStore {
