@@ -24,9 +24,11 @@ import { StateError, ValidationError } from './errors.js';
 import { pushPullIntervalMs } from './formulas.js';
 import type { Channel, CoreHost } from './host.js';
 import { INCARNATION_MAX, THREADS_MAX } from './limits.js';
+import type { MemberStoreFactory } from './member-store.js';
 import { type MemberRecord, MemberTable, newRecord, snapshotOf } from './member-table.js';
 import { aliveMessageOf, Membership } from './membership.js';
 import type { Message, StateMessage, UpdateMessage } from './messages.js';
+import { PlainMemberStore } from './plain-member-store.js';
 import { isInView } from './precedence.js';
 import { Prober } from './prober.js';
 import { randomInt } from './random.js';
@@ -49,13 +51,15 @@ export interface MeshCoreOptions {
   /**
    * Members known before any message (a view file, or a simulation that
    * starts from a formed cluster). They enter the table and the view at
-   * start() as alive, without join events. Cores given the same array
-   * share what they read from it, each keeping its own record only of the
-   * members it has news about: thousands of cores started from one array
-   * cost little more than one. The member objects must not be changed
-   * afterwards (an array whose elements were replaced is read afresh).
+   * start() as alive, without join events.
    */
   readonly initialMembers?: readonly Member[];
+  /**
+   * Makes the store that holds this core's members; default: one private
+   * record per member (PlainMemberStore). A simulation passes a store that
+   * shares the initial members between its cores.
+   */
+  readonly memberStore?: MemberStoreFactory;
   /**
    * This node will join through seeds: it stays out of its own view (index
    * -1, never settled) until a cluster admits it at a coordinated deadline.
@@ -123,7 +127,7 @@ export class MeshCore {
     this.initialMembers = options.initialMembers ?? [];
     this.context = new CoreContext(options.id, options.config, options.random, options.host);
     const self = newRecord({ id: options.id, address: options.address, incarnation, threads, metadata }, 0);
-    this.table = new MemberTable(self);
+    this.table = new MemberTable(options.memberStore?.(self) ?? new PlainMemberStore(self));
     this.awareness = new Awareness(this.config.awarenessMaxMultiplier);
     this.views = new ViewTracker(this.context, this.table);
     if (options.joining !== true) this.views.placeInitially(self, threads);

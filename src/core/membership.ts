@@ -23,7 +23,6 @@ import type { AliveMessage, UpdateMessage } from './messages.js';
 import { isInView, judgeUpdate } from './precedence.js';
 import type { Prober } from './prober.js';
 import type { ReconnectCandidates } from './reconnect.js';
-import { rosterOf } from './roster.js';
 import { Suspicion } from './suspicion.js';
 import type { Member, MemberSnapshot, MemberState } from './types.js';
 import type { ViewTracker } from './view-tracker.js';
@@ -475,23 +474,20 @@ export class Membership {
 
   /**
    * Members known before any message: alive and in the view at once,
-   * without events. They are read from the roster shared by every node
-   * started from the same array; only when they would overflow membersMax
-   * (the overflow is dropped) does this node copy them one by one.
+   * without events. A store that can take them in one step does (a
+   * simulation's shared roster); otherwise, or when they would overflow
+   * membersMax (the overflow is dropped), they are added one by one.
    */
   adoptInitialMembers(members: readonly Member[]): void {
     if (members.length === 0) return;
     const { context, table } = this;
-    const roster = rosterOf(members);
-    const selfPosition = roster.position(context.id);
-    const others = roster.size - (selfPosition >= 0 ? 1 : 0);
-    if (table.size + others > context.config.membersMax) {
+    const share = table.adoptInitial(members, context.nowMs, context.config.membersMax - table.size);
+    if (share === undefined) {
       for (const member of members) this.adoptInitialMember(member);
       return;
     }
-    table.adoptRoster(roster, context.nowMs);
-    this.prober.addRosterToOrder(roster.size, selfPosition);
-    this.views.placeRoster(roster, selfPosition);
+    this.prober.addInitialToOrder(share);
+    this.views.placeInitialShare(share);
   }
 
   private adoptInitialMember(member: Member): void {

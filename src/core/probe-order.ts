@@ -4,10 +4,11 @@
  * detection of a crash by 2N - 1 protocol periods. Newcomers are inserted at
  * a random position among those not yet probed this round.
  *
- * Members are named by key (member-table.ts): a roster position is stored as
- * itself in a typed array, 4 bytes a member; an id is stored as -1 - its
- * index in `names`, which a new round starts afresh.
+ * Members are named by key, as their store names them; the order holds each
+ * as a 4-byte code from the store's codec (member-store.ts), so that a store
+ * whose keys are small integers costs 4 bytes a member.
  */
+import type { ProbeKeyCodec } from './member-store.js';
 import type { MemberKey } from './member-table.js';
 import { randomInt, shuffle } from './random.js';
 import type { RandomSource } from './types.js';
@@ -16,9 +17,10 @@ export class ProbeOrder {
   private order = new Int32Array(0);
   private length = 0;
   private next = 0;
-  private names: string[] = [];
-
-  constructor(private readonly random: RandomSource) {}
+  constructor(
+    private readonly random: RandomSource,
+    private readonly codec: ProbeKeyCodec,
+  ) {}
 
   /** Makes room for `count` more inserts at once. */
   reserve(count: number): void {
@@ -32,7 +34,7 @@ export class ProbeOrder {
     const last = this.length++;
     const position = this.next + randomInt(this.random, last - this.next + 1);
     order[last] = order[position] as number;
-    order[position] = this.encode(key);
+    order[position] = this.codec.encode(key);
   }
 
   /**
@@ -42,25 +44,18 @@ export class ProbeOrder {
   take(isProbeable: (key: MemberKey) => boolean, members: () => MemberKey[]): MemberKey | undefined {
     for (let pass = 0; pass < 2; pass++) {
       while (this.next < this.length) {
-        const code = this.order[this.next++] as number;
-        const key = code >= 0 ? code : (this.names[-1 - code] as string);
+        const key = this.codec.decode(this.order[this.next++] as number);
         if (isProbeable(key)) return key;
       }
       const keys = members();
-      this.names = [];
+      this.codec.newRound();
       this.order = new Int32Array(keys.length);
-      for (let i = 0; i < keys.length; i++) this.order[i] = this.encode(keys[i] as MemberKey);
+      for (let i = 0; i < keys.length; i++) this.order[i] = this.codec.encode(keys[i] as MemberKey);
       this.length = keys.length;
       this.next = 0;
       shuffle(this.random, this.order);
     }
     return undefined;
-  }
-
-  private encode(key: MemberKey): number {
-    if (typeof key === 'number') return key;
-    this.names.push(key);
-    return -this.names.length;
   }
 
   private resize(capacity: number): void {

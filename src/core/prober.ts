@@ -11,6 +11,7 @@ import type { CoreContext } from './context.js';
 import type { Disseminator } from './dissemination.js';
 import type { Channel } from './host.js';
 import { UINT32_MAX } from './limits.js';
+import type { InitialShare } from './member-store.js';
 import type { MemberTable } from './member-table.js';
 import type { AckMessage, Message, NackMessage, PingMessage, PingReqMessage } from './messages.js';
 import { isInView } from './precedence.js';
@@ -72,7 +73,7 @@ export class Prober {
     private readonly awareness: Awareness,
     private readonly hooks: ProberHooks,
   ) {
-    this.order = new ProbeOrder(context.random);
+    this.order = new ProbeOrder(context.random, table.probeKeyCodec());
   }
 
   /** A member (new, or back from the dead) joins the round-robin order. */
@@ -80,12 +81,10 @@ export class Prober {
     this.order.insert(this.table.keyOf(id));
   }
 
-  /** The roster's members but this node join the order, in roster order, as addToOrder would add them. */
-  addRosterToOrder(rosterSize: number, selfPosition: number): void {
-    this.order.reserve(rosterSize);
-    for (let position = 0; position < rosterSize; position++) {
-      if (position !== selfPosition) this.order.insert(position);
-    }
+  /** Initial members taken in at once join the order as addToOrder would add them one by one. */
+  addInitialToOrder(share: InitialShare): void {
+    this.order.reserve(share.count);
+    share.forEachKey((key) => this.order.insert(key));
   }
 
   /**

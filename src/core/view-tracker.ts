@@ -4,8 +4,8 @@
  * and the schedule of changes waiting for their coordinated deadline.
  */
 import type { CoreContext } from './context.js';
+import type { InitialShare } from './member-store.js';
 import type { MemberEntry, MemberRecord, MemberTable } from './member-table.js';
-import type { Roster } from './roster.js';
 import type { View } from './types.js';
 import { sortView, viewShare } from './view.js';
 import { ViewSchedule } from './view-schedule.js';
@@ -75,18 +75,13 @@ export class ViewTracker {
   }
 
   /**
-   * Places the members of a shared roster but this node (at `selfPosition`,
-   * or -1) in the initial view at once: their digest and total are the
-   * roster's, less this node's entry.
+   * Places initial members a store took in at once in the initial view:
+   * their entries already hold their threads, the share adds their digest
+   * and total.
    */
-  placeRoster(roster: Roster, selfPosition: number): void {
-    this.digest = (this.digest + roster.digest) >>> 0;
-    this.totalThreads += roster.total;
-    const own = selfPosition >= 0 ? roster.entries[selfPosition] : undefined;
-    if (own !== undefined && own.viewThreads > 0) {
-      this.digest = (this.digest - viewShare(own.id, own.viewThreads)) >>> 0;
-      this.totalThreads -= own.viewThreads;
-    }
+  placeInitialShare(share: InitialShare): void {
+    this.digest = (this.digest + share.digest) >>> 0;
+    this.totalThreads += share.total;
     this.cache = undefined;
   }
 
@@ -111,7 +106,7 @@ export class ViewTracker {
   view(): View {
     if (this.cache === undefined) {
       const entries: Array<[string, number]> = [];
-      // Roster members come already sorted, which leaves little for the sort to do.
+      // A store may visit in id order, which leaves little for the sort to do.
       this.table.forEach((entry) => {
         if (entry.viewThreads > 0) entries.push([entry.id, entry.viewThreads]);
       }, true);

@@ -18,6 +18,7 @@ import { SeededRandom } from '../core/random.js';
 import type { Member, Metadata, RandomSource } from '../core/types.js';
 import { Network, type NetworkOptions, type PartitionSpec } from './network.js';
 import { EventQueue, type QueueEntry } from './queue.js';
+import { rosterMemberStore } from './roster-member-store.js';
 import { codecWire, type Wire } from './wire.js';
 
 /** The part of MeshCore the simulator drives and inspects. */
@@ -447,6 +448,8 @@ export class Simulation {
         host: this.hostFor(slot, life),
         ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
         ...(options.initialMembers === undefined ? {} : { initialMembers: options.initialMembers }),
+        // Thousands of cores start from one initial-members array: they share it.
+        memberStore: rosterMemberStore,
       }),
     );
     slot.core = core;

@@ -1,8 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { ProbeKeyCodec } from '../../src/core/member-store.js';
 import type { MemberKey } from '../../src/core/member-table.js';
+import { IdKeyCodec } from '../../src/core/plain-member-store.js';
 import { ProbeOrder } from '../../src/core/probe-order.js';
 import { randomInt, SeededRandom, shuffle } from '../../src/core/random.js';
+import { RosterKeyCodec } from '../../src/sim/roster-member-store.js';
+
+/** The core's codes (positions in a list of ids) and the simulator's (roster positions as themselves). */
+const codecs: [string, () => ProbeKeyCodec][] = [
+  ['id', () => new IdKeyCodec()],
+  ['roster', () => new RosterKeyCodec()],
+];
 
 const everyone = (key: MemberKey) => key !== '';
 
@@ -15,10 +24,10 @@ function round(order: ProbeOrder, members: MemberKey[], probeable = everyone): M
   return taken;
 }
 
-describe('ProbeOrder', () => {
+describe.each(codecs)('ProbeOrder with %s codes', (_name, codec) => {
   it('probes every member exactly once per round', () => {
     const members = ['a', 'b', 'c', 'd', 'e', 'f'];
-    const order = new ProbeOrder(new SeededRandom(3));
+    const order = new ProbeOrder(new SeededRandom(3), codec());
     for (let r = 0; r < 5; r++) {
       expect(round(order, members).sort()).toEqual(members);
     }
@@ -26,7 +35,7 @@ describe('ProbeOrder', () => {
 
   it('reshuffles each round', () => {
     const members = Array.from({ length: 12 }, (_, i) => `m${i}`);
-    const order = new ProbeOrder(new SeededRandom(5));
+    const order = new ProbeOrder(new SeededRandom(5), codec());
     const rounds = new Set<string>();
     for (let r = 0; r < 6; r++) rounds.add(round(order, members).join(','));
     expect(rounds.size).toBeGreaterThan(1);
@@ -34,7 +43,7 @@ describe('ProbeOrder', () => {
 
   it('bounds the gap between two probes of one member by 2N - 1 periods', () => {
     const members = Array.from({ length: 7 }, (_, i) => `m${i}`);
-    const order = new ProbeOrder(new SeededRandom(9));
+    const order = new ProbeOrder(new SeededRandom(9), codec());
     const sequence: MemberKey[] = [];
     for (let r = 0; r < 20; r++) sequence.push(...round(order, members));
     for (const id of members) {
@@ -49,14 +58,14 @@ describe('ProbeOrder', () => {
 
   it('skips members that are no longer probeable', () => {
     const members = ['a', 'b', 'c', 'd'];
-    const order = new ProbeOrder(new SeededRandom(1));
+    const order = new ProbeOrder(new SeededRandom(1), codec());
     const taken = round(order, members, (key) => key !== 'c');
     expect(taken).not.toContain('c');
     expect(taken.length).toBeGreaterThan(0);
   });
 
   it('returns undefined when nobody qualifies', () => {
-    const order = new ProbeOrder(new SeededRandom(1));
+    const order = new ProbeOrder(new SeededRandom(1), codec());
     expect(order.take(everyone, () => [])).toBeUndefined();
     expect(
       order.take(
@@ -70,7 +79,7 @@ describe('ProbeOrder', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 0xffff_ffff }), (seed) => {
         const members = ['a', 'b', 'c', 'd', 'e'];
-        const order = new ProbeOrder(new SeededRandom(seed));
+        const order = new ProbeOrder(new SeededRandom(seed), codec());
         const first = order.take(everyone, () => [...members]);
         order.insert('new');
         const rest: MemberKey[] = [];
@@ -88,7 +97,7 @@ describe('ProbeOrder', () => {
   it('places newcomers at varied positions', () => {
     const positions = new Set<number>();
     for (let seed = 0; seed < 40; seed++) {
-      const order = new ProbeOrder(new SeededRandom(seed));
+      const order = new ProbeOrder(new SeededRandom(seed), codec());
       order.take(everyone, () => ['a', 'b', 'c', 'd', 'e', 'f']);
       order.insert('new');
       for (let i = 0; i < 6; i++) {
@@ -98,9 +107,9 @@ describe('ProbeOrder', () => {
     expect(positions.size).toBeGreaterThan(3);
   });
 
-  it('holds roster positions and ids together, and gives back what went in', () => {
+  it('holds integer keys and ids together, and gives back what went in', () => {
     const members: MemberKey[] = [0, 'x', 1, 2, 'y', 3];
-    const order = new ProbeOrder(new SeededRandom(4));
+    const order = new ProbeOrder(new SeededRandom(4), codec());
     for (let r = 0; r < 3; r++) {
       const taken = round(order, members);
       expect(taken.map(String).sort()).toEqual(members.map(String).sort());
@@ -119,7 +128,7 @@ describe('ProbeOrder', () => {
           const random = new SeededRandom(seed);
           let reference: MemberKey[] = [];
           let next = 0;
-          const order = new ProbeOrder(new SeededRandom(seed));
+          const order = new ProbeOrder(new SeededRandom(seed), codec());
           order.reserve(5);
           for (const key of inserted) {
             order.insert(key);

@@ -28,14 +28,14 @@ describe('replay', () => {
 });
 
 describe('shared initial members', () => {
-  it('cores started from one array run exactly as cores that each get their own copy', () => {
+  it('cores sharing one roster run exactly as cores with plain stores that each get their own copy', () => {
     // Short tombstone retention: members of the shared array are reaped and rejoin within the run.
     const config = { tombstoneRetentionMs: 1500, gossipToTheDeadMs: 1000 };
     const spec = buildScenario('churn', { nodes: 16, seed: 3, preset: 'local', config });
     const long = { ...spec, durationMs: spec.durationMs + 10_000 };
     const shared = runScenario(long).report;
     const copied = runScenario(long, {
-      createCore: (options) =>
+      createCore: ({ memberStore: _shared, ...options }) =>
         new MeshCore({
           ...options,
           initialMembers: options.initialMembers?.map((member) => ({ ...member })),

@@ -4,14 +4,14 @@
  * array). What follows from the array alone is worked out once per array
  * and shared by every core started from it: each member as the alive entry
  * an untouched core holds, an index by id, the view digest and thread
- * total, and the order by id. A core's member table reads the members it
- * has not touched from here (member-table.ts); the roster itself never
- * changes.
+ * total, and the order by id. A core's member store reads the members it
+ * has not touched from here (roster-member-store.ts); the roster itself
+ * never changes.
  */
-import type { MemberEntry } from './member-table.js';
-import type { Member } from './types.js';
-import { compareUtf8 } from './utf8.js';
-import { viewShare } from './view.js';
+import type { MemberEntry } from '../core/member-table.js';
+import type { Member } from '../core/types.js';
+import { compareUtf8 } from '../core/utf8.js';
+import { viewShare } from '../core/view.js';
 
 export class Roster {
   /** The first member of each id, in array order, alive and in the view with its threads. */

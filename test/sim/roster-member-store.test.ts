@@ -1,16 +1,18 @@
 /**
- * The member table reads untouched members from a shared roster and copies
- * them on write. Whatever happens to it, it must answer exactly as a table
- * that holds a private record for every member (the way it works without a
- * roster): same members, same order, same random picks.
+ * The roster store reads untouched members from a shared roster and copies
+ * them on write. Whatever happens to it, a table over it must answer exactly
+ * as a table over the core's plain store, which holds a private record for
+ * every member: same members, same order, same random picks.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type MemberEntry, MemberTable, newRecord, snapshotOf } from '../../src/core/member-table.js';
+import { PlainMemberStore } from '../../src/core/plain-member-store.js';
 import { SeededRandom } from '../../src/core/random.js';
-import { rosterOf } from '../../src/core/roster.js';
 import type { Member, MemberState } from '../../src/core/types.js';
-import { sortView } from '../../src/core/view.js';
+import { sortView, viewShare } from '../../src/core/view.js';
+import { rosterOf } from '../../src/sim/roster.js';
+import { RosterMemberStore } from '../../src/sim/roster-member-store.js';
 
 const SELF = 'm3';
 
@@ -24,7 +26,7 @@ function selfRecord() {
 
 /** A table of private records, filled as a node adopts its initial members one by one. */
 function privateTable(members: readonly Member[], nowMs: number): MemberTable {
-  const table = new MemberTable(selfRecord());
+  const table = new MemberTable(new PlainMemberStore(selfRecord()));
   for (const member of members) {
     if (member.id === SELF || table.has(member.id)) continue;
     const record = newRecord(member, nowMs);
@@ -35,8 +37,8 @@ function privateTable(members: readonly Member[], nowMs: number): MemberTable {
 }
 
 function sharedTable(members: readonly Member[], nowMs: number): MemberTable {
-  const table = new MemberTable(selfRecord());
-  table.adoptRoster(rosterOf(members), nowMs);
+  const table = new MemberTable(new RosterMemberStore(selfRecord()));
+  table.adoptInitial(members, nowMs, Number.POSITIVE_INFINITY);
   return table;
 }
 
@@ -138,7 +140,7 @@ function observe(table: MemberTable) {
   };
 }
 
-describe('MemberTable with a shared roster', () => {
+describe('RosterMemberStore', () => {
   it('answers exactly as a table of private records, whatever is changed, reaped or added', () => {
     const rosterArb = fc.array(fc.record({ id: fc.nat(9), threads: fc.integer({ min: 0, max: 3 }) }), {
       minLength: 0,
@@ -174,6 +176,30 @@ describe('MemberTable with a shared roster', () => {
     expect(rosterOf(members).entries[0]).toMatchObject({ id: 'm1', state: 'alive', incarnation: 1 });
     expect(Object.isFrozen(two.get('m2'))).toBe(true);
     expect(two.size).toBe(3);
+  });
+
+  it('reports the view share of the members it takes in, and declines members that would not fit', () => {
+    const members = [
+      rosterMember('m1', 2),
+      rosterMember(SELF, 1),
+      rosterMember('m2', 0),
+      rosterMember('m4', 3),
+    ];
+    const full = new MemberTable(new RosterMemberStore(selfRecord()));
+    expect(full.adoptInitial(members, 0, 2)).toBeUndefined();
+    expect(full.size).toBe(1);
+    const table = new MemberTable(new RosterMemberStore(selfRecord()));
+    const share = table.adoptInitial(members, 0, 3);
+    const keys: unknown[] = [];
+    share?.forEachKey((key) => keys.push(key));
+    expect(keys).toEqual([0, 2, 3]);
+    expect(share).toMatchObject({
+      count: 3,
+      total: 5,
+      digest: (viewShare('m1', 2) + viewShare('m4', 3)) >>> 0,
+    });
+    expect(table.liveCount).toBe(4);
+    expect(table.adoptInitial(members, 0, 3)).toBeUndefined();
   });
 
   it('builds one roster per array, and a fresh one once the array holds other members', () => {
