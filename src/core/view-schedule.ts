@@ -24,18 +24,22 @@ export class ViewSchedule {
    * is what the view holds now; when they agree, nothing is pending. The same
    * change heard twice keeps the earlier deadline: each hop over-estimates the
    * remaining time by its latency, so the smallest estimate is the best.
+   * Returns true when this cancels or redirects a change that was waiting:
+   * nodes that applied it already (a peer's deadline came first) now hold
+   * another view than this one, so the caller treats it as a view change.
    */
-  want(id: string, threads: number, appliedThreads: number, atMs: number): void {
+  want(id: string, threads: number, appliedThreads: number, atMs: number): boolean {
+    const existing = this.pending.get(id);
     if (threads === appliedThreads) {
       this.pending.delete(id);
-      return;
+      return existing !== undefined;
     }
-    const existing = this.pending.get(id);
     if (existing !== undefined && existing.threads === threads) {
       if (atMs < existing.atMs) this.pending.set(id, { threads, atMs });
-      return;
+      return false;
     }
     this.pending.set(id, { threads, atMs });
+    return existing !== undefined;
   }
 
   forget(id: string): void {

@@ -49,7 +49,9 @@ export class ViewTracker {
 
   /** Wants `entry` at `threads` (0: out) from `atMs`; applies at once when due. */
   want(entry: MemberEntry, threads: number, atMs: number): void {
-    this.schedule.want(entry.id, threads, entry.viewThreads, atMs);
+    // A cancelled change is a view change for settling: whoever applied it holds another view.
+    if (this.schedule.want(entry.id, threads, entry.viewThreads, atMs))
+      this.lastChangeAtMs = this.context.nowMs;
     const change = this.schedule.get(entry.id);
     if (change === undefined) return;
     if (change.atMs <= this.context.nowMs) {

@@ -205,3 +205,21 @@ describe('settled is a lease', () => {
     expect(solo.core.settled).toBe(true);
   });
 });
+
+describe('a cancelled view change', () => {
+  it('restarts the quiet period: peers whose deadline came first hold another view for a moment', () => {
+    const solo = cluster(['a', 'b'], { viewDelayMs: 1000 });
+    solo.advanceTo(3000);
+    expect(solo.core.settled).toBe(true);
+    const deadAtMs = solo.declareDead('a', { fromId: 'b', viewDelayMs: 1000 });
+    expect(solo.core.pendingViewChanges).toBe(1);
+    solo.host.nowMs = deadAtMs + 500;
+    solo.receive([alive('a', { incarnation: 1 })]);
+    expect(solo.core.pendingViewChanges).toBe(0);
+    // lan settleQuietMs 2000 from the cancel.
+    solo.advanceTo(deadAtMs + 500 + 1999);
+    expect(solo.core.settled).toBe(false);
+    solo.advanceTo(deadAtMs + 500 + 2000 + 1000);
+    expect(solo.core.settled).toBe(true);
+  });
+});

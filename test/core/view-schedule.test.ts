@@ -69,3 +69,16 @@ describe('ViewSchedule', () => {
     expect(schedule.size).toBe(1);
   });
 });
+
+describe('a cancelled change', () => {
+  it('reports when a waiting change is cancelled or redirected, and only then', () => {
+    const schedule = new ViewSchedule();
+    expect(schedule.want('a', 0, 1, 500)).toBe(false); // a removal starts waiting
+    expect(schedule.want('a', 0, 1, 400)).toBe(false); // the same removal, an earlier deadline
+    expect(schedule.want('a', 1, 1, 600)).toBe(true); // a refutation cancels it
+    expect(schedule.size).toBe(0);
+    expect(schedule.want('a', 1, 1, 700)).toBe(false); // nothing was waiting
+    expect(schedule.want('b', 2, 0, 500)).toBe(false);
+    expect(schedule.want('b', 4, 0, 500)).toBe(true); // redirected: another thread count
+  });
+});
