@@ -274,10 +274,10 @@ if (only.includes('agreement')) {
     ['isolated-return', 50, 60_000, 'one node cut off 60 s'],
     ['isolated-return', 50, 120_000, 'one node cut off 120 s'],
     ['flapping-link', 50, undefined, "one node's link 20 s down / 20 s up, 3 times"],
-    ['long-partition', 8, 10_000, '4|4 split, 10 s'],
-    ['long-partition', 8, 150_000, '4|4 split, 150 s (> tombstone retention)'],
-    ['long-partition', 8, 3_600_000, '4|4 split, 1 h'],
-    ['long-partition', 8, 21_600_000, '4|4 split, 6 h'],
+    ['long-partition', 8, 10_000, '4\\|4 split, 10 s'],
+    ['long-partition', 8, 150_000, '4\\|4 split, 150 s (> tombstone retention)'],
+    ['long-partition', 8, 3_600_000, '4\\|4 split, 1 h'],
+    ['long-partition', 8, 21_600_000, '4\\|4 split, 6 h'],
     ['fast-restart', 8, undefined, 'restart after 0.5 s with 4 threads and new metadata'],
     ['pause', 16, undefined, 'one node frozen 40 s'],
   ];
@@ -308,7 +308,7 @@ if (only.includes('agreement')) {
   }
   table(
     'Agreement under faults',
-    `Summed over seeds ${seedText}. Healthy deaths: a member declared dead by an observer while neither was disturbed (paused, slow, restarted, on a lossy link) nor separated from the other by a partition; excused deaths are the others. Recovery: from the end of the last fault until every live node holds one view of exactly the live nodes (median / worst). No run broke an invariant, including two settled nodes owning overlapping index ranges.`,
+    `Summed over seeds ${seedText}. Healthy deaths: a member declared dead by an observer while neither was disturbed (paused, slow, restarted, on a lossy link) nor separated from the other by a partition; excused deaths are the others. Recovery: from the end of the last fault until every live node holds one view of exactly the live nodes (median / worst). No run broke an invariant, including two settled nodes owning overlapping index ranges. False-settled is strict: node-time settled while any live node held another view, so a cut-off node that (rightly) keeps its old view, unsettled, counts against the majority that settled without it for the whole cut.`,
     [
       'fault',
       'nodes',
