@@ -30,6 +30,8 @@ const ENTRIES_EXAMINED_MAX = 512;
 
 export class BroadcastQueue {
   private readonly byKey = new Map<string, Entry>();
+  /** Queued updates that carry a view change (a deadline): news the views depend on. */
+  private viewChanges = 0;
   private readonly buckets: Set<Entry>[] = [];
 
   constructor(private readonly lengthMax: number) {}
@@ -38,16 +40,23 @@ export class BroadcastQueue {
     return this.byKey.size;
   }
 
+  /** How many queued updates carry a view change (viewAtMs > 0). */
+  get viewChangesQueued(): number {
+    return this.viewChanges;
+  }
+
   /** Queues `message` about `key`, replacing any older update about it. False when full. */
   enqueue(key: string, message: UpdateMessage, bytes: number, viewAtMs = 0): boolean {
     const existing = this.byKey.get(key);
     if (existing !== undefined) {
       this.bucket(existing.transmits).delete(existing);
+      if (existing.viewAtMs > 0) this.viewChanges--;
     } else if (this.byKey.size >= this.lengthMax) {
       return false;
     }
     const entry: Entry = { key, message, viewAtMs, bytes, transmits: 0 };
     this.byKey.set(key, entry);
+    if (viewAtMs > 0) this.viewChanges++;
     this.bucket(0).add(entry);
     return true;
   }
@@ -58,6 +67,7 @@ export class BroadcastQueue {
     if (entry === undefined) return;
     this.bucket(entry.transmits).delete(entry);
     this.byKey.delete(key);
+    if (entry.viewAtMs > 0) this.viewChanges--;
   }
 
   /** The view deadline of the update queued about `key`, if one is. */
@@ -89,6 +99,7 @@ export class BroadcastQueue {
           // The cluster shrank and lowered the limit: this update is spent.
           bucket.delete(entry);
           this.byKey.delete(entry.key);
+          if (entry.viewAtMs > 0) this.viewChanges--;
           continue;
         }
         if (remaining < SMALLEST_UPDATE_BYTES || examined >= ENTRIES_EXAMINED_MAX) break scan;
@@ -104,6 +115,7 @@ export class BroadcastQueue {
       entry.transmits++;
       if (entry.transmits >= limit) {
         this.byKey.delete(entry.key);
+        if (entry.viewAtMs > 0) this.viewChanges--;
       } else {
         this.bucket(entry.transmits).add(entry);
       }

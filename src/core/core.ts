@@ -726,6 +726,9 @@ export class MeshCore {
       this.views.pendingCount === 0 &&
       this.table.suspectCount === 0 &&
       this.table.self.viewThreads > 0 &&
+      // A view change this node still spreads has not reached everyone yet: in a
+      // join storm the last nodes hear of the last joiners seconds after the first settle.
+      this.dissemination.viewChangesInFlight === 0 &&
       !this.membership.conflictActive &&
       !this.lostMostMembers();
     // Only this node's own threads (or none) in the view: nobody can renew a lease.

@@ -32,6 +32,11 @@ export class Disseminator {
     this.messagesPerPacketMax = Math.min(MESSAGES_PER_PACKET_MAX, wire.messagesPerPacketMax);
   }
 
+  /** Queued updates that carry a view change: until they are spent, some nodes may not have heard them. */
+  get viewChangesInFlight(): number {
+    return this.queue.viewChangesQueued;
+  }
+
   get queueLength(): number {
     return this.queue.length;
   }

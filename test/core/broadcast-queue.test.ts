@@ -185,3 +185,34 @@ describe('BroadcastQueue properties', () => {
     );
   });
 });
+
+describe('view changes in flight', () => {
+  const alive = (id: string) =>
+    ({
+      type: 'alive',
+      id,
+      address: '10.0.0.1:7946',
+      incarnation: 1,
+      threads: 1,
+      metadata: {},
+      viewDelayMs: 0,
+    }) as const;
+
+  it('counts queued updates that carry a view deadline until they are spent, replaced or removed', () => {
+    const queue = new BroadcastQueue(16);
+    queue.enqueue('a', alive('a'), 40, 1500);
+    queue.enqueue('b', alive('b'), 40, 0);
+    expect(queue.viewChangesQueued).toBe(1);
+    queue.enqueue('a', alive('a'), 40, 0); // replaced by an update with no view change
+    expect(queue.viewChangesQueued).toBe(0);
+    queue.enqueue('c', alive('c'), 40, 900);
+    queue.remove('c');
+    expect(queue.viewChangesQueued).toBe(0);
+    queue.enqueue('d', alive('d'), 40, 900);
+    // A limit of 2 transmissions: the second take spends it.
+    queue.take(1000, 2);
+    expect(queue.viewChangesQueued).toBe(1);
+    queue.take(1000, 2);
+    expect(queue.viewChangesQueued).toBe(0);
+  });
+});
