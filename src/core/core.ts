@@ -97,6 +97,8 @@ export class MeshCore {
   private readonly membership: Membership;
   private readonly reconnect = new ReconnectCandidates();
   private readonly initialMembers: readonly Member[];
+  /** The failed member last asked (by a ping) whether it is back; an ack from it opens the sync. */
+  private reconnectProbe: { readonly seq: number; readonly address: string } | undefined;
   /** While joining: the other address the cluster holds our id at, being asked whether it is us. */
   private idCheck:
     | { readonly seq: number; readonly address: string; readonly claim: MemberSnapshot }
@@ -232,6 +234,12 @@ export class MeshCore {
           ) {
             this.onIdConflict(from);
             return;
+          }
+          if (this.reconnectProbe?.seq === message.seq && from === this.reconnectProbe.address) {
+            // A failed member answers: now the full state is worth sending.
+            this.reconnectProbe = undefined;
+            this.requestSync(from, this.localState(false));
+            break;
           }
           prober.onAck(message);
           break;
@@ -633,7 +641,7 @@ export class MeshCore {
       const candidate = reconnect.failedAt(randomInt(context.random, reconnect.failedCount));
       const current = candidate === undefined ? undefined : table.get(candidate.id);
       if (candidate !== undefined && (current === undefined || !isInView(current.state))) {
-        this.requestSync(candidate.address, this.localState(false));
+        this.askIfBack(candidate.id, candidate.address);
       }
     }
     if (this.aloneOrLostMost() && reconnect.seedCount > 0) {
@@ -707,6 +715,20 @@ export class MeshCore {
     // liveCount includes this node while it is in its own view.
     const others = this.table.liveCount - (isInView(this.table.self.state) ? 1 : 0);
     return others === 0 || this.lostMostMembers();
+  }
+
+  /**
+   * Pings a failed member (UDP and the stream) before a full sync: a member
+   * still gone costs one small packet per reconnect interval instead of a
+   * state of every member, and one that is back answers, which opens the sync.
+   */
+  private askIfBack(id: string, address: string): void {
+    const { context } = this;
+    const seq = context.random.nextUint32();
+    this.reconnectProbe = { seq, address };
+    const ping: Message = { type: 'ping', seq, targetId: id, fromId: this.id, viewId: this.views.viewId };
+    context.host.send(address, [ping], 'datagram');
+    context.host.send(address, [ping], 'stream');
   }
 
   /** Opens a full-state exchange; the host reports back through handleSyncReply or handleSyncFailed. */
