@@ -12,13 +12,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presets } from '../../src/core/config.js';
 import { viewDelayMs } from '../../src/core/formulas.js';
 import { detectionBoundMs, leaveBoundMs } from '../../src/sim/bounds.js';
 import { MEMBERS_POLL_MS } from '../../src/status/ui/format.js';
 import { REPO, TestBed, WAIT_MS } from '../cli/helpers.js';
+import { readView, waitForView } from './page-view.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(REPO, 'test-artifacts');
@@ -55,79 +56,11 @@ const LAUNCH_ARGS = [
   '--disable-sync',
 ];
 
-/** The little of the DOM that readView() touches (it runs in the page; this project has no DOM types). */
-interface PageElement {
-  readonly dataset: Record<string, string | undefined>;
-  readonly textContent: string | null;
-  readonly classList: Iterable<string>;
-  readonly open?: boolean;
-  querySelector(selector: string): PageElement | null;
-}
+/** The two DOM facts this test reads itself (the rest goes through page-view.ts; no DOM types here). */
 declare const document: {
   readonly documentElement: { readonly scrollWidth: number };
-  querySelector(selector: string): PageElement | null;
-  querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
+  querySelectorAll(selector: string): ArrayLike<unknown>;
 };
-
-/** What the page shows, read from the DOM. */
-interface PageView {
-  rows: { id: string; state: string; range: string; metadata: string }[];
-  departed: { id: string; state: string }[];
-  departedOpen: boolean;
-  bar: { id: string; range: string; state: string }[];
-  total: string;
-  logTypes: string[];
-  logText: string;
-  injected: number;
-  idText: string;
-}
-
-function readView(page: Page): Promise<PageView> {
-  return page.evaluate(() => {
-    const rows = (selector: string) => [...document.querySelectorAll(selector)];
-    return {
-      rows: rows('table[data-section="view"] tbody tr').map((tr) => ({
-        id: tr.dataset.id ?? '',
-        state: tr.dataset.state ?? '',
-        range: tr.querySelector('[data-cell="range"]')?.textContent ?? '',
-        metadata: tr.querySelector('[data-cell="metadata"]')?.textContent ?? '',
-      })),
-      departed: rows('details[data-section="departed"] tbody tr').map((tr) => ({
-        id: tr.dataset.id ?? '',
-        state: tr.dataset.state ?? '',
-      })),
-      departedOpen: document.querySelector('details[data-section="departed"]')?.open === true,
-      bar: rows('.bar .segment').map((s) => ({
-        id: s.dataset.id ?? '',
-        range: s.dataset.range ?? '',
-        state: [...s.classList].includes('suspect') ? 'suspect' : 'alive',
-      })),
-      total: document.querySelector('[data-fact="total"]')?.textContent ?? '',
-      logTypes: rows('.log li').map((li) => li.dataset.type ?? ''),
-      logText: document.querySelector('.log')?.textContent ?? '',
-      injected: document.querySelectorAll('#app img, #injected').length,
-      idText: [...document.querySelectorAll('td.id, .bar .segment')].map((e) => e.textContent).join(' '),
-    };
-  });
-}
-
-/** Polls the page until `done` holds (bounded by `timeoutMs`); returns the view and when it held. */
-async function waitForView(
-  page: Page,
-  what: string,
-  done: (view: PageView) => boolean,
-  timeoutMs: number,
-): Promise<PageView> {
-  const deadline = Date.now() + timeoutMs;
-  let view = await readView(page);
-  while (!done(view)) {
-    if (Date.now() > deadline)
-      throw new Error(`page: no ${what} within ${timeoutMs} ms; last view: ${JSON.stringify(view)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-    view = await readView(page);
-  }
-  return view;
-}
 
 describe.skipIf(!haveChromium && !inCi)('status page in Chromium', () => {
   const bed = new TestBed();

@@ -9,13 +9,14 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presets } from '../../src/core/config.js';
 import { viewDelayMs } from '../../src/core/formulas.js';
 import { detectionBoundMs } from '../../src/sim/bounds.js';
 import { MEMBERS_POLL_MS } from '../../src/status/ui/format.js';
 import { TestBed, WAIT_MS } from '../cli/helpers.js';
+import { waitForView } from './page-view.js';
 
 const FIREFOX = '/usr/bin/firefox-esr';
 const inCi = process.env.CI === 'true';
@@ -29,59 +30,6 @@ const local = presets.local;
 /** As in the Chromium test: detection, the view delay, one poll period. */
 const CRASH_BOUND_MS =
   detectionBoundMs(local, NODES) + viewDelayMs(local.viewDelayMs, NODES) + MEMBERS_POLL_MS;
-
-interface PageElement {
-  readonly dataset: Record<string, string | undefined>;
-  readonly textContent: string | null;
-  querySelector(selector: string): PageElement | null;
-}
-declare const document: {
-  querySelector(selector: string): PageElement | null;
-  querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
-};
-
-interface FirefoxView {
-  rows: { id: string; state: string; range: string }[];
-  departed: { id: string; state: string }[];
-  bar: string[];
-  total: string;
-}
-
-function readView(page: Page): Promise<FirefoxView> {
-  return page.evaluate(() => {
-    const all = (selector: string) => [...document.querySelectorAll(selector)];
-    return {
-      rows: all('table[data-section="view"] tbody tr').map((tr) => ({
-        id: tr.dataset.id ?? '',
-        state: tr.dataset.state ?? '',
-        range: tr.querySelector('[data-cell="range"]')?.textContent ?? '',
-      })),
-      departed: all('details[data-section="departed"] tbody tr').map((tr) => ({
-        id: tr.dataset.id ?? '',
-        state: tr.dataset.state ?? '',
-      })),
-      bar: all('.bar .segment').map((s) => `${s.dataset.id ?? ''}:${s.dataset.range ?? ''}`),
-      total: document.querySelector('[data-fact="total"]')?.textContent ?? '',
-    };
-  });
-}
-
-async function waitForView(
-  page: Page,
-  what: string,
-  done: (view: FirefoxView) => boolean,
-  timeoutMs: number,
-): Promise<FirefoxView> {
-  const deadline = Date.now() + timeoutMs;
-  let view = await readView(page);
-  while (!done(view)) {
-    if (Date.now() > deadline)
-      throw new Error(`page: no ${what} within ${timeoutMs} ms; last view: ${JSON.stringify(view)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-    view = await readView(page);
-  }
-  return view;
-}
 
 describe.skipIf(!haveFirefox && !inCi)('status page in Firefox', () => {
   const bed = new TestBed();
@@ -140,7 +88,7 @@ describe.skipIf(!haveFirefox && !inCi)('status page in Firefox', () => {
       ['bravo', 'alive', '1-2'],
       ['charlie', 'alive', '3-5'],
     ]);
-    expect(first.bar).toEqual(['alpha:0-0', 'bravo:1-2', 'charlie:3-5']);
+    expect(first.bar.map((s) => `${s.id}:${s.range}`)).toEqual(['alpha:0-0', 'bravo:1-2', 'charlie:3-5']);
 
     c.child.kill('SIGKILL');
     const failed = await waitForView(
@@ -152,7 +100,7 @@ describe.skipIf(!haveFirefox && !inCi)('status page in Firefox', () => {
         v.total === '3',
       CRASH_BOUND_MS,
     );
-    expect(failed.bar).toEqual(['alpha:0-0', 'bravo:1-2']);
+    expect(failed.bar.map((s) => `${s.id}:${s.range}`)).toEqual(['alpha:0-0', 'bravo:1-2']);
     expect(errors).toEqual([]);
   });
 });
