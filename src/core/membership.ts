@@ -171,8 +171,8 @@ export class Membership {
       if (entry?.state === 'alive' && entry.incarnation === update.incarnation) {
         // The same news by another path: its deadline may be the earlier one.
         this.views.want(entry, entry.threads, context.nowMs + delayMs);
-      } else if (entry !== undefined && !isInView(entry.state)) {
-        this.correctStaleAlive(entry);
+      } else if (entry !== undefined && (entry.state === 'dead' || entry.state === 'left')) {
+        this.correctStaleAlive(entry.id, entry.state, entry.incarnation);
       }
       return;
     }
@@ -180,22 +180,11 @@ export class Membership {
     let previous: Member | undefined;
     let target: MemberRecord;
     if (entry === undefined) {
-      const endedAt = this.reconnect.departedAt(update.id);
-      if (!firstHand && endedAt !== undefined && update.incarnation <= endedAt) {
+      const ended = this.reconnect.departure(update.id);
+      if (!firstHand && ended !== undefined && update.incarnation <= ended.incarnation) {
         // Reaped, but remembered: an alive of the life that ended is second-hand
-        // stale news. Answer it with the death, which reaches a holder of the
-        // alive as a suspicion: if the member does live (a healed partition),
-        // it hears of it and refutes above, and comes back for good.
-        if (!this.dissemination.isFresh(update.id)) {
-          const message: UpdateMessage = {
-            type: 'dead',
-            id: update.id,
-            incarnation: endedAt,
-            fromId: context.id,
-            viewDelayMs: 0,
-          };
-          this.dissemination.enqueue(message, 0);
-        }
+        // stale news, answered as for a tombstone we still hold.
+        this.correctStaleAlive(update.id, ended.state, ended.incarnation);
         return;
       }
       if (table.size >= context.config.membersMax) {
@@ -393,19 +382,13 @@ export class Membership {
    * a partition meet again in one view instead of ignoring each other. One
    * queue entry per member bounds the cost.
    */
-  private correctStaleAlive(record: MemberEntry): void {
-    if (this.dissemination.isFresh(record.id)) return;
+  private correctStaleAlive(id: string, state: 'dead' | 'left', incarnation: number): void {
+    if (this.dissemination.isFresh(id)) return;
     const message: UpdateMessage =
-      record.state === 'left'
-        ? { type: 'left', id: record.id, incarnation: record.incarnation, viewDelayMs: 0 }
-        : {
-            type: 'dead',
-            id: record.id,
-            incarnation: record.incarnation,
-            fromId: this.context.id,
-            viewDelayMs: 0,
-          };
-    this.dissemination.enqueue(message, this.views.pendingAtMs(record.id) ?? 0);
+      state === 'left'
+        ? { type: 'left', id, incarnation, viewDelayMs: 0 }
+        : { type: 'dead', id, incarnation, fromId: this.context.id, viewDelayMs: 0 };
+    this.dissemination.enqueue(message, this.views.pendingAtMs(id) ?? 0);
   }
 
   /**

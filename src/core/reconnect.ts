@@ -54,9 +54,12 @@ export class ReconnectCandidates {
     this.left.delete(id);
   }
 
-  /** The incarnation `id` departed at, while it is remembered. */
-  departedAt(id: string): number | undefined {
-    return (this.failed.get(id) ?? this.left.get(id))?.incarnation;
+  /** How `id` departed (failed or left) and at which incarnation, while it is remembered. */
+  departure(id: string): { readonly state: 'dead' | 'left'; readonly incarnation: number } | undefined {
+    const failed = this.failed.get(id);
+    if (failed !== undefined) return { state: 'dead', incarnation: failed.incarnation };
+    const left = this.left.get(id);
+    return left === undefined ? undefined : { state: 'left', incarnation: left.incarnation };
   }
 
   /** The addresses this node joined through, tried again while it is alone or has lost most members. */
