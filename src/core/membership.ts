@@ -216,6 +216,9 @@ export class Membership {
     this.views.want(target, target.threads, context.nowMs + delayMs);
     this.dissemination.enqueue(aliveMessageOf(target), this.views.pendingAtMs(target.id) ?? 0);
     this.emitMember(kind, target, previous);
+    // A refutation may also carry new details; listeners for updates must not miss them.
+    if (kind === 'alive-again' && previous !== undefined && !sameAnnouncement(previous, target))
+      this.emitMember('update', target, previous);
   }
 
   /**
@@ -504,7 +507,7 @@ export class Membership {
     // metadata: an earlier life that reached this incarnation too) would
     // leave peers holding the wrong facts forever; refute it upward.
     if (state === 'alive' && incarnation === self.incarnation) {
-      if (claim === undefined || describesSelf(claim, self)) return;
+      if (claim === undefined || sameAnnouncement(claim, self)) return;
     }
     if (state === 'alive' && claim !== undefined && claim.address !== self.address) {
       this.context.counters.idConflicts++;
@@ -539,13 +542,14 @@ export class Membership {
   }
 }
 
-/** Whether an alive claim about this node states exactly what this node is. */
-function describesSelf(claim: AliveUpdate, self: MemberEntry): boolean {
-  if (claim.address !== self.address || claim.threads !== self.threads) return false;
-  const ours = Object.keys(self.metadata);
-  const theirs = Object.keys(claim.metadata);
-  if (ours.length !== theirs.length) return false;
-  return ours.every((key) => claim.metadata[key] === self.metadata[key]);
+type Announcement = Pick<Member, 'address' | 'threads' | 'metadata'>;
+
+/** Whether two alive claims announce the same address, threads and metadata. */
+function sameAnnouncement(a: Announcement, b: Announcement): boolean {
+  if (a.address !== b.address || a.threads !== b.threads) return false;
+  const keysOfA = Object.keys(a.metadata);
+  if (keysOfA.length !== Object.keys(b.metadata).length) return false;
+  return keysOfA.every((key) => a.metadata[key] === b.metadata[key]);
 }
 
 export function aliveMessageOf(record: MemberEntry): AliveMessage {

@@ -12,7 +12,7 @@ import type { Disseminator } from './dissemination.js';
 import type { Channel } from './host.js';
 import { UINT32_MAX } from './limits.js';
 import type { InitialShare } from './member-store.js';
-import type { MemberTable } from './member-table.js';
+import type { MemberEntry, MemberTable } from './member-table.js';
 import type { AckMessage, Message, NackMessage, PingMessage, PingReqMessage } from './messages.js';
 import { isInView } from './precedence.js';
 import { ProbeOrder } from './probe-order.js';
@@ -144,18 +144,8 @@ export class Prober {
       nacksExpected: 0,
       nacksReceived: 0,
     };
-    const messages: Message[] = [this.ping(seq, target.id)];
-    if (target.state === 'suspect') {
-      // Lifeguard's buddy system: tell the suspect first, so it can refute at once.
-      messages.unshift({
-        type: 'suspect',
-        id: target.id,
-        incarnation: target.incarnation,
-        fromId: context.id,
-      });
-    }
     context.counters.probes++;
-    this.dissemination.send(target.address, messages, 'datagram');
+    this.dissemination.send(target.address, this.probeMessages(seq, target), 'datagram');
     context.schedule(this.awareness.scaleMs(context.config.probeTimeoutMs), { kind: 'probe-timeout', seq });
   }
 
@@ -186,7 +176,8 @@ export class Prober {
     }
     if (context.config.streamProbe) {
       // Networks that filter UDP but pass TCP still get an honest answer.
-      context.host.send(target.address, [this.ping(seq, target.id)], 'stream');
+      // The suspect hears of its suspicion this way too, where only TCP reaches it.
+      context.host.send(target.address, this.probeMessages(seq, target), 'stream');
     }
   }
 
@@ -286,6 +277,19 @@ export class Prober {
   private relayNackDelayMs(): number {
     const { probeIntervalMs, probeTimeoutMs } = this.context.config;
     return Math.max(1, Math.floor(0.8 * Math.min(probeTimeoutMs, probeIntervalMs - probeTimeoutMs)));
+  }
+
+  /** A ping, preceded for a suspect by its suspicion (Lifeguard's buddy system: it can refute at once). */
+  private probeMessages(seq: number, target: MemberEntry): Message[] {
+    const ping = this.ping(seq, target.id);
+    if (target.state !== 'suspect') return [ping];
+    const suspicion: Message = {
+      type: 'suspect',
+      id: target.id,
+      incarnation: target.incarnation,
+      fromId: this.context.id,
+    };
+    return [suspicion, ping];
   }
 
   private ping(seq: number, targetId: string): PingMessage {

@@ -154,6 +154,19 @@ describe('indirect probes (ping-req), as the prober', () => {
     expect(stream).toEqual([{ to: addressFor(ping.targetId), channel: 'stream', messages: [{ ...ping }] }]);
   });
 
+  it('the stream ping to a suspect carries its suspicion first, as the datagram ping does', () => {
+    const solo = cluster(['a', 'b']);
+    solo.receive([{ type: 'suspect', id: 'a', incarnation: 0, fromId: 'b' }]);
+    solo.receive([{ type: 'suspect', id: 'b', incarnation: 0, fromId: 'a' }]);
+    const { ping, atMs } = solo.nextProbe();
+    solo.advanceTo(atMs + 500);
+    const [stream] = solo.host.sent.filter((p) => p.channel === 'stream');
+    expect(stream?.messages).toEqual([
+      { type: 'suspect', id: ping.targetId, incarnation: 0, fromId: 'self' },
+      { ...ping },
+    ]);
+  });
+
   it('sends no stream ping when streamProbe is off', () => {
     const solo = cluster(['a', 'b'], { streamProbe: false });
     const { atMs } = solo.nextProbe();

@@ -157,6 +157,18 @@ describe('suspicion and incarnations', () => {
     expect(deathTime(solo, 'm0', 30_000)).toBeUndefined();
   });
 
+  it('a refutation that also carries new details is an update too, and a plain one is not', () => {
+    const solo = cluster(9);
+    solo.receive([suspect('m0', 'm1'), suspect('m2', 'm1')]);
+    solo.receive([alive('m0', { incarnation: 1, metadata: { role: 'db' }, threads: 4 })]);
+    solo.receive([alive('m2', { incarnation: 1 })]);
+    expect(solo.host.memberEvents('alive-again').map((event) => event.member.id)).toEqual(['m0', 'm2']);
+    const updates = solo.host.memberEvents('update');
+    expect(updates.map((event) => event.member.id)).toEqual(['m0']);
+    expect(updates[0]?.member).toMatchObject({ state: 'alive', threads: 4, metadata: { role: 'db' } });
+    expect(updates[0]?.previous).toMatchObject({ state: 'suspect', threads: 1, metadata: {} });
+  });
+
   it('an alive at the same incarnation does not end the suspicion', () => {
     const solo = cluster(9);
     solo.receive([suspect('m0', 'm1')]);
