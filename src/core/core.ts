@@ -241,10 +241,10 @@ export class MeshCore {
             this.requestSync(from, this.localState(false));
             break;
           }
-          prober.onAck(message);
+          prober.onAck(message, from);
           break;
         case 'nack':
-          prober.onNack(message);
+          prober.onNack(message, from);
           break;
         case 'ping-req':
           prober.onPingReq(message, from, channel);

@@ -23,6 +23,8 @@ export const DROP_REASONS = {
   'wrong-target': { layer: 'core', meaning: 'a ping for another node id' },
   'stale-seq': { layer: 'core', meaning: 'an ack or nack for no probe in flight' },
   'members-max': { layer: 'core', meaning: 'a new member while the table is full' },
+  'ack-source': { layer: 'core', meaning: 'an ack or nack from neither the probed member nor a relay asked' },
+  'relay-target': { layer: 'core', meaning: 'a ping-req for a member not known at that address' },
   'relays-max': { layer: 'core', meaning: 'a ping-req while too many relays are in flight' },
   'queue-full': { layer: 'core', meaning: 'an update while the broadcast queue is full' },
   // The runtime and its transports.

@@ -10,7 +10,6 @@ import type { Awareness } from './awareness.js';
 import type { CoreContext } from './context.js';
 import type { Disseminator } from './dissemination.js';
 import type { Channel } from './host.js';
-import { UINT32_MAX } from './limits.js';
 import type { InitialShare } from './member-store.js';
 import type { MemberEntry, MemberTable } from './member-table.js';
 import type { AckMessage, Message, NackMessage, PingMessage, PingReqMessage } from './messages.js';
@@ -27,6 +26,9 @@ const RTT_SMOOTHING = 0.2;
 interface ActiveProbe {
   readonly seq: number;
   readonly targetId: string;
+  /** Where an ack may come from: the target itself, or a relay asked for it. */
+  readonly targetAddress: string;
+  readonly relayAddresses: string[];
   readonly sentAtMs: number;
   acked: boolean;
   indirect: boolean;
@@ -35,6 +37,8 @@ interface ActiveProbe {
 }
 
 interface Relay {
+  /** The only address whose ack this relay passes on. */
+  readonly targetAddress: string;
   readonly requester: string;
   readonly requesterSeq: number;
   readonly channel: Channel;
@@ -64,7 +68,6 @@ export class Prober {
    * or cut. A healthy node probing a crashed member gets its relays' nacks.
    */
   private lastUnansweredAtMs = Number.NEGATIVE_INFINITY;
-  private seq = 0;
 
   constructor(
     private readonly context: CoreContext,
@@ -138,6 +141,8 @@ export class Prober {
     this.active = {
       seq,
       targetId: target.id,
+      targetAddress: target.address,
+      relayAddresses: [],
       sentAtMs: context.nowMs,
       acked: false,
       indirect: false,
@@ -164,6 +169,7 @@ export class Prober {
     probe.indirect = true;
     probe.nacksExpected = relays.length;
     for (const relay of relays) {
+      probe.relayAddresses.push(relay.address);
       const request: PingReqMessage = {
         type: 'ping-req',
         seq,
@@ -210,9 +216,19 @@ export class Prober {
     this.dissemination.send(from, [ack], channel);
   }
 
-  onAck(ack: AckMessage): void {
+  /**
+   * An ack counts only from where it can honestly come: the probed member's
+   * address or a relay this node asked. With random sequence numbers, a
+   * blind spray of acks can neither keep a crashed member alive nor answer
+   * for a relayed probe.
+   */
+  onAck(ack: AckMessage, from: string): void {
     const probe = this.active;
     if (probe !== undefined && probe.seq === ack.seq) {
+      if (from !== probe.targetAddress && !probe.relayAddresses.includes(from)) {
+        this.context.drop('ack-source');
+        return;
+      }
       if (probe.acked) return;
       probe.acked = true;
       const target = this.table.get(probe.targetId);
@@ -230,6 +246,10 @@ export class Prober {
     }
     const relay = this.relays.get(ack.seq);
     if (relay !== undefined) {
+      if (from !== relay.targetAddress) {
+        this.context.drop('ack-source');
+        return;
+      }
       this.relays.delete(ack.seq);
       this.dissemination.send(
         relay.requester,
@@ -241,24 +261,37 @@ export class Prober {
     this.context.drop('stale-seq');
   }
 
-  onNack(nack: NackMessage): void {
+  onNack(nack: NackMessage, from: string): void {
     const probe = this.active;
     if (probe === undefined || probe.seq !== nack.seq) {
       this.context.drop('stale-seq');
+      return;
+    }
+    if (!probe.relayAddresses.includes(from)) {
+      this.context.drop('ack-source');
       return;
     }
     probe.nacksReceived++;
     this.context.counters.nacksReceived++;
   }
 
+  /**
+   * Relays a probe only to a member this node knows at that very address, so
+   * a forged ping-req cannot aim our pings at an address outside the cluster.
+   */
   onPingReq(request: PingReqMessage, from: string, channel: Channel): void {
+    const target = this.table.get(request.targetId);
+    if (target === undefined || target.address !== request.targetAddress || target === this.table.self) {
+      this.context.drop('relay-target');
+      return;
+    }
     if (this.relays.size >= RELAYS_MAX) {
       this.context.drop('relays-max');
       return;
     }
     const seq = this.nextSeq();
-    this.relays.set(seq, { requester: from, requesterSeq: request.seq, channel });
-    this.dissemination.send(request.targetAddress, [this.ping(seq, request.targetId)], 'datagram');
+    this.relays.set(seq, { targetAddress: target.address, requester: from, requesterSeq: request.seq, channel });
+    this.dissemination.send(target.address, [this.ping(seq, target.id)], 'datagram');
     this.context.schedule(this.relayNackDelayMs(), { kind: 'relay-timeout', seq });
   }
 
@@ -296,8 +329,14 @@ export class Prober {
     return { type: 'ping', seq, targetId, fromId: this.context.id, viewId: this.hooks.viewId() };
   }
 
+  /**
+   * A random 32-bit sequence number, distinct from every one in flight, so
+   * an ack cannot be guessed by counting.
+   */
   private nextSeq(): number {
-    this.seq = this.seq >= UINT32_MAX ? 1 : this.seq + 1;
-    return this.seq;
+    // At most RELAYS_MAX + 1 numbers are taken, so the walk ends within that many steps.
+    let seq = this.context.random.nextUint32();
+    while (this.active?.seq === seq || this.relays.has(seq)) seq = (seq + 1) >>> 0;
+    return seq;
   }
 }

@@ -4,13 +4,19 @@ import type { Message } from '../../src/core/messages.js';
 import { addressFor, members, SoloCore, testConfig } from './harness.js';
 
 const REQUESTER = '10.4.4.4:7946';
-const TARGET = '10.5.5.5:7946';
+/** The member a relay is asked to probe, at the address the relay knows it by. */
+const TARGET = addressFor('t');
 
 function cluster(ids: string[], config: Partial<ProtocolConfig> = {}): SoloCore {
   return new SoloCore({ initialMembers: members(...ids), config: testConfig(config) }).start(0);
 }
 
 const hasType = (type: Message['type']) => (message: Message) => message.type === type;
+
+/** The addresses the node sent ping-reqs to for the probe `seq`. */
+function relaysAsked(solo: SoloCore, seq: number): string[] {
+  return solo.host.messagesOfType('ping-req').flatMap((request) => (request.seq === seq ? [request.to] : []));
+}
 
 describe('answering pings', () => {
   it('acks a ping addressed to it, to the sender address, with its viewId', () => {
@@ -210,14 +216,41 @@ describe('indirect probes (ping-req), as the prober', () => {
     expect(solo.host.memberEvents('suspect')).toEqual([]);
   });
 
+  it('an ack with the right seq from any other address does not count: the target is still suspected', () => {
+    const solo = cluster(['a', 'b', 'c', 'd']);
+    const { ping, atMs } = solo.nextProbe();
+    solo.receive([{ type: 'ack', seq: ping.seq, viewId: solo.core.viewId }], '10.66.66.66:7946');
+    solo.advanceTo(atMs + 1000);
+    expect(solo.core.stats().drops['ack-source']).toBe(1);
+    expect(solo.host.memberEvents('suspect').map((event) => event.member.id)).toEqual([ping.targetId]);
+  });
+
+  it('draws probe sequence numbers at random, not by counting', () => {
+    const solo = cluster(['a', 'b', 'c', 'd']);
+    const seqs = Array.from({ length: 8 }, () => solo.nextProbe().ping.seq);
+    expect(new Set(seqs).size).toBe(8);
+    const steps = seqs.slice(1).map((seq, i) => seq - (seqs[i] as number));
+    expect(steps.filter((step) => step === 1)).toEqual([]);
+  });
+
   it('counts nacks for the current probe and drops others as stale', () => {
     const solo = cluster(['a', 'b', 'c', 'd']);
     const { ping, atMs } = solo.nextProbe();
     solo.advanceTo(atMs + 600);
-    solo.receive([{ type: 'nack', seq: ping.seq }]);
-    solo.receive([{ type: 'nack', seq: ping.seq + 1000 }]);
+    const [relay] = relaysAsked(solo, ping.seq);
+    solo.receive([{ type: 'nack', seq: ping.seq }], relay);
+    solo.receive([{ type: 'nack', seq: (ping.seq + 1000) >>> 0 }], relay);
     expect(solo.core.stats().nacksReceived).toBe(1);
     expect(solo.core.stats().drops['stale-seq']).toBe(1);
+  });
+
+  it('counts a nack only from a relay it asked', () => {
+    const solo = cluster(['a', 'b', 'c', 'd']);
+    const { ping, atMs } = solo.nextProbe();
+    solo.advanceTo(atMs + 600);
+    solo.receive([{ type: 'nack', seq: ping.seq }], '10.66.66.66:7946');
+    expect(solo.core.stats().nacksReceived).toBe(0);
+    expect(solo.core.stats().drops['ack-source']).toBe(1);
   });
 });
 
@@ -226,7 +259,7 @@ describe('Lifeguard awareness from probes', () => {
     const solo = cluster(['a', 'b', 'c', 'd']);
     const { ping, atMs } = solo.nextProbe();
     solo.advanceTo(atMs + 900);
-    solo.receive([{ type: 'nack', seq: ping.seq }]);
+    solo.receive([{ type: 'nack', seq: ping.seq }], relaysAsked(solo, ping.seq)[0]);
     solo.advanceTo(atMs + 1000);
     expect(solo.core.stats().awareness).toBe(2);
   });
@@ -235,7 +268,9 @@ describe('Lifeguard awareness from probes', () => {
     const solo = cluster(['a', 'b', 'c', 'd']);
     const { ping, atMs } = solo.nextProbe();
     solo.advanceTo(atMs + 900);
-    for (let i = 0; i < 3; i++) solo.receive([{ type: 'nack', seq: ping.seq }]);
+    const relays = relaysAsked(solo, ping.seq);
+    expect(relays).toHaveLength(3);
+    for (const relay of relays) solo.receive([{ type: 'nack', seq: ping.seq }], relay);
     solo.advanceTo(atMs + 1000);
     expect(solo.host.memberEvents('suspect')).toHaveLength(1);
     expect(solo.core.stats().awareness).toBe(0);
@@ -252,8 +287,9 @@ describe('Lifeguard awareness from probes', () => {
     const solo = cluster(['a', 'b', 'c', 'd']);
     const first = solo.nextProbe();
     solo.advanceTo(first.atMs + 900);
-    solo.receive([{ type: 'nack', seq: first.ping.seq }]);
-    solo.receive([{ type: 'nack', seq: first.ping.seq }]);
+    const [relayA, relayB] = relaysAsked(solo, first.ping.seq);
+    solo.receive([{ type: 'nack', seq: first.ping.seq }], relayA);
+    solo.receive([{ type: 'nack', seq: first.ping.seq }], relayB);
     const second = solo.nextProbe();
     expect(second.atMs).toBe(first.atMs + 1000);
     expect(solo.core.stats().awareness).toBe(1);
@@ -318,7 +354,7 @@ describe('indirect probes, as the relay', () => {
   const request = { type: 'ping-req', seq: 41, targetId: 't', targetAddress: TARGET, fromId: 'req' } as const;
 
   it("pings the target with its own seq and relays the ack with the requester's seq", () => {
-    const solo = cluster([]);
+    const solo = cluster(['t']);
     solo.receive([request], REQUESTER);
     expect(solo.host.sent).toHaveLength(1);
     const probe = solo.host.sent[0];
@@ -340,7 +376,7 @@ describe('indirect probes, as the relay', () => {
   // The requester judges the probe at probeIntervalMs, having asked at probeTimeoutMs: the
   // nack leaves at 80% of the shorter of that window and the probe timeout (lan: 400 ms).
   it("sends a nack with the requester's seq once 80% of the indirect window passes in silence", () => {
-    const solo = cluster([]);
+    const solo = cluster(['t']);
     solo.receive([request], REQUESTER);
     solo.advanceTo(399);
     expect(solo.host.messagesOfType('nack')).toEqual([]);
@@ -349,7 +385,7 @@ describe('indirect probes, as the relay', () => {
   });
 
   it('sends no nack once the ack was relayed', () => {
-    const solo = cluster([]);
+    const solo = cluster(['t']);
     solo.receive([request], REQUESTER);
     const [relayPing] = solo.host.messagesOfType('ping');
     const relaySeq = relayPing?.seq ?? -1;
@@ -360,7 +396,7 @@ describe('indirect probes, as the relay', () => {
   });
 
   it('answers over the channel the request came on', () => {
-    const solo = cluster([]);
+    const solo = cluster(['t']);
     solo.receive([request], REQUESTER, 'stream');
     solo.advanceTo(500);
     const nack = solo.host.sent.find((p) => p.messages.some(hasType('nack')));
@@ -369,12 +405,32 @@ describe('indirect probes, as the relay', () => {
   });
 
   it('refuses more than 256 relays at once, counted as relays-max', () => {
-    const solo = cluster([]);
+    const solo = cluster(['t']);
+    // The node's own probes of t are pings too; relayed ones are the rest.
+    const relayedPings = () => solo.host.messagesOfType('ping').length - solo.core.stats().probes;
     for (let seq = 0; seq < 257; seq++) solo.receive([{ ...request, seq }], REQUESTER);
-    expect(solo.host.messagesOfType('ping')).toHaveLength(256);
+    expect(relayedPings()).toBe(256);
     expect(solo.core.stats().drops['relays-max']).toBe(1);
     solo.advanceTo(500);
     solo.receive([{ ...request, seq: 999 }], REQUESTER);
-    expect(solo.host.messagesOfType('ping')).toHaveLength(257);
+    expect(relayedPings()).toBe(257);
+  });
+
+  it('relays only to a member known at that address: no ping to a stranger or to a moved address', () => {
+    const solo = cluster(['t']);
+    solo.receive([{ ...request, targetId: 'nobody' }], REQUESTER);
+    solo.receive([{ ...request, targetAddress: '192.0.2.7:53' }], REQUESTER);
+    solo.receive([{ ...request, targetId: 'self', targetAddress: solo.core.address }], REQUESTER);
+    expect(solo.host.sent).toEqual([]);
+    expect(solo.core.stats().drops['relay-target']).toBe(3);
+  });
+
+  it('passes on an ack only from the target it pinged', () => {
+    const solo = cluster(['t']);
+    solo.receive([request], REQUESTER);
+    const [relayPing] = solo.host.messagesOfType('ping');
+    solo.receive([{ type: 'ack', seq: relayPing?.seq ?? -1, viewId: 1 }], '10.66.66.66:7946');
+    expect(solo.host.messagesOfType('ack')).toEqual([]);
+    expect(solo.core.stats().drops['ack-source']).toBe(1);
   });
 });
