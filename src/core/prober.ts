@@ -290,7 +290,12 @@ export class Prober {
       return;
     }
     const seq = this.nextSeq();
-    this.relays.set(seq, { targetAddress: target.address, requester: from, requesterSeq: request.seq, channel });
+    this.relays.set(seq, {
+      targetAddress: target.address,
+      requester: from,
+      requesterSeq: request.seq,
+      channel,
+    });
     this.dissemination.send(target.address, [this.ping(seq, target.id)], 'datagram');
     this.context.schedule(this.relayNackDelayMs(), { kind: 'relay-timeout', seq });
   }
