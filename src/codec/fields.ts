@@ -3,7 +3,7 @@
  * protocol type or throws FieldError; the decoders turn that into an
  * 'invalid-field' drop, so a reader never needs to return a failure value.
  */
-import { parseAddress } from '../core/address.js';
+import { isIpAddress } from '../core/address.js';
 import { MeshError } from '../core/errors.js';
 import { utf8Bytes } from '../core/limits.js';
 import type { Metadata } from '../core/types.js';
@@ -49,9 +49,10 @@ export function readId(value: unknown, field: string): string {
   return value as string;
 }
 
+/** An address from the wire: an IP literal and a port, never a name to look up (see isIpAddress). */
 export function readAddress(value: unknown, field: string): string {
-  if (typeof value !== 'string' || parseAddress(value) === undefined) {
-    throw new FieldError(`${field} is not a valid host:port address`);
+  if (typeof value !== 'string' || !isIpAddress(value)) {
+    throw new FieldError(`${field} is not an IP address with a port`);
   }
   return value;
 }

@@ -13,7 +13,7 @@
  * update rules), prober.ts (failure detection), dissemination.ts (piggyback
  * and gossip), view-tracker.ts and settle-tracker.ts (the sorted view).
  */
-import { isValidAddress } from './address.js';
+import { isIpAddress, isValidAddress } from './address.js';
 import { Awareness } from './awareness.js';
 import { checkPacketBudget, type ProtocolConfig } from './config.js';
 import { CoreContext } from './context.js';
@@ -111,8 +111,9 @@ export class MeshCore {
 
   constructor(options: MeshCoreOptions) {
     validateId(options.id, 'id');
-    if (!isValidAddress(options.address)) {
-      throw new ValidationError(`address "${options.address}" is not host:port`);
+    if (!isIpAddress(options.address)) {
+      // Peers drop names from the wire, so a node announcing one could never be reached.
+      throw new ValidationError(`address "${options.address}" is not an IP address with a port`);
     }
     const threads = options.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1 || threads > THREADS_MAX) {
@@ -159,6 +160,7 @@ export class MeshCore {
     this.isRunning = true;
     const { context, config } = this;
     context.nowMs = nowMs;
+    this.membership.incarnations.start(nowMs);
     this.views.lastChangeAtMs = nowMs;
     this.table.self.stateChangedAtMs = nowMs;
     this.membership.adoptInitialMembers(this.initialMembers);

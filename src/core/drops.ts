@@ -25,6 +25,14 @@ export const DROP_REASONS = {
   'members-max': { layer: 'core', meaning: 'a new member while the table is full' },
   'ack-source': { layer: 'core', meaning: 'an ack or nack from neither the probed member nor a relay asked' },
   'relay-target': { layer: 'core', meaning: 'a ping-req for a member not known at that address' },
+  'incarnation-ahead': {
+    layer: 'core',
+    meaning: 'an incarnation beyond any honest clock (see incarnation-bounds.ts)',
+  },
+  'incarnation-jump': {
+    layer: 'core',
+    meaning: 'an accusation far above the incarnation its subject last announced',
+  },
   'relays-max': { layer: 'core', meaning: 'a ping-req while too many relays are in flight' },
   'queue-full': { layer: 'core', meaning: 'an update while the broadcast queue is full' },
   // The runtime and its transports.

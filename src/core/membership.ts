@@ -11,6 +11,7 @@ import type { CoreContext } from './context.js';
 import type { Disseminator } from './dissemination.js';
 import { expectedConfirmations, suspicionTimeoutMinMs, viewDelayMs } from './formulas.js';
 import type { MemberEventKind } from './host.js';
+import { IncarnationBounds } from './incarnation-bounds.js';
 import { INCARNATION_MAX } from './limits.js';
 import {
   type MemberEntry,
@@ -52,6 +53,7 @@ export class Membership {
   /** Recent address changes of live members, oldest first (bounded), to tell a restart from a fight. */
   private readonly addressChanges = new Map<string, { readonly from: string; readonly atMs: number }>();
   private conflictUntilMs = 0;
+  readonly incarnations: IncarnationBounds;
 
   constructor(
     private readonly context: CoreContext,
@@ -61,7 +63,29 @@ export class Membership {
     private readonly prober: Prober,
     private readonly awareness: Awareness,
     private readonly reconnect: ReconnectCandidates,
-  ) {}
+  ) {
+    this.incarnations = new IncarnationBounds(table.self.incarnation);
+  }
+
+  /**
+   * Drops and counts a claim no honest node can make (see
+   * incarnation-bounds.ts); `accusation`: a suspect, dead or left, which
+   * must also stay within a step of what we know of its subject.
+   */
+  private implausible(id: string, incarnation: number, accusation: boolean): boolean {
+    const { context } = this;
+    if (this.incarnations.aheadOfClock(incarnation, context.nowMs)) {
+      context.drop('incarnation-ahead');
+      return true;
+    }
+    if (!accusation) return false;
+    const known = this.table.get(id)?.incarnation;
+    if (known !== undefined && this.incarnations.jumpsTooFar(known, incarnation)) {
+      context.drop('incarnation-jump');
+      return true;
+    }
+    return false;
+  }
 
   /**
    * The view delay a full state carries for this node: what remains of the
@@ -162,6 +186,7 @@ export class Membership {
    */
   applyAlive(update: AliveUpdate, delayMs: number, firstHand = false): void {
     const { context, table } = this;
+    if (this.implausible(update.id, update.incarnation, false)) return;
     if (update.id === context.id) {
       this.hearAboutSelf('alive', update.incarnation, update);
       return;
@@ -228,6 +253,7 @@ export class Membership {
    */
   applySuspect(id: string, incarnation: number, fromId: string, confirms = true, tellMember = false): void {
     const { context, table } = this;
+    if (this.implausible(id, incarnation, true)) return;
     if (id === context.id) {
       this.hearAboutSelf('suspect', incarnation);
       return;
@@ -287,6 +313,7 @@ export class Membership {
    * member suspect and the death applies at once.
    */
   applyDeath(id: string, incarnation: number, fromId: string, delayMs: number): void {
+    if (this.implausible(id, incarnation, true)) return;
     const entry = this.table.get(id);
     if (id !== this.context.id && entry !== undefined && incarnation >= entry.incarnation) {
       if (entry.state === 'alive') {
@@ -325,6 +352,7 @@ export class Membership {
     accuserId = this.context.id,
   ): void {
     const { context } = this;
+    if (this.implausible(id, incarnation, true)) return;
     if (id === context.id) {
       this.hearAboutSelf(state, incarnation);
       return;

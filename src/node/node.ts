@@ -4,7 +4,7 @@
  * TCP bound, the protocol started). Both are MeshNodes (mesh-node.ts).
  */
 import { formatAddress } from '../core/address.js';
-import { bindSockets, closeSockets } from '../runtime/bind.js';
+import { bindSockets, closeSockets, resolveBindHost } from '../runtime/bind.js';
 import { silentLogger } from '../runtime/logger.js';
 import { MeshNode } from './mesh-node.js';
 import { NetworkNode } from './network-node.js';
@@ -19,13 +19,14 @@ export async function createNode(options: NodeOptions): Promise<MeshNode> {
   const logger = options.logger ?? silentLogger;
   if (resolved.static !== undefined) return new StaticNode(resolved, logger, resolved.static);
   const sockets = await bindSockets({ host: resolved.bindHost, port: resolved.bindPort });
-  const host =
-    resolved.advertise?.host !== undefined
-      ? resolved.advertise.host
-      : pickAdvertiseHost(sockets.host, sockets.family);
-  const address = formatAddress(host, resolved.advertise?.port ?? sockets.port);
   try {
-    return new NetworkNode(resolved, logger, sockets, address);
+    const port = resolved.advertise?.port ?? sockets.port;
+    // Peers accept only IP literals from the wire: an advertised name is resolved once, here.
+    const host =
+      resolved.advertise?.host !== undefined
+        ? (await resolveBindHost(resolved.advertise.host, port)).ip
+        : pickAdvertiseHost(sockets.host, sockets.family);
+    return new NetworkNode(resolved, logger, sockets, formatAddress(host, port));
   } catch (error) {
     await closeSockets(sockets);
     throw error;

@@ -45,7 +45,7 @@ describe('packet round trip', () => {
     const message: Message = {
       type: 'alive',
       id: 'n',
-      address: 'h:1',
+      address: '10.0.0.1:1',
       incarnation: 0,
       threads: 1,
       metadata,

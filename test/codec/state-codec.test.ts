@@ -30,7 +30,7 @@ const STATE: StateMessage = {
 
 const row = (overrides: Partial<Record<'state' | 'threads' | 'metadata', unknown>> = {}) => [
   'node-a',
-  'h:1',
+  '10.0.0.1:1',
   1,
   'state' in overrides ? overrides.state : 0,
   'threads' in overrides ? overrides.threads : 1,
@@ -103,6 +103,7 @@ describe('state codec', () => {
     invalid([8, true, 'a', [row({ threads: 0 })]]);
     invalid([8, true, 'a', [row({ metadata: { k: 1 } })]]);
     invalid([8, true, 'a', [row().slice(0, 6)]]);
+    invalid([8, true, 'a', [['node-a', 'h:1', ...row().slice(2)]]]);
   });
 
   it('a packet is not a state', () => {

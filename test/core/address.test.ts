@@ -1,6 +1,14 @@
+import { isIP } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ADDRESS_CHARS_MAX, formatAddress, isValidAddress, parseAddress } from '../../src/core/address.js';
+import {
+  ADDRESS_CHARS_MAX,
+  formatAddress,
+  isIpAddress,
+  isIpLiteral,
+  isValidAddress,
+  parseAddress,
+} from '../../src/core/address.js';
 
 describe('parseAddress', () => {
   it.each([
@@ -68,5 +76,44 @@ describe('formatAddress', () => {
       }),
       { seed: 41 },
     );
+  });
+});
+
+describe('isIpLiteral and isIpAddress: what the wire may carry', () => {
+  it.each([
+    ['127.0.0.1', true],
+    ['255.255.255.255', true],
+    ['256.0.0.1', false],
+    ['01.2.3.4', false],
+    ['1.2.3', false],
+    ['::1', true],
+    ['::', true],
+    ['fe80::1%eth0', true],
+    ['::ffff:10.0.0.1', true],
+    ['1:2:3:4:5:6:7:8', true],
+    ['1:2:3:4:5:6:7:8:9', false],
+    ['1::2::3', false],
+    ['localhost', false],
+    ['node-1.example.com', false],
+  ])('%s: %s', (host, expected) => {
+    expect(isIpLiteral(host)).toBe(expected);
+  });
+
+  it('agrees with node:net on arbitrary IPv4, IPv6 and near-miss strings', () => {
+    const v6ish = fc.stringMatching(/^[0-9a-fA-F:.]{0,45}$/);
+    const v4ish = fc.stringMatching(/^[0-9.]{0,16}$/);
+    fc.assert(
+      fc.property(fc.oneof(fc.ipV4(), fc.ipV6(), v6ish, v4ish), (host) => {
+        expect(isIpLiteral(host)).toBe(isIP(host) !== 0);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('accepts "ip:port" and "[ip6]:port", refuses a name with a port', () => {
+    expect(isIpAddress('10.0.0.1:7946')).toBe(true);
+    expect(isIpAddress('[::1]:7946')).toBe(true);
+    expect(isIpAddress('localhost:7946')).toBe(false);
+    expect(isIpAddress('10.0.0.1')).toBe(false);
   });
 });

@@ -420,7 +420,7 @@ describe('indirect probes, as the relay', () => {
     const solo = cluster(['t']);
     solo.receive([{ ...request, targetId: 'nobody' }], REQUESTER);
     solo.receive([{ ...request, targetAddress: '192.0.2.7:53' }], REQUESTER);
-    solo.receive([{ ...request, targetId: 'self', targetAddress: solo.core.address }], REQUESTER);
+    solo.receive([{ ...request, targetId: 'self', targetAddress: '10.0.0.1:7946' }], REQUESTER);
     expect(solo.host.sent).toEqual([]);
     expect(solo.core.stats().drops['relay-target']).toBe(3);
   });

@@ -92,6 +92,11 @@ describe('robustness', () => {
     expect(a.address).toBe('127.0.0.1:1234');
   });
 
+  it('advertises an IP literal when given a name: peers accept no names from the wire', async () => {
+    const a = await cluster.start({ id: 'a', advertise: { host: 'localhost', port: 1234 } });
+    expect(['127.0.0.1:1234', '[::1]:1234']).toContain(a.address);
+  });
+
   it('rejects a second leave while one is in progress and is idempotent afterwards', async () => {
     const a = await cluster.start({ id: 'a' });
     const first = a.leave();
