@@ -21,7 +21,7 @@ import type { CoreCounters } from './counters.js';
 import { Disseminator } from './dissemination.js';
 import type { DropCounts } from './drops.js';
 import { StateError, ValidationError } from './errors.js';
-import { pushPullIntervalMs } from './formulas.js';
+import { pushPullIntervalMs, viewDelayMs } from './formulas.js';
 import type { Channel, CoreHost } from './host.js';
 import { INCARNATION_MAX, THREADS_MAX } from './limits.js';
 import type { MemberStoreFactory } from './member-store.js';
@@ -36,6 +36,7 @@ import { ReconnectCandidates } from './reconnect.js';
 import { SettleTracker } from './settle-tracker.js';
 import type { Member, MemberSnapshot, Metadata, RandomSource, View } from './types.js';
 import { validateId, validateMetadata } from './validation.js';
+import { ViewDisputes } from './view-disputes.js';
 import { ViewTracker } from './view-tracker.js';
 import type { WireFormat } from './wire-format.js';
 
@@ -96,6 +97,7 @@ export class MeshCore {
   private readonly prober: Prober;
   private readonly membership: Membership;
   private readonly reconnect = new ReconnectCandidates();
+  private readonly disputes = new ViewDisputes();
   private readonly initialMembers: readonly Member[];
   /** The failed member last asked (by a ping) whether it is back; an ack from it opens the sync. */
   private reconnectProbe: { readonly seq: number; readonly address: string } | undefined;
@@ -446,6 +448,7 @@ export class MeshCore {
   /** The answer to an exchange this node opened (through `CoreHost.sync`) arrived. */
   handleSyncReply(reply: StateMessage, from: string, nowMs: number): void {
     if (!this.acceptsInput()) return;
+    this.disputes.syncEnded(from, true, nowMs, this.disputeMuteMs());
     this.mergeState(reply, from, nowMs);
   }
 
@@ -453,8 +456,9 @@ export class MeshCore {
    * An exchange this node opened failed (refused, timed out, undecodable);
    * `join` is the flag of the request it carried.
    */
-  handleSyncFailed(_to: string, join: boolean, nowMs: number): void {
+  handleSyncFailed(to: string, join: boolean, nowMs: number): void {
     if (!this.acceptsInput()) return;
+    this.disputes.syncEnded(to, false, nowMs, 0);
     this.context.nowMs = nowMs;
     this.context.counters.syncsFailed++;
     if (join) this.membership.awaitingAdmission = false;
@@ -536,6 +540,7 @@ export class MeshCore {
     this.stopped = true;
     this.context.clearTimers();
     this.prober.clearRelays();
+    this.disputes.clear();
   }
 
   // ----------------------------------------------------------------- queries
@@ -686,18 +691,21 @@ export class MeshCore {
   private notePeerViewId(fromId: string, viewId: number, fresh: boolean): void {
     const record = this.table.get(fromId);
     if (record === undefined || record.viewThreads === 0) return;
+    const { context, config } = this;
     if (viewId === this.views.viewId) {
+      this.disputes.agreed(fromId);
       if (fresh) this.settle.noteEcho();
       return;
     }
+    if (!this.disputes.counts(fromId, context.nowMs)) return;
     this.settle.noteMismatch();
-    const { context, config } = this;
     const quietMs = config.settleQuietMs;
     const ourViewIsQuiet =
       context.nowMs - this.views.lastChangeAtMs >= quietMs && this.views.pendingCount === 0;
     const canSync = !this.membership.leaving && !this.membership.awaitingAdmission;
     if (ourViewIsQuiet && canSync && context.nowMs - this.lastRepairSyncAtMs >= quietMs) {
       this.lastRepairSyncAtMs = context.nowMs;
+      this.disputes.repairing(fromId, record.address);
       this.requestSync(record.address, this.localState(false));
     }
   }
@@ -731,6 +739,11 @@ export class MeshCore {
     const ping: Message = { type: 'ping', seq, targetId: id, fromId: this.id, viewId: this.views.viewId };
     context.host.send(address, [ping], 'datagram');
     context.host.send(address, [ping], 'stream');
+  }
+
+  /** How long a peer's view claims are muted after a repair at first: the time it needs to apply our state. */
+  private disputeMuteMs(): number {
+    return viewDelayMs(this.config.viewDelayMs, this.table.liveCount) + this.config.settleQuietMs;
   }
 
   /** Opens a full-state exchange; the host reports back through handleSyncReply or handleSyncFailed. */

@@ -107,6 +107,8 @@ export class SoloCore {
    */
   autoAck = false;
   readonly silent = new Set<string>();
+  /** The viewId auto-acks from these ids echo (default: ours, a peer that agrees). */
+  readonly ackViewIds = new Map<string, number>();
 
   /** Fires the earliest pending timer; false when none is pending. */
   step(): boolean {
@@ -126,7 +128,8 @@ export class SoloCore {
       if (packet.channel !== 'datagram') continue;
       for (const message of packet.messages) {
         if (message.type !== 'ping' || this.silent.has(message.targetId)) continue;
-        this.receive([{ type: 'ack', seq: message.seq, viewId: this.core.viewId }], packet.to);
+        const viewId = this.ackViewIds.get(message.targetId) ?? this.core.viewId;
+        this.receive([{ type: 'ack', seq: message.seq, viewId }], packet.to);
       }
     }
   }
