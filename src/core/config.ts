@@ -88,6 +88,13 @@ export interface ProtocolConfig {
   /** Most members this node will hold, tombstones included; more are dropped and counted. Default 20000; 2..1000000. */
   readonly membersMax: number;
   /**
+   * Most threads one member may claim (libcluster's per-instance count).
+   * An alive claiming more is dropped and counted (`threads-max`), so one
+   * member cannot inflate the cluster total; this node refuses to start with
+   * more. Every node should use the same value. Default 1024; 1..65535.
+   */
+  readonly threadsMax: number;
+  /**
    * Lifeguard local health: the probe interval and timeout stretch up to this
    * multiple while this node itself looks slow. 1 disables the awareness. Default 8; 1..64.
    */
@@ -138,6 +145,7 @@ const LAN: Readonly<ProtocolConfig> = {
   packetBytesMax: 1400,
   metadataBytesMax: 512,
   membersMax: 20_000,
+  threadsMax: 1024,
   awarenessMaxMultiplier: 8,
   leaveTimeoutMs: 2000,
   viewDelayMs: 1500,
@@ -206,6 +214,7 @@ export const integerBounds: Readonly<Record<Exclude<keyof ProtocolConfig, 'strea
   packetBytesMax: { min: 556, max: 65_000 },
   metadataBytesMax: { min: 0, max: 16_384 },
   membersMax: { min: 2, max: 1_000_000 },
+  threadsMax: { min: 1, max: 65_535 },
   awarenessMaxMultiplier: { min: 1, max: 64 },
   leaveTimeoutMs: { min: 0, max: 60_000 },
   viewDelayMs: { min: 0, max: 60_000 },

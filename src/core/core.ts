@@ -118,8 +118,11 @@ export class MeshCore {
       throw new ValidationError(`address "${options.address}" is not an IP address with a port`);
     }
     const threads = options.threads ?? 1;
-    if (!Number.isInteger(threads) || threads < 1 || threads > THREADS_MAX) {
-      throw new ValidationError(`threads must be an integer from 1 to ${THREADS_MAX}, got ${threads}`);
+    const threadsMax = Math.min(THREADS_MAX, options.config.threadsMax);
+    if (!Number.isInteger(threads) || threads < 1 || threads > threadsMax) {
+      throw new ValidationError(
+        `threads must be an integer from 1 to ${threadsMax} (config.threadsMax), got ${threads}`,
+      );
     }
     const incarnation = options.incarnation ?? 0;
     if (!Number.isInteger(incarnation) || incarnation < 0 || incarnation >= INCARNATION_MAX) {

@@ -187,6 +187,10 @@ export class Membership {
   applyAlive(update: AliveUpdate, delayMs: number, firstHand = false): void {
     const { context, table } = this;
     if (this.implausible(update.id, update.incarnation, false)) return;
+    if (update.threads > context.config.threadsMax) {
+      context.drop('threads-max');
+      return;
+    }
     if (update.id === context.id) {
       this.hearAboutSelf('alive', update.incarnation, update);
       return;

@@ -9,6 +9,7 @@ import { StateError } from '../core/errors.js';
 import type { CoreEvent } from '../core/host.js';
 import type { Member, Metadata, View } from '../core/types.js';
 import type { BoundSockets } from '../runtime/bind.js';
+import { monotonicMs } from '../runtime/clock.js';
 import type { Logger } from '../runtime/logger.js';
 import { Runtime, type SyncOutcome } from '../runtime/runtime.js';
 import { SocketTransport } from '../runtime/socket-transport.js';
@@ -25,6 +26,9 @@ import { MeshNode, NOT_IN_VIEW } from './mesh-node.js';
 import type { ResolvedOptions } from './options.js';
 import { runtimeStats } from './stats.js';
 import type { Indices, JoinOptions, MemberInfo, NodeStats } from './types.js';
+
+/** A full member table is reported at most this often. */
+const MEMBERS_MAX_WARNING_INTERVAL_MS = 60_000;
 
 interface PendingJoin {
   readonly seeds: readonly string[];
@@ -48,6 +52,7 @@ export class NetworkNode extends MeshNode {
   private leaveWaiter: (() => void) | undefined;
   private closing: Promise<void> | undefined;
   private readonly familyWarnings: AddressFamilyWarnings;
+  private membersMaxQuietUntilMs = Number.NEGATIVE_INFINITY;
 
   /** @internal Use createNode(). */
   constructor(options: ResolvedOptions, logger: Logger, sockets: BoundSockets, address: string) {
@@ -326,9 +331,25 @@ export class NetworkNode extends MeshNode {
       case 'refuted':
         this.logger.info({ id: this.id, incarnation: event.incarnation }, 'refuted a suspicion');
         return;
+      case 'drop':
+        if (event.reason === 'members-max') this.onMembersMax();
+        return;
       default:
         return;
     }
+  }
+
+  /** A full table drops newcomers silently in the core: say so, at most once a minute. */
+  private onMembersMax(): void {
+    const nowMs = monotonicMs();
+    if (nowMs < this.membersMaxQuietUntilMs) return;
+    this.membersMaxQuietUntilMs = nowMs + MEMBERS_MAX_WARNING_INTERVAL_MS;
+    const membersMax = this.options.config.membersMax;
+    this.logger.warn(
+      { id: this.id, membersMax },
+      'the member table is full (config.membersMax): new members are dropped; raise membersMax or look for a flood of fake members',
+    );
+    this.safeEmit('members-max', { membersMax });
   }
 
   private onIdCheck(outcome: 'conflict' | 'clear', address: string): void {

@@ -72,6 +72,12 @@ export type MeshNodeEvents = {
   suspect: [member: MemberInfo];
   /** A suspected or failed member proved alive again. */
   recover: [member: MemberInfo];
+  /**
+   * The member table is full (config.membersMax) and a new member was
+   * dropped; at most once a minute. A real cluster outgrew the limit, or
+   * someone floods the node with fake members.
+   */
+  'members-max': [info: { readonly membersMax: number }];
   /** The node stopped for good (after leave() or close()); sockets and timers are released. */
   close: [info: CloseInfo];
 };

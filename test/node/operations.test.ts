@@ -154,3 +154,31 @@ describe('an IPv4 node among IPv6 peers', () => {
     expect(new AddressFamilyWarnings(6, logger).check({ id: 'v4', address: '10.0.0.1:7946' })).toBe(false);
   });
 });
+
+describe('a full member table', () => {
+  it('emits members-max once and warns, while the newcomer stays out', async () => {
+    const warnings: string[] = [];
+    const logger = {
+      debug: () => {},
+      info: () => {},
+      error: () => {},
+      warn: (_obj: object, msg?: string) => {
+        if (msg?.includes('member table is full')) warnings.push(msg);
+      },
+    };
+    const full = await cluster.start({ id: 'full', config: { membersMax: 2 }, logger });
+    const events: number[] = [];
+    full.on('members-max', (info) => events.push(info.membersMax));
+    const second = await cluster.start({ id: 'second', seeds: [full.address] });
+    await second.join();
+    await waitUntil([full], () => full.members().length === 2, 'the second member');
+    const third = await cluster.start({ id: 'third', seeds: [full.address] });
+    const dropped = nextEvent(full, 'members-max');
+    await third.join().catch(() => {});
+    await dropped;
+    expect(events).toEqual([2]);
+    expect(warnings).toHaveLength(1);
+    expect(full.members().map((member) => member.id)).not.toContain('third');
+    expect(full.stats().drops['members-max']).toBeGreaterThanOrEqual(1);
+  });
+});
