@@ -120,6 +120,12 @@ export interface ProtocolConfig {
   /** Also probe over the reliable stream when a direct UDP probe times out. Default true. */
   readonly streamProbe: boolean;
   /**
+   * Admit a new (or returning) member only once it has answered a ping of
+   * ours at the address it claims (src/core/admission.ts), so forged alives
+   * cannot add members. False trusts gossip as memberlist does. Default true.
+   */
+  readonly verifyMembers: boolean;
+  /**
    * Members told of a graceful leave directly, one small packet each, before
    * gossip carries it further. More makes a leave known sooner. Default 128; 0..10000.
    */
@@ -151,6 +157,7 @@ const LAN: Readonly<ProtocolConfig> = {
   viewDelayMs: 1500,
   settleQuietMs: 2000,
   streamProbe: true,
+  verifyMembers: true,
   leaveFanout: 128,
 };
 
@@ -196,8 +203,13 @@ export interface Bound {
   readonly zeroAllowed?: boolean;
 }
 
+/** The fields that are switches rather than numbers. */
+const BOOLEAN_FIELDS = ['streamProbe', 'verifyMembers'] as const;
+
 /** The bounds of every integer field, inclusive; the tests derive their cases from this table. */
-export const integerBounds: Readonly<Record<Exclude<keyof ProtocolConfig, 'streamProbe'>, Bound>> = {
+export const integerBounds: Readonly<
+  Record<Exclude<keyof ProtocolConfig, (typeof BOOLEAN_FIELDS)[number]>, Bound>
+> = {
   probeIntervalMs: { min: 10, max: 60_000 },
   probeTimeoutMs: { min: 1, max: 60_000 },
   indirectChecks: { min: 0, max: 16 },
@@ -273,8 +285,8 @@ export function validateConfig(
       throw new ConfigError(field, `${field} must be between ${bound.min} and ${bound.max}, got ${value}`);
     }
   }
-  if (typeof config.streamProbe !== 'boolean') {
-    throw new ConfigError('streamProbe', 'streamProbe must be a boolean');
+  for (const field of BOOLEAN_FIELDS) {
+    if (typeof config[field] !== 'boolean') throw new ConfigError(field, `${field} must be a boolean`);
   }
   if (config.probeTimeoutMs > config.probeIntervalMs) {
     throw new ConfigError('probeTimeoutMs', 'probeTimeoutMs must not exceed probeIntervalMs');

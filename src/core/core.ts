@@ -14,6 +14,7 @@
  * and gossip), view-tracker.ts and settle-tracker.ts (the sorted view).
  */
 import { isIpAddress, isValidAddress } from './address.js';
+import { Admission } from './admission.js';
 import { Awareness } from './awareness.js';
 import { checkPacketBudget, type ProtocolConfig } from './config.js';
 import { CoreContext } from './context.js';
@@ -98,6 +99,7 @@ export class MeshCore {
   private readonly membership: Membership;
   private readonly reconnect = new ReconnectCandidates();
   private readonly disputes = new ViewDisputes();
+  private readonly admission: Admission;
   private readonly initialMembers: readonly Member[];
   /** The failed member last asked (by a ping) whether it is back; an ack from it opens the sync. */
   private reconnectProbe: { readonly seq: number; readonly address: string } | undefined;
@@ -146,6 +148,10 @@ export class MeshCore {
       suspect: (id, suspectIncarnation) => this.membership.applySuspect(id, suspectIncarnation, this.id),
       peerViewId: (fromId, viewId, fresh) => this.notePeerViewId(fromId, viewId, fresh),
     });
+    this.admission = new Admission(this.context, {
+      viewId: () => this.views.viewId,
+      admit: (update, remainingDelayMs) => this.membership.applyAlive(update, remainingDelayMs, false, true),
+    });
     this.membership = new Membership(
       this.context,
       this.table,
@@ -154,6 +160,7 @@ export class MeshCore {
       this.prober,
       this.awareness,
       this.reconnect,
+      this.admission,
     );
   }
 
@@ -242,6 +249,7 @@ export class MeshCore {
             this.onIdConflict(from);
             return;
           }
+          if (this.admission.onAck(message.seq, from)) break;
           if (this.reconnectProbe?.seq === message.seq && from === this.reconnectProbe.address) {
             // A failed member answers: now the full state is worth sending.
             this.reconnectProbe = undefined;
@@ -277,6 +285,9 @@ export class MeshCore {
         break;
       case 'relay-timeout':
         this.prober.onRelayTimeout(action.seq);
+        break;
+      case 'verify':
+        this.admission.onTimer(action.id, action.seq);
         break;
       case 'gossip':
         this.onGossipTick();
@@ -332,7 +343,8 @@ export class MeshCore {
   }
 
   /** Merges a remote full state with the same precedence rules as gossip. */
-  private mergeState(state: StateMessage, _from: string, nowMs: number): void {
+  /** `answeredAt`: the address we dialed, when this state is its answer. */
+  private mergeState(state: StateMessage, nowMs: number, answeredAt?: string): void {
     this.context.nowMs = nowMs;
     const { membership } = this;
     // What the remote says about us goes first: on admission we step out of
@@ -357,6 +369,7 @@ export class MeshCore {
             snapshot,
             isJoiner ? membership.freshViewDelayMs() : snapshot.viewDelayMs,
             firstHand,
+            firstHand && snapshot.address === answeredAt,
           );
           break;
         }
@@ -443,7 +456,7 @@ export class MeshCore {
    */
   answerState(request: StateMessage, from: string, nowMs: number): StateMessage | undefined {
     if (!this.acceptsInput()) return undefined;
-    this.mergeState(request, from, nowMs);
+    this.mergeState(request, nowMs);
     // A listener called during the merge may have stopped this node: a stopped node does not answer.
     return this.acceptsInput() ? this.localState(false) : undefined;
   }
@@ -452,7 +465,8 @@ export class MeshCore {
   handleSyncReply(reply: StateMessage, from: string, nowMs: number): void {
     if (!this.acceptsInput()) return;
     this.disputes.syncEnded(from, true, nowMs, this.disputeMuteMs());
-    this.mergeState(reply, from, nowMs);
+    // We dialed `from` and it answered over TCP: its own entry at that address needs no ping.
+    this.mergeState(reply, nowMs, from);
   }
 
   /**
@@ -544,6 +558,7 @@ export class MeshCore {
     this.context.clearTimers();
     this.prober.clearRelays();
     this.disputes.clear();
+    this.admission.clear();
   }
 
   // ----------------------------------------------------------------- queries

@@ -23,6 +23,8 @@ export const DROP_REASONS = {
   'wrong-target': { layer: 'core', meaning: 'a ping for another node id' },
   'stale-seq': { layer: 'core', meaning: 'an ack or nack for no probe in flight' },
   'threads-max': { layer: 'core', meaning: 'an alive claiming more threads than config.threadsMax' },
+  'candidates-max': { layer: 'core', meaning: 'a member to verify while too many wait for their answer' },
+  unverified: { layer: 'core', meaning: 'a member that never answered the pings verifying it' },
   'members-max': { layer: 'core', meaning: 'a new member while the table is full' },
   'ack-source': { layer: 'core', meaning: 'an ack or nack from neither the probed member nor a relay asked' },
   'relay-target': { layer: 'core', meaning: 'a ping-req for a member not known at that address' },

@@ -6,6 +6,7 @@
  * dissemination and raised as a member event.
  */
 
+import type { Admission } from './admission.js';
 import type { Awareness } from './awareness.js';
 import type { CoreContext } from './context.js';
 import type { Disseminator } from './dissemination.js';
@@ -63,6 +64,7 @@ export class Membership {
     private readonly prober: Prober,
     private readonly awareness: Awareness,
     private readonly reconnect: ReconnectCandidates,
+    private readonly admission: Admission,
   ) {
     this.incarnations = new IncarnationBounds(table.self.incarnation);
   }
@@ -182,9 +184,10 @@ export class Membership {
   /**
    * `firstHand`: the member itself says so (its own entry in the full state
    * it sent us), which a reaped member's memory must not refuse: it is
-   * talking to us, so it is alive.
+   * talking to us, so it is alive. `verified`: it has answered us at this
+   * address (admission.ts); news of a member not in the view waits for that.
    */
-  applyAlive(update: AliveUpdate, delayMs: number, firstHand = false): void {
+  applyAlive(update: AliveUpdate, delayMs: number, firstHand = false, verified = false): void {
     const { context, table } = this;
     if (this.implausible(update.id, update.incarnation, false)) return;
     if (update.threads > context.config.threadsMax) {
@@ -216,6 +219,10 @@ export class Membership {
         this.correctStaleAlive(update.id, ended.state, ended.incarnation);
         return;
       }
+      if (this.mustVerify(verified)) {
+        this.admission.hold(update, delayMs);
+        return;
+      }
       if (table.size >= context.config.membersMax) {
         context.drop('members-max');
         return;
@@ -225,6 +232,10 @@ export class Membership {
       this.prober.addToOrder(target.id);
       kind = 'join';
     } else {
+      if (!isInView(entry.state) && this.mustVerify(verified)) {
+        this.admission.hold(update, delayMs);
+        return;
+      }
       const record = table.own(entry);
       target = record;
       previous = snapshotOf(record);
@@ -248,6 +259,10 @@ export class Membership {
     // A refutation may also carry new details; listeners for updates must not miss them.
     if (kind === 'alive-again' && previous !== undefined && !sameAnnouncement(previous, target))
       this.emitMember('update', target, previous);
+  }
+
+  private mustVerify(verified: boolean): boolean {
+    return !verified && this.context.config.verifyMembers;
   }
 
   /**

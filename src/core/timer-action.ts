@@ -7,6 +7,7 @@ export type TimerAction =
   | { readonly kind: 'push-pull' }
   | { readonly kind: 'reconnect' }
   | { readonly kind: 'id-check'; readonly seq: number }
+  | { readonly kind: 'verify'; readonly id: string; readonly seq: number }
   | { readonly kind: 'reap' }
   | { readonly kind: 'suspicion'; readonly id: string }
   | { readonly kind: 'view' }

@@ -89,8 +89,8 @@ describe('presets', () => {
     expect(resolveConfig()).toEqual(presets.lan);
   });
 
-  it('bounds every config field but the boolean streamProbe', () => {
-    expect([...fields, 'streamProbe'].sort()).toEqual(Object.keys(presets.lan).sort());
+  it('bounds every config field but the booleans streamProbe and verifyMembers', () => {
+    expect([...fields, 'streamProbe', 'verifyMembers'].sort()).toEqual(Object.keys(presets.lan).sort());
   });
 });
 
@@ -128,6 +128,7 @@ describe('validation names the bad field', () => {
 
   it('streamProbe not a boolean', () => {
     expect(rejection(() => resolveConfig({ streamProbe: 'yes' } as never)).field).toBe('streamProbe');
+    expect(rejection(() => resolveConfig({ verifyMembers: 1 } as never)).field).toBe('verifyMembers');
   });
 
   it('an unknown field', () => {

@@ -1,0 +1,152 @@
+/**
+ * Verified admission. A member we have never seen (or hold dead) enters the
+ * table only after it has answered a ping of ours, sent to the address it
+ * claims, with a random 32-bit sequence number. Until then it is a
+ * candidate, held apart: it owns no index, is no gossip target and no
+ * push-pull peer, and cannot fill the member table. So forged alives cannot
+ * inflate the view, dilute probing and gossip with fakes, or aim our
+ * traffic at a victim's address: a fake costs at most a few small pings to
+ * the address it names, and is forgotten.
+ *
+ * The candidate keeps the view delay its news carried, counted from when it
+ * was heard, so the verification round trip does not move the cluster-wide
+ * deadline at which the member enters everyone's view.
+ */
+import type { CoreContext } from './context.js';
+import type { Channel } from './host.js';
+import type { Message } from './messages.js';
+
+/** Pings a candidate gets before it is forgotten (the later ones also over the stream). */
+const ATTEMPTS_MAX = 3;
+/** Candidates held at once, at most (and never more than membersMax). */
+const CANDIDATES_MAX = 4096;
+
+/** The news that made a member a candidate, as applyAlive takes it. */
+export interface CandidateUpdate {
+  readonly id: string;
+  readonly address: string;
+  readonly incarnation: number;
+  readonly threads: number;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+interface Candidate {
+  update: CandidateUpdate;
+  /** The view delay its news carried, and when we heard it. */
+  delayMs: number;
+  heardAtMs: number;
+  seq: number;
+  attempts: number;
+}
+
+export interface AdmissionHooks {
+  /** The viewId our pings carry. */
+  viewId(): number;
+  /** The candidate answered: apply its news with what remains of its view delay. */
+  admit(update: CandidateUpdate, remainingDelayMs: number): void;
+}
+
+export class Admission {
+  private readonly candidates = new Map<string, Candidate>();
+  private readonly bySeq = new Map<number, string>();
+
+  constructor(
+    private readonly context: CoreContext,
+    private readonly hooks: AdmissionHooks,
+  ) {}
+
+  /** Candidates waiting for their answer. */
+  get size(): number {
+    return this.candidates.size;
+  }
+
+  /** News of a member not (or no longer) in the table: verify it before it enters. */
+  hold(update: CandidateUpdate, delayMs: number): void {
+    const { context } = this;
+    const held = this.candidates.get(update.id);
+    if (held !== undefined) {
+      if (update.incarnation <= held.update.incarnation) return;
+      const moved = update.address !== held.update.address;
+      held.update = update;
+      held.delayMs = delayMs;
+      held.heardAtMs = context.nowMs;
+      // A new address needs its own answer.
+      if (moved) this.ping(held, 0);
+      return;
+    }
+    if (this.candidates.size >= Math.min(CANDIDATES_MAX, context.config.membersMax)) {
+      context.drop('candidates-max');
+      return;
+    }
+    const candidate: Candidate = { update, delayMs, heardAtMs: context.nowMs, seq: 0, attempts: 0 };
+    this.candidates.set(update.id, candidate);
+    this.ping(candidate, 0);
+  }
+
+  /** Whether `id` waits for verification. */
+  holds(id: string): boolean {
+    return this.candidates.has(id);
+  }
+
+  /** An ack arrived: true when it answered a candidate's ping (from the address it claims), which is admitted. */
+  onAck(seq: number, from: string): boolean {
+    const id = this.bySeq.get(seq);
+    if (id === undefined) return false;
+    const candidate = this.candidates.get(id);
+    if (candidate === undefined || candidate.seq !== seq) return false;
+    if (from !== candidate.update.address) {
+      this.context.drop('ack-source');
+      return true;
+    }
+    this.forget(id);
+    const elapsedMs = this.context.nowMs - candidate.heardAtMs;
+    this.hooks.admit(candidate.update, Math.max(0, candidate.delayMs - elapsedMs));
+    return true;
+  }
+
+  /** The candidate's ping went unanswered for a period: ping again, or forget it. */
+  onTimer(id: string, seq: number): void {
+    const candidate = this.candidates.get(id);
+    if (candidate === undefined || candidate.seq !== seq) return;
+    if (candidate.attempts >= ATTEMPTS_MAX) {
+      this.forget(id);
+      this.context.drop('unverified');
+      return;
+    }
+    this.ping(candidate, candidate.attempts);
+  }
+
+  /** The member became known another way (or the node stops): no answer is awaited any more. */
+  forget(id: string): void {
+    const candidate = this.candidates.get(id);
+    if (candidate === undefined) return;
+    this.bySeq.delete(candidate.seq);
+    this.candidates.delete(id);
+  }
+
+  clear(): void {
+    this.candidates.clear();
+    this.bySeq.clear();
+  }
+
+  private ping(candidate: Candidate, attempt: number): void {
+    const { context } = this;
+    this.bySeq.delete(candidate.seq);
+    let seq = context.random.nextUint32();
+    // Distinct from the seqs in flight (at most CANDIDATES_MAX of them), so the walk is bounded.
+    while (this.bySeq.has(seq)) seq = (seq + 1) >>> 0;
+    candidate.seq = seq;
+    candidate.attempts = attempt + 1;
+    this.bySeq.set(seq, candidate.update.id);
+    const ping: Message = {
+      type: 'ping',
+      seq,
+      targetId: candidate.update.id,
+      fromId: context.id,
+      viewId: this.hooks.viewId(),
+    };
+    const channels: Channel[] = attempt === 0 ? ['datagram'] : ['datagram', 'stream'];
+    for (const channel of channels) context.host.send(candidate.update.address, [ping], channel);
+    context.schedule(context.config.probeIntervalMs, { kind: 'verify', id: candidate.update.id, seq });
+  }
+}

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import type { StateMessage } from '../../src/core/messages.js';
+import type { MemberSnapshot } from '../../src/core/types.js';
+import { addressFor, alive, members, SoloCore, testConfig } from './harness.js';
+
+/** A settled node of three, with verification on (the presets' default). */
+function node(ids = ['a', 'b']): SoloCore {
+  const solo = new SoloCore({ initialMembers: members(...ids), config: testConfig({ verifyMembers: true }) });
+  solo.start(0);
+  solo.autoAck = true;
+  return solo;
+}
+
+/** The verification pings sent to `id` so far, with their channels. */
+function verificationPings(solo: SoloCore, id: string) {
+  return solo.host.sent.flatMap((packet) =>
+    packet.messages
+      .filter((message) => message.type === 'ping' && message.targetId === id)
+      .map((message) => ({ to: packet.to, channel: packet.channel, seq: (message as { seq: number }).seq })),
+  );
+}
+
+const viewIds = (solo: SoloCore) => solo.core.view().members.map((member) => member.id);
+
+describe('verified admission', () => {
+  it('holds a newcomer apart until it answers a ping at the address it claims, then admits it', () => {
+    const solo = node();
+    solo.receive([alive('new', { viewDelayMs: 1500 })]);
+    expect(solo.core.member('new')).toBeUndefined();
+    expect(solo.host.memberEvents('join')).toEqual([]);
+    const [ping] = verificationPings(solo, 'new');
+    expect(ping).toMatchObject({ to: addressFor('new'), channel: 'datagram' });
+    solo.host.nowMs = 5;
+    solo.receive([{ type: 'ack', seq: ping?.seq ?? -1, viewId: 0 }], addressFor('new'));
+    expect(solo.core.member('new')?.state).toBe('alive');
+    expect(solo.host.memberEvents('join').map((event) => event.member.id)).toEqual(['new']);
+    // The deadline its news carried still holds: the round trip does not move it.
+    solo.advanceTo(1499);
+    expect(viewIds(solo)).not.toContain('new');
+    solo.advanceTo(1500);
+    expect(viewIds(solo)).toContain('new');
+  });
+
+  it('an answer from another address verifies nothing', () => {
+    const solo = node();
+    solo.receive([alive('new')]);
+    const [ping] = verificationPings(solo, 'new');
+    solo.receive([{ type: 'ack', seq: ping?.seq ?? -1, viewId: 0 }], '10.66.66.66:7946');
+    expect(solo.core.member('new')).toBeUndefined();
+    expect(solo.core.stats().drops['ack-source']).toBe(1);
+  });
+
+  it('pings three times, the last two over the stream too, then forgets a member that never answers', () => {
+    const solo = node();
+    solo.silent.add('fake');
+    solo.receive([alive('fake')]);
+    solo.advanceTo(10_000);
+    const pings = verificationPings(solo, 'fake');
+    expect(pings.map((ping) => ping.channel)).toEqual(['datagram', 'datagram', 'stream', 'datagram', 'stream']);
+    expect(new Set(pings.map((ping) => ping.seq)).size).toBe(3);
+    expect(solo.core.member('fake')).toBeUndefined();
+    expect(solo.core.stats().drops.unverified).toBe(1);
+    expect(solo.host.memberEvents('join')).toEqual([]);
+  });
+
+  it('a flood of fake members never enters the table: probing and the view stay with the real ones', () => {
+    const solo = node(['a', 'b', 'c']);
+    const fakes = Array.from({ length: 6000 }, (_, i) =>
+      alive(`fake${i}`, { address: `10.200.${i >> 8}.${i & 255}:1` }),
+    );
+    for (const fake of fakes) solo.silent.add(fake.id);
+    for (let i = 0; i < fakes.length; i += 200) solo.receive(fakes.slice(i, i + 200));
+    expect(solo.core.members().map((member) => member.id).sort()).toEqual(['a', 'b', 'c', 'self']);
+    expect(solo.core.stats().drops['candidates-max']).toBe(6000 - 4096);
+    solo.advanceTo(5000);
+    const probed = solo.host
+      .messagesOfType('ping')
+      .filter((ping) => !ping.targetId.startsWith('fake'))
+      .map((ping) => ping.targetId);
+    expect([...new Set(probed)].sort()).toEqual(['a', 'b', 'c']);
+    expect(solo.core.stats().drops.unverified).toBe(4096);
+  });
+
+  it('a failed member coming back is verified too; a suspect refuting is not', () => {
+    const solo = node(['a', 'b', 'c']);
+    solo.silent.add('a');
+    const failed = solo.advanceUntil(() => solo.core.member('a')?.state === 'dead', 120_000);
+    expect(failed).toBe(true);
+    solo.receive([{ type: 'suspect', id: 'c', incarnation: 0, fromId: 'b' }]);
+    solo.host.clear();
+    solo.receive([alive('a', { incarnation: 1 }), alive('c', { incarnation: 1 })]);
+    expect(solo.core.member('c')?.state).toBe('alive');
+    expect(verificationPings(solo, 'c')).toEqual([]);
+    expect(solo.core.member('a')?.state).toBe('dead');
+    const [ping] = verificationPings(solo, 'a');
+    solo.receive([{ type: 'ack', seq: ping?.seq ?? -1, viewId: 0 }], addressFor('a'));
+    expect(solo.core.member('a')).toMatchObject({ state: 'alive', incarnation: 1 });
+  });
+
+  it('the peer that answered our own sync is admitted at once; the members it names are pinged first', () => {
+    const solo = new SoloCore({ config: testConfig({ verifyMembers: true }), joining: true });
+    solo.start(0);
+    solo.core.join([addressFor('seed')], 0);
+    const row = (id: string): MemberSnapshot => ({
+      id,
+      address: addressFor(id),
+      incarnation: 1,
+      state: 'alive',
+      threads: 1,
+      metadata: {},
+      viewDelayMs: 0,
+    });
+    const answer: StateMessage = { type: 'state', join: false, fromId: 'seed', members: [row('seed'), row('other')] };
+    solo.core.handleSyncReply(answer, addressFor('seed'), 1);
+    expect(solo.core.member('seed')?.state).toBe('alive');
+    expect(solo.core.member('other')).toBeUndefined();
+    expect(verificationPings(solo, 'other')).toHaveLength(1);
+  });
+});
