@@ -12,6 +12,7 @@ import { readViewFile, ViewFileError, ViewFileKeeper } from '../discovery/view-f
 import { IdConflictError } from '../node/errors.js';
 import { createNode, type MeshNode } from '../node/node.js';
 import type { NodeOptions } from '../node/options.js';
+import { createDnsResolver, type SeedResolver, systemResolver } from '../node/seed-resolver.js';
 import type { MemberInfo } from '../node/types.js';
 import { readTokenFile } from '../status/access.js';
 import { DepartedTracker } from '../status/departed.js';
@@ -165,6 +166,8 @@ class Agent implements StatusSource {
   private joiner: SeedJoiner | undefined;
   private viewFileSeeds: string[] = [];
   private readonly mdnsJoins = new Set<string>();
+  /** Where seed names are looked up: the --dns-servers, else the system. */
+  private readonly resolver: SeedResolver;
   private finish!: (code: number) => void;
   readonly done: Promise<number>;
   private stopping: Promise<void> | undefined;
@@ -180,6 +183,10 @@ class Agent implements StatusSource {
     this.events = events;
     this.key = settings.key ?? '';
     this.env = settings.env ?? 'default';
+    this.resolver =
+      settings.dnsServers === undefined
+        ? systemResolver
+        : createDnsResolver({ servers: settings.dnsServers });
     this.done = new Promise((resolve) => {
       this.finish = resolve;
     });
@@ -341,6 +348,7 @@ class Agent implements StatusSource {
             // mDNS alone does not: the first agent on a LAN starts the cluster.
             awaitAdmission: this.seedList().length > 0,
             config: settings.protocol,
+            resolver: this.resolver,
             ...(settings.advertise !== undefined ? { advertise: settings.advertise } : {}),
             ...(settings.joinTimeoutMs !== undefined ? { joinTimeoutMs: settings.joinTimeoutMs } : {}),
           }),
@@ -474,6 +482,7 @@ class Agent implements StatusSource {
       join: (addresses) => node.join(addresses, { retry: false }),
       isJoined: () => node.members().length > 1,
       self: () => this.ownAddresses(),
+      resolver: this.resolver,
       attempts: settings.joinAttempts,
       mode: settings.joinRetry,
       backoff: { initialMs: 500, maxMs: settings.joinBackoffMaxMs },

@@ -1,57 +1,21 @@
 /**
- * Joining through seeds: resolves hostnames (again on every attempt, so a
- * seed that moved is found), backs off between attempts with jitter, and
+ * Joining through seeds: resolves hostnames and SRV names (again on every
+ * attempt, so a seed that moved is found), tries the addresses found a few
+ * at a time in a random order (so joiners spread over the pods behind one
+ * name, and a dead address costs one batch), backs off between attempts with jitter, and
  * after the foreground attempts either gives up (mode "exit") or keeps
  * retrying in the background at the longest backoff (mode "background")
  * until it succeeds, someone else brings this node in, or it is stopped.
  */
-import { lookup as dnsLookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
-import { formatAddress, parseAddress } from '../core/address.js';
 import { MeshError } from '../core/errors.js';
+import { JoinError } from '../node/errors.js';
+import { resolveSeeds } from '../node/seed-resolution.js';
+import { type SeedResolver, systemResolver } from '../node/seed-resolver.js';
 
-/** Resolves a hostname to its IP addresses (all families). */
-export type Lookup = (host: string) => Promise<string[]>;
-
-export const systemLookup: Lookup = async (host) => {
-  const found = await dnsLookup(host, { all: true, verbatim: true });
-  return found.map((entry) => entry.address);
-};
-
-export interface ResolvedSeeds {
-  /** IP "host:port" addresses to join through, deduplicated, in seed order. */
-  readonly addresses: string[];
-  /** Seeds that could not be resolved, with the reason. */
-  readonly failures: Record<string, string>;
-}
-
-/** Resolves every seed; IP literals are kept as-is, hostnames expand to all their addresses. */
-export async function resolveSeeds(
-  seeds: readonly string[],
-  lookup: Lookup = systemLookup,
-): Promise<ResolvedSeeds> {
-  const failures: Record<string, string> = {};
-  const lists = await Promise.all(
-    seeds.map(async (seed): Promise<string[]> => {
-      const parsed = parseAddress(seed);
-      if (parsed === undefined) {
-        failures[seed] = 'not "host:port"';
-        return [];
-      }
-      if (isIP(parsed.host) !== 0) return [formatAddress(parsed.host, parsed.port)];
-      try {
-        const ips = await lookup(parsed.host);
-        if (ips.length === 0) failures[seed] = 'no address';
-        return ips.map((ip) => formatAddress(ip, parsed.port));
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        failures[seed] = code === 'ENOTFOUND' ? 'unknown host' : ((error as Error).message ?? String(error));
-        return [];
-      }
-    }),
-  );
-  return { addresses: [...new Set(lists.flat())], failures };
-}
+/** Addresses joined through at once; the next ones are tried only when these fail. */
+export const SEED_BATCH_SIZE = 3;
+/** Addresses tried in one attempt at most (a headless Service may list many pods). */
+export const SEED_ADDRESSES_PER_ATTEMPT_MAX = 24;
 
 export interface BackoffPolicy {
   readonly initialMs: number;
@@ -112,7 +76,8 @@ export interface SeedJoinerOptions {
   readonly isJoined?: () => boolean;
   /** This node's own addresses: never joined through. */
   readonly self?: () => readonly string[];
-  readonly lookup?: Lookup;
+  /** Where seed names are looked up. Default: the system. */
+  readonly resolver?: SeedResolver;
   /** Attempts before giving up (exit) or going to the background. At least 1. */
   readonly attempts: number;
   readonly mode: 'background' | 'exit';
@@ -212,7 +177,7 @@ export class SeedJoiner {
         this.stateValue = 'no-seeds';
         return { kind: 'alone' };
       }
-      const resolved = await resolveSeeds(seeds, options.lookup);
+      const resolved = await resolveSeeds(seeds, options.resolver ?? systemResolver);
       if (this.stopped()) return { kind: 'stopped' };
       const self = new Set(options.self?.() ?? []);
       const addresses = resolved.addresses.filter((address) => !self.has(address));
@@ -227,23 +192,19 @@ export class SeedJoiner {
         error = new MeshError('ERR_MESH_SEEDS_UNRESOLVED', describeFailures(resolved.failures));
         message = error.message;
       } else {
-        try {
-          await options.join(addresses);
-          if (this.stopped()) return { kind: 'stopped' };
+        const tried = await this.joinInTurn(addresses);
+        if (tried.kind === 'stopped') return tried;
+        if (tried.kind === 'joined') {
           this.stateValue = 'joined';
           this.lastErrorValue = undefined;
           this.lastMessageValue = undefined;
-          return { kind: 'joined', addresses, attempts: attempt };
-        } catch (caught) {
-          // Another live process owns our id: retrying cannot help.
-          if ((caught as { code?: unknown }).code === 'ERR_MESH_ID_CONFLICT') throw caught;
-          // Passed on as thrown: wrapping it would lose the JoinError's code.
-          error = caught instanceof Error ? caught : new Error(String(caught));
-          message =
-            Object.keys(resolved.failures).length > 0
-              ? `${error.message}; ${describeFailures(resolved.failures)}`
-              : error.message;
+          return { kind: 'joined', addresses: tried.through, attempts: attempt };
         }
+        error = tried.error;
+        message =
+          Object.keys(resolved.failures).length > 0
+            ? `${error.message}; ${describeFailures(resolved.failures)}`
+            : error.message;
       }
       if (this.stopped()) return { kind: 'stopped' };
       this.lastErrorValue = error;
@@ -282,6 +243,35 @@ export class SeedJoiner {
     }
   }
 
+  /** One attempt: the addresses in a random order, a batch at a time, until a batch joins. */
+  private async joinInTurn(
+    addresses: readonly string[],
+  ): Promise<
+    { kind: 'joined'; through: readonly string[] } | { kind: 'failed'; error: Error } | { kind: 'stopped' }
+  > {
+    const order = shuffled(addresses, this.options.random ?? Math.random).slice(
+      0,
+      SEED_ADDRESSES_PER_ATTEMPT_MAX,
+    );
+    const errors: Error[] = [];
+    const tried: string[] = [];
+    for (let start = 0; start < order.length; start += SEED_BATCH_SIZE) {
+      const batch = order.slice(start, start + SEED_BATCH_SIZE);
+      try {
+        await this.options.join(batch);
+        if (this.stopped()) return { kind: 'stopped' };
+        return { kind: 'joined', through: batch };
+      } catch (caught) {
+        // Another live process owns our id: retrying cannot help.
+        if ((caught as { code?: unknown }).code === 'ERR_MESH_ID_CONFLICT') throw caught;
+        errors.push(caught instanceof Error ? caught : new Error(String(caught)));
+        tried.push(...batch);
+      }
+      if (this.stopped()) return { kind: 'stopped' };
+    }
+    return { kind: 'failed', error: combineErrors(errors, tried) };
+  }
+
   private stopped(): boolean {
     return this.stateValue === 'stopped';
   }
@@ -304,4 +294,27 @@ function describeFailures(failures: Record<string, string>): string {
   const entries = Object.entries(failures);
   if (entries.length === 0) return 'no seed address';
   return entries.map(([seed, why]) => `${seed}: ${why}`).join('; ');
+}
+
+/** A copy in random order (Fisher-Yates). */
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.min(i, Math.floor(random() * (i + 1)));
+    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  }
+  return copy;
+}
+
+/**
+ * One error for an attempt: a single batch's error as thrown (a JoinError
+ * keeps its code); several JoinErrors become one naming every address tried.
+ */
+function combineErrors(errors: readonly Error[], tried: readonly string[]): Error {
+  if (errors.length === 1) return errors[0] as Error;
+  if (errors.every((error) => error instanceof JoinError)) {
+    const failures = Object.assign({}, ...errors.map((error) => (error as JoinError).failures));
+    return new JoinError(tried, undefined, failures);
+  }
+  return errors[errors.length - 1] ?? new Error('no address was tried');
 }

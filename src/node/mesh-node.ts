@@ -12,7 +12,9 @@ import type { Metadata } from '../core/types.js';
 import { validateMetadata } from '../core/validation.js';
 import { Rendezvous } from '../hashing/rendezvous.js';
 import type { Logger } from '../runtime/logger.js';
+import { JoinError } from './errors.js';
 import { type ResolvedOptions, validateSeeds } from './options.js';
+import { isAddressSeed, resolveSeeds } from './seed-resolution.js';
 import type {
   CloseInfo,
   Indices,
@@ -104,14 +106,30 @@ export abstract class MeshNode extends EventEmitter<MeshNodeEvents> {
    *
    * With `{ retry: false }` every seed is tried once and the JoinError comes
    * as soon as all of them failed, for callers that retry on their own terms.
+   *
+   * Hostnames and "srv:" seeds are looked up first, once per call (options
+   * `resolver`), and every address found is tried; when none resolves the
+   * JoinError names each seed and why.
    */
   join(seeds?: readonly string[], options: JoinOptions = {}): Promise<void> {
     if (this.lifecycle !== 'running')
       return Promise.reject(new StateError(`cannot join: the node is ${this.lifecycle}`));
     const list = seeds === undefined ? this.options.seeds : validateSeeds(seeds);
     const targets = [...new Set(list)].filter((seed) => seed !== this.address);
-    if (targets.length === 0) return Promise.resolve();
-    return this.joinThrough(targets, options);
+    if (targets.length === 0 || this.isStatic) return Promise.resolve();
+    // Addresses alone need no lookup: the join starts within this call.
+    if (targets.every(isAddressSeed)) return this.joinThrough(targets, options);
+    return this.joinThroughNames(targets, options);
+  }
+
+  private async joinThroughNames(seeds: readonly string[], options: JoinOptions): Promise<void> {
+    const resolved = await resolveSeeds(seeds, this.options.resolver);
+    if (this.lifecycle !== 'running') throw new StateError(`cannot join: the node is ${this.lifecycle}`);
+    const targets = resolved.addresses.filter((address) => address !== this.address);
+    if (targets.length > 0) return this.joinThrough(targets, options);
+    // Every name pointed at this node alone: nobody else to join, as with no seeds.
+    if (resolved.addresses.length > 0 && Object.keys(resolved.failures).length === 0) return;
+    throw new JoinError(seeds, undefined, resolved.failures);
   }
 
   /**
