@@ -7,6 +7,7 @@
 import { Command } from 'commander';
 import { formatAddress, parseAddress } from '../core/address.js';
 import { MdnsDiscovery } from '../discovery/mdns.js';
+import { NameWatch } from '../discovery/name-watch.js';
 import { type JoinOutcome, SeedJoiner, SeedsUnreachableError } from '../discovery/seeds.js';
 import { readViewFile, ViewFileError, ViewFileKeeper } from '../discovery/view-file.js';
 import { IdConflictError } from '../node/errors.js';
@@ -164,6 +165,8 @@ class Agent implements StatusSource {
   private viewFilePoll: NodeJS.Timeout | undefined;
   private viewFileJoining = false;
   private joiner: SeedJoiner | undefined;
+  /** After the joiner found only this node behind the seed names: looks again while alone. */
+  private nameWatch: NameWatch | undefined;
   private viewFileSeeds: string[] = [];
   private readonly mdnsJoins = new Set<string>();
   /** Where seed names are looked up: the --dns-servers, else the system. */
@@ -291,6 +294,7 @@ class Agent implements StatusSource {
   /** Start failed half-way: close whatever was opened, without leaving. */
   async abort(): Promise<void> {
     this.joiner?.stop();
+    this.nameWatch?.stop();
     clearInterval(this.viewFilePoll);
     await this.mdns?.stop().catch(() => {});
     await this.http?.close().catch(() => {});
@@ -305,6 +309,7 @@ class Agent implements StatusSource {
     settleGuard.unref();
     this.state = 'leaving';
     this.joiner?.stop();
+    this.nameWatch?.stop();
     clearInterval(this.viewFilePoll);
     await this.keeper?.close().catch(() => {});
     try {
@@ -550,12 +555,41 @@ class Agent implements StatusSource {
       this.printer.other(
         'joined',
         { through: [], alone: true },
-        'no seeds: started a new cluster; running until terminated',
+        this.settings.seeds.length > 0
+          ? 'the seeds name only this node: started a new cluster; running until terminated'
+          : 'no seeds: started a new cluster; running until terminated',
       );
+      this.watchSeedNames();
     } else {
       this.printer.other('joined', { through: [], by: 'peer' }, 'another member brought this node in');
     }
     this.updateViewFile();
+  }
+
+  /**
+   * The seed names pointed at this node alone: look them up again every
+   * --join-backoff-max while nobody else is here, and join whoever appears.
+   */
+  private watchSeedNames(): void {
+    const node = this.meshNode;
+    if (node === undefined || !NameWatch.applies(this.settings.seeds)) return;
+    const watch = new NameWatch({
+      seeds: () => this.settings.seeds,
+      resolver: this.resolver,
+      self: () => this.ownAddresses(),
+      isAlone: () => this.state === 'running' && node.members().every((member) => member.id === node.id),
+      join: (addresses) => node.join(addresses, { retry: false }),
+      intervalMs: this.settings.joinBackoffMaxMs,
+      onJoined: (through) =>
+        this.printer.other(
+          'joined',
+          { through, via: 'dns' },
+          `cluster joined through ${through.join(', ')} (found by a new look at the seed names); running until terminated`,
+        ),
+      onFailed: (error) => this.log.debug({ err: error.message }, 'seed names: no one answered'),
+    });
+    this.nameWatch = watch;
+    watch.start();
   }
 
   private async rereadViewFile(path: string): Promise<void> {

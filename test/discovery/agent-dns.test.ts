@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentEvent } from '../../src/cli/children.js';
-import { runCli, TestBed, WAIT_MS } from '../cli/helpers.js';
+import { closedPort, runCli, TestBed, WAIT_MS } from '../cli/helpers.js';
 import { TestDnsServer } from './dns-server.js';
 
 let dns: TestDnsServer;
@@ -51,6 +51,28 @@ describe('agents joining through DNS names', { timeout: 40_000 }, () => {
       agent.signal('SIGTERM');
       expect(await agent.waitExit(WAIT_MS)).toEqual({ code: 0, signal: null });
     }
+  });
+
+  it('two agents that each saw only themselves behind the name find each other once it lists both', async () => {
+    const [portA, portB] = [await closedPort(), await closedPort()];
+    const record = (port: number, target: string) => ({ priority: 1, weight: 1, port, target });
+    dns.set('a.watch.internal', { a: ['127.0.0.1'] });
+    dns.set('b.watch.internal', { a: ['127.0.0.1'] });
+    const seeds = ['--seeds', 'srv:_meshnode._udp.watch.internal', '--dns-servers', dns.address];
+    const lookAgainMs = ['--join-backoff-max', '200'];
+    const alone = (e: AgentEvent) => e.event === 'joined' && e.alone === true;
+    dns.set('_meshnode._udp.watch.internal', { srv: [record(portA, 'a.watch.internal')] });
+    const a = bed.agent('watch-a', [...seeds, ...lookAgainMs, '--bind', `127.0.0.1:${portA}`]);
+    await a.waitFor('alone', alone, WAIT_MS);
+    dns.set('_meshnode._udp.watch.internal', { srv: [record(portB, 'b.watch.internal')] });
+    const b = bed.agent('watch-b', [...seeds, ...lookAgainMs, '--bind', `127.0.0.1:${portB}`]);
+    await b.waitFor('alone', alone, WAIT_MS);
+    dns.set('_meshnode._udp.watch.internal', {
+      srv: [record(portA, 'a.watch.internal'), record(portB, 'b.watch.internal')],
+    });
+    await Promise.all([a, b].map((agent) => agent.waitFor('total 2', total(2), WAIT_MS)));
+    const found = [...a.events, ...b.events].filter((e) => e.event === 'joined' && e.via === 'dns');
+    expect(found.length).toBeGreaterThan(0);
   });
 
   it('an SRV name that never resolves is a join failure (exit 5) naming the name and why', async () => {
