@@ -49,7 +49,7 @@ export async function resolveSeeds(seeds: readonly string[], resolver: SeedResol
 
 async function resolveSeed(seed: string, resolver: SeedResolver): Promise<string[]> {
   const parsed = parseSeed(seed);
-  if (parsed === undefined) throw new SeedFormError(`not ${SEED_FORMS}`);
+  if (parsed === undefined) throw worded(`not ${SEED_FORMS}`);
   if (parsed.kind === 'srv') return resolveService(parsed.name, resolver);
   const { host, port } = parsed;
   const ips = isIP(host) !== 0 ? [host] : await hostAddresses(host, resolver);
@@ -67,12 +67,12 @@ async function resolveService(name: string, resolver: SeedResolver): Promise<str
     answered = await withDeadline(resolver.services(name), name);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    if (code === 'ENOTFOUND') throw new SeedFormError('unknown SRV name');
-    if (code === 'ENODATA') throw new SeedFormError('no SRV record');
+    if (code === 'ENOTFOUND') throw worded('unknown SRV name');
+    if (code === 'ENODATA') throw worded('no SRV record');
     throw error;
   }
   const records = preferred(answered);
-  if (records.length === 0) throw new SeedFormError('no usable SRV record');
+  if (records.length === 0) throw worded('no usable SRV record');
   const lists = await Promise.allSettled(
     records.map(async (record) => {
       const ips = isIP(record.name) !== 0 ? [record.name] : await hostAddresses(record.name, resolver);
@@ -83,7 +83,7 @@ async function resolveService(name: string, resolver: SeedResolver): Promise<str
   if (found.length > 0) return found.slice(0, ADDRESSES_PER_NAME_MAX);
   const first = lists.find((list) => list.status === 'rejected');
   const why = first === undefined ? 'no address' : describeLookupFailure(first.reason);
-  throw new SeedFormError(`no SRV target resolved (${records[0]?.name}: ${why})`);
+  throw worded(`no SRV target resolved (${records[0]?.name}: ${why})`);
 }
 
 /**
@@ -100,11 +100,13 @@ function preferred(records: readonly ServiceRecord[]): ServiceRecord[] {
     .slice(0, SERVICE_RECORDS_MAX);
 }
 
-/** A reason already worded for people. */
-class SeedFormError extends Error {}
+/** A failure whose message is already worded for people (never leaves this file). */
+function worded(message: string): Error {
+  return Object.assign(new Error(message), { worded: true });
+}
 
 function describeLookupFailure(error: unknown): string {
-  if (error instanceof SeedFormError) return error.message;
+  if ((error as { worded?: unknown } | undefined)?.worded === true) return (error as Error).message;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case 'ENOTFOUND':
