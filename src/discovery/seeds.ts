@@ -8,14 +8,9 @@
  * until it succeeds, someone else brings this node in, or it is stopped.
  */
 import { MeshError } from '../core/errors.js';
-import { JoinError } from '../node/errors.js';
+import { joinInTurn } from '../node/join-in-turn.js';
 import { resolveSeeds } from '../node/seed-resolution.js';
 import { type SeedResolver, systemResolver } from '../node/seed-resolver.js';
-
-/** Addresses joined through at once; the next ones are tried only when these fail. */
-export const SEED_BATCH_SIZE = 3;
-/** Addresses tried in one attempt at most (a headless Service may list many pods). */
-export const SEED_ADDRESSES_PER_ATTEMPT_MAX = 24;
 
 export interface BackoffPolicy {
   readonly initialMs: number;
@@ -192,7 +187,13 @@ export class SeedJoiner {
         error = new MeshError('ERR_MESH_SEEDS_UNRESOLVED', describeFailures(resolved.failures));
         message = error.message;
       } else {
-        const tried = await this.joinInTurn(addresses);
+        const tried = await joinInTurn(addresses, options.join, {
+          random: options.random ?? Math.random,
+          stopped: () => this.stopped(),
+          // Another live process owns our id: no other address or retry can help.
+          fatal: (caught) => (caught as { code?: unknown }).code === 'ERR_MESH_ID_CONFLICT',
+        });
+        if (this.stopped()) return { kind: 'stopped' };
         if (tried.kind === 'stopped') return tried;
         if (tried.kind === 'joined') {
           this.stateValue = 'joined';
@@ -243,35 +244,6 @@ export class SeedJoiner {
     }
   }
 
-  /** One attempt: the addresses in a random order, a batch at a time, until a batch joins. */
-  private async joinInTurn(
-    addresses: readonly string[],
-  ): Promise<
-    { kind: 'joined'; through: readonly string[] } | { kind: 'failed'; error: Error } | { kind: 'stopped' }
-  > {
-    const order = shuffled(addresses, this.options.random ?? Math.random).slice(
-      0,
-      SEED_ADDRESSES_PER_ATTEMPT_MAX,
-    );
-    const errors: Error[] = [];
-    const tried: string[] = [];
-    for (let start = 0; start < order.length; start += SEED_BATCH_SIZE) {
-      const batch = order.slice(start, start + SEED_BATCH_SIZE);
-      try {
-        await this.options.join(batch);
-        if (this.stopped()) return { kind: 'stopped' };
-        return { kind: 'joined', through: batch };
-      } catch (caught) {
-        // Another live process owns our id: retrying cannot help.
-        if ((caught as { code?: unknown }).code === 'ERR_MESH_ID_CONFLICT') throw caught;
-        errors.push(caught instanceof Error ? caught : new Error(String(caught)));
-        tried.push(...batch);
-      }
-      if (this.stopped()) return { kind: 'stopped' };
-    }
-    return { kind: 'failed', error: combineErrors(errors, tried) };
-  }
-
   private stopped(): boolean {
     return this.stateValue === 'stopped';
   }
@@ -294,27 +266,4 @@ function describeFailures(failures: Record<string, string>): string {
   const entries = Object.entries(failures);
   if (entries.length === 0) return 'no seed address';
   return entries.map(([seed, why]) => `${seed}: ${why}`).join('; ');
-}
-
-/** A copy in random order (Fisher-Yates). */
-function shuffled<T>(items: readonly T[], random: () => number): T[] {
-  const copy = [...items];
-  for (let i = copy.length - 1; i > 0; i--) {
-    const j = Math.min(i, Math.floor(random() * (i + 1)));
-    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
-  }
-  return copy;
-}
-
-/**
- * One error for an attempt: a single batch's error as thrown (a JoinError
- * keeps its code); several JoinErrors become one naming every address tried.
- */
-function combineErrors(errors: readonly Error[], tried: readonly string[]): Error {
-  if (errors.length === 1) return errors[0] as Error;
-  if (errors.every((error) => error instanceof JoinError)) {
-    const failures = Object.assign({}, ...errors.map((error) => (error as JoinError).failures));
-    return new JoinError(tried, undefined, failures);
-  }
-  return errors[errors.length - 1] ?? new Error('no address was tried');
 }

@@ -47,10 +47,51 @@ describe('a hostname with several A records', { timeout: 15_000 }, () => {
     expect(joiner.members().map((m) => m.id)).toContain('seed');
   });
 
+  it('join() tries every address a batch at a time, past the transport limit on concurrent syncs', async () => {
+    const seed = await cluster.start({ id: 'many-seed' });
+    // 19 addresses with nothing listening, then the live one: more than the 8 syncs a node opens at once.
+    const dead = Array.from({ length: 19 }, (_, i) => `127.0.0.${i + 2}`);
+    dns.set('many.join.internal', { a: [...dead, '127.0.0.1'] });
+    const joiner = await cluster.start({ id: 'many-joiner', resolver });
+    await joiner.join([`many.join.internal:${portOf(seed)}`]);
+    await waitUntil([seed, joiner], sees(seed, joiner), 'the seed to see the joiner');
+  });
+
+  it('join() looks the name up again after a round that failed', async () => {
+    const seed = await cluster.start({ id: 'round-seed' });
+    dns.set('round.join.internal', { a: ['127.0.0.2'] });
+    let lookups = 0;
+    const counting: SeedResolver = {
+      addresses: async (host) => {
+        lookups += 1;
+        const found = await resolver.addresses(host);
+        // The pod moves to 127.0.0.1 once the first answer has gone out.
+        dns.set('round.join.internal', { a: ['127.0.0.1'] });
+        return found;
+      },
+      services: (name) => resolver.services(name),
+    };
+    const joiner = await cluster.start({ id: 'round-joiner', resolver: counting });
+    await joiner.join([`round.join.internal:${portOf(seed)}`]);
+    expect(lookups).toBe(2);
+    await waitUntil([seed, joiner], sees(seed, joiner), 'the seed to see the joiner');
+  });
+
+  it('join() with retry false makes one round and names what failed', async () => {
+    dns.set('dead.join.internal', { a: ['127.0.0.2', '127.0.0.3'] });
+    const joiner = await cluster.start({ id: 'one-round', resolver });
+    const error = (await joiner
+      .join(['dead.join.internal:7'], { retry: false })
+      .catch((e) => e)) as JoinError;
+    expect(error).toBeInstanceOf(JoinError);
+    expect(Object.keys(error.failures).sort()).toEqual(['127.0.0.2:7', '127.0.0.3:7']);
+    expect(error.message).not.toMatch(/within/);
+  });
+
   it('join() names every seed and why when no name resolves', async () => {
     const joiner = await cluster.start({ id: 'lonely', resolver });
     const error = await joiner
-      .join(['nothing.join.internal:7946', 'srv:_none._udp.join.internal'])
+      .join(['nothing.join.internal:7946', 'srv:_none._udp.join.internal'], { retry: false })
       .catch((e) => e);
     expect(error).toBeInstanceOf(JoinError);
     expect((error as JoinError).failures).toEqual({
@@ -76,7 +117,7 @@ describe('srv: seeds', { timeout: 15_000 }, () => {
     expect(joiner.indices().index).toBe(-1);
     await joiner.join();
     await waitUntil([seed, joiner], () => joiner.indices().index >= 0, 'the joiner to be admitted');
-    expect(seed.members().map((m) => m.id)).toContain('srv-joiner');
+    await waitUntil([seed, joiner], sees(seed, joiner), 'the seed to see the joiner');
   });
 
   it('the join loop looks the SRV name up again on every attempt and follows a record that moved', async () => {

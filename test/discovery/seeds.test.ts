@@ -3,12 +3,11 @@ import { describe, expect, it } from 'vitest';
 import {
   type AttemptFailure,
   backoffDelay,
-  SEED_ADDRESSES_PER_ATTEMPT_MAX,
-  SEED_BATCH_SIZE,
   SeedJoiner,
   SeedsUnreachableError,
 } from '../../src/discovery/seeds.js';
 import { JoinError, MeshError, type SeedResolver } from '../../src/index.js';
+import { SEED_ADDRESSES_PER_ATTEMPT_MAX, SEED_BATCH_SIZE } from '../../src/node/join-in-turn.js';
 import { resolveSeeds } from '../../src/node/seed-resolution.js';
 
 /** Hostnames from a table; no SRV records. */
