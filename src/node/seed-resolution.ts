@@ -120,6 +120,9 @@ function describeLookupFailure(error: unknown): string {
       return 'DNS server failure';
     case 'EREFUSED':
       return 'DNS server refused the query';
+    case 'EBADRESP':
+    case 'EFORMERR':
+      return 'bad answer from the DNS server';
     case 'ECONNREFUSED':
       return 'no DNS server answers (connection refused)';
     default:

@@ -42,6 +42,8 @@ export class TestDnsServer {
   readonly questions: Question[] = [];
   /** While true, queries are read and counted but never answered (a server that went silent). */
   silent = false;
+  /** While set, every query is answered with these bytes behind its id (a broken or hostile server). */
+  garbage: Buffer | undefined;
 
   /** "127.0.0.1:port", the form createDnsResolver and --dns-servers take. */
   get address(): string {
@@ -92,6 +94,12 @@ export class TestDnsServer {
     this.questions.push(parsed.question);
     if (this.silent) return;
     const id = packet.readUInt16BE(0);
+    if (this.garbage !== undefined) {
+      const idBytes = Buffer.alloc(2);
+      idBytes.writeUInt16BE(id, 0);
+      this.reply(Buffer.concat([idBytes, this.garbage]), from);
+      return;
+    }
     const questionBytes = packet.subarray(12, parsed.end);
     const records = this.records.get(parsed.question.name);
     if (records === undefined) {

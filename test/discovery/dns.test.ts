@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/index.js';
+import { resolveOptions } from '../../src/node/options.js';
 import { ADDRESSES_PER_NAME_MAX, resolveSeeds, SERVICE_RECORDS_MAX } from '../../src/node/seed-resolution.js';
 import { createDnsResolver, type SeedResolver } from '../../src/node/seed-resolver.js';
 import { formatSeed, isDnsName, parseSeed } from '../../src/node/seed-syntax.js';
@@ -22,6 +23,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   dns.silent = false;
+  dns.garbage = undefined;
   for (const name of [
     'pods.test.internal',
     '_meshnode._udp.test.internal',
@@ -101,6 +103,27 @@ describe('hostname seeds', () => {
     const result = await resolveSeeds(['pods.test.internal:1'], resolver);
     expect(result.addresses).toEqual([]);
     expect(result.failures).toEqual({ 'pods.test.internal:1': 'DNS lookup timed out' });
+  });
+
+  it('a server answering garbage is a worded failure of that seed, not a crash or a hang', async () => {
+    dns.set('pods.test.internal', { a: ['10.1.0.1'] });
+    for (const garbage of [
+      Buffer.alloc(0),
+      Buffer.from([0x81, 0x80, 0, 1, 0, 5, 0, 0]),
+      Buffer.alloc(600, 0xc0),
+    ]) {
+      dns.garbage = garbage;
+      const result = await resolveSeeds(['pods.test.internal:1', 'srv:_m._udp.test.internal'], resolver);
+      expect(result.addresses).toEqual([]);
+      expect(Object.keys(result.failures).sort()).toEqual([
+        'pods.test.internal:1',
+        'srv:_m._udp.test.internal',
+      ]);
+      expect(Object.values(result.failures)).toEqual([
+        'bad answer from the DNS server',
+        'bad answer from the DNS server',
+      ]);
+    }
   });
 
   it('IP literals never reach the DNS server', async () => {
@@ -206,5 +229,15 @@ describe('bounds on what a resolver returns', () => {
     expect(() => createDnsResolver({ servers: ['not an ip'] })).toThrow(ValidationError);
     expect(() => createDnsResolver({ servers: ['127.0.0.1'], queryTimeoutMs: 0 })).toThrow(ValidationError);
     expect(() => createDnsResolver({ servers: ['127.0.0.1'], tries: 11 })).toThrow(ValidationError);
+  });
+});
+
+describe('the resolver option of createNode', () => {
+  it('is checked before anything is bound, and a misspelling is named', () => {
+    expect(() => resolveOptions({ key: 'k', resolver: {} as never })).toThrow(
+      /addresses\(host\) and services\(name\)/,
+    );
+    expect(() => resolveOptions({ key: 'k', resolvr: resolver } as never)).toThrow(/did you mean "resolver"/);
+    expect(resolveOptions({ key: 'k', resolver }).resolver).toBe(resolver);
   });
 });
