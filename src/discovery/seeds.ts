@@ -1,11 +1,11 @@
 /**
  * Joining through seeds: resolves hostnames and SRV names (again on every
  * attempt, so a seed that moved is found), tries the addresses found a few
- * at a time in a random order (so joiners spread over the pods behind one
- * name, and a dead address costs one batch), backs off between attempts with jitter, and
- * after the foreground attempts either gives up (mode "exit") or keeps
- * retrying in the background at the longest backoff (mode "background")
- * until it succeeds, someone else brings this node in, or it is stopped.
+ * at a time in a random order (join-in-turn.ts), backs off between attempts
+ * with jitter, and after the foreground attempts either gives up (mode
+ * "exit") or keeps retrying in the background at the longest backoff (mode
+ * "background") until it succeeds, someone else brings this node in, or it
+ * is stopped.
  */
 import { MeshError } from '../core/errors.js';
 import { joinInTurn } from '../node/join-in-turn.js';

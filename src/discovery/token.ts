@@ -78,8 +78,8 @@ function fail(reason: TokenErrorReason, message: string): TokenResult {
 
 /**
  * Checks one seed the way `meshnode agent --seeds` does: "host:port",
- * "[v6]:port" or "hostname:port" with a non-zero port, or "srv:name". Returns the canonical form,
- * or why it is refused.
+ * "[v6]:port" or "hostname:port" with a non-zero port, or "srv:name".
+ * Returns the canonical form, or why it is refused.
  */
 export function checkSeed(seed: unknown): { ok: true; seed: string } | { ok: false; why: string } {
   if (typeof seed !== 'string') return { ok: false, why: `${JSON.stringify(seed)} is not a string` };
