@@ -28,6 +28,13 @@ export {
   resolveNodeConfig as resolveConfig,
   type StaticPlacement,
 } from './node/options.js';
+export {
+  createDnsResolver,
+  type DnsResolverOptions,
+  type SeedResolver,
+  type ServiceRecord,
+  systemResolver,
+} from './node/seed-resolver.js';
 export type {
   CloseInfo,
   Indices,

@@ -7,11 +7,13 @@
 import { Command } from 'commander';
 import { formatAddress, parseAddress } from '../core/address.js';
 import { MdnsDiscovery } from '../discovery/mdns.js';
+import { NameWatch } from '../discovery/name-watch.js';
 import { type JoinOutcome, SeedJoiner, SeedsUnreachableError } from '../discovery/seeds.js';
 import { readViewFile, ViewFileError, ViewFileKeeper } from '../discovery/view-file.js';
 import { IdConflictError } from '../node/errors.js';
 import { createNode, type MeshNode } from '../node/node.js';
 import type { NodeOptions } from '../node/options.js';
+import { createDnsResolver, type SeedResolver, systemResolver } from '../node/seed-resolver.js';
 import type { MemberInfo } from '../node/types.js';
 import { readTokenFile } from '../status/access.js';
 import { DepartedTracker } from '../status/departed.js';
@@ -163,8 +165,12 @@ class Agent implements StatusSource {
   private viewFilePoll: NodeJS.Timeout | undefined;
   private viewFileJoining = false;
   private joiner: SeedJoiner | undefined;
+  /** After the joiner found only this node behind the seed names: looks again while alone. */
+  private nameWatch: NameWatch | undefined;
   private viewFileSeeds: string[] = [];
   private readonly mdnsJoins = new Set<string>();
+  /** Where seed names are looked up: the --dns-servers, else the system. */
+  private readonly resolver: SeedResolver;
   private finish!: (code: number) => void;
   readonly done: Promise<number>;
   private stopping: Promise<void> | undefined;
@@ -180,6 +186,10 @@ class Agent implements StatusSource {
     this.events = events;
     this.key = settings.key ?? '';
     this.env = settings.env ?? 'default';
+    this.resolver =
+      settings.dnsServers === undefined
+        ? systemResolver
+        : createDnsResolver({ servers: settings.dnsServers });
     this.done = new Promise((resolve) => {
       this.finish = resolve;
     });
@@ -284,6 +294,7 @@ class Agent implements StatusSource {
   /** Start failed half-way: close whatever was opened, without leaving. */
   async abort(): Promise<void> {
     this.joiner?.stop();
+    this.nameWatch?.stop();
     clearInterval(this.viewFilePoll);
     await this.mdns?.stop().catch(() => {});
     await this.http?.close().catch(() => {});
@@ -298,6 +309,7 @@ class Agent implements StatusSource {
     settleGuard.unref();
     this.state = 'leaving';
     this.joiner?.stop();
+    this.nameWatch?.stop();
     clearInterval(this.viewFilePoll);
     await this.keeper?.close().catch(() => {});
     try {
@@ -341,6 +353,7 @@ class Agent implements StatusSource {
             // mDNS alone does not: the first agent on a LAN starts the cluster.
             awaitAdmission: this.seedList().length > 0,
             config: settings.protocol,
+            resolver: this.resolver,
             ...(settings.advertise !== undefined ? { advertise: settings.advertise } : {}),
             ...(settings.joinTimeoutMs !== undefined ? { joinTimeoutMs: settings.joinTimeoutMs } : {}),
           }),
@@ -474,6 +487,7 @@ class Agent implements StatusSource {
       join: (addresses) => node.join(addresses, { retry: false }),
       isJoined: () => node.members().length > 1,
       self: () => this.ownAddresses(),
+      resolver: this.resolver,
       attempts: settings.joinAttempts,
       mode: settings.joinRetry,
       backoff: { initialMs: 500, maxMs: settings.joinBackoffMaxMs },
@@ -541,12 +555,41 @@ class Agent implements StatusSource {
       this.printer.other(
         'joined',
         { through: [], alone: true },
-        'no seeds: started a new cluster; running until terminated',
+        this.settings.seeds.length > 0
+          ? 'the seeds name only this node: started a new cluster; running until terminated'
+          : 'no seeds: started a new cluster; running until terminated',
       );
+      this.watchSeedNames();
     } else {
       this.printer.other('joined', { through: [], by: 'peer' }, 'another member brought this node in');
     }
     this.updateViewFile();
+  }
+
+  /**
+   * The seed names pointed at this node alone: look them up again every
+   * --join-backoff-max while nobody else is here, and join whoever appears.
+   */
+  private watchSeedNames(): void {
+    const node = this.meshNode;
+    if (node === undefined || !NameWatch.applies(this.settings.seeds)) return;
+    const watch = new NameWatch({
+      seeds: () => this.settings.seeds,
+      resolver: this.resolver,
+      self: () => this.ownAddresses(),
+      isAlone: () => this.state === 'running' && node.members().every((member) => member.id === node.id),
+      join: (addresses) => node.join(addresses, { retry: false }),
+      intervalMs: this.settings.joinBackoffMaxMs,
+      onJoined: (through) =>
+        this.printer.other(
+          'joined',
+          { through, via: 'dns' },
+          `cluster joined through ${through.join(', ')} (found by a new look at the seed names); running until terminated`,
+        ),
+      onFailed: (error) => this.log.debug({ err: error.message }, 'seed names: no one answered'),
+    });
+    this.nameWatch = watch;
+    watch.start();
   }
 
   private async rereadViewFile(path: string): Promise<void> {

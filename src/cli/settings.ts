@@ -14,6 +14,7 @@ import {
   type HostPort,
   parseBoolean,
   parseChoice,
+  parseDnsServers,
   parseHostPort,
   parseInteger,
   parseMetadata,
@@ -45,6 +46,8 @@ export interface AgentSettings {
   readonly bind: HostPort;
   readonly advertise: HostPort | undefined;
   readonly seeds: readonly string[];
+  /** DNS servers for seed names; undefined: the system resolver. */
+  readonly dnsServers: readonly string[] | undefined;
   readonly mdns: boolean;
   /** IPv4 address of the interface mDNS uses (a name like "lo" is resolved); undefined: all. */
   readonly mdnsInterface: string | undefined;
@@ -143,8 +146,13 @@ export const SETTINGS: Readonly<Record<string, SettingSpec>> = {
   },
   seeds: {
     flag: '--seeds <list>',
-    help: 'comma-separated host:port seeds to join through (hostnames allowed)',
+    help: 'comma-separated seeds to join through: host:port (a hostname: every A/AAAA record) or srv:name (DNS SRV); looked up again on every attempt',
     parse: (v, n) => ({ seeds: parseSeedList(n, v) }),
+  },
+  dnsServers: {
+    flag: '--dns-servers <list>',
+    help: 'comma-separated DNS servers (ip or ip:port) for seed names (default: the system resolver)',
+    parse: (v, n) => ({ dnsServers: parseDnsServers(n, v) }),
   },
   mdns: {
     flag: '--mdns',
@@ -385,6 +393,7 @@ export function resolveSettings(
     bind: merged.bind ?? DEFAULT_BIND,
     advertise: merged.advertise,
     seeds: merged.seeds ?? [],
+    dnsServers: merged.dnsServers,
     mdns: merged.mdns ?? false,
     mdnsInterface: merged.mdnsInterface,
     mdnsPort: merged.mdnsPort ?? DEFAULT_MDNS_PORT,

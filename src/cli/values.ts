@@ -5,8 +5,10 @@
  * field and says what was expected. The caller turns that into a usage error
  * (flags) or a config error (file).
  */
+import { isIP } from 'node:net';
 import { formatAddress, parseAddress } from '../core/address.js';
 import { MeshError } from '../core/errors.js';
+import { formatSeed, parseSeed, SRV_SEED_PREFIX } from '../node/seed-syntax.js';
 
 export class ValueError extends MeshError {
   constructor(message: string) {
@@ -61,13 +63,22 @@ export function parseSeedList(field: string, value: unknown): string[] {
   if (typeof value === 'string') items = value.split(',');
   else if (Array.isArray(value)) items = value;
   else
-    throw new ValueError(`${field} must be "host:port,host:port" or an array, got ${JSON.stringify(value)}`);
+    throw new ValueError(
+      `${field} must be "host:port,srv:name,..." or an array, got ${JSON.stringify(value)}`,
+    );
   const seeds: string[] = [];
   for (const item of items) {
     if (typeof item !== 'string')
       throw new ValueError(`${field} entries must be strings, got ${JSON.stringify(item)}`);
     const text = item.trim();
     if (text === '') continue;
+    if (text.slice(0, SRV_SEED_PREFIX.length).toLowerCase() === SRV_SEED_PREFIX) {
+      const service = parseSeed(text);
+      if (service === undefined)
+        throw new ValueError(`${field}: ${JSON.stringify(text)} is not "srv:" followed by a DNS name`);
+      seeds.push(formatSeed(service));
+      continue;
+    }
     const parsed = parseHostPort(field, text);
     if (parsed.port === 0)
       throw new ValueError(`${field}: seed ${JSON.stringify(text)} needs a non-zero port`);
@@ -137,4 +148,23 @@ export function formatDuration(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
   const minutes = Math.floor(ms / 60_000);
   return `${minutes} min ${Math.round((ms - minutes * 60_000) / 1000)} s`;
+}
+
+/** DNS servers as "ip", "ip:port" or "[v6]:port", comma-separated or an array; at least one. */
+export function parseDnsServers(field: string, value: unknown): string[] {
+  const items = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : undefined;
+  if (items === undefined)
+    throw new ValueError(`${field} must be "ip,ip:port,..." or an array, got ${JSON.stringify(value)}`);
+  const servers: string[] = [];
+  for (const item of items) {
+    const text = typeof item === 'string' ? item.trim() : '';
+    if (text === '') continue;
+    const withPort = parseAddress(text);
+    const host = isIP(text) !== 0 ? text : withPort?.host;
+    if (host === undefined || isIP(host) === 0 || withPort?.port === 0)
+      throw new ValueError(`${field}: ${JSON.stringify(item)} is not an IP address with an optional port`);
+    servers.push(text);
+  }
+  if (servers.length === 0) throw new ValueError(`${field} must name at least one DNS server`);
+  return servers;
 }

@@ -12,6 +12,7 @@ import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import makeMdns from 'multicast-dns';
 import { parseAddress } from '../core/address.js';
+import { isAddressSeed } from '../node/seed-resolution.js';
 
 export const MDNS_SERVICE = '_meshnode._udp.local';
 /** TXT format version. */
@@ -240,7 +241,8 @@ export class MdnsDiscovery extends EventEmitter<MdnsEvents> {
       const txt = decodeTxt(record.data);
       if (txt.v !== TXT_VERSION || txt.key !== this.options.key || txt.env !== this.options.env) continue;
       if (txt.id === undefined || txt.id === '' || txt.id === this.options.id) continue;
-      if (txt.addr === undefined || parseAddress(txt.addr) === undefined) continue;
+      // An address from the network is joined as it is, never looked up: IP addresses only.
+      if (txt.addr === undefined || !isAddressSeed(txt.addr)) continue;
       const threads = Number(txt.threads);
       this.emit('peer', {
         id: txt.id,

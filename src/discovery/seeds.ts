@@ -1,57 +1,16 @@
 /**
- * Joining through seeds: resolves hostnames (again on every attempt, so a
- * seed that moved is found), backs off between attempts with jitter, and
- * after the foreground attempts either gives up (mode "exit") or keeps
- * retrying in the background at the longest backoff (mode "background")
- * until it succeeds, someone else brings this node in, or it is stopped.
+ * Joining through seeds: resolves hostnames and SRV names (again on every
+ * attempt, so a seed that moved is found), tries the addresses found a few
+ * at a time in a random order (join-in-turn.ts), backs off between attempts
+ * with jitter, and after the foreground attempts either gives up (mode
+ * "exit") or keeps retrying in the background at the longest backoff (mode
+ * "background") until it succeeds, someone else brings this node in, or it
+ * is stopped.
  */
-import { lookup as dnsLookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
-import { formatAddress, parseAddress } from '../core/address.js';
 import { MeshError } from '../core/errors.js';
-
-/** Resolves a hostname to its IP addresses (all families). */
-export type Lookup = (host: string) => Promise<string[]>;
-
-export const systemLookup: Lookup = async (host) => {
-  const found = await dnsLookup(host, { all: true, verbatim: true });
-  return found.map((entry) => entry.address);
-};
-
-export interface ResolvedSeeds {
-  /** IP "host:port" addresses to join through, deduplicated, in seed order. */
-  readonly addresses: string[];
-  /** Seeds that could not be resolved, with the reason. */
-  readonly failures: Record<string, string>;
-}
-
-/** Resolves every seed; IP literals are kept as-is, hostnames expand to all their addresses. */
-export async function resolveSeeds(
-  seeds: readonly string[],
-  lookup: Lookup = systemLookup,
-): Promise<ResolvedSeeds> {
-  const failures: Record<string, string> = {};
-  const lists = await Promise.all(
-    seeds.map(async (seed): Promise<string[]> => {
-      const parsed = parseAddress(seed);
-      if (parsed === undefined) {
-        failures[seed] = 'not "host:port"';
-        return [];
-      }
-      if (isIP(parsed.host) !== 0) return [formatAddress(parsed.host, parsed.port)];
-      try {
-        const ips = await lookup(parsed.host);
-        if (ips.length === 0) failures[seed] = 'no address';
-        return ips.map((ip) => formatAddress(ip, parsed.port));
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        failures[seed] = code === 'ENOTFOUND' ? 'unknown host' : ((error as Error).message ?? String(error));
-        return [];
-      }
-    }),
-  );
-  return { addresses: [...new Set(lists.flat())], failures };
-}
+import { joinInTurn } from '../node/join-in-turn.js';
+import { resolveSeeds } from '../node/seed-resolution.js';
+import { type SeedResolver, systemResolver } from '../node/seed-resolver.js';
 
 export interface BackoffPolicy {
   readonly initialMs: number;
@@ -112,7 +71,8 @@ export interface SeedJoinerOptions {
   readonly isJoined?: () => boolean;
   /** This node's own addresses: never joined through. */
   readonly self?: () => readonly string[];
-  readonly lookup?: Lookup;
+  /** Where seed names are looked up. Default: the system. */
+  readonly resolver?: SeedResolver;
   /** Attempts before giving up (exit) or going to the background. At least 1. */
   readonly attempts: number;
   readonly mode: 'background' | 'exit';
@@ -212,7 +172,7 @@ export class SeedJoiner {
         this.stateValue = 'no-seeds';
         return { kind: 'alone' };
       }
-      const resolved = await resolveSeeds(seeds, options.lookup);
+      const resolved = await resolveSeeds(seeds, options.resolver ?? systemResolver);
       if (this.stopped()) return { kind: 'stopped' };
       const self = new Set(options.self?.() ?? []);
       const addresses = resolved.addresses.filter((address) => !self.has(address));
@@ -227,23 +187,25 @@ export class SeedJoiner {
         error = new MeshError('ERR_MESH_SEEDS_UNRESOLVED', describeFailures(resolved.failures));
         message = error.message;
       } else {
-        try {
-          await options.join(addresses);
-          if (this.stopped()) return { kind: 'stopped' };
+        const tried = await joinInTurn(addresses, options.join, {
+          random: options.random ?? Math.random,
+          stopped: () => this.stopped(),
+          // Another live process owns our id: no other address or retry can help.
+          fatal: (caught) => (caught as { code?: unknown }).code === 'ERR_MESH_ID_CONFLICT',
+        });
+        if (this.stopped()) return { kind: 'stopped' };
+        if (tried.kind === 'stopped') return tried;
+        if (tried.kind === 'joined') {
           this.stateValue = 'joined';
           this.lastErrorValue = undefined;
           this.lastMessageValue = undefined;
-          return { kind: 'joined', addresses, attempts: attempt };
-        } catch (caught) {
-          // Another live process owns our id: retrying cannot help.
-          if ((caught as { code?: unknown }).code === 'ERR_MESH_ID_CONFLICT') throw caught;
-          // Passed on as thrown: wrapping it would lose the JoinError's code.
-          error = caught instanceof Error ? caught : new Error(String(caught));
-          message =
-            Object.keys(resolved.failures).length > 0
-              ? `${error.message}; ${describeFailures(resolved.failures)}`
-              : error.message;
+          return { kind: 'joined', addresses: tried.through, attempts: attempt };
         }
+        error = tried.error;
+        message =
+          Object.keys(resolved.failures).length > 0
+            ? `${error.message}; ${describeFailures(resolved.failures)}`
+            : error.message;
       }
       if (this.stopped()) return { kind: 'stopped' };
       this.lastErrorValue = error;

@@ -15,6 +15,7 @@
  */
 import { formatAddress, parseAddress } from '../core/address.js';
 import { MeshError } from '../core/errors.js';
+import { formatSeed, parseSeed } from '../node/seed-syntax.js';
 
 /** Prefix of every token: "mn" and the format version, then a dot. */
 export const TOKEN_PREFIX = 'mn1.';
@@ -77,11 +78,13 @@ function fail(reason: TokenErrorReason, message: string): TokenResult {
 
 /**
  * Checks one seed the way `meshnode agent --seeds` does: "host:port",
- * "[v6]:port" or "hostname:port", non-zero port. Returns the canonical form,
- * or why it is refused.
+ * "[v6]:port" or "hostname:port" with a non-zero port, or "srv:name".
+ * Returns the canonical form, or why it is refused.
  */
 export function checkSeed(seed: unknown): { ok: true; seed: string } | { ok: false; why: string } {
   if (typeof seed !== 'string') return { ok: false, why: `${JSON.stringify(seed)} is not a string` };
+  const spec = parseSeed(seed);
+  if (spec?.kind === 'srv') return { ok: true, seed: formatSeed(spec) };
   const parsed = parseAddress(seed);
   if (parsed === undefined)
     return { ok: false, why: `${JSON.stringify(seed)} is not "host:port" (IPv6: "[::1]:7946")` };

@@ -12,7 +12,10 @@ import type { Metadata } from '../core/types.js';
 import { validateMetadata } from '../core/validation.js';
 import { Rendezvous } from '../hashing/rendezvous.js';
 import type { Logger } from '../runtime/logger.js';
+import { JoinError } from './errors.js';
+import { joinInTurn } from './join-in-turn.js';
 import { type ResolvedOptions, validateSeeds } from './options.js';
+import { isAddressSeed, resolveSeeds } from './seed-resolution.js';
 import type {
   CloseInfo,
   Indices,
@@ -24,6 +27,13 @@ import type {
 } from './types.js';
 
 export type Lifecycle = 'running' | 'leaving' | 'left' | 'closed';
+
+/** Join errors that no other address or retry can cure. */
+const FATAL_JOIN_CODES = new Set(['ERR_MESH_ID_CONFLICT', 'ERR_MESH_CLOSED', 'ERR_MESH_STATE']);
+/** Between rounds of a join through names: the first wait, the longest, and how many rounds at most. */
+const NAME_RETRY_FIRST_MS = 250;
+const NAME_RETRY_MAX_MS = 2000;
+const NAME_ROUNDS_MAX = 1000;
 
 /** The index of a node outside the view. */
 export const NOT_IN_VIEW = -1;
@@ -104,14 +114,72 @@ export abstract class MeshNode extends EventEmitter<MeshNodeEvents> {
    *
    * With `{ retry: false }` every seed is tried once and the JoinError comes
    * as soon as all of them failed, for callers that retry on their own terms.
+   *
+   * Hostnames and "srv:" seeds are looked up first, once per call (options
+   * `resolver`), and every address found is tried; when none resolves the
+   * JoinError names each seed and why.
    */
   join(seeds?: readonly string[], options: JoinOptions = {}): Promise<void> {
     if (this.lifecycle !== 'running')
       return Promise.reject(new StateError(`cannot join: the node is ${this.lifecycle}`));
     const list = seeds === undefined ? this.options.seeds : validateSeeds(seeds);
     const targets = [...new Set(list)].filter((seed) => seed !== this.address);
-    if (targets.length === 0) return Promise.resolve();
-    return this.joinThrough(targets, options);
+    if (targets.length === 0 || this.isStatic) return Promise.resolve();
+    // Addresses alone need no lookup: the join starts within this call.
+    if (targets.every(isAddressSeed)) return this.joinThrough(targets, options);
+    return this.joinThroughNames(targets, options);
+  }
+
+  /**
+   * Names: looked up, then their addresses tried a batch at a time (at most
+   * the transport's few concurrent syncs each); with retries, looked up again
+   * after a short backoff until joinTimeoutMs is spent.
+   */
+  private async joinThroughNames(seeds: readonly string[], options: JoinOptions): Promise<void> {
+    const deadlineMs = Date.now() + this.options.joinTimeoutMs;
+    const failures: Record<string, string> = {};
+    let backoffMs = NAME_RETRY_FIRST_MS;
+    for (let round = 1; round <= NAME_ROUNDS_MAX; round++) {
+      const resolved = await resolveSeeds(seeds, this.options.resolver);
+      this.assertRunning();
+      Object.assign(failures, resolved.failures);
+      const targets = resolved.addresses.filter((address) => address !== this.address);
+      // Every name pointed at this node alone: nobody else to join, as with no seeds.
+      if (
+        targets.length === 0 &&
+        resolved.addresses.length > 0 &&
+        Object.keys(resolved.failures).length === 0
+      )
+        return;
+      if (targets.length > 0) {
+        const outcome = await joinInTurn(
+          targets,
+          (batch) => this.joinThrough(batch, { retry: false }, Math.max(1, deadlineMs - Date.now())),
+          {
+            random: Math.random,
+            stopped: () => this.lifecycle !== 'running' || Date.now() >= deadlineMs,
+            fatal: (error) => FATAL_JOIN_CODES.has((error as { code?: string }).code ?? ''),
+          },
+        );
+        if (outcome.kind === 'joined') return;
+        this.assertRunning();
+        if (outcome.kind === 'failed') {
+          const { error } = outcome;
+          if (error instanceof JoinError) Object.assign(failures, error.failures);
+          else failures[targets.join(', ')] = error.message;
+        }
+      }
+      const waitMs = Math.min(backoffMs, deadlineMs - Date.now());
+      if (options.retry === false || waitMs <= 0) break;
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      this.assertRunning();
+      backoffMs = Math.min(backoffMs * 2, NAME_RETRY_MAX_MS);
+    }
+    throw new JoinError(seeds, options.retry === false ? undefined : this.options.joinTimeoutMs, failures);
+  }
+
+  private assertRunning(): void {
+    if (this.lifecycle !== 'running') throw new StateError(`cannot join: the node is ${this.lifecycle}`);
   }
 
   /**
@@ -182,7 +250,12 @@ export abstract class MeshNode extends EventEmitter<MeshNodeEvents> {
   }
 
   /** Joins through `targets` (other addresses, at least one) for join(). */
-  protected abstract joinThrough(targets: readonly string[], options: JoinOptions): Promise<void>;
+  /** `timeoutMs` (default joinTimeoutMs): how long this call may wait for an answer. */
+  protected abstract joinThrough(
+    targets: readonly string[],
+    options: JoinOptions,
+    timeoutMs?: number,
+  ): Promise<void>;
 
   /** Spreads checked metadata before setMetadata() keeps it. */
   protected abstract announceMetadata(metadata: Metadata): void;

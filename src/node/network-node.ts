@@ -152,7 +152,11 @@ export class NetworkNode extends MeshNode {
     }
   }
 
-  protected joinThrough(targets: readonly string[], options: JoinOptions): Promise<void> {
+  protected joinThrough(
+    targets: readonly string[],
+    options: JoinOptions,
+    timeoutMs = this.options.joinTimeoutMs,
+  ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const pending: PendingJoin = {
         seeds: targets,
@@ -167,8 +171,8 @@ export class NetworkNode extends MeshNode {
         retries: options.retry !== false,
       };
       pending.deadline = setTimeout(() => {
-        this.finishJoin(pending, new JoinError(targets, this.options.joinTimeoutMs, pending.failures));
-      }, this.options.joinTimeoutMs);
+        this.finishJoin(pending, new JoinError(targets, timeoutMs, pending.failures));
+      }, timeoutMs);
       this.joins.add(pending);
       this.attemptJoin(pending);
     });

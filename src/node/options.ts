@@ -6,7 +6,6 @@
 import { networkInterfaces } from 'node:os';
 import { msgpackWireFormat } from '../codec/index.js';
 import { THREADS_MAX } from '../codec/limits.js';
-import { parseAddress } from '../core/address.js';
 import { type PresetName, type ProtocolConfig, resolveConfig } from '../core/config.js';
 import { ValidationError } from '../core/errors.js';
 import type { Metadata } from '../core/types.js';
@@ -14,6 +13,8 @@ import { validateId, validateMetadata } from '../core/validation.js';
 import type { Logger } from '../runtime/logger.js';
 import { randomNodeId } from '../runtime/random.js';
 import { defaultTransportLimits, type TransportLimits } from '../runtime/runtime.js';
+import { checkSeedResolver, type SeedResolver, systemResolver } from './seed-resolver.js';
+import { parseSeed, SEED_FORMS } from './seed-syntax.js';
 
 /** memberlist's port, the default when `bind.port` is not given. */
 export const DEFAULT_PORT = 7946;
@@ -43,8 +44,15 @@ export interface NodeOptions {
   readonly bind?: HostPortOption;
   /** The address peers should use, when it differs from the bound one (NAT, containers). */
   readonly advertise?: HostPortOption;
-  /** Seed addresses ("host:port", "[v6]:port") used by join() when it is called without any. */
+  /**
+   * Seeds used by join() when it is called without any: "ip:port",
+   * "[v6]:port", "hostname:port" (every A and AAAA record of the name is a
+   * candidate) or "srv:_service._proto.name" (DNS SRV: the targets'
+   * addresses, with each record's port). Names are looked up on every join().
+   */
   readonly seeds?: readonly string[];
+  /** Where seed names are looked up. Default: the system (see createDnsResolver for given servers). */
+  readonly resolver?: SeedResolver;
   /**
    * Start outside the view (index -1, never settled) until a cluster admits
    * this node, rather than as a cluster of one with index 0. Default: true
@@ -77,6 +85,7 @@ const NODE_OPTION_NAMES = [
   'bind',
   'advertise',
   'seeds',
+  'resolver',
   'awaitAdmission',
   'metadata',
   'config',
@@ -136,6 +145,7 @@ export interface ResolvedOptions {
   readonly bindPort: number;
   readonly advertise: HostPortOption | undefined;
   readonly seeds: readonly string[];
+  readonly resolver: SeedResolver;
   /** Undefined: decided from the seeds once the node's own address is known. */
   readonly awaitAdmission: boolean | undefined;
   readonly metadata: Metadata;
@@ -159,10 +169,10 @@ function checkInteger(name: string, value: unknown, min: number, max: number): n
 }
 
 export function validateSeeds(seeds: unknown): string[] {
-  if (!Array.isArray(seeds)) throw new ValidationError('seeds must be an array of "host:port" strings');
+  if (!Array.isArray(seeds)) throw new ValidationError(`seeds must be an array of ${SEED_FORMS} strings`);
   return seeds.map((seed) => {
-    if (typeof seed !== 'string' || parseAddress(seed) === undefined) {
-      throw new ValidationError(`seed ${JSON.stringify(seed)} is not "host:port" (IPv6: "[::1]:7946")`);
+    if (typeof seed !== 'string' || parseSeed(seed) === undefined) {
+      throw new ValidationError(`seed ${JSON.stringify(seed)} is not ${SEED_FORMS}`);
     }
     return seed;
   });
@@ -245,6 +255,7 @@ export function resolveOptions(options: NodeOptions): ResolvedOptions {
     bindPort: bind.port ?? DEFAULT_PORT,
     advertise,
     seeds,
+    resolver: options.resolver === undefined ? systemResolver : checkSeedResolver(options.resolver),
     awaitAdmission: options.awaitAdmission,
     metadata,
     config,

@@ -24,12 +24,18 @@ afterEach(async () => {
   expect(warnings.splice(0)).toEqual([]);
 });
 
-async function discovery(port: number, id: string, env = 'dev', key = 'k'): Promise<MdnsDiscovery> {
+async function discovery(
+  port: number,
+  id: string,
+  env = 'dev',
+  key = 'k',
+  address = `127.0.0.1:${40_000 + started.length}`,
+): Promise<MdnsDiscovery> {
   const d = new MdnsDiscovery({
     key,
     env,
     id,
-    address: `127.0.0.1:${40_000 + started.length}`,
+    address,
     threads: 2,
     interface: '127.0.0.1',
     port,
@@ -86,6 +92,22 @@ describe('MdnsDiscovery on loopback', () => {
     a.browse();
     await nextPeer(a, 'node-d');
     expect(new Set(seen)).toEqual(new Set(['node-d']));
+  });
+});
+
+describe('addresses from mDNS', () => {
+  it('a peer announcing a hostname is ignored: names from the network are never looked up', async () => {
+    const port = await freeUdpPort();
+    const seen: string[] = [];
+    const a = await discovery(port, 'node-a');
+    a.on('peer', (peer) => seen.push(peer.address));
+    await discovery(port, 'named', 'dev', 'k', 'named-peer.example:40009');
+    const plain = nextPeer(a, 'node-p');
+    await discovery(port, 'node-p', 'dev', 'k', '127.0.0.1:40010');
+    await plain;
+    a.browse();
+    await nextPeer(a, 'node-p');
+    expect(new Set(seen)).toEqual(new Set(['127.0.0.1:40010']));
   });
 });
 

@@ -3,34 +3,41 @@ import { describe, expect, it } from 'vitest';
 import {
   type AttemptFailure,
   backoffDelay,
-  type Lookup,
-  resolveSeeds,
   SeedJoiner,
   SeedsUnreachableError,
 } from '../../src/discovery/seeds.js';
-import { JoinError, MeshError } from '../../src/index.js';
+import { JoinError, MeshError, type SeedResolver } from '../../src/index.js';
+import { SEED_ADDRESSES_PER_ATTEMPT_MAX, SEED_BATCH_SIZE } from '../../src/node/join-in-turn.js';
+import { resolveSeeds } from '../../src/node/seed-resolution.js';
 
-const fakeLookup =
-  (table: Record<string, string[]>): Lookup =>
-  async (host) => {
+/** Hostnames from a table; no SRV records. */
+const fakeResolver = (table: Record<string, string[]>): SeedResolver => ({
+  addresses: async (host) => {
     const found = table[host];
     if (found === undefined)
       throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
     return found;
-  };
+  },
+  services: async (name) => {
+    throw Object.assign(new Error(`querySrv ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+  },
+});
 
 describe('resolveSeeds', () => {
   it('keeps IP literals, expands hostnames to every address, dedupes and brackets IPv6', async () => {
-    const lookup = fakeLookup({ 'seed.example': ['10.0.0.1', '10.0.0.2', 'fd00::1'] });
-    const result = await resolveSeeds(['10.0.0.1:7946', 'seed.example:7946', '[::1]:7000'], lookup);
+    const resolver = fakeResolver({ 'seed.example': ['10.0.0.1', '10.0.0.2', 'fd00::1'] });
+    const result = await resolveSeeds(['10.0.0.1:7946', 'seed.example:7946', '[::1]:7000'], resolver);
     expect(result.addresses).toEqual(['10.0.0.1:7946', '10.0.0.2:7946', '[fd00::1]:7946', '[::1]:7000']);
     expect(result.failures).toEqual({});
   });
 
   it('reports unknown hosts and malformed seeds without throwing', async () => {
-    const result = await resolveSeeds(['nowhere.example:1', 'garbage', '127.0.0.1:2'], fakeLookup({}));
+    const result = await resolveSeeds(['nowhere.example:1', 'garbage', '127.0.0.1:2'], fakeResolver({}));
     expect(result.addresses).toEqual(['127.0.0.1:2']);
-    expect(result.failures).toEqual({ 'nowhere.example:1': 'unknown host', garbage: 'not "host:port"' });
+    expect(result.failures).toEqual({
+      'nowhere.example:1': 'unknown host',
+      garbage: 'not "host:port", "[v6]:port" or "srv:_service._proto.name"',
+    });
   });
 });
 
@@ -66,7 +73,7 @@ describe('SeedJoiner', () => {
     const calls: string[][] = [];
     const joiner = new SeedJoiner({
       seeds: () => ['seed.example:7946'],
-      lookup: fakeLookup({ 'seed.example': ['10.1.1.1'] }),
+      resolver: fakeResolver({ 'seed.example': ['10.1.1.1'] }),
       join: async (addresses) => {
         calls.push([...addresses]);
       },
@@ -85,14 +92,17 @@ describe('SeedJoiner', () => {
 
   it('re-resolves hostnames on every attempt and succeeds once the seed answers', async () => {
     let lookups = 0;
-    const lookup: Lookup = async () => {
-      lookups += 1;
-      return [`10.0.0.${lookups}`];
+    const resolver: SeedResolver = {
+      addresses: async () => {
+        lookups += 1;
+        return [`10.0.0.${lookups}`];
+      },
+      services: async () => [],
     };
     const tried: string[] = [];
     const joiner = new SeedJoiner({
       seeds: () => ['moving.example:1'],
-      lookup,
+      resolver,
       join: async ([address]) => {
         tried.push(address as string);
         if (tried.length < 3) throw new Error('timeout');
@@ -134,7 +144,7 @@ describe('SeedJoiner', () => {
     const failures: AttemptFailure[] = [];
     const joiner = new SeedJoiner({
       seeds: () => ['10.0.0.1:1', 'gone.example:1'],
-      lookup: fakeLookup({}),
+      resolver: fakeResolver({}),
       join: async () => {
         throw joinError;
       },
@@ -157,7 +167,7 @@ describe('SeedJoiner', () => {
     let joins = 0;
     const joiner = new SeedJoiner({
       seeds: () => ['gone.example:1'],
-      lookup: fakeLookup({}),
+      resolver: fakeResolver({}),
       join: async () => {
         joins++;
       },
@@ -230,12 +240,128 @@ describe('SeedJoiner', () => {
   it('counts an unresolvable seed list as a failed attempt', async () => {
     const joiner = new SeedJoiner({
       seeds: () => ['nowhere.example:1'],
-      lookup: fakeLookup({}),
+      resolver: fakeResolver({}),
       join: async () => {},
       attempts: 1,
       mode: 'exit',
       backoff,
     });
     await expect(joiner.start()).rejects.toThrow(/unknown host/);
+  });
+});
+
+describe('SeedJoiner with many addresses behind one name', () => {
+  const backoff = { initialMs: 1, maxMs: 4, jitter: 0 };
+  const pods = Array.from({ length: 8 }, (_, i) => `10.9.0.${i + 1}`);
+  const alive = '10.9.0.6:7946';
+  const refusal = (batch: readonly string[]) =>
+    new JoinError(batch, undefined, Object.fromEntries(batch.map((a) => [a, 'ECONNREFUSED'])));
+
+  it('tries the addresses a batch at a time, each once, until the batch holding a live one joins', async () => {
+    const batches: string[][] = [];
+    const joiner = new SeedJoiner({
+      seeds: () => ['pods.example:7946'],
+      resolver: fakeResolver({ 'pods.example': pods }),
+      join: async (batch) => {
+        batches.push([...batch]);
+        if (!batch.includes(alive)) throw refusal(batch);
+      },
+      attempts: 1,
+      mode: 'exit',
+      backoff,
+      random: () => 0.999,
+    });
+    const outcome = await joiner.start();
+    expect(outcome).toMatchObject({ kind: 'joined', attempts: 1 });
+    expect(batches.length).toBeGreaterThan(1);
+    expect(batches.every((batch) => batch.length >= 1 && batch.length <= SEED_BATCH_SIZE)).toBe(true);
+    const tried = batches.flat();
+    expect(new Set(tried).size).toBe(tried.length);
+    expect(batches.at(-1)).toContain(alive);
+    expect((outcome as { addresses: readonly string[] }).addresses).toEqual(batches.at(-1));
+    expect(tried.every((address) => pods.map((p) => `${p}:7946`).includes(address))).toBe(true);
+  });
+
+  it('spreads joiners: the first batch depends on the random source', async () => {
+    const firstBatch = async (random: () => number) => {
+      let first: string[] = [];
+      const joiner = new SeedJoiner({
+        seeds: () => ['pods.example:7946'],
+        resolver: fakeResolver({ 'pods.example': pods }),
+        join: async (batch) => {
+          first = [...batch];
+        },
+        attempts: 1,
+        mode: 'exit',
+        backoff,
+        random,
+      });
+      await joiner.start();
+      return first;
+    };
+    expect(await firstBatch(() => 0)).not.toEqual(await firstBatch(() => 0.999));
+  });
+
+  it('one attempt tries at most SEED_ADDRESSES_PER_ATTEMPT_MAX addresses and reports all of them in one JoinError', async () => {
+    const many = Array.from({ length: 60 }, (_, i) => `10.8.0.${i + 1}`);
+    const tried: string[] = [];
+    const joiner = new SeedJoiner({
+      seeds: () => ['many.example:1'],
+      resolver: fakeResolver({ 'many.example': many }),
+      join: async (batch) => {
+        tried.push(...batch);
+        throw refusal(batch);
+      },
+      attempts: 1,
+      mode: 'exit',
+      backoff,
+    });
+    const error = (await joiner.start().catch((e: unknown) => e)) as SeedsUnreachableError;
+    expect(tried).toHaveLength(SEED_ADDRESSES_PER_ATTEMPT_MAX);
+    expect(error).toBeInstanceOf(SeedsUnreachableError);
+    const cause = error.cause as JoinError;
+    expect(cause).toBeInstanceOf(JoinError);
+    expect([...cause.seeds].sort()).toEqual([...tried].sort());
+    expect(Object.keys(cause.failures).sort()).toEqual([...tried].sort());
+  });
+
+  it('looks the name up again on every attempt and joins through an address that appeared since', async () => {
+    const table: Record<string, string[]> = { 'pods.example': ['10.9.0.1', '10.9.0.2'] };
+    const joiner = new SeedJoiner({
+      seeds: () => ['pods.example:7946'],
+      resolver: fakeResolver(table),
+      join: async (batch) => {
+        if (!batch.includes('10.9.0.3:7946')) throw refusal(batch);
+      },
+      attempts: 3,
+      mode: 'exit',
+      backoff,
+      // The pod behind the name is replaced after the first attempt.
+      onAttemptFailed: () => {
+        table['pods.example'] = ['10.9.0.3'];
+      },
+    });
+    await expect(joiner.start()).resolves.toEqual({
+      kind: 'joined',
+      addresses: ['10.9.0.3:7946'],
+      attempts: 2,
+    });
+  });
+
+  it('an id conflict from any batch ends the attempts at once', async () => {
+    let joins = 0;
+    const joiner = new SeedJoiner({
+      seeds: () => ['pods.example:7946'],
+      resolver: fakeResolver({ 'pods.example': pods }),
+      join: async () => {
+        joins += 1;
+        throw Object.assign(new Error('id taken'), { code: 'ERR_MESH_ID_CONFLICT' });
+      },
+      attempts: 3,
+      mode: 'exit',
+      backoff,
+    });
+    await expect(joiner.start()).rejects.toThrow('id taken');
+    expect(joins).toBe(1);
   });
 });

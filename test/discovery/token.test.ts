@@ -54,13 +54,14 @@ function refused(result: TokenResult, reason: TokenErrorReason, message: RegExp)
 }
 
 describe('encodeToken / decodeToken', () => {
-  it('round-trips key, env, IPv4, IPv6 and hostname seeds, with exp = now + ttl in epoch seconds', () => {
+  it('round-trips key, env, IPv4, IPv6, hostname and SRV seeds, with exp = now + ttl in epoch seconds', () => {
     const seeds = [
       '10.0.0.1:7946',
       '[::1]:7946',
       '[fd00::1:2]:7000',
       'seed-1.example.com:7946',
       'localhost:1',
+      'srv:_meshnode._udp.example.internal',
     ];
     const token = encodeToken({ key: 'mycluster', env: 'prod', seeds, ttlSeconds: 86_400, nowMs: NOW });
     expect(token.startsWith('mn1.')).toBe(true);
