@@ -454,7 +454,7 @@ export class MeshCore {
    * a joiner learn from the answer that it has been admitted. Undefined when
    * this node is not running (there is nothing to answer with).
    */
-  answerState(request: StateMessage, from: string, nowMs: number): StateMessage | undefined {
+  answerState(request: StateMessage, _from: string, nowMs: number): StateMessage | undefined {
     if (!this.acceptsInput()) return undefined;
     this.mergeState(request, nowMs);
     // A listener called during the merge may have stopped this node: a stopped node does not answer.

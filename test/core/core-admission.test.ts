@@ -56,7 +56,13 @@ describe('verified admission', () => {
     solo.receive([alive('fake')]);
     solo.advanceTo(10_000);
     const pings = verificationPings(solo, 'fake');
-    expect(pings.map((ping) => ping.channel)).toEqual(['datagram', 'datagram', 'stream', 'datagram', 'stream']);
+    expect(pings.map((ping) => ping.channel)).toEqual([
+      'datagram',
+      'datagram',
+      'stream',
+      'datagram',
+      'stream',
+    ]);
     expect(new Set(pings.map((ping) => ping.seq)).size).toBe(3);
     expect(solo.core.member('fake')).toBeUndefined();
     expect(solo.core.stats().drops.unverified).toBe(1);
@@ -70,7 +76,12 @@ describe('verified admission', () => {
     );
     for (const fake of fakes) solo.silent.add(fake.id);
     for (let i = 0; i < fakes.length; i += 200) solo.receive(fakes.slice(i, i + 200));
-    expect(solo.core.members().map((member) => member.id).sort()).toEqual(['a', 'b', 'c', 'self']);
+    expect(
+      solo.core
+        .members()
+        .map((member) => member.id)
+        .sort(),
+    ).toEqual(['a', 'b', 'c', 'self']);
     expect(solo.core.stats().drops['candidates-max']).toBe(6000 - 4096);
     solo.advanceTo(5000);
     const probed = solo.host
@@ -110,7 +121,12 @@ describe('verified admission', () => {
       metadata: {},
       viewDelayMs: 0,
     });
-    const answer: StateMessage = { type: 'state', join: false, fromId: 'seed', members: [row('seed'), row('other')] };
+    const answer: StateMessage = {
+      type: 'state',
+      join: false,
+      fromId: 'seed',
+      members: [row('seed'), row('other')],
+    };
     solo.core.handleSyncReply(answer, addressFor('seed'), 1);
     expect(solo.core.member('seed')?.state).toBe('alive');
     expect(solo.core.member('other')).toBeUndefined();
