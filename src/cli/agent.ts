@@ -552,6 +552,8 @@ class Agent implements StatusSource {
         `cluster joined through ${outcome.addresses.join(', ')}; running until terminated`,
       );
     } else if (outcome.kind === 'alone') {
+      // Nobody else to join: enter our own view as the first member of a cluster.
+      void this.meshNode?.join([]).catch(() => {});
       this.printer.other(
         'joined',
         { through: [], alone: true },

@@ -203,6 +203,9 @@ export class MeshCore {
     if (seeds.length > 0) {
       const request = this.localState(true);
       for (const seed of seeds) this.requestSync(seed, request);
+    } else {
+      // Nobody to join: a node that waited outside its view for admission forms a cluster of one.
+      this.membership.formClusterOfOne();
     }
     this.finishInput();
   }

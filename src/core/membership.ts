@@ -134,6 +134,21 @@ export class Membership {
     this.dissemination.enqueue(aliveMessageOf(self), atMs);
   }
 
+  /**
+   * Nobody to join: enter our own view at once if we are outside it and
+   * alone (there is nobody to coordinate a deadline with, nor to tell).
+   */
+  formClusterOfOne(): void {
+    const self = this.table.self;
+    if (this.leaving || self.viewThreads > 0 || this.views.pendingAtMs(self.id) !== undefined) return;
+    // liveCount counts this node too.
+    if (this.table.liveCount > 1) {
+      this.enterOwnViewIfOutside();
+      return;
+    }
+    this.views.setNow(self, self.threads);
+  }
+
   /** Whether we hold `claim.id` alive or suspect at an address other than the one it claims. */
   holdsLiveElsewhere(claim: AliveUpdate): boolean {
     const entry = this.table.get(claim.id);

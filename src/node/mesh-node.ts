@@ -101,6 +101,12 @@ export abstract class MeshNode extends EventEmitter<MeshNodeEvents> {
   abstract close(): Promise<void>;
 
   /**
+   * Nobody else to join: a node that waits outside its own view for
+   * admission (awaitAdmission) enters it, as the first member of a cluster.
+   */
+  protected abstract formClusterOfOne(): void;
+
+  /**
    * Joins the cluster through `seeds` (default: the seeds given to createNode).
    * Resolves once one seed answered with its full state; rejects with a
    * JoinError when none did within joinTimeoutMs (seeds are retried with
@@ -124,7 +130,11 @@ export abstract class MeshNode extends EventEmitter<MeshNodeEvents> {
       return Promise.reject(new StateError(`cannot join: the node is ${this.lifecycle}`));
     const list = seeds === undefined ? this.options.seeds : validateSeeds(seeds);
     const targets = [...new Set(list)].filter((seed) => seed !== this.address);
-    if (targets.length === 0 || this.isStatic) return Promise.resolve();
+    if (this.isStatic) return Promise.resolve();
+    if (targets.length === 0) {
+      this.formClusterOfOne();
+      return Promise.resolve();
+    }
     // Addresses alone need no lookup: the join starts within this call.
     if (targets.every(isAddressSeed)) return this.joinThrough(targets, options);
     return this.joinThroughNames(targets, options);
@@ -149,8 +159,10 @@ export abstract class MeshNode extends EventEmitter<MeshNodeEvents> {
         targets.length === 0 &&
         resolved.addresses.length > 0 &&
         Object.keys(resolved.failures).length === 0
-      )
+      ) {
+        this.formClusterOfOne();
         return;
+      }
       if (targets.length > 0) {
         const outcome = await joinInTurn(
           targets,

@@ -122,6 +122,10 @@ export class NetworkNode extends MeshNode {
     return runtimeStats(this.runtime, this.id);
   }
 
+  protected formClusterOfOne(): void {
+    this.runtime.join([]);
+  }
+
   async close(): Promise<void> {
     if (this.lifecycle === 'running' || this.lifecycle === 'leaving') {
       this.lifecycle = 'closed';

@@ -54,6 +54,10 @@ export class StaticNode extends MeshNode {
     return emptyStats();
   }
 
+  protected formClusterOfOne(): void {
+    // A fixed placement has no view to enter.
+  }
+
   async close(): Promise<void> {
     if (this.lifecycle === 'running' || this.lifecycle === 'leaving') this.lifecycle = 'closed';
     this.reportClosed();

@@ -37,6 +37,16 @@ describe('joining', () => {
     expect(solo.core.stats().syncs).toBe(2);
   });
 
+  it('a joiner told to join nobody enters its own view at once and settles alone', () => {
+    const solo = new SoloCore({ config: testConfig(), joining: true, threads: 2 }).start(0);
+    expect(solo.core.view().total).toBe(0);
+    solo.core.join([], 0);
+    expect(solo.core.view().total).toBe(2);
+    expect(solo.host.sent).toEqual([]);
+    solo.advanceTo(2000);
+    expect(solo.core.settled).toBe(true);
+  });
+
   it('rejects a seed that is not host:port', () => {
     const solo = cluster([]);
     expect(() => solo.core.join(['10.0.0.7'], 0)).toThrow(ValidationError);

@@ -64,6 +64,8 @@ describe('agents joining through DNS names', { timeout: 40_000 }, () => {
     dns.set('_meshnode._udp.watch.internal', { srv: [record(portA, 'a.watch.internal')] });
     const a = bed.agent('watch-a', [...seeds, ...lookAgainMs, '--bind', `127.0.0.1:${portA}`]);
     await a.waitFor('alone', alone, WAIT_MS);
+    // Nobody else behind the name: it is the first member of a cluster, index 0 of 1.
+    await a.waitFor('total 1', total(1), WAIT_MS);
     dns.set('_meshnode._udp.watch.internal', { srv: [record(portB, 'b.watch.internal')] });
     const b = bed.agent('watch-b', [...seeds, ...lookAgainMs, '--bind', `127.0.0.1:${portB}`]);
     await b.waitFor('alone', alone, WAIT_MS);

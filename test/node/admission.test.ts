@@ -35,6 +35,15 @@ describe('admission', () => {
     expect(alone.indices()).toMatchObject({ index: 0, total: 3, settled: true });
   });
 
+  it('a node waiting for admission whose seeds name only itself forms a cluster of one and settles', async () => {
+    const lone = await cluster.start({ id: 'lone', threads: 2, awaitAdmission: true });
+    expect(lone.indices()).toMatchObject({ index: -1, total: 0 });
+    const settled = nextEvent(lone, 'settled', () => true, 3000);
+    await lone.join([lone.address]);
+    await settled;
+    expect(lone.indices()).toMatchObject({ index: 0, total: 2, settled: true });
+  });
+
   it('emits unsettled once when a view change starts and settled once when it is agreed again', async () => {
     const a = await cluster.start({ id: 'a' });
     await a.join();
