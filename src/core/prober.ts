@@ -40,6 +40,7 @@ interface Relay {
   /** The only address whose ack this relay passes on. */
   readonly targetAddress: string;
   readonly requester: string;
+  readonly requesterId: string;
   readonly requesterSeq: number;
   readonly channel: Channel;
 }
@@ -213,7 +214,21 @@ export class Prober {
     }
     this.hooks.peerViewId(ping.fromId, ping.viewId, false);
     const ack: AckMessage = { type: 'ack', seq: ping.seq, viewId: this.hooks.viewId() };
-    this.dissemination.send(from, [ack], channel);
+    this.answer(from, ping.fromId, [ack], channel);
+  }
+
+  /**
+   * Sends an answer, with gossip piggybacked only where the sender cannot be
+   * forged: a member at its known address, or a stream (TCP's handshake
+   * proves the source). A datagram with a spoofed source thus gets back no
+   * more than it sent, so it cannot turn this node into an amplifier.
+   */
+  private answer(to: string, senderId: string, messages: Message[], channel: Channel): void {
+    if (channel === 'stream' || this.table.get(senderId)?.address === to) {
+      this.dissemination.send(to, messages, channel);
+    } else {
+      this.context.host.send(to, messages, channel);
+    }
   }
 
   /**
@@ -251,11 +266,8 @@ export class Prober {
         return;
       }
       this.relays.delete(ack.seq);
-      this.dissemination.send(
-        relay.requester,
-        [{ type: 'ack', seq: relay.requesterSeq, viewId: ack.viewId }],
-        relay.channel,
-      );
+      const relayed: AckMessage = { type: 'ack', seq: relay.requesterSeq, viewId: ack.viewId };
+      this.answer(relay.requester, relay.requesterId, [relayed], relay.channel);
       return;
     }
     this.context.drop('stale-seq');
@@ -293,6 +305,7 @@ export class Prober {
     this.relays.set(seq, {
       targetAddress: target.address,
       requester: from,
+      requesterId: request.fromId,
       requesterSeq: request.seq,
       channel,
     });
@@ -304,7 +317,12 @@ export class Prober {
     const relay = this.relays.get(seq);
     if (relay === undefined) return;
     this.relays.delete(seq);
-    this.dissemination.send(relay.requester, [{ type: 'nack', seq: relay.requesterSeq }], relay.channel);
+    this.answer(
+      relay.requester,
+      relay.requesterId,
+      [{ type: 'nack', seq: relay.requesterSeq }],
+      relay.channel,
+    );
   }
 
   /**

@@ -31,6 +31,29 @@ describe('answering pings', () => {
     ]);
   });
 
+  it('answers a datagram ping from an address no member has with a bare ack: no gossip to amplify', () => {
+    const solo = cluster(['a']);
+    solo.receive([
+      {
+        type: 'alive',
+        id: 'news',
+        address: '10.7.7.7:1',
+        incarnation: 1,
+        threads: 1,
+        metadata: {},
+        viewDelayMs: 0,
+      },
+    ]);
+    solo.host.clear();
+    const ping = { type: 'ping', seq: 3, targetId: 'self', viewId: 0 } as const;
+    solo.receive([{ ...ping, fromId: 'a' }], '192.0.2.1:53');
+    solo.receive([{ ...ping, fromId: 'a' }], addressFor('a'));
+    expect(solo.host.sent.map((packet) => [packet.to, packet.messages.map((m) => m.type)])).toEqual([
+      ['192.0.2.1:53', ['ack']],
+      [addressFor('a'), ['ack', 'alive']],
+    ]);
+  });
+
   it('answers on the channel the ping came on (stream probes get a stream ack)', () => {
     const solo = cluster(['a']);
     solo.receive(

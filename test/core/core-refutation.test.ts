@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../src/core/messages.js';
-import { alive, members, SoloCore, testConfig } from './harness.js';
+import { addressFor, alive, members, SoloCore, testConfig } from './harness.js';
 
 function node(incarnation = 0): SoloCore {
   return new SoloCore({
@@ -106,10 +106,13 @@ describe('refuting suspicion and death about ourselves', () => {
 
   it('refutes at once a suspicion carried on a buddy ping, and still acks the ping', () => {
     const solo = node(0);
-    solo.receive([
-      { type: 'suspect', id: 'self', incarnation: 0, fromId: 'a' },
-      { type: 'ping', seq: 5, targetId: 'self', fromId: 'a', viewId: 0 },
-    ]);
+    solo.receive(
+      [
+        { type: 'suspect', id: 'self', incarnation: 0, fromId: 'a' },
+        { type: 'ping', seq: 5, targetId: 'self', fromId: 'a', viewId: 0 },
+      ],
+      addressFor('a'),
+    );
     const [packet] = solo.host.sent;
     expect(packet?.messages[0]).toMatchObject({ type: 'ack', seq: 5 });
     expect(packet?.messages).toContainEqual(

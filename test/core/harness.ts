@@ -221,7 +221,13 @@ export class SoloCore {
   /** Delivers a ping addressed to this core and returns the packet it answers with. */
   pingSelf(seq = 9000, from = '10.9.9.9:7946'): SentPacket | undefined {
     const before = this.host.sent.length;
-    this.receive([{ type: 'ping', seq, targetId: this.core.id, fromId: 'prober', viewId: 0 }], from);
+    // Over the stream: the core piggybacks gossip on answers to any stream ping,
+    // but on datagram answers only to members at their own address.
+    this.receive(
+      [{ type: 'ping', seq, targetId: this.core.id, fromId: 'prober', viewId: 0 }],
+      from,
+      'stream',
+    );
     return this.host.sent.slice(before).find((packet) => packet.messages.some((m) => m.type === 'ack'));
   }
 }
