@@ -32,6 +32,8 @@ export interface CandidateUpdate {
 
 interface Candidate {
   update: CandidateUpdate;
+  /** The member itself told us (its own entry in a full state): see Membership.applyAlive. */
+  firstHand: boolean;
   /** The view delay its news carried, and when we heard it. */
   delayMs: number;
   heardAtMs: number;
@@ -43,7 +45,7 @@ export interface AdmissionHooks {
   /** The viewId our pings carry. */
   viewId(): number;
   /** The candidate answered: apply its news with what remains of its view delay. */
-  admit(update: CandidateUpdate, remainingDelayMs: number): void;
+  admit(update: CandidateUpdate, remainingDelayMs: number, firstHand: boolean): void;
 }
 
 export class Admission {
@@ -61,13 +63,14 @@ export class Admission {
   }
 
   /** News of a member not (or no longer) in the table: verify it before it enters. */
-  hold(update: CandidateUpdate, delayMs: number): void {
+  hold(update: CandidateUpdate, delayMs: number, firstHand: boolean): void {
     const { context } = this;
     const held = this.candidates.get(update.id);
     if (held !== undefined) {
       if (update.incarnation <= held.update.incarnation) return;
       const moved = update.address !== held.update.address;
       held.update = update;
+      held.firstHand = firstHand;
       held.delayMs = delayMs;
       held.heardAtMs = context.nowMs;
       // A new address needs its own answer.
@@ -78,7 +81,14 @@ export class Admission {
       context.drop('candidates-max');
       return;
     }
-    const candidate: Candidate = { update, delayMs, heardAtMs: context.nowMs, seq: 0, attempts: 0 };
+    const candidate: Candidate = {
+      update,
+      firstHand,
+      delayMs,
+      heardAtMs: context.nowMs,
+      seq: 0,
+      attempts: 0,
+    };
     this.candidates.set(update.id, candidate);
     this.ping(candidate, 0);
   }
@@ -100,7 +110,7 @@ export class Admission {
     }
     this.forget(id);
     const elapsedMs = this.context.nowMs - candidate.heardAtMs;
-    this.hooks.admit(candidate.update, Math.max(0, candidate.delayMs - elapsedMs));
+    this.hooks.admit(candidate.update, Math.max(0, candidate.delayMs - elapsedMs), candidate.firstHand);
     return true;
   }
 

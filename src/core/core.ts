@@ -150,7 +150,8 @@ export class MeshCore {
     });
     this.admission = new Admission(this.context, {
       viewId: () => this.views.viewId,
-      admit: (update, remainingDelayMs) => this.membership.applyAlive(update, remainingDelayMs, false, true),
+      admit: (update, remainingDelayMs, firstHand) =>
+        this.membership.applyAlive(update, remainingDelayMs, firstHand, true),
     });
     this.membership = new Membership(
       this.context,

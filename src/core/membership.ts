@@ -235,7 +235,7 @@ export class Membership {
         return;
       }
       if (this.mustVerify(verified)) {
-        this.admission.hold(update, delayMs);
+        this.admission.hold(update, delayMs, firstHand);
         return;
       }
       if (table.size >= context.config.membersMax) {
@@ -248,7 +248,7 @@ export class Membership {
       kind = 'join';
     } else {
       if (!isInView(entry.state) && this.mustVerify(verified)) {
-        this.admission.hold(update, delayMs);
+        this.admission.hold(update, delayMs, firstHand);
         return;
       }
       const record = table.own(entry);

@@ -132,4 +132,26 @@ describe('verified admission', () => {
     expect(solo.core.member('other')).toBeUndefined();
     expect(verificationPings(solo, 'other')).toHaveLength(1);
   });
+
+  it('a reaped member that reaches us itself is admitted once it answers, at the incarnation that ended', () => {
+    const config = testConfig({ verifyMembers: true, tombstoneRetentionMs: 4000, gossipToTheDeadMs: 1000 });
+    const solo = new SoloCore({ initialMembers: members('a', 'b'), config }).start(0);
+    solo.autoAck = true;
+    solo.declareDead('b', { fromId: 'a' });
+    solo.advanceTo(20_000);
+    expect(solo.core.member('b')).toBeUndefined();
+    solo.autoAck = false;
+    solo.host.clear();
+    // b's own entry in the state it opens an exchange with: first-hand, though of the life we saw end.
+    const { type: _type, ...fields } = alive('b');
+    const own: MemberSnapshot = { ...fields, state: 'alive', viewDelayMs: 0 };
+    solo.core.answerState(
+      { type: 'state', join: false, fromId: 'b', members: [own] },
+      '10.9.9.9:50000',
+      20_000,
+    );
+    const [ping] = verificationPings(solo, 'b');
+    solo.receive([{ type: 'ack', seq: ping?.seq ?? -1, viewId: 0 }], addressFor('b'));
+    expect(solo.core.member('b')).toMatchObject({ state: 'alive', incarnation: 0 });
+  });
 });
