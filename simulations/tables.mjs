@@ -280,6 +280,7 @@ if (only.includes('agreement')) {
     ['long-partition', 8, 21_600_000, '4\\|4 split, 6 h'],
     ['fast-restart', 8, undefined, 'restart after 0.5 s with 4 threads and new metadata'],
     ['pause', 16, undefined, 'one node frozen 40 s'],
+    ['duplicate-id', 8, undefined, "a second process starts with a live member's id (7 members + 1)"],
   ];
   const rows = [];
   for (const [name, nodes, faultMs, what] of cases) {

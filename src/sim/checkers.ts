@@ -216,7 +216,7 @@ export class Invariants implements SimListener {
     const core = slot.core;
     if (core === undefined) return;
     const config = this.config;
-    const self = core.member(slot.id);
+    const self = core.member(slot.coreId);
     if (self === undefined) {
       sim.fail(`${slot.id} does not hold itself`);
       return;

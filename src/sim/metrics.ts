@@ -113,6 +113,8 @@ export class Metrics implements SimListener {
   /** Distinct (member, incarnation) wrongly declared dead, and the declarations themselves. */
   readonly falsePositiveIncidents = new Set<string>();
   falsePositiveEvents = 0;
+  /** Called on a death of a running member neither disturbed nor separated from its observer. */
+  onHealthyDeath: ((observer: number, subject: number, now: number) => void) | undefined;
   readonly falseSuspicionIncidents = new Set<string>();
   /** Declarations about a node that was paused or had just resumed, restarted, or been partitioned away. */
   excusedDeaths = 0;
@@ -251,6 +253,9 @@ export class Metrics implements SimListener {
         this.removeLive(slot, now);
         this.spreads.push(new Spread(this.sim, 'left', slot));
         return;
+      case 'refused':
+        this.removeLive(slot, now);
+        return;
       case 'lossy':
         this.lossy[slot] = 1;
         this.lastDisturbance[slot] = now;
@@ -355,6 +360,7 @@ export class Metrics implements SimListener {
     }
     this.falsePositiveEvents++;
     this.falsePositiveIncidents.add(`${subject}:${incarnation}`);
+    this.onHealthyDeath?.(observer, subject, now);
   }
 
   /**
@@ -364,7 +370,7 @@ export class Metrics implements SimListener {
    * that stayed reachable from its observer is never excused: in particular
    * not one that reached the observer from a third node that had been cut off.
    */
-  private excused(observer: number, subject: number, now: number): boolean {
+  excused(observer: number, subject: number, now: number): boolean {
     const target = this.sim.slots[subject];
     if (target === undefined || target.status !== 'running') return true;
     if (this.disturbed(subject, now) || this.disturbed(observer, now)) return true;
@@ -376,7 +382,8 @@ export class Metrics implements SimListener {
     return false;
   }
 
-  private disturbed(slot: number, now: number): boolean {
+  /** Whether `slot` was paused, slow, restarted or on a lossy link, recently (within the grace). */
+  disturbed(slot: number, now: number): boolean {
     const node = this.sim.slots[slot];
     if (node === undefined || node.paused || node.inputDelayMs > 0 || this.lossy[slot] === 1) return true;
     return now - (this.lastDisturbance[slot] as number) < this.graceMs;

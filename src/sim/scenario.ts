@@ -7,12 +7,14 @@ import { msgpackWireFormat } from '../codec/index.js';
 import { type PresetName, type ProtocolConfig, resolveConfig } from '../core/config.js';
 import { SeededRandom } from '../core/random.js';
 import type { Member, Metadata } from '../core/types.js';
+import { detectionBoundMs, disturbanceGraceMs } from './bounds.js';
 import { Invariants } from './checkers.js';
 import { Metrics, type Spread, type SpreadKind } from './metrics.js';
 import { defaultNetwork, type LatencyModel, type NetworkOptions, networkLatency } from './network.js';
 import { IndexOverlapChecker } from './overlap-checker.js';
 import { type CoreFactory, deriveSeed, type SimListener, Simulation } from './simulation.js';
 import { TraceHash } from './trace.js';
+import { ViewTruthChecker } from './truth-checker.js';
 import type { Wire } from './wire.js';
 
 /** One fault or change on a scenario's timeline, at `atMs` of virtual time; `slot` numbers a node (0-based). */
@@ -41,6 +43,11 @@ export type ScenarioEvent =
     }
   /** An idle slot starts and joins through the seeds. */
   | { readonly atMs: number; readonly kind: 'join'; readonly slot: number }
+  /**
+   * An idle slot starts a core under the id of `asSlot`, which is alive
+   * (two processes given one id), at its own address, and joins through the seeds.
+   */
+  | { readonly atMs: number; readonly kind: 'impostor'; readonly slot: number; readonly asSlot: number }
   /** A graceful leave. */
   | { readonly atMs: number; readonly kind: 'leave'; readonly slot: number }
   /** The node handles nothing for `durationMs`, then everything that queued up (a GC pause, SIGSTOP). */
@@ -312,6 +319,20 @@ export function overlapToleranceMs(network: NetworkOptions): number {
   return 10 + 4 * (baseMs + linkSpreadMs + 5 * jitterMeanMs);
 }
 
+/**
+ * How long a settled node's view may lag the live truth: every live node
+ * learns of a crash within detect(N); a disturbance is forgiven for its
+ * grace; then the view delay and the quiet period before settled.
+ */
+export function viewTruthToleranceMs(config: ProtocolConfig, nodes: number): number {
+  return (
+    detectionBoundMs(config, nodes) +
+    disturbanceGraceMs(config, nodes) +
+    config.viewDelayMs +
+    config.settleQuietMs
+  );
+}
+
 /** Plays a scenario and measures it. Throws a SimulationError when an invariant breaks. */
 export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): SimulationResult {
   validateScenario(spec);
@@ -340,6 +361,14 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): Simul
   // Reading every node's own range on each view change is O(N) per event: small clusters only.
   if (options.checks !== false && spec.nodes <= OVERLAP_CHECK_NODES_MAX) {
     sim.addListener(new IndexOverlapChecker(sim, overlapToleranceMs(network)));
+    new ViewTruthChecker(sim, metrics, viewTruthToleranceMs(config, spec.nodes), config.probeIntervalMs);
+  }
+  if (options.checks !== false && network.lossProbability === 0) {
+    // Without random loss, nothing excuses a death of a running node its observer could reach.
+    metrics.onHealthyDeath = (observer, subject, now) =>
+      sim.fail(
+        `${sim.slot(observer).id} declared ${sim.slot(subject).id} dead at ${now.toFixed(1)} ms, running and reachable, neither of them disturbed`,
+      );
   }
   for (const listener of options.listeners ?? []) sim.addListener(listener);
 
@@ -411,6 +440,15 @@ function scheduleEvents(sim: Simulation, spec: ScenarioSpec, metrics: Metrics): 
             seeds: seedAddresses(sim, spec, event.slot),
             ...(life.threads === undefined ? {} : { threads: life.threads }),
             ...(life.metadata === undefined ? {} : { metadata: life.metadata }),
+          });
+        });
+        break;
+      case 'impostor':
+        sim.at(event.atMs, () => {
+          if (sim.slot(event.slot).active) return;
+          sim.start(event.slot, {
+            id: sim.slot(event.asSlot).id,
+            seeds: seedAddresses(sim, spec, event.slot),
           });
         });
         break;

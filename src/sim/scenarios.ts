@@ -52,6 +52,7 @@ export const scenarioNames = [
   'isolated-return',
   'flapping-link',
   'pause',
+  'duplicate-id',
 ] as const;
 
 /** One of `scenarioNames`. */
@@ -124,6 +125,11 @@ export const scenarioInfo: Readonly<Record<ScenarioName, ScenarioInfo>> = {
     name: 'pause',
     summary: 'one node is frozen for 40 P (a GC pause or SIGSTOP), longer than the suspicion timeout',
     defaultNodes: 16,
+  },
+  'duplicate-id': {
+    name: 'duplicate-id',
+    summary: "the last slot starts at 10 P under a live member's id, at its own address, and tries to join",
+    defaultNodes: 8,
   },
 };
 
@@ -402,6 +408,16 @@ const builders: Readonly<Record<ScenarioName, (c: Context) => ScenarioSpec>> = {
     return base(c, at + frozen + healAfterReconnectMs(c) + 20 * c.p, [
       { atMs: at, kind: 'pause', slot: victim(c), durationMs: frozen },
     ]);
+  },
+
+  'duplicate-id'(c) {
+    const at = 10 * c.p;
+    // The last slot is the impostor, idle until it starts under the victim's id.
+    const members = Math.max(1, c.nodes - 1);
+    const spec = base(c, at + detectionWindowMs(c, members) + healAfterReconnectMs(c), [
+      { atMs: at, kind: 'impostor', slot: members, asSlot: victim(c, members) },
+    ]);
+    return { ...spec, bootstrap: { ...spec.bootstrap, nodes: members }, seeds: seedSlots(members) };
   },
 
   'large-cluster'(c) {

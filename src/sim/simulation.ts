@@ -65,6 +65,8 @@ export type LifecycleChange =
   | 'lossless'
   | 'leave'
   | 'left'
+  /** The core refused to join (its id is alive elsewhere) and stopped. */
+  | 'refused'
   | 'partition'
   | 'heal';
 
@@ -205,6 +207,8 @@ export class Slot {
   threads: number;
   status: SlotStatus = 'idle';
   core: SimCore | undefined;
+  /** The id the current core runs under: the slot's own, or another slot's for an impostor. */
+  coreId: string;
   /** Increments on every start, crash and final stop; events carry the life they belong to. */
   life = 0;
   /** How many cores this slot has run. */
@@ -223,6 +227,7 @@ export class Slot {
   constructor(index: number, id: string, address: string, threads: number) {
     this.index = index;
     this.id = id;
+    this.coreId = id;
     this.address = address;
     this.threads = threads;
   }
@@ -269,6 +274,8 @@ export interface StartOptions {
   readonly metadata?: Metadata;
   /** A new thread count for this life (a restart with another size); default: the slot's. */
   readonly threads?: number;
+  /** Run the core under this id instead of the slot's (an impostor: another slot's id). */
+  readonly id?: string;
 }
 
 export class Simulation {
@@ -435,7 +442,7 @@ export class Simulation {
     if (options.threads !== undefined) slot.threads = options.threads;
     const core = this.guard(slot, 'constructor', () =>
       this.createCore({
-        id: slot.id,
+        id: options.id ?? slot.id,
         address: slot.address,
         threads: slot.threads,
         // As the runtime does, a life starts at the clock: no restart reuses an earlier life's incarnations.
@@ -453,6 +460,7 @@ export class Simulation {
       }),
     );
     slot.core = core;
+    slot.coreId = options.id ?? slot.id;
     slot.status = 'running';
     slot.startedAt = this.now;
     this.guard(slot, 'start', () => core.start(this.coreNow));
@@ -616,6 +624,14 @@ export class Simulation {
       notify: (event) => {
         if (slot.life !== life) return;
         for (const listener of this.listeners) listener.coreEvent?.(slot.index, event, this.now);
+        if (event.type === 'id-check' && event.outcome === 'conflict') {
+          // The core refused to join under a taken id and stopped; the process exits (the agent's exit 7).
+          this.at(this.now, () => {
+            if (slot.life !== life) return;
+            this.retire(slot, 'left');
+            for (const listener of this.listeners) listener.lifecycle?.(slot.index, 'refused', this.now);
+          });
+        }
         if (event.type === 'leave-done' && slot.status === 'leaving') {
           // Stop after the core has returned from the call that reported it.
           this.at(this.now, () => {

@@ -104,4 +104,52 @@ describe('agreement under faults (simulated, lan preset)', () => {
       budget(5),
     );
   });
+
+  it("a second process with a live member's id is refused; the member keeps its place and its incarnation", () => {
+    fc.assert(
+      fc.property(seedArb, fc.integer({ min: 4, max: 12 }), (seed, nodes) => {
+        // nodes - 1 members and, in the last slot, a second process with one of their ids.
+        const spec = buildScenario('duplicate-id', { seed, nodes });
+        const impostor = spec.events.find((event) => event.kind === 'impostor');
+        if (impostor?.kind !== 'impostor') throw new Error('the scenario has no impostor');
+        let victimId = '';
+        const incarnations: number[] = [];
+        const refused: number[] = [];
+        const victimEvents: string[] = [];
+        const { report } = runScenario(spec, {
+          onStart: (sim) => {
+            const victim = sim.slot(impostor.asSlot);
+            victimId = victim.id;
+            sim.at(impostor.atMs - 1, () =>
+              incarnations.push(victim.core?.member(victimId)?.incarnation ?? -1),
+            );
+          },
+          listeners: [
+            {
+              lifecycle: (slot, change) => {
+                if (change === 'refused') refused.push(slot);
+              },
+              coreEvent: (slot, event, now) => {
+                if (event.type !== 'member' || now < impostor.atMs || slot === impostor.slot) return;
+                if (event.member.id === victimId) victimEvents.push(event.kind);
+              },
+            },
+          ],
+          onFinish: (sim) =>
+            incarnations.push(sim.slot(impostor.asSlot).core?.member(victimId)?.incarnation ?? -2),
+        });
+        expect(refused).toEqual([impostor.slot]);
+        // Observers saw no join, leave or fail of the real member, and its incarnation did not climb.
+        expect(victimEvents.filter((kind) => kind === 'join' || kind === 'leave' || kind === 'fail')).toEqual(
+          [],
+        );
+        expect(incarnations[1]).toBe(incarnations[0]);
+        expect(report.refutations).toBe(0);
+        expect(report.falsePositives).toBe(0);
+        expect(report.converged).toBe(true);
+        expect(report.liveNodes).toBe(nodes - 1);
+      }),
+      budget(5),
+    );
+  });
 });
