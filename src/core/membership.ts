@@ -332,7 +332,7 @@ export class Membership {
       // Second-hand news (a lone death, a merged state): the member may not
       // know it is accused. Tell it now rather than when a probe or a gossip
       // round happens to reach it, so it refutes before anyone's timer runs out.
-      this.dissemination.send(record.address, [{ type: 'suspect', id, incarnation, fromId }], 'datagram');
+      this.prober.tellSuspect(record, { type: 'suspect', id, incarnation, fromId });
     }
     this.emitMember('suspect', record, previous);
   }

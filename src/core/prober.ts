@@ -18,6 +18,8 @@ import { ProbeOrder } from './probe-order.js';
 
 /** Indirect probes relayed for others at once; more are dropped and counted. */
 const RELAYS_MAX = 256;
+/** Buddy pings (a suspicion told to its member) whose acks are awaited at once; the oldest give way. */
+const BUDDY_PINGS_MAX = 64;
 /** How long one unanswered probe marks this node's own network as failing, in probe periods. */
 const OWN_NETWORK_WINDOW_PERIODS = 4;
 /** Weight of a new RTT sample in the smoothed RTT. */
@@ -63,6 +65,8 @@ export class Prober {
   private readonly order: ProbeOrder;
   private readonly relays = new Map<number, Relay>();
   private active: ActiveProbe | undefined;
+  /** Seqs of buddy pings sent outside the probe schedule, whose acks are expected and not judged. */
+  private readonly buddySeqs = new Set<number>();
   /**
    * When not one relay we asked answered a failed probe at all (a nack
    * proves we reach it), or we had none left to ask: our own link is lossy
@@ -112,6 +116,7 @@ export class Prober {
   /** Forgets every relay (on stop). */
   clearRelays(): void {
     this.relays.clear();
+    this.buddySeqs.clear();
   }
 
   /**
@@ -153,6 +158,22 @@ export class Prober {
     context.counters.probes++;
     this.dissemination.send(target.address, this.probeMessages(seq, target), 'datagram');
     context.schedule(this.awareness.scaleMs(context.config.probeTimeoutMs), { kind: 'probe-timeout', seq });
+  }
+
+  /**
+   * Tells a member of its suspicion outside the probe schedule (second-hand
+   * news it may not have heard): the suspicion rides on a ping, so the
+   * member's refutation comes straight back on its ack instead of depending
+   * on gossip reaching us before the suspicion times out.
+   */
+  tellSuspect(target: MemberEntry, suspicion: Message): void {
+    const seq = this.nextSeq();
+    if (this.buddySeqs.size >= BUDDY_PINGS_MAX) {
+      const oldest = this.buddySeqs.values().next();
+      if (oldest.done !== true) this.buddySeqs.delete(oldest.value);
+    }
+    this.buddySeqs.add(seq);
+    this.context.host.send(target.address, [suspicion, this.ping(seq, target.id)], 'datagram');
   }
 
   /** No direct ack in time: ask k members to probe, and try the stream. */
@@ -259,6 +280,8 @@ export class Prober {
       if (!probe.indirect) this.awareness.applyDelta(-1);
       return;
     }
+    // The answer to a buddy ping: its piggybacked refutation has been applied already.
+    if (this.buddySeqs.delete(ack.seq)) return;
     const relay = this.relays.get(ack.seq);
     if (relay !== undefined) {
       if (from !== relay.targetAddress) {
@@ -357,9 +380,9 @@ export class Prober {
    * an ack cannot be guessed by counting.
    */
   private nextSeq(): number {
-    // At most RELAYS_MAX + 1 numbers are taken, so the walk ends within that many steps.
+    // At most RELAYS_MAX + BUDDY_PINGS_MAX + 1 numbers are taken, so the walk ends within that many steps.
     let seq = this.context.random.nextUint32();
-    while (this.active?.seq === seq || this.relays.has(seq)) seq = (seq + 1) >>> 0;
+    while (this.active?.seq === seq || this.relays.has(seq) || this.buddySeqs.has(seq)) seq = (seq + 1) >>> 0;
     return seq;
   }
 }

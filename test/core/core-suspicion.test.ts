@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProtocolConfig } from '../../src/core/config.js';
-import { alive, members, SoloCore, testConfig } from './harness.js';
+import { addressFor, alive, members, SoloCore, testConfig } from './harness.js';
 
 /**
  * Self plus `others` members that answer every probe, started at 0, so that
@@ -215,6 +215,21 @@ describe('one accuser is never final', () => {
     );
     const probe = told ? undefined : solo.nextProbe();
     expect(told || probe?.packet.messages.some((m) => m.type === 'suspect' && m.id === 'm0')).toBe(true);
+  });
+
+  it('the member is told at once on a ping, and the refutation on its ack ends the suspicion', () => {
+    const solo = cluster(9);
+    solo.autoAck = false;
+    solo.receive([dead('m0', 'm1')]);
+    const [told] = solo.host.sent.filter((packet) => packet.to === addressFor('m0'));
+    expect(told?.messages.map((m) => m.type)).toEqual(['suspect', 'ping']);
+    const ping = told?.messages[1] as { seq: number };
+    solo.receive(
+      [{ type: 'ack', seq: ping.seq, viewId: 0 }, alive('m0', { incarnation: 1 })],
+      addressFor('m0'),
+    );
+    expect(solo.core.member('m0')).toMatchObject({ state: 'alive', incarnation: 1 });
+    expect(solo.core.stats().drops['stale-seq']).toBeUndefined();
   });
 
   it('a member that refutes a lone accusation is never declared dead', () => {
