@@ -14,6 +14,7 @@
  */
 import { connect, type Server, type Socket } from 'node:net';
 import { formatAddress, parseAddress } from '../core/address.js';
+import { type MsgpackWireFormat, msgpackWireFormat } from '../codec/wire-format.js';
 import type { ProtocolConfig } from '../core/config.js';
 import type { DropReasonOf } from '../core/drops.js';
 import { syncTimeoutMs } from '../core/formulas.js';
@@ -23,7 +24,13 @@ import type { Logger } from './logger.js';
 
 /** Limits of the TCP path, all enforced before trusting anything a peer declares. */
 export interface TransportLimits {
-  /** Largest encoded full state accepted from (or sent to) a peer. Default 32 MiB. */
+  /**
+   * Largest encoded full state accepted from (or sent to) a peer. Default:
+   * the largest state membersMax valid members can make (every row at its
+   * largest, see MsgpackWireFormat.stateBytesMax), at most 1 GiB; about 26 MB
+   * for the 20,000 members and 512 metadata bytes of the presets. A frame
+   * that declares more is refused from its 5-byte header, unread.
+   */
   readonly stateBytesMax: number;
   /** Full-state exchanges at once, inbound and outbound each; extra inbound ones wait their turn. Default 8. */
   readonly syncsMax: number;
@@ -35,10 +42,19 @@ export interface TransportLimits {
   readonly streamTimeoutMs: number;
 }
 
-/** Defaults for the TCP path; the timeouts follow the probe interval. */
-export function defaultTransportLimits(config: Pick<ProtocolConfig, 'probeIntervalMs'>): TransportLimits {
+/** The ceiling of the derived stateBytesMax (and of a configured one, node/options.ts). */
+export const STATE_BYTES_MAX_CEILING = 1 << 30;
+
+/** Defaults for the TCP path; the timeouts follow the probe interval, the state bound the table size. */
+export function defaultTransportLimits(
+  config: Pick<ProtocolConfig, 'probeIntervalMs' | 'membersMax' | 'metadataBytesMax'>,
+  wire: Pick<MsgpackWireFormat, 'stateBytesMax'> = msgpackWireFormat,
+): TransportLimits {
   return {
-    stateBytesMax: 32 * 1024 * 1024,
+    stateBytesMax: Math.min(
+      STATE_BYTES_MAX_CEILING,
+      wire.stateBytesMax(config.membersMax, config.metadataBytesMax),
+    ),
     syncsMax: 8,
     streamsMax: 32,
     syncTimeoutMs: syncTimeoutMs(config.probeIntervalMs),
