@@ -13,8 +13,8 @@
  * connection so a slow or silent peer cannot hold resources.
  */
 import { connect, type Server, type Socket } from 'node:net';
-import { formatAddress, parseAddress } from '../core/address.js';
 import { type MsgpackWireFormat, msgpackWireFormat } from '../codec/wire-format.js';
+import { formatAddress, parseAddress } from '../core/address.js';
 import type { ProtocolConfig } from '../core/config.js';
 import type { DropReasonOf } from '../core/drops.js';
 import { syncTimeoutMs } from '../core/formulas.js';
@@ -40,6 +40,26 @@ export interface TransportLimits {
   readonly syncTimeoutMs: number;
   /** Lifetime of a stream-probe connection. Default max(500 ms, 2 probe intervals). */
   readonly streamTimeoutMs: number;
+  /**
+   * Inbound connections open at once from one source IP; more are refused
+   * at once ('source-limit'). One address cannot take the whole connection
+   * budget (4 x (syncsMax + streamsMax)), yet several nodes behind one
+   * address (a NAT, one test host) can still sync together. Default 16.
+   */
+  readonly connectionsPerSourceMax: number;
+  /**
+   * Inbound syncs read at once from one source IP; more wait their turn, so
+   * one address cannot hold every reading slot (nor buffer syncsMax states).
+   * Default 2.
+   */
+  readonly syncsPerSourceMax: number;
+  /**
+   * Time an inbound connection has to send its first byte before it is
+   * closed ('first-byte-timeout'). A peer writes its frame as soon as it is
+   * connected; a silent connection holds no reading slot meanwhile, so it
+   * cannot delay a real sync either. Default max(250 ms, probeTimeoutMs).
+   */
+  readonly firstByteTimeoutMs: number;
 }
 
 /** The ceiling of the derived stateBytesMax (and of a configured one, node/options.ts). */
@@ -47,7 +67,7 @@ export const STATE_BYTES_MAX_CEILING = 1 << 30;
 
 /** Defaults for the TCP path; the timeouts follow the probe interval, the state bound the table size. */
 export function defaultTransportLimits(
-  config: Pick<ProtocolConfig, 'probeIntervalMs' | 'membersMax' | 'metadataBytesMax'>,
+  config: Pick<ProtocolConfig, 'probeIntervalMs' | 'probeTimeoutMs' | 'membersMax' | 'metadataBytesMax'>,
   wire: Pick<MsgpackWireFormat, 'stateBytesMax'> = msgpackWireFormat,
 ): TransportLimits {
   return {
@@ -59,6 +79,9 @@ export function defaultTransportLimits(
     streamsMax: 32,
     syncTimeoutMs: syncTimeoutMs(config.probeIntervalMs),
     streamTimeoutMs: Math.max(500, 2 * config.probeIntervalMs),
+    connectionsPerSourceMax: 16,
+    syncsPerSourceMax: 2,
+    firstByteTimeoutMs: Math.max(250, config.probeTimeoutMs),
   };
 }
 
@@ -87,6 +110,27 @@ function remoteKey(socket: Socket): string | undefined {
   return formatAddress(normalizeHost(socket.remoteAddress), socket.remotePort);
 }
 
+/** A connection that sent its first bytes while every reading slot it may use was taken. */
+interface Waiting {
+  readonly source: string;
+  readonly admit: () => void;
+}
+
+/** Counts by key, forgetting keys that fall back to 0 so the map holds only live sources. */
+class Counts {
+  private readonly counts = new Map<string, number>();
+
+  get(key: string): number {
+    return this.counts.get(key) ?? 0;
+  }
+
+  add(key: string, delta: number): void {
+    const next = this.get(key) + delta;
+    if (next <= 0) this.counts.delete(key);
+    else this.counts.set(key, next);
+  }
+}
+
 interface Tracked {
   readonly socket: Socket;
   readonly timer: NodeJS.Timeout;
@@ -101,10 +145,15 @@ export class StreamTransport {
   private readonly inbound = new Map<string, Socket>();
   /** Outbound packet connections by destination address. */
   private readonly outbound = new Map<string, Socket>();
-  /** Inbound connections admitted to read (see accept). */
+  /** Inbound connections admitted to read (see accept), in all and by source host. */
   private readingSlots = 0;
-  private readonly waiting: (() => boolean)[] = [];
+  private readonly readingBySource = new Counts();
+  /** Inbound connections open, by source host. */
+  private readonly connectionsBySource = new Counts();
+  private readonly waiting: Waiting[] = [];
   private outboundSyncs = 0;
+  /** Destinations with an outbound sync in flight: one at a time per peer. */
+  private readonly syncingWith = new Set<string>();
   private inboundStreams = 0;
   private closed = false;
 
@@ -140,17 +189,24 @@ export class StreamTransport {
         reject(new TransportError('sync-limit', 'too many concurrent syncs'));
         return;
       }
+      if (this.syncingWith.has(to)) {
+        this.handlers.onDrop('sync-busy');
+        reject(new TransportError('sync-busy', `a sync with ${to} is already in flight`));
+        return;
+      }
       if (request.length > this.limits.stateBytesMax) {
         reject(new TransportError('frame-too-large', 'local state exceeds the frame limit'));
         return;
       }
       this.outboundSyncs++;
+      this.syncingWith.add(to);
       let settled = false;
       const socket = connect({ host: target.host, port: target.port, noDelay: true });
       const finish = (error: TransportError | undefined, payload?: Uint8Array) => {
         if (settled) return;
         settled = true;
         this.outboundSyncs--;
+        this.syncingWith.delete(to);
         socket.destroy();
         if (error !== undefined) reject(error);
         else resolve(payload as Uint8Array);
@@ -232,6 +288,7 @@ export class StreamTransport {
     }
     this.sockets.clear();
     this.waiting.length = 0;
+    this.syncingWith.clear();
     this.inbound.clear();
     this.outbound.clear();
   }
@@ -249,11 +306,14 @@ export class StreamTransport {
   }
 
   /**
-   * Inbound connections hold a reading slot from admission until their first
-   * frame (stream probes) or until they close (syncs). At most `syncsMax`
-   * slots are taken; later connections wait unread (the kernel holds their
-   * bytes, this process holds nothing) until a slot frees or their deadline
-   * passes. A join storm through one seed thus queues instead of failing.
+   * Inbound connections are read from their first byte, which must come
+   * within firstByteTimeoutMs. From that byte until their first frame
+   * (stream probes) or until they close (syncs) they hold a reading slot:
+   * at most `syncsMax` in all and `syncsPerSourceMax` per source host.
+   * Connections that find no slot are paused with their first chunk (the
+   * kernel holds the rest) until one frees or their deadline passes, so a
+   * join storm through one seed queues instead of failing, and silent or
+   * slow sockets from one address cannot keep real syncs waiting.
    */
   private accept(socket: Socket): void {
     if (this.closed) {
@@ -265,11 +325,18 @@ export class StreamTransport {
       socket.destroy();
       return;
     }
+    const source = normalizeHost(socket.remoteAddress as string);
     if (this.sockets.size >= 4 * (this.limits.syncsMax + this.limits.streamsMax)) {
       this.handlers.onDrop('connection-limit');
       socket.destroy();
       return;
     }
+    if (this.connectionsBySource.get(source) >= this.limits.connectionsPerSourceMax) {
+      this.handlers.onDrop('source-limit');
+      socket.destroy();
+      return;
+    }
+    this.connectionsBySource.add(source, 1);
     socket.setNoDelay(true);
     let role: 'unknown' | 'sync' | 'stream' = 'unknown';
     let holdsSlot = false;
@@ -277,25 +344,43 @@ export class StreamTransport {
       if (!holdsSlot) return;
       holdsSlot = false;
       this.readingSlots--;
+      this.readingBySource.add(source, -1);
       this.admitWaiting();
     };
-    const admit = (): boolean => {
-      if (socket.destroyed || this.closed) return false;
+    let waiting: Waiting | undefined;
+    const admit = (first: Buffer) => {
+      if (socket.destroyed || this.closed) return;
       holdsSlot = true;
       this.readingSlots++;
-      this.read(socket, from, {
+      this.readingBySource.add(source, 1);
+      this.read(socket, from, first, {
         onRole: (chosen) => {
           role = chosen;
           if (chosen === 'stream') release();
         },
       });
-      return true;
     };
     this.track(socket, Math.max(this.limits.syncTimeoutMs, this.limits.streamTimeoutMs), () =>
       socket.destroy(),
     );
+    const silence = setTimeout(() => {
+      this.handlers.onDrop('first-byte-timeout');
+      socket.destroy();
+    }, this.limits.firstByteTimeoutMs);
+    socket.once('data', (first: Buffer) => {
+      clearTimeout(silence);
+      socket.pause();
+      this.handlers.onBytes(first.length, 0);
+      if (this.hasSlotFor(source)) admit(first);
+      else {
+        waiting = { source, admit: () => admit(first) };
+        this.waiting.push(waiting);
+      }
+    });
     socket.on('close', () => {
-      const queued = this.waiting.indexOf(admit);
+      clearTimeout(silence);
+      this.connectionsBySource.add(source, -1);
+      const queued = waiting === undefined ? -1 : this.waiting.indexOf(waiting);
       if (queued >= 0) this.waiting.splice(queued, 1);
       release();
       if (role === 'stream') {
@@ -303,18 +388,35 @@ export class StreamTransport {
         if (this.inbound.get(from) === socket) this.inbound.delete(from);
       }
     });
-    if (this.readingSlots < this.limits.syncsMax) admit();
-    else this.waiting.push(admit);
   }
 
+  private hasSlotFor(source: string): boolean {
+    return (
+      this.readingSlots < this.limits.syncsMax &&
+      this.readingBySource.get(source) < this.limits.syncsPerSourceMax
+    );
+  }
+
+  /** Admits waiting connections, oldest first, whose source has room. */
   private admitWaiting(): void {
-    while (this.readingSlots < this.limits.syncsMax && this.waiting.length > 0) {
-      (this.waiting.shift() as () => boolean)();
+    for (let i = 0; i < this.waiting.length && this.readingSlots < this.limits.syncsMax; ) {
+      const next = this.waiting[i] as Waiting;
+      if (!this.hasSlotFor(next.source)) {
+        i++;
+        continue;
+      }
+      this.waiting.splice(i, 1);
+      next.admit();
     }
   }
 
   /** Reads an admitted inbound connection: a sync request, or stream packets. */
-  private read(socket: Socket, from: string, hooks: { onRole(role: 'sync' | 'stream'): void }): void {
+  private read(
+    socket: Socket,
+    from: string,
+    first: Buffer,
+    hooks: { onRole(role: 'sync' | 'stream'): void },
+  ): void {
     const decoder = new FrameDecoder({
       packet: this.limits.packetBytesMax,
       state: this.limits.stateBytesMax,
@@ -361,15 +463,20 @@ export class StreamTransport {
         this.handlers.onPacket(frame.payload, from);
       }
     };
-    socket.on('data', (chunk: Buffer) => {
-      this.handlers.onBytes(chunk.length, 0);
+    const onChunk = (chunk: Buffer) => {
       const { frames, error } = decoder.push(chunk);
       onFrames(frames);
       if (error !== undefined && !socket.destroyed) {
         this.handlers.onDrop(error);
         socket.destroy();
       }
+    };
+    socket.on('data', (chunk: Buffer) => {
+      this.handlers.onBytes(chunk.length, 0);
+      onChunk(chunk);
     });
+    onChunk(first);
+    if (!socket.destroyed) socket.resume();
   }
 
   private readPackets(socket: Socket, from: string): void {
