@@ -8,8 +8,15 @@
 import type { Message, StateMessage } from '../core/messages.js';
 import type { WireFormat } from '../core/wire-format.js';
 import { decodePacket, encodePacket } from './message-codec.js';
-import { decodeState, encodeState } from './state-codec.js';
-import type { DecodeLimits, PacketDecodeResult, StateDecodeLimits, StateDecodeResult } from './types.js';
+import { decodeState, encodeState, StateDecoder } from './state-codec.js';
+import type {
+  DecodeDrop,
+  DecodeLimits,
+  PacketDecodeResult,
+  StateDecodeLimits,
+  StateDecodeResult,
+  StateDecoding,
+} from './types.js';
 import { msgpackWireFormat } from './wire-format.js';
 
 /** What a host needs from a codec. */
@@ -22,6 +29,12 @@ export interface PacketCodec {
   encodeState(state: StateMessage): Uint8Array;
   /** Never throws: every failure is a typed drop. */
   decodeState(bytes: Uint8Array): StateDecodeResult;
+  /**
+   * The same decode in steps, so a host can let other work run between them
+   * on a large state; a drop when the head of `bytes` already refuses it.
+   * Optional: without it a host decodes the state in one call.
+   */
+  startStateDecode?(bytes: Uint8Array): StateDecoding | DecodeDrop;
 }
 
 export interface MsgpackCodecOptions {
@@ -58,5 +71,9 @@ export class MsgpackCodec implements PacketCodec {
 
   decodeState(bytes: Uint8Array): StateDecodeResult {
     return decodeState(bytes, this.label, this.stateLimits);
+  }
+
+  startStateDecode(bytes: Uint8Array): StateDecoding | DecodeDrop {
+    return StateDecoder.start(bytes, this.label, this.stateLimits);
   }
 }

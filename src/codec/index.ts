@@ -12,6 +12,7 @@ export type {
   PacketDecodeResult,
   StateDecodeLimits,
   StateDecodeResult,
+  StateDecoding,
 } from './types.js';
 export {
   MsgpackWireFormat,

@@ -31,3 +31,9 @@ export interface StateDecodeLimits {
 }
 
 export type DecodeDrop = { ok: false; reason: DecodeDropReason; detail?: string };
+
+/** A state decoded a bounded number of rows at a time (state-codec.ts StateDecoder). */
+export interface StateDecoding {
+  /** Decodes up to `rowsMax` more rows: the result once complete or refused, else undefined. */
+  next(rowsMax: number): StateDecodeResult | undefined;
+}

@@ -5,7 +5,7 @@
  * core runs and handed to the owner once the core call has returned, so a
  * listener can call back into the node without re-entering the core mid-step.
  */
-import { MsgpackCodec, type PacketCodec } from '../codec/index.js';
+import { MsgpackCodec, type PacketCodec, type StateDecodeResult } from '../codec/index.js';
 import type { ProtocolConfig } from '../core/config.js';
 import { MeshCore } from '../core/core.js';
 import type { DropReasonName } from '../core/drops.js';
@@ -18,9 +18,15 @@ import type { Logger } from './logger.js';
 import { cryptoSeededRandom } from './random.js';
 import type { TransportLimits } from './stream.js';
 import { TimerQueue } from './timers.js';
-import type { Transport } from './transport.js';
+import type { StateAnswer, Transport } from './transport.js';
 
 export { defaultTransportLimits, type TransportLimits } from './stream.js';
+
+/**
+ * Rows of a full state decoded per step; the event loop runs between steps.
+ * A step of the largest rows (about 1 KB each) takes a few milliseconds.
+ */
+const STATE_ROWS_PER_STEP = 1000;
 
 export interface SyncOutcome {
   readonly to: string;
@@ -182,9 +188,11 @@ export class Runtime implements CoreHost {
       return;
     }
     this.transport.exchangeState(to, bytes).then(
-      (answer) => {
+      async (answer) => {
         if (this.closing !== undefined) return;
-        const result = this.codec.decodeState(answer);
+        const decoded = this.decodeState(answer);
+        const result = decoded instanceof Promise ? await decoded : decoded;
+        if (this.closing !== undefined) return;
         if (!result.ok) {
           this.drop(result.reason);
           this.syncFailed(to, request, result.reason);
@@ -234,10 +242,38 @@ export class Runtime implements CoreHost {
     this.options.onSync?.({ to, join: request.join, ok: false, reason });
   }
 
+  /**
+   * Decodes a state in one call when it is small, else STATE_ROWS_PER_STEP
+   * rows at a time with the event loop free between steps: a peer's large
+   * state (or an attacker's) never holds timers and probes up for long.
+   */
+  private decodeState(bytes: Uint8Array): StateDecodeResult | Promise<StateDecodeResult> {
+    const decoding = this.codec.startStateDecode?.(bytes);
+    if (decoding === undefined) return this.codec.decodeState(bytes);
+    if (!('next' in decoding)) return decoding;
+    const first = decoding.next(STATE_ROWS_PER_STEP);
+    if (first !== undefined) return first;
+    return (async () => {
+      for (;;) {
+        await new Promise((resolve) => setImmediate(resolve));
+        // Closing: both callers look at `closing` before the result, so this refusal is never counted.
+        if (this.closing !== undefined) return { ok: false, reason: 'malformed', detail: 'node closed' };
+        const result = decoding.next(STATE_ROWS_PER_STEP);
+        if (result !== undefined) return result;
+      }
+    })();
+  }
+
   /** Serves an inbound full-state request with the answer the core gives. */
-  private serveSync(payload: Uint8Array, remote: string): Uint8Array | undefined {
+  private serveSync(payload: Uint8Array, remote: string): StateAnswer | Promise<StateAnswer> {
     if (this.closing !== undefined) return undefined;
-    const result = this.codec.decodeState(payload);
+    const decoded = this.decodeState(payload);
+    if (decoded instanceof Promise) return decoded.then((result) => this.answerSync(result, remote));
+    return this.answerSync(decoded, remote);
+  }
+
+  private answerSync(result: StateDecodeResult, remote: string): StateAnswer {
+    if (this.closing !== undefined) return undefined;
     if (!result.ok) {
       this.drop(result.reason);
       return undefined;

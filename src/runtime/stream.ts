@@ -21,6 +21,7 @@ import { syncTimeoutMs } from '../core/formulas.js';
 import { TransportError } from './errors.js';
 import { encodeFrame, type Frame, FrameDecoder, FrameKind } from './framing.js';
 import type { Logger } from './logger.js';
+import type { StateAnswer } from './transport.js';
 
 /** Limits of the TCP path, all enforced before trusting anything a peer declares. */
 export interface TransportLimits {
@@ -91,8 +92,8 @@ export interface StreamLimits extends TransportLimits {
 }
 
 export interface StreamHandlers {
-  /** A remote asks for a sync: return the answer bytes, or undefined to hang up. */
-  onStateRequest(payload: Uint8Array, remote: string): Uint8Array | undefined;
+  /** A remote asks for a sync: return the answer bytes (or a promise of them), or undefined to hang up. */
+  onStateRequest(payload: Uint8Array, remote: string): StateAnswer | Promise<StateAnswer>;
   /** A packet arrived; answers to `from` (same string) go back the same way. */
   onPacket(payload: Uint8Array, from: string): void;
   /** A connection or frame was refused: counted by reason. */
@@ -446,13 +447,12 @@ export class StreamTransport {
           socket.on('data', () => {}); // keep reading so the peer's close is seen
           const answer =
             frame.kind === FrameKind.state ? this.handlers.onStateRequest(frame.payload, from) : undefined;
-          if (answer === undefined || answer.length > this.limits.stateBytesMax || socket.destroyed) {
-            socket.destroy();
-            return;
-          }
-          const reply = encodeFrame(FrameKind.state, answer);
-          this.handlers.onBytes(0, reply.length);
-          socket.end(reply);
+          if (answer instanceof Promise)
+            answer.then(
+              (bytes) => this.reply(socket, bytes),
+              () => socket.destroy(),
+            );
+          else this.reply(socket, answer);
           return;
         }
         if (frame.kind !== FrameKind.packet) {
@@ -477,6 +477,17 @@ export class StreamTransport {
     });
     onChunk(first);
     if (!socket.destroyed) socket.resume();
+  }
+
+  /** Sends a sync's answer and closes; hangs up instead when there is none or the peer is gone. */
+  private reply(socket: Socket, answer: StateAnswer): void {
+    if (answer === undefined || answer.length > this.limits.stateBytesMax || socket.destroyed) {
+      socket.destroy();
+      return;
+    }
+    const frame = encodeFrame(FrameKind.state, answer);
+    this.handlers.onBytes(0, frame.length);
+    socket.end(frame);
   }
 
   private readPackets(socket: Socket, from: string): void {
