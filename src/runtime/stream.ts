@@ -149,6 +149,8 @@ export class StreamTransport {
   /** Inbound connections admitted to read (see accept), in all and by source host. */
   private readingSlots = 0;
   private readonly readingBySource = new Counts();
+  /** Inbound connections that have not sent a byte yet, oldest first. */
+  private readonly silent = new Set<Socket>();
   /** Inbound connections open, by source host. */
   private readonly connectionsBySource = new Counts();
   private readonly waiting: Waiting[] = [];
@@ -289,6 +291,7 @@ export class StreamTransport {
     }
     this.sockets.clear();
     this.waiting.length = 0;
+    this.silent.clear();
     this.syncingWith.clear();
     this.inbound.clear();
     this.outbound.clear();
@@ -328,9 +331,15 @@ export class StreamTransport {
     }
     const source = normalizeHost(socket.remoteAddress as string);
     if (this.sockets.size >= 4 * (this.limits.syncsMax + this.limits.streamsMax)) {
+      // Full: the oldest connection that has not sent a byte makes room; silence cannot fill the budget.
+      const oldestSilent = this.silent.values().next();
       this.handlers.onDrop('connection-limit');
-      socket.destroy();
-      return;
+      if (oldestSilent.done === true) {
+        socket.destroy();
+        return;
+      }
+      this.silent.delete(oldestSilent.value);
+      oldestSilent.value.destroy();
     }
     if (this.connectionsBySource.get(source) >= this.limits.connectionsPerSourceMax) {
       this.handlers.onDrop('source-limit');
@@ -364,12 +373,14 @@ export class StreamTransport {
     this.track(socket, Math.max(this.limits.syncTimeoutMs, this.limits.streamTimeoutMs), () =>
       socket.destroy(),
     );
+    this.silent.add(socket);
     const silence = setTimeout(() => {
       this.handlers.onDrop('first-byte-timeout');
       socket.destroy();
     }, this.limits.firstByteTimeoutMs);
     socket.once('data', (first: Buffer) => {
       clearTimeout(silence);
+      this.silent.delete(socket);
       socket.pause();
       this.handlers.onBytes(first.length, 0);
       if (this.hasSlotFor(source)) admit(first);
@@ -380,6 +391,7 @@ export class StreamTransport {
     });
     socket.on('close', () => {
       clearTimeout(silence);
+      this.silent.delete(socket);
       this.connectionsBySource.add(source, -1);
       const queued = waiting === undefined ? -1 : this.waiting.indexOf(waiting);
       if (queued >= 0) this.waiting.splice(queued, 1);

@@ -230,6 +230,21 @@ describe('StreamTransport', () => {
     for (const socket of silent) socket.destroy();
   });
 
+  it('makes room at the connection cap by closing the oldest silent connection', async () => {
+    // syncsMax 2 and streamsMax 2: a budget of 16 connections, all taken by silent ones.
+    const b = await peer({}, { firstByteTimeoutMs: 5000, syncTimeoutMs: 5000 });
+    const a = await peer();
+    const silent = [];
+    for (let i = 0; i < 16; i++) silent.push(await rawClient(b.address, '127.0.0.2'));
+    await until(() => b.transport.activeConnections === 16);
+    const closed: number[] = [];
+    for (const [i, socket] of silent.entries()) socket.on('close', () => closed.push(i));
+    expect([...(await a.transport.exchangeState(b.address, Uint8Array.from([5])))]).toEqual([9, 9, 9]);
+    await until(() => closed.length === 1);
+    expect(closed).toEqual([0]);
+    expect(b.drops).toEqual(['connection-limit']);
+  });
+
   it('refuses connections over the per-source cap, and only from that source', async () => {
     const b = await peer({}, { connectionsPerSourceMax: 2, firstByteTimeoutMs: 5000 });
     const held = [await rawClient(b.address), await rawClient(b.address)];
