@@ -8,7 +8,7 @@
 import type { Message, StateMessage } from '../core/messages.js';
 import type { WireFormat } from '../core/wire-format.js';
 import { decodePacket, encodePacket } from './message-codec.js';
-import { decodeState, encodeState, StateDecoder } from './state-codec.js';
+import { checkStateHead, decodeState, encodeState, STATE_HEAD_BYTES, StateDecoder } from './state-codec.js';
 import type {
   DecodeDrop,
   DecodeLimits,
@@ -35,6 +35,14 @@ export interface PacketCodec {
    * Optional: without it a host decodes the state in one call.
    */
   startStateDecode?(bytes: Uint8Array): StateDecoding | DecodeDrop;
+  /**
+   * Checks a state from its first `stateHeadBytes` bytes and its declared
+   * size, before the rest is read: a drop when no valid state starts so.
+   * Optional: without it a host reads every state whole.
+   */
+  checkStateHead?(prefix: Uint8Array, totalBytes: number): DecodeDrop | undefined;
+  /** How many first bytes checkStateHead needs (all of a shorter state). */
+  readonly stateHeadBytes?: number;
 }
 
 export interface MsgpackCodecOptions {
@@ -75,5 +83,11 @@ export class MsgpackCodec implements PacketCodec {
 
   startStateDecode(bytes: Uint8Array): StateDecoding | DecodeDrop {
     return StateDecoder.start(bytes, this.label, this.stateLimits);
+  }
+
+  readonly stateHeadBytes = STATE_HEAD_BYTES;
+
+  checkStateHead(prefix: Uint8Array, totalBytes: number): DecodeDrop | undefined {
+    return checkStateHead(prefix, totalBytes, this.label, this.stateLimits);
   }
 }

@@ -70,6 +70,92 @@ function problemDrop(problem: ValueEndProblem, what: string, bytesMax: number): 
   }
 }
 
+/** What the bytes before the rows say. */
+interface StateHead {
+  readonly join: boolean;
+  readonly fromId: string;
+  readonly rows: number;
+  /** Where the first row starts. */
+  readonly position: number;
+}
+
+/**
+ * Bytes that always hold a valid state's head (envelope, fields, row-count
+ * header: under 150); a transport can check a state frame once this many of
+ * its bytes have arrived (checkStateHead).
+ */
+export const STATE_HEAD_BYTES = 256;
+
+/**
+ * Reads the head of a state of `totalBytes` from `bytes`, its whole or its
+ * first STATE_HEAD_BYTES at least. Refuses a state too large, a row count
+ * over membersMax, or a size the declared rows cannot have (fewer bytes
+ * than the smallest rows take, more than the largest can).
+ */
+function readHead(
+  bytes: Uint8Array,
+  totalBytes: number,
+  label: number,
+  limits: StateDecodeLimits,
+): StateHead | DecodeDrop {
+  try {
+    if (totalBytes > limits.stateBytesMax) return drop('too-large');
+    const rejected = checkEnvelope(bytes, label, Number.POSITIVE_INFINITY);
+    if (rejected !== undefined) return drop(rejected);
+    const fields = readArrayHeader(bytes, ENVELOPE_BYTES);
+    if (fields < 0) return drop('malformed', 'payload is not an array');
+    if (fields !== STATE_FIELDS) {
+      return drop('invalid-field', `state must be an array of ${STATE_FIELDS} elements`);
+    }
+    let position = ENVELOPE_BYTES + 1;
+    const head: unknown[] = [];
+    for (let i = 0; i < 3; i++) {
+      const end = valueEnd(bytes, position, HEAD_FIELDS_BYTES_MAX, 0);
+      if (end === 'truncated' && bytes.length < totalBytes) {
+        return drop('invalid-field', `state head over ${STATE_HEAD_BYTES} bytes`);
+      }
+      if (typeof end !== 'number') return problemDrop(end, 'state header', HEAD_FIELDS_BYTES_MAX);
+      head.push(unpackValue(bytes, position, end));
+      position = end;
+    }
+    if (head[0] !== TYPE_STATE) throw new FieldError('state type code must be 8');
+    const join = readBoolean(head[1], 'join');
+    const fromId = readId(head[2], 'fromId');
+    const rows = readArrayHeader(bytes, position);
+    if (rows < 0) throw new FieldError('members must be an array');
+    if (rows > limits.membersMax) {
+      return drop('too-many-messages', `${rows} members, limit ${limits.membersMax}`);
+    }
+    position += rows < 0x10 ? 1 : rows < 0x1_0000 ? 3 : 5;
+    const rowsBytes = totalBytes - position;
+    if (rows * ROW_BYTES_MIN > rowsBytes) {
+      return drop('malformed', `${rows} members cannot fit in ${rowsBytes} bytes`);
+    }
+    const rowsBytesMax = rows * memberRowBytesMax(limits.metadataBytesMax);
+    if (rowsBytes > rowsBytesMax) {
+      return drop('malformed', `${rowsBytes} bytes of rows for ${rows} members, at most ${rowsBytesMax}`);
+    }
+    return { join, fromId, rows, position };
+  } catch (error) {
+    return dropFromError(error);
+  }
+}
+
+/**
+ * Checks a state frame from its first bytes (STATE_HEAD_BYTES of them, or
+ * all when it is shorter) and its declared size, before the rest is read:
+ * a drop when no valid state has that head and size. Never throws.
+ */
+export function checkStateHead(
+  prefix: Uint8Array,
+  totalBytes: number,
+  label: number,
+  limits: StateDecodeLimits,
+): DecodeDrop | undefined {
+  const head = readHead(prefix, totalBytes, label, limits);
+  return 'ok' in head ? head : undefined;
+}
+
 /**
  * A state decoded in steps: `start` checks everything up to the rows (the
  * envelope, the fields before them, the row count), `next` decodes up to a
@@ -87,11 +173,7 @@ export class StateDecoder {
   private position: number;
   private done = false;
 
-  private constructor(
-    bytes: Uint8Array,
-    limits: StateDecodeLimits,
-    head: { join: boolean; fromId: string; rows: number; position: number },
-  ) {
+  private constructor(bytes: Uint8Array, limits: StateDecodeLimits, head: StateHead) {
     this.bytes = bytes;
     this.metadataBytesMax = limits.metadataBytesMax;
     this.rowBytesMax = memberRowBytesMax(limits.metadataBytesMax);
@@ -104,38 +186,9 @@ export class StateDecoder {
 
   /** Checks the head of `bytes`; a drop when it already rules the state out. Never throws. */
   static start(bytes: Uint8Array, label: number, limits: StateDecodeLimits): StateDecoder | DecodeDrop {
-    try {
-      const rejected = checkEnvelope(bytes, label, limits.stateBytesMax);
-      if (rejected !== undefined) return drop(rejected);
-      const fields = readArrayHeader(bytes, ENVELOPE_BYTES);
-      if (fields < 0) return drop('malformed', 'payload is not an array');
-      if (fields !== STATE_FIELDS)
-        return drop('invalid-field', `state must be an array of ${STATE_FIELDS} elements`);
-      let position = ENVELOPE_BYTES + 1;
-      const head: unknown[] = [];
-      for (let i = 0; i < 3; i++) {
-        const end = valueEnd(bytes, position, HEAD_FIELDS_BYTES_MAX, 0);
-        if (typeof end !== 'number') return problemDrop(end, 'state header', HEAD_FIELDS_BYTES_MAX);
-        head.push(unpackValue(bytes, position, end));
-        position = end;
-      }
-      if (head[0] !== TYPE_STATE) throw new FieldError('state type code must be 8');
-      const join = readBoolean(head[1], 'join');
-      const fromId = readId(head[2], 'fromId');
-      const rows = readArrayHeader(bytes, position);
-      if (rows < 0) throw new FieldError('members must be an array');
-      if (rows > limits.membersMax) {
-        return drop('too-many-messages', `${rows} members, limit ${limits.membersMax}`);
-      }
-      const headerBytes = rows < 0x10 ? 1 : rows < 0x1_0000 ? 3 : 5;
-      position += headerBytes;
-      if (rows * ROW_BYTES_MIN > bytes.length - position) {
-        return drop('malformed', `${rows} members cannot fit in ${bytes.length} bytes`);
-      }
-      return new StateDecoder(bytes, limits, { join, fromId, rows, position });
-    } catch (error) {
-      return dropFromError(error);
-    }
+    const totalBytes = typeof bytes?.length === 'number' ? bytes.length : 0;
+    const head = readHead(bytes, totalBytes, label, limits);
+    return 'ok' in head ? head : new StateDecoder(bytes, limits, head);
   }
 
   /** Decodes up to `rowsMax` more rows: the result once the state is complete or refused, else undefined. */

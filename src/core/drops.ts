@@ -44,6 +44,10 @@ export const DROP_REASONS = {
     layer: 'transport',
     meaning: 'a TCP connection closed for sending nothing within firstByteTimeoutMs',
   },
+  'sync-timeout': {
+    layer: 'transport',
+    meaning: 'an inbound sync (or a connection yet to say what it is) still incomplete at its deadline',
+  },
   'sync-busy': { layer: 'transport', meaning: 'a full-state sync to a peer already syncing with this node' },
   'frame-kind': { layer: 'transport', meaning: 'a TCP frame of an unknown or unexpected kind' },
   'frame-too-large': { layer: 'transport', meaning: 'a TCP frame declared larger than allowed' },

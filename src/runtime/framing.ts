@@ -94,6 +94,28 @@ export class FrameDecoder {
     return { frames };
   }
 
+  /**
+   * The frame being received, when its header is in and its payload is not
+   * complete: its kind, declared payload length and a copy of its first
+   * `bytesMax` payload bytes (fewer when fewer have arrived).
+   */
+  pendingFrame(bytesMax: number): { kind: FrameKind; length: number; prefix: Buffer } | undefined {
+    if (this.failed !== undefined || this.buffered < FRAME_HEADER_BYTES) return undefined;
+    const header = this.peek(FRAME_HEADER_BYTES);
+    const length = header.readUInt32BE(0);
+    const kind = header.readUInt8(4) as FrameKind;
+    const prefix = Buffer.allocUnsafe(Math.min(bytesMax, length, this.buffered - FRAME_HEADER_BYTES));
+    let skip = FRAME_HEADER_BYTES;
+    let written = 0;
+    for (const chunk of this.chunks) {
+      if (written === prefix.length) break;
+      const start = Math.min(skip, chunk.length);
+      skip -= start;
+      written += chunk.copy(prefix, written, start, Math.min(chunk.length, start + prefix.length - written));
+    }
+    return { kind, length, prefix };
+  }
+
   private fail(error: FrameError, frames: Frame[]): { frames: Frame[]; error: FrameError } {
     this.failed = error;
     this.chunks = [];

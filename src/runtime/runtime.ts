@@ -117,6 +117,12 @@ export class Runtime implements CoreHost {
         this.receive(bytes, from, 'stream');
       },
       onStateRequest: (request, from) => this.serveSync(request, from),
+      onStateHead: (prefix, totalBytes) => {
+        const refused = this.codec.checkStateHead?.(prefix, totalBytes);
+        if (refused !== undefined) this.drop(refused.reason);
+        return refused === undefined;
+      },
+      ...(this.codec.stateHeadBytes !== undefined ? { stateHeadBytes: this.codec.stateHeadBytes } : {}),
       onDrop: (reason) => this.drop(reason),
       onStreamBytes: (inBytes, outBytes) => {
         this.counters.streamBytesIn += inBytes;

@@ -99,6 +99,10 @@ export interface StreamHandlers {
   /** A connection or frame was refused: counted by reason. */
   onDrop(reason: DropReasonOf<'transport'>): void;
   onBytes(inBytes: number, outBytes: number): void;
+  /** A state frame of `totalBytes` begins with `prefix`: false refuses it unread (TransportReceiver.onStateHead). */
+  onStateHead?(prefix: Uint8Array, totalBytes: number): boolean;
+  /** First bytes onStateHead wants; 0 or absent: states are read whole. */
+  readonly stateHeadBytes?: number;
 }
 
 /** "::ffff:1.2.3.4" (IPv4 seen through a dual-stack socket) becomes "1.2.3.4". */
@@ -223,12 +227,17 @@ export class StreamTransport {
         this.handlers.onBytes(0, frame.length);
         socket.write(frame);
       });
+      const head = this.headCheck(decoder);
       socket.on('data', (chunk: Buffer) => {
         this.handlers.onBytes(chunk.length, 0);
         const { frames, error } = decoder.push(chunk);
         if (error !== undefined) {
           this.handlers.onDrop(error);
           finish(new TransportError(error));
+          return;
+        }
+        if (!head()) {
+          finish(new TransportError('refused', 'the answer is not a state this node accepts'));
           return;
         }
         const answer = frames[0];
@@ -370,9 +379,12 @@ export class StreamTransport {
         },
       });
     };
-    this.track(socket, Math.max(this.limits.syncTimeoutMs, this.limits.streamTimeoutMs), () =>
-      socket.destroy(),
-    );
+    this.track(socket, Math.max(this.limits.syncTimeoutMs, this.limits.streamTimeoutMs), () => {
+      // A stream-probe connection simply ends its life here; anything else never finished.
+      if (this.silent.has(socket)) this.handlers.onDrop('first-byte-timeout');
+      else if (role !== 'stream') this.handlers.onDrop('sync-timeout');
+      socket.destroy();
+    });
     this.silent.add(socket);
     const silence = setTimeout(() => {
       this.handlers.onDrop('first-byte-timeout');
@@ -475,8 +487,13 @@ export class StreamTransport {
         this.handlers.onPacket(frame.payload, from);
       }
     };
+    const head = this.headCheck(decoder);
     const onChunk = (chunk: Buffer) => {
       const { frames, error } = decoder.push(chunk);
+      if (role !== 'stream' && !head()) {
+        socket.destroy();
+        return;
+      }
       onFrames(frames);
       if (error !== undefined && !socket.destroyed) {
         this.handlers.onDrop(error);
@@ -489,6 +506,25 @@ export class StreamTransport {
     });
     onChunk(first);
     if (!socket.destroyed) socket.resume();
+  }
+
+  /**
+   * A check for the state frame a decoder is receiving, run once its first
+   * stateHeadBytes are in: false when the receiver refuses it, so the rest
+   * (up to stateBytesMax) is never buffered. Complete frames are left to
+   * the full decode, which makes the same checks.
+   */
+  private headCheck(decoder: FrameDecoder): () => boolean {
+    const wanted = this.handlers.stateHeadBytes ?? 0;
+    let done = wanted <= 0 || this.handlers.onStateHead === undefined;
+    return () => {
+      if (done) return true;
+      const pending = decoder.pendingFrame(wanted);
+      if (pending === undefined || pending.kind !== FrameKind.state) return true;
+      if (pending.prefix.length < Math.min(wanted, pending.length)) return true;
+      done = true;
+      return this.handlers.onStateHead?.(pending.prefix, pending.length) ?? true;
+    };
   }
 
   /** Sends a sync's answer and closes; hangs up instead when there is none or the peer is gone. */

@@ -22,6 +22,14 @@ export interface TransportReceiver {
    * to hang up; a promise of either when the answer takes steps (a large state).
    */
   onStateRequest(request: Uint8Array, from: string): StateAnswer | Promise<StateAnswer>;
+  /**
+   * A state frame of `totalBytes` is arriving and these are its first bytes
+   * (stateHeadBytes of them, or all of a shorter one): false to refuse it
+   * before the rest is read. Optional; the receiver counts its refusals.
+   */
+  onStateHead?(prefix: Uint8Array, totalBytes: number): boolean;
+  /** How many first bytes onStateHead wants. */
+  readonly stateHeadBytes?: number;
   /** The transport refused or lost something; counted by reason. */
   onDrop(reason: DropReasonOf<'transport'>): void;
   /** Stream bytes read and written, frames included, for the traffic counters. */

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeState, encodeState, memberRowBytes, msgpackWireFormat } from '../../src/codec/index.js';
 import { LONGEST_ADDRESS, LONGEST_ID, memberRowBytesMax } from '../../src/codec/member-row.js';
 import { valueEnd } from '../../src/codec/msgpack.js';
-import { StateDecoder } from '../../src/codec/state-codec.js';
+import { checkStateHead, STATE_HEAD_BYTES, StateDecoder } from '../../src/codec/state-codec.js';
 import type { MemberSnapshot } from '../../src/core/types.js';
 import { concat, frame, header, LABEL, memberArb, stateArb } from './helpers.js';
 
@@ -61,12 +61,34 @@ describe('state decoder bounds', () => {
     expect(decodeState(bytes, LABEL, LIMITS)).toMatchObject({ ok: false, reason: 'invalid-field' });
   });
 
-  it('refuses a row larger than the largest valid row before decoding it', () => {
+  it('refuses a state larger than its declared rows can be, from its head', () => {
     const huge = [...ROW.slice(0, 5), { k: 'v'.repeat(memberRowBytesMax(512)) }, 0];
     const bytes = frame([8, true, 'a', [huge]]);
     const result = decodeState(bytes, LABEL, LIMITS);
+    expect(result).toMatchObject({ ok: false, reason: 'malformed' });
+    expect(result.ok === false && result.detail).toContain(`at most ${memberRowBytesMax(512)}`);
+    expect(checkStateHead(bytes.subarray(0, STATE_HEAD_BYTES), bytes.length, LABEL, LIMITS)).toEqual(result);
+  });
+
+  it('refuses a row larger than the largest valid row before decoding it', () => {
+    const large = [...ROW.slice(0, 5), { k: 'v'.repeat(memberRowBytesMax(512) + 200) }, 0];
+    const bytes = frame([8, true, 'a', [ROW, large]]);
+    const result = decodeState(bytes, LABEL, LIMITS);
     expect(result).toMatchObject({ ok: false, reason: 'invalid-field' });
-    expect(result.ok === false && result.detail).toContain(`over ${memberRowBytesMax(512)} bytes`);
+    expect(result.ok === false && result.detail).toContain(
+      `member row 1 is over ${memberRowBytesMax(512)} bytes`,
+    );
+  });
+
+  it('checks a state frame from its first bytes and declared size', () => {
+    const valid = encodeState({ type: 'state', join: false, fromId: 'a', members: [] }, LABEL);
+    expect(checkStateHead(valid, valid.length, LABEL, LIMITS)).toBeUndefined();
+    const lying = concat(header(), HEAD, Uint8Array.of(0xdc, 0x00, 0x02));
+    // Two rows cannot take 20 MB, nor 10 bytes.
+    expect(checkStateHead(lying, 20_000_000, LABEL, LIMITS)).toMatchObject({ reason: 'malformed' });
+    expect(checkStateHead(lying, lying.length + 10, LABEL, LIMITS)).toMatchObject({ reason: 'malformed' });
+    expect(checkStateHead(lying, lying.length + 100, LABEL, LIMITS)).toBeUndefined();
+    expect(checkStateHead(lying, (1 << 30) + 1, LABEL, LIMITS)).toMatchObject({ reason: 'too-large' });
   });
 
   it('refuses bin and ext values', () => {

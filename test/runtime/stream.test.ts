@@ -245,6 +245,30 @@ describe('StreamTransport', () => {
     expect(b.drops).toEqual(['connection-limit']);
   });
 
+  it('asks about a state frame from its first bytes and hangs up, unread, when refused', async () => {
+    const heads: { prefix: number[]; totalBytes: number }[] = [];
+    const b = await peer({
+      stateHeadBytes: 4,
+      onStateHead: (prefix, totalBytes) => {
+        heads.push({ prefix: [...prefix], totalBytes });
+        return prefix[0] === 1;
+      },
+    });
+    const refused = await rawClient(b.address);
+    refused.write(Buffer.from([0, 0, 3, 0xe8, FrameKind.state, 7, 7]));
+    refused.write(Buffer.from([7, 7, 7]));
+    await new Promise((resolve) => refused.on('close', resolve));
+    expect(heads).toEqual([{ prefix: [7, 7, 7, 7], totalBytes: 1000 }]);
+    expect(b.requests).toEqual([]);
+    // An accepted head is read to its end and served as usual.
+    const accepted = await rawClient(b.address);
+    accepted.write(encodeFrame(FrameKind.state, Uint8Array.from([1, 2, 3, 4, 5, 6])).subarray(0, 9));
+    await until(() => heads.length === 2);
+    accepted.write(Uint8Array.from([5, 6]));
+    expect(await answerOf(accepted)).toEqual([9, 9, 9]);
+    expect(b.requests.map((r) => r.payload)).toEqual([[1, 2, 3, 4, 5, 6]]);
+  });
+
   it('refuses connections over the per-source cap, and only from that source', async () => {
     const b = await peer({}, { connectionsPerSourceMax: 2, firstByteTimeoutMs: 5000 });
     const held = [await rawClient(b.address), await rawClient(b.address)];
