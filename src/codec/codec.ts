@@ -8,7 +8,14 @@
 import type { Message, StateMessage } from '../core/messages.js';
 import type { WireFormat } from '../core/wire-format.js';
 import { decodePacket, encodePacket } from './message-codec.js';
-import { checkStateHead, decodeState, encodeState, STATE_HEAD_BYTES, StateDecoder } from './state-codec.js';
+import {
+  checkStateHead,
+  decodeState,
+  encodeState,
+  STATE_HEAD_BYTES,
+  StateDecoder,
+  StateEncoder,
+} from './state-codec.js';
 import type {
   DecodeDrop,
   DecodeLimits,
@@ -16,6 +23,7 @@ import type {
   StateDecodeLimits,
   StateDecodeResult,
   StateDecoding,
+  StateEncoding,
 } from './types.js';
 import { msgpackWireFormat } from './wire-format.js';
 
@@ -29,6 +37,8 @@ export interface PacketCodec {
   encodeState(state: StateMessage): Uint8Array;
   /** Never throws: every failure is a typed drop. */
   decodeState(bytes: Uint8Array): StateDecodeResult;
+  /** The same encode in steps (see startStateDecode); optional. */
+  startStateEncode?(state: StateMessage): StateEncoding;
   /**
    * The same decode in steps, so a host can let other work run between them
    * on a large state; a drop when the head of `bytes` already refuses it.
@@ -79,6 +89,10 @@ export class MsgpackCodec implements PacketCodec {
 
   decodeState(bytes: Uint8Array): StateDecodeResult {
     return decodeState(bytes, this.label, this.stateLimits);
+  }
+
+  startStateEncode(state: StateMessage): StateEncoding {
+    return new StateEncoder(state, this.label);
   }
 
   startStateDecode(bytes: Uint8Array): StateDecoding | DecodeDrop {

@@ -13,6 +13,7 @@ export type {
   StateDecodeLimits,
   StateDecodeResult,
   StateDecoding,
+  StateEncoding,
 } from './types.js';
 export {
   MsgpackWireFormat,

@@ -32,6 +32,12 @@ export function packWithEnvelope(payload: unknown, label: number): Uint8Array {
   return out;
 }
 
+/** One value packed on its own, no header; the same bytes it takes inside a larger value. */
+export function packValue(value: unknown): Uint8Array {
+  const packed: Uint8Array = packr.pack(value);
+  return new Uint8Array(packed.buffer, packed.byteOffset, packed.length);
+}
+
 // Reused across calls: the range is read synchronously by `unpack` and never kept.
 const payloadRange = { start: ENVELOPE_BYTES, end: 0 };
 

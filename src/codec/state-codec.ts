@@ -19,7 +19,15 @@ import { checkEnvelope, ENVELOPE_BYTES } from './envelope.js';
 import { FieldError, readBoolean, readId } from './fields.js';
 import { ID_BYTES_MAX, METADATA_KEYS_MAX } from './limits.js';
 import { MEMBER_ROW_FIELDS, memberRowBytesMax, memberToRow, rowToMember } from './member-row.js';
-import { packWithEnvelope, readArrayHeader, unpackValue, type ValueEndProblem, valueEnd } from './msgpack.js';
+import {
+  packValue,
+  packWithEnvelope,
+  readArrayHeader,
+  unpackValue,
+  type ValueEndProblem,
+  valueEnd,
+} from './msgpack.js';
+import { containerHeaderBytes } from './sizes.js';
 import type { DecodeDrop, StateDecodeLimits, StateDecodeResult } from './types.js';
 
 export { memberToRow } from './member-row.js';
@@ -43,6 +51,54 @@ export function encodeState(state: StateMessage, label: number): Uint8Array {
   const rows = new Array<unknown[]>(members.length);
   for (let i = 0; i < members.length; i++) rows[i] = memberToRow(members[i]!);
   return packWithEnvelope(stateToTuple(state, rows), label);
+}
+
+/**
+ * A state encoded a bounded number of rows at a time, to the very bytes
+ * encodeState writes: the head (envelope, fields, row-count header), then
+ * each slice of rows packed as an array whose own header is left out, since
+ * rows inside the state's array are just their values one after another.
+ */
+export class StateEncoder {
+  private readonly members: readonly MemberSnapshot[];
+  private readonly parts: Uint8Array[] = [];
+  private rowsEncoded = 0;
+
+  constructor(state: StateMessage, label: number) {
+    this.members = state.members;
+    const empty = packWithEnvelope(stateToTuple(state, []), label);
+    // Without its empty rows array (one byte, 0x90), then the real count's header.
+    this.parts.push(empty.subarray(0, empty.length - 1), arrayHeader(state.members.length));
+  }
+
+  /** Encodes up to `rowsMax` more rows: the whole state once every row is in, else undefined. */
+  next(rowsMax: number): Uint8Array | undefined {
+    const end = Math.min(this.members.length, this.rowsEncoded + rowsMax);
+    if (end > this.rowsEncoded) {
+      const rows = new Array<unknown[]>(end - this.rowsEncoded);
+      for (let i = this.rowsEncoded; i < end; i++) rows[i - this.rowsEncoded] = memberToRow(this.members[i]!);
+      const packed = packValue(rows);
+      this.parts.push(packed.subarray(containerHeaderBytes(rows.length)));
+      this.rowsEncoded = end;
+    }
+    if (this.rowsEncoded < this.members.length) return undefined;
+    let length = 0;
+    for (const part of this.parts) length += part.length;
+    const out = new Uint8Array(length);
+    let offset = 0;
+    for (const part of this.parts) {
+      out.set(part, offset);
+      offset += part.length;
+    }
+    return out;
+  }
+}
+
+/** A msgpack array header for `count` entries, as msgpackr writes it. */
+function arrayHeader(count: number): Uint8Array {
+  if (count < 0x10) return Uint8Array.of(0x90 | count);
+  if (count < 0x1_0000) return Uint8Array.of(0xdc, count >> 8, count & 0xff);
+  return Uint8Array.of(0xdd, count >>> 24, (count >>> 16) & 0xff, (count >>> 8) & 0xff, count & 0xff);
 }
 
 /**

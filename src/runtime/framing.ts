@@ -23,6 +23,14 @@ export interface Frame {
 
 export type FrameError = 'frame-too-large' | 'frame-kind';
 
+/** A frame's header alone: written before a large payload, which then needs no copy. */
+export function frameHeader(kind: FrameKind, payloadBytes: number): Buffer {
+  const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  header.writeUInt32BE(payloadBytes, 0);
+  header.writeUInt8(kind, 4);
+  return header;
+}
+
 /** One header + payload buffer, ready for socket.write. */
 export function encodeFrame(kind: FrameKind, payload: Uint8Array): Buffer {
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);

@@ -16,17 +16,12 @@ import { lifeIncarnation, monotonicMs } from './clock.js';
 import { newRuntimeCounters, type RuntimeCounters } from './counters.js';
 import type { Logger } from './logger.js';
 import { cryptoSeededRandom } from './random.js';
+import { decodeStateInSteps, encodeStateInSteps, type Stepped } from './state-steps.js';
 import type { TransportLimits } from './stream.js';
 import { TimerQueue } from './timers.js';
 import type { StateAnswer, Transport } from './transport.js';
 
 export { defaultTransportLimits, type TransportLimits } from './stream.js';
-
-/**
- * Rows of a full state decoded per step; the event loop runs between steps.
- * A step of the largest rows (about 1 KB each) takes a few milliseconds.
- */
-const STATE_ROWS_PER_STEP = 1000;
 
 export interface SyncOutcome {
   readonly to: string;
@@ -70,6 +65,7 @@ export class Runtime implements CoreHost {
   private readonly transport: Transport;
   private readonly codec: PacketCodec;
   private readonly pending: CoreEvent[] = [];
+  private pendingRead = 0;
   private depth = 0;
   /** The time handed to the outermost core call in progress. */
   private entryNowMs = 0;
@@ -185,18 +181,25 @@ export class Runtime implements CoreHost {
 
   sync(to: string, request: StateMessage): void {
     if (this.closing !== undefined) return;
-    let bytes: Uint8Array;
-    try {
-      bytes = this.codec.encodeState(request);
-    } catch (error) {
-      this.options.logger.error({ err: error }, 'cannot encode the local state');
+    const encoded = this.encodeState(request);
+    if (encoded instanceof Promise) {
+      encoded.then((bytes) => this.exchange(to, request, bytes));
+    } else {
+      this.exchange(to, request, encoded);
+    }
+  }
+
+  /** Sends an encoded sync request (undefined: it could not be encoded) and handles the answer. */
+  private exchange(to: string, request: StateMessage, bytes: Uint8Array | undefined): void {
+    if (this.closing !== undefined) return;
+    if (bytes === undefined) {
       this.syncFailed(to, request, 'encode-error');
       return;
     }
     this.transport.exchangeState(to, bytes).then(
       async (answer) => {
         if (this.closing !== undefined) return;
-        const decoded = this.decodeState(answer);
+        const decoded = decodeStateInSteps(this.codec, answer, () => this.closed);
         const result = decoded instanceof Promise ? await decoded : decoded;
         if (this.closing !== undefined) return;
         if (!result.ok) {
@@ -249,36 +252,31 @@ export class Runtime implements CoreHost {
   }
 
   /**
-   * Decodes a state in one call when it is small, else STATE_ROWS_PER_STEP
-   * rows at a time with the event loop free between steps: a peer's large
-   * state (or an attacker's) never holds timers and probes up for long.
+   * Encodes a state in steps when it is large; undefined when it cannot be
+   * encoded (logged) or the runtime closed meanwhile. Never throws or rejects.
    */
-  private decodeState(bytes: Uint8Array): StateDecodeResult | Promise<StateDecodeResult> {
-    const decoding = this.codec.startStateDecode?.(bytes);
-    if (decoding === undefined) return this.codec.decodeState(bytes);
-    if (!('next' in decoding)) return decoding;
-    const first = decoding.next(STATE_ROWS_PER_STEP);
-    if (first !== undefined) return first;
-    return (async () => {
-      for (;;) {
-        await new Promise((resolve) => setImmediate(resolve));
-        // Closing: both callers look at `closing` before the result, so this refusal is never counted.
-        if (this.closing !== undefined) return { ok: false, reason: 'malformed', detail: 'node closed' };
-        const result = decoding.next(STATE_ROWS_PER_STEP);
-        if (result !== undefined) return result;
-      }
-    })();
+  private encodeState(state: StateMessage): Stepped<Uint8Array | undefined> {
+    const failed = (error: unknown) => {
+      this.options.logger.error({ err: error }, 'cannot encode the local state');
+      return undefined;
+    };
+    try {
+      const encoded = encodeStateInSteps(this.codec, state, () => this.closed);
+      return encoded instanceof Promise ? encoded.catch(failed) : encoded;
+    } catch (error) {
+      return failed(error);
+    }
   }
 
   /** Serves an inbound full-state request with the answer the core gives. */
-  private serveSync(payload: Uint8Array, remote: string): StateAnswer | Promise<StateAnswer> {
+  private serveSync(payload: Uint8Array, remote: string): Stepped<StateAnswer> {
     if (this.closing !== undefined) return undefined;
-    const decoded = this.decodeState(payload);
+    const decoded = decodeStateInSteps(this.codec, payload, () => this.closed);
     if (decoded instanceof Promise) return decoded.then((result) => this.answerSync(result, remote));
     return this.answerSync(decoded, remote);
   }
 
-  private answerSync(result: StateDecodeResult, remote: string): StateAnswer {
+  private answerSync(result: StateDecodeResult, remote: string): Stepped<StateAnswer> {
     if (this.closing !== undefined) return undefined;
     if (!result.ok) {
       this.drop(result.reason);
@@ -290,12 +288,7 @@ export class Runtime implements CoreHost {
     this.counters.syncsServed++;
     const answer = this.enter((now) => this.core.answerState(request, from, now));
     if (answer === undefined || this.closing !== undefined) return undefined;
-    try {
-      return this.codec.encodeState(answer);
-    } catch (error) {
-      this.options.logger.error({ err: error }, 'cannot encode the local state');
-      return undefined;
-    }
+    return this.encodeState(answer);
   }
 
   private drop(reason: DropReasonName): void {
@@ -327,13 +320,17 @@ export class Runtime implements CoreHost {
   }
 
   private flush(): void {
-    while (this.pending.length > 0) {
-      const event = this.pending.shift() as CoreEvent;
+    // A read position instead of shift(): one sync can queue thousands of events, and shift() is
+    // linear. A listener that calls back into the node flushes from the same position.
+    while (this.pendingRead < this.pending.length) {
+      const event = this.pending[this.pendingRead++] as CoreEvent;
       try {
         this.options.onEvent(event);
       } catch (error) {
         this.options.logger.error({ err: error }, 'event handler threw');
       }
     }
+    this.pending.length = 0;
+    this.pendingRead = 0;
   }
 }

@@ -19,7 +19,14 @@ import type { ProtocolConfig } from '../core/config.js';
 import type { DropReasonOf } from '../core/drops.js';
 import { syncTimeoutMs } from '../core/formulas.js';
 import { TransportError } from './errors.js';
-import { encodeFrame, type Frame, FrameDecoder, FrameKind } from './framing.js';
+import {
+  encodeFrame,
+  FRAME_HEADER_BYTES,
+  type Frame,
+  FrameDecoder,
+  FrameKind,
+  frameHeader,
+} from './framing.js';
 import type { Logger } from './logger.js';
 import type { StateAnswer } from './transport.js';
 
@@ -223,9 +230,9 @@ export class StreamTransport {
       );
       const decoder = new FrameDecoder({ packet: -1, state: this.limits.stateBytesMax });
       socket.on('connect', () => {
-        const frame = encodeFrame(FrameKind.state, request);
-        this.handlers.onBytes(0, frame.length);
-        socket.write(frame);
+        this.handlers.onBytes(0, FRAME_HEADER_BYTES + request.length);
+        socket.write(frameHeader(FrameKind.state, request.length));
+        socket.write(request);
       });
       const head = this.headCheck(decoder);
       socket.on('data', (chunk: Buffer) => {
@@ -533,9 +540,9 @@ export class StreamTransport {
       socket.destroy();
       return;
     }
-    const frame = encodeFrame(FrameKind.state, answer);
-    this.handlers.onBytes(0, frame.length);
-    socket.end(frame);
+    this.handlers.onBytes(0, FRAME_HEADER_BYTES + answer.length);
+    socket.write(frameHeader(FrameKind.state, answer.length));
+    socket.end(answer);
   }
 
   private readPackets(socket: Socket, from: string): void {

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeState, encodeState, memberRowBytes, msgpackWireFormat } from '../../src/codec/index.js';
 import { LONGEST_ADDRESS, LONGEST_ID, memberRowBytesMax } from '../../src/codec/member-row.js';
 import { valueEnd } from '../../src/codec/msgpack.js';
-import { checkStateHead, STATE_HEAD_BYTES, StateDecoder } from '../../src/codec/state-codec.js';
+import { checkStateHead, STATE_HEAD_BYTES, StateDecoder, StateEncoder } from '../../src/codec/state-codec.js';
 import type { MemberSnapshot } from '../../src/core/types.js';
 import { concat, frame, header, LABEL, memberArb, stateArb } from './helpers.js';
 
@@ -143,6 +143,39 @@ describe('state decoder bounds', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('StateEncoder', () => {
+  it('property: writes the bytes encodeState writes, whatever the step size', () => {
+    fc.assert(
+      fc.property(stateArb, fc.integer({ min: 1, max: 5 }), (state, rowsPerStep) => {
+        const encoder = new StateEncoder(state, LABEL);
+        let bytes = encoder.next(rowsPerStep);
+        while (bytes === undefined) bytes = encoder.next(rowsPerStep);
+        expect([...bytes]).toEqual([...encodeState(state, LABEL)]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('writes every row-count header form (fix, 16-bit, 32-bit)', () => {
+    for (const count of [0, 15, 16, 65_535, 65_536]) {
+      const members = Array.from({ length: count }, (_, i) => ({
+        id: `m${i}`,
+        address: '10.0.0.1:1',
+        incarnation: 1,
+        state: 'alive' as const,
+        threads: 1,
+        metadata: {},
+        viewDelayMs: 0,
+      }));
+      const state = { type: 'state' as const, join: false, fromId: 'a', members };
+      const encoder = new StateEncoder(state, LABEL);
+      let bytes = encoder.next(10_000);
+      while (bytes === undefined) bytes = encoder.next(10_000);
+      expect(Buffer.from(bytes).equals(Buffer.from(encodeState(state, LABEL)))).toBe(true);
+    }
   });
 });
 
