@@ -13,11 +13,8 @@
  * connection so a slow or silent peer cannot hold resources.
  */
 import { connect, type Server, type Socket } from 'node:net';
-import { type MsgpackWireFormat, msgpackWireFormat } from '../codec/wire-format.js';
 import { formatAddress, parseAddress } from '../core/address.js';
-import type { ProtocolConfig } from '../core/config.js';
 import type { DropReasonOf } from '../core/drops.js';
-import { syncTimeoutMs } from '../core/formulas.js';
 import { TransportError } from './errors.js';
 import {
   encodeFrame,
@@ -27,76 +24,17 @@ import {
   FrameKind,
   frameHeader,
 } from './framing.js';
+import { InboundAdmission, type Waiting } from './inbound-admission.js';
 import type { Logger } from './logger.js';
 import type { StateAnswer } from './transport.js';
+import type { StreamLimits } from './transport-limits.js';
 
-/** Limits of the TCP path, all enforced before trusting anything a peer declares. */
-export interface TransportLimits {
-  /**
-   * Largest encoded full state accepted from (or sent to) a peer. Default:
-   * the largest state membersMax valid members can make (every row at its
-   * largest, see MsgpackWireFormat.stateBytesMax), at most 1 GiB; about 26 MB
-   * for the 20,000 members and 512 metadata bytes of the presets. A frame
-   * that declares more is refused from its 5-byte header, unread.
-   */
-  readonly stateBytesMax: number;
-  /** Full-state exchanges at once, inbound and outbound each; extra inbound ones wait their turn. Default 8. */
-  readonly syncsMax: number;
-  /** Stream-probe connections at once, inbound and outbound each. Default 32. */
-  readonly streamsMax: number;
-  /** Deadline of a whole state exchange, connect and queueing included. Default max(1 s, 5 probe intervals). */
-  readonly syncTimeoutMs: number;
-  /** Lifetime of a stream-probe connection. Default max(500 ms, 2 probe intervals). */
-  readonly streamTimeoutMs: number;
-  /**
-   * Inbound connections open at once from one source IP; more are refused
-   * at once ('source-limit'). One address cannot take the whole connection
-   * budget (4 x (syncsMax + streamsMax)), yet several nodes behind one
-   * address (a NAT, one test host) can still sync together. Default 16.
-   */
-  readonly connectionsPerSourceMax: number;
-  /**
-   * Inbound syncs read at once from one source IP; more wait their turn, so
-   * one address cannot hold every reading slot (nor buffer syncsMax states).
-   * Default 2.
-   */
-  readonly syncsPerSourceMax: number;
-  /**
-   * Time an inbound connection has to send its first byte before it is
-   * closed ('first-byte-timeout'). A peer writes its frame as soon as it is
-   * connected; a silent connection holds no reading slot meanwhile, so it
-   * cannot delay a real sync either. Default max(250 ms, probeTimeoutMs).
-   */
-  readonly firstByteTimeoutMs: number;
-}
-
-/** The ceiling of the derived stateBytesMax (and of a configured one, node/options.ts). */
-export const STATE_BYTES_MAX_CEILING = 1 << 30;
-
-/** Defaults for the TCP path; the timeouts follow the probe interval, the state bound the table size. */
-export function defaultTransportLimits(
-  config: Pick<ProtocolConfig, 'probeIntervalMs' | 'probeTimeoutMs' | 'membersMax' | 'metadataBytesMax'>,
-  wire: Pick<MsgpackWireFormat, 'stateBytesMax'> = msgpackWireFormat,
-): TransportLimits {
-  return {
-    stateBytesMax: Math.min(
-      STATE_BYTES_MAX_CEILING,
-      wire.stateBytesMax(config.membersMax, config.metadataBytesMax),
-    ),
-    syncsMax: 8,
-    streamsMax: 32,
-    syncTimeoutMs: syncTimeoutMs(config.probeIntervalMs),
-    streamTimeoutMs: Math.max(500, 2 * config.probeIntervalMs),
-    connectionsPerSourceMax: 16,
-    syncsPerSourceMax: 2,
-    firstByteTimeoutMs: Math.max(250, config.probeTimeoutMs),
-  };
-}
-
-export interface StreamLimits extends TransportLimits {
-  /** Largest packet frame accepted or sent (the protocol's packetBytesMax). */
-  readonly packetBytesMax: number;
-}
+export {
+  defaultTransportLimits,
+  STATE_BYTES_MAX_CEILING,
+  type StreamLimits,
+  type TransportLimits,
+} from './transport-limits.js';
 
 export interface StreamHandlers {
   /** A remote asks for a sync: return the answer bytes (or a promise of them), or undefined to hang up. */
@@ -122,27 +60,6 @@ function remoteKey(socket: Socket): string | undefined {
   return formatAddress(normalizeHost(socket.remoteAddress), socket.remotePort);
 }
 
-/** A connection that sent its first bytes while every reading slot it may use was taken. */
-interface Waiting {
-  readonly source: string;
-  readonly admit: () => void;
-}
-
-/** Counts by key, forgetting keys that fall back to 0 so the map holds only live sources. */
-class Counts {
-  private readonly counts = new Map<string, number>();
-
-  get(key: string): number {
-    return this.counts.get(key) ?? 0;
-  }
-
-  add(key: string, delta: number): void {
-    const next = this.get(key) + delta;
-    if (next <= 0) this.counts.delete(key);
-    else this.counts.set(key, next);
-  }
-}
-
 interface Tracked {
   readonly socket: Socket;
   readonly timer: NodeJS.Timeout;
@@ -157,14 +74,7 @@ export class StreamTransport {
   private readonly inbound = new Map<string, Socket>();
   /** Outbound packet connections by destination address. */
   private readonly outbound = new Map<string, Socket>();
-  /** Inbound connections admitted to read (see accept), in all and by source host. */
-  private readingSlots = 0;
-  private readonly readingBySource = new Counts();
-  /** Inbound connections that have not sent a byte yet, oldest first. */
-  private readonly silent = new Set<Socket>();
-  /** Inbound connections open, by source host. */
-  private readonly connectionsBySource = new Counts();
-  private readonly waiting: Waiting[] = [];
+  private readonly admission: InboundAdmission;
   private outboundSyncs = 0;
   /** Destinations with an outbound sync in flight: one at a time per peer. */
   private readonly syncingWith = new Set<string>();
@@ -173,6 +83,7 @@ export class StreamTransport {
 
   constructor(server: Server, limits: StreamLimits, handlers: StreamHandlers, logger: Logger) {
     this.limits = limits;
+    this.admission = new InboundAdmission(limits);
     this.handlers = handlers;
     this.logger = logger;
     server.on('connection', (socket) => this.accept(socket));
@@ -306,8 +217,7 @@ export class StreamTransport {
       socket.destroy();
     }
     this.sockets.clear();
-    this.waiting.length = 0;
-    this.silent.clear();
+    this.admission.clear();
     this.syncingWith.clear();
     this.inbound.clear();
     this.outbound.clear();
@@ -327,13 +237,12 @@ export class StreamTransport {
 
   /**
    * Inbound connections are read from their first byte, which must come
-   * within firstByteTimeoutMs. From that byte until their first frame
-   * (stream probes) or until they close (syncs) they hold a reading slot:
-   * at most `syncsMax` in all and `syncsPerSourceMax` per source host.
-   * Connections that find no slot are paused with their first chunk (the
-   * kernel holds the rest) until one frees or their deadline passes, so a
-   * join storm through one seed queues instead of failing, and silent or
-   * slow sockets from one address cannot keep real syncs waiting.
+   * within firstByteTimeoutMs; admission (inbound-admission.ts) decides
+   * whether they may open and when they may be read. Connections that find
+   * no reading slot are paused with their first chunk (the kernel holds the
+   * rest) until one frees or their deadline passes, so a join storm through
+   * one seed queues instead of failing, and silent or slow sockets from one
+   * address cannot keep real syncs waiting.
    */
   private accept(socket: Socket): void {
     if (this.closed) {
@@ -346,39 +255,27 @@ export class StreamTransport {
       return;
     }
     const source = normalizeHost(socket.remoteAddress as string);
-    if (this.sockets.size >= 4 * (this.limits.syncsMax + this.limits.streamsMax)) {
-      // Full: the oldest connection that has not sent a byte makes room; silence cannot fill the budget.
-      const oldestSilent = this.silent.values().next();
-      this.handlers.onDrop('connection-limit');
-      if (oldestSilent.done === true) {
-        socket.destroy();
-        return;
-      }
-      this.silent.delete(oldestSilent.value);
-      oldestSilent.value.destroy();
-    }
-    if (this.connectionsBySource.get(source) >= this.limits.connectionsPerSourceMax) {
-      this.handlers.onDrop('source-limit');
+    const refused = this.admission.open(socket, source, this.sockets.size, () =>
+      this.handlers.onDrop('connection-limit'),
+    );
+    if (refused !== undefined) {
+      this.handlers.onDrop(refused);
       socket.destroy();
       return;
     }
-    this.connectionsBySource.add(source, 1);
     socket.setNoDelay(true);
     let role: 'unknown' | 'sync' | 'stream' = 'unknown';
     let holdsSlot = false;
     const release = () => {
       if (!holdsSlot) return;
       holdsSlot = false;
-      this.readingSlots--;
-      this.readingBySource.add(source, -1);
-      this.admitWaiting();
+      this.admission.releaseSlot(source);
     };
     let waiting: Waiting | undefined;
+    // Called with the slot already taken; a socket closed meanwhile gives it back on 'close'.
     const admit = (first: Buffer) => {
-      if (socket.destroyed || this.closed) return;
       holdsSlot = true;
-      this.readingSlots++;
-      this.readingBySource.add(source, 1);
+      if (socket.destroyed || this.closed) return;
       this.read(socket, from, first, {
         onRole: (chosen) => {
           role = chosen;
@@ -388,58 +285,31 @@ export class StreamTransport {
     };
     this.track(socket, Math.max(this.limits.syncTimeoutMs, this.limits.streamTimeoutMs), () => {
       // A stream-probe connection simply ends its life here; anything else never finished.
-      if (this.silent.has(socket)) this.handlers.onDrop('first-byte-timeout');
+      if (this.admission.isSilent(socket)) this.handlers.onDrop('first-byte-timeout');
       else if (role !== 'stream') this.handlers.onDrop('sync-timeout');
       socket.destroy();
     });
-    this.silent.add(socket);
     const silence = setTimeout(() => {
       this.handlers.onDrop('first-byte-timeout');
       socket.destroy();
     }, this.limits.firstByteTimeoutMs);
     socket.once('data', (first: Buffer) => {
       clearTimeout(silence);
-      this.silent.delete(socket);
+      this.admission.spoke(socket);
       socket.pause();
       this.handlers.onBytes(first.length, 0);
-      if (this.hasSlotFor(source)) admit(first);
-      else {
-        waiting = { source, admit: () => admit(first) };
-        this.waiting.push(waiting);
-      }
+      waiting = { source, admit: () => admit(first) };
+      if (this.admission.takeSlot(source, waiting)) admit(first);
     });
     socket.on('close', () => {
       clearTimeout(silence);
-      this.silent.delete(socket);
-      this.connectionsBySource.add(source, -1);
-      const queued = waiting === undefined ? -1 : this.waiting.indexOf(waiting);
-      if (queued >= 0) this.waiting.splice(queued, 1);
+      this.admission.closed(socket, source, waiting);
       release();
       if (role === 'stream') {
         this.inboundStreams--;
         if (this.inbound.get(from) === socket) this.inbound.delete(from);
       }
     });
-  }
-
-  private hasSlotFor(source: string): boolean {
-    return (
-      this.readingSlots < this.limits.syncsMax &&
-      this.readingBySource.get(source) < this.limits.syncsPerSourceMax
-    );
-  }
-
-  /** Admits waiting connections, oldest first, whose source has room. */
-  private admitWaiting(): void {
-    for (let i = 0; i < this.waiting.length && this.readingSlots < this.limits.syncsMax; ) {
-      const next = this.waiting[i] as Waiting;
-      if (!this.hasSlotFor(next.source)) {
-        i++;
-        continue;
-      }
-      this.waiting.splice(i, 1);
-      next.admit();
-    }
   }
 
   /** Reads an admitted inbound connection: a sync request, or stream packets. */
