@@ -10,6 +10,7 @@
  *   await attacker.tcp(to, attacker.stateFrame(state));  // connect, write, keep it open
  *   await attacker.silent(to, 160);                     // connections that never send a byte
  *   const answer = await attacker.sync(to, state);      // a real push-pull: the decoded answer
+ *   attacker.datagrams                                  // what came back to its UDP port, decoded
  *   attacker.close();
  *
  * Builders (no socket): packet(messages), state(members), stateFrame(state),
@@ -21,8 +22,8 @@
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
-import { clusterLabel, decodeState, encodePacket, encodeState } from '../../src/codec/index.js';
-import { parseAddress } from '../../src/core/address.js';
+import { clusterLabel, decodePacket, decodeState, encodePacket, encodeState } from '../../src/codec/index.js';
+import { formatAddress, parseAddress } from '../../src/core/address.js';
 import type { Message, StateMessage } from '../../src/core/messages.js';
 import type { MemberSnapshot } from '../../src/core/types.js';
 import { encodeFrame, FrameDecoder, FrameKind } from '../../src/runtime/framing.js';
@@ -48,6 +49,8 @@ function hostPort(address: string): { host: string; port: number } {
 export class Attacker {
   readonly label: number;
   readonly source: string;
+  /** Datagrams that reached the attacker's UDP socket (answers to what it sent), decoded. */
+  readonly datagrams: { from: string; messages: Message[] | undefined }[] = [];
   private readonly sockets = new Set<Socket>();
   private udpSocket: UdpSocket | undefined;
 
@@ -105,6 +108,13 @@ export class Attacker {
   }
 
   // Senders
+
+  /** The "host:port" the attacker's datagrams come from (its socket is opened on first use). */
+  async udpAddress(): Promise<string> {
+    const socket = await this.udpFrom();
+    const { address, port } = socket.address();
+    return formatAddress(address, port);
+  }
 
   /** One datagram from `source`. */
   async udp(to: string, bytes: Uint8Array): Promise<void> {
@@ -188,6 +198,14 @@ export class Attacker {
     if (this.udpSocket !== undefined) return this.udpSocket;
     const socket = createSocket(this.source.includes(':') ? 'udp6' : 'udp4');
     socket.on('error', () => {});
+    const limits = { packetBytesMax: 65_535, metadataBytesMax: 16_384 };
+    socket.on('message', (bytes, remote) => {
+      const result = decodePacket(bytes, this.label, limits);
+      this.datagrams.push({
+        from: formatAddress(remote.address, remote.port),
+        messages: result.ok ? result.messages : undefined,
+      });
+    });
     await new Promise<void>((resolve) => socket.bind(0, this.source, resolve));
     this.udpSocket = socket;
     return socket;
