@@ -12,6 +12,7 @@ import { Command } from 'commander';
 import { AgentApiError, AgentClient, type ClientFlags, hasFields, withClientFlags } from './agent-client.js';
 import { runToExit, withUsageExit, writeOut } from './command.js';
 import { CliError, ExitCode, UsageError } from './exit-codes.js';
+import { printable } from './terminal-text.js';
 import { parseInteger, parseMetadata, ValueError } from './values.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -153,7 +154,7 @@ async function runTags(
   if (flags.json === true) {
     await writeOut(`${JSON.stringify(answer.metadata)}\n`);
   } else {
-    const lines = Object.entries(answer.metadata).map(([key, value]) => `${key}=${value}`);
+    const lines = Object.entries(answer.metadata).map(([key, value]) => printable(`${key}=${value}`));
     await writeOut(`${lines.length === 0 ? '(no metadata)' : lines.join('\n')}\n`);
   }
   return ExitCode.ok;

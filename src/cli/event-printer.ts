@@ -11,6 +11,7 @@ import {
   type MemberEventName,
   memberEvent,
 } from './output.js';
+import { printable } from './terminal-text.js';
 
 export type Write = (text: string) => void;
 /** Sees every event as its --json line object, in either mode (the status API's event stream). */
@@ -69,7 +70,7 @@ export class EventPrinter {
     const line = { event, ...fields, ts: Date.now() };
     this.observe(line);
     if (this.json) this.line(line);
-    else if (human !== undefined) this.write(`meshnode: ${human}\n`);
+    else if (human !== undefined) this.write(`meshnode: ${printable(human)}\n`);
   }
 
   private line(object: Record<string, unknown>): void {

@@ -11,6 +11,7 @@
  */
 import { pino } from 'pino';
 import type { LogLevel } from './settings.js';
+import { printable } from './terminal-text.js';
 
 export type AgentLogger = pino.Logger;
 export type LogFormat = 'json' | 'pretty';
@@ -39,16 +40,17 @@ export function formatLogLine(line: string): string {
   const word = LEVEL_WORDS[Number(entry.level)] ?? 'log';
   const fields = Object.entries(entry)
     .filter(([key]) => !HIDDEN_FIELDS.has(key))
-    .map(([key, value]) => `${key}=${describe(value)}`);
+    .map(([key, value]) => `${printable(key)}=${describe(value)}`);
   const detail = fields.length === 0 ? '' : ` (${fields.join(', ')})`;
-  return `meshnode: ${word}: ${String(entry.msg ?? '')}${detail}\n`;
+  return `meshnode: ${word}: ${printable(String(entry.msg ?? ''))}${detail}\n`;
 }
 
 function describe(value: unknown): string {
   // pino serializes errors as { type, message, stack }: the message is what a person wants.
-  if (typeof value === 'object' && value !== null && 'message' in value) return String(value.message);
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return text.length > VALUE_CHARS_MAX ? `${text.slice(0, VALUE_CHARS_MAX)}...` : text;
+  if (typeof value === 'object' && value !== null && 'message' in value)
+    return printable(String(value.message));
+  const text = typeof value === 'string' ? value : String(JSON.stringify(value));
+  return printable(text.length > VALUE_CHARS_MAX ? `${text.slice(0, VALUE_CHARS_MAX)}...` : text);
 }
 
 export function createAgentLogger(level: LogLevel, format: LogFormat = 'json'): AgentLogger {

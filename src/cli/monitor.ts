@@ -10,6 +10,7 @@ import { AgentClient, type ClientFlags, withClientFlags } from './agent-client.j
 import { runToExit, withUsageExit, writeOut } from './command.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 import { formatMemberEvent, formatRebalance, type MemberEventName } from './output.js';
+import { printable, printableValue } from './terminal-text.js';
 import { parseInteger, ValueError } from './values.js';
 
 /** A data line longer than this is not an event of ours: the stream is dropped. */
@@ -95,9 +96,9 @@ export function formatMonitorEvent(event: Readonly<Record<string, unknown>>): st
     return `${at}meshnode: some events were missed; "meshnode members" shows the state now`;
   const { type: _type, ts: _ts, ...fields } = event;
   const detail = Object.entries(fields)
-    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .map(([key, value]) => `${printable(key)}=${printableValue(value)}`)
     .join(' ');
-  return `${at}meshnode: ${type}${detail === '' ? '' : ` ${detail}`}`;
+  return `${at}meshnode: ${printable(type)}${detail === '' ? '' : ` ${detail}`}`;
 }
 
 async function runMonitor(flags: MonitorFlags): Promise<number> {

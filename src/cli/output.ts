@@ -5,6 +5,7 @@
 import type { Indices, MemberInfo } from '../node/types.js';
 import type { MembersResponse, StatusResponse } from '../status/server.js';
 import { formatViewId } from '../status/types.js';
+import { printable } from './terminal-text.js';
 
 /** libcluster's cluster-test transcript, with our program name. */
 export function formatRebalance(
@@ -59,7 +60,8 @@ export function formatMemberEvent(
   member: Pick<MemberInfo, 'id' | 'address' | 'threads'>,
   program = 'meshnode',
 ): string {
-  const who = `${member.id} (${member.address}, ${member.threads} thread${member.threads === 1 ? '' : 's'})`;
+  const threads = `${member.threads} thread${member.threads === 1 ? '' : 's'}`;
+  const who = `${printable(member.id)} (${printable(member.address)}, ${threads})`;
   const verb: Record<MemberEventName, string> = {
     join: 'joined',
     leave: 'left gracefully',
@@ -73,12 +75,13 @@ export function formatMemberEvent(
 
 export type Align = 'left' | 'right';
 
-/** Aligns rows under headers, two spaces between columns, no trailing spaces. */
+/** Aligns rows under headers, two spaces between columns, no trailing spaces; cells are made printable. */
 export function renderTable(
   headers: readonly string[],
-  rows: readonly (readonly string[])[],
+  givenRows: readonly (readonly string[])[],
   align: readonly Align[] = [],
 ): string {
+  const rows = givenRows.map((row) => row.map(printable));
   const widths = headers.map((header, col) =>
     Math.max(header.length, ...rows.map((row) => (row[col] ?? '').length)),
   );
@@ -104,7 +107,7 @@ export function formatSummary(status: StatusResponse): string {
   const c = status.counts;
   const known = (c.alive ?? 0) + (c.suspect ?? 0);
   const parts = [
-    `cluster ${status.key ?? '(key hidden)'}/${status.env}:`,
+    `cluster ${printable(status.key ?? '(key hidden)')}/${printable(status.env)}:`,
     `${known} member${known === 1 ? '' : 's'} (${c.alive ?? 0} alive, ${c.suspect ?? 0} suspect, ${c.dead ?? 0} dead, ${c.left ?? 0} left),`,
     `${status.total} thread${status.total === 1 ? '' : 's'},`,
     `${status.settled ? 'settled' : 'not settled'},`,
@@ -131,10 +134,12 @@ export function formatStatusTable(status: StatusResponse, members: MembersRespon
     'left',
     'right',
   ]);
-  const self = `this node: ${status.id} at ${status.address}, index ${status.index} of ${status.total}, ${status.lifecycle}`;
+  const self = printable(
+    `this node: ${status.id} at ${status.address}, index ${status.index} of ${status.total}, ${status.lifecycle}`,
+  );
   const join =
     status.join.state === 'background'
-      ? `\nwarning: every seed is down; retrying in the background (${status.join.lastError ?? ''})`
+      ? `\nwarning: every seed is down; retrying in the background (${printable(status.join.lastError ?? '')})`
       : '';
   return `${formatSummary(status)}\n${self}${join}\n\n${table}`;
 }

@@ -8,8 +8,23 @@
 import type { Message, StateMessage } from '../core/messages.js';
 import type { WireFormat } from '../core/wire-format.js';
 import { decodePacket, encodePacket } from './message-codec.js';
-import { decodeState, encodeState } from './state-codec.js';
-import type { DecodeLimits, PacketDecodeResult, StateDecodeLimits, StateDecodeResult } from './types.js';
+import {
+  checkStateHead,
+  decodeState,
+  encodeState,
+  STATE_HEAD_BYTES,
+  StateDecoder,
+  StateEncoder,
+} from './state-codec.js';
+import type {
+  DecodeDrop,
+  DecodeLimits,
+  PacketDecodeResult,
+  StateDecodeLimits,
+  StateDecodeResult,
+  StateDecoding,
+  StateEncoding,
+} from './types.js';
 import { msgpackWireFormat } from './wire-format.js';
 
 /** What a host needs from a codec. */
@@ -22,6 +37,22 @@ export interface PacketCodec {
   encodeState(state: StateMessage): Uint8Array;
   /** Never throws: every failure is a typed drop. */
   decodeState(bytes: Uint8Array): StateDecodeResult;
+  /** The same encode in steps (see startStateDecode); optional. */
+  startStateEncode?(state: StateMessage): StateEncoding;
+  /**
+   * The same decode in steps, so a host can let other work run between them
+   * on a large state; a drop when the head of `bytes` already refuses it.
+   * Optional: without it a host decodes the state in one call.
+   */
+  startStateDecode?(bytes: Uint8Array): StateDecoding | DecodeDrop;
+  /**
+   * Checks a state from its first `stateHeadBytes` bytes and its declared
+   * size, before the rest is read: a drop when no valid state starts so.
+   * Optional: without it a host reads every state whole.
+   */
+  checkStateHead?(prefix: Uint8Array, totalBytes: number): DecodeDrop | undefined;
+  /** How many first bytes checkStateHead needs (all of a shorter state). */
+  readonly stateHeadBytes?: number;
 }
 
 export interface MsgpackCodecOptions {
@@ -58,5 +89,19 @@ export class MsgpackCodec implements PacketCodec {
 
   decodeState(bytes: Uint8Array): StateDecodeResult {
     return decodeState(bytes, this.label, this.stateLimits);
+  }
+
+  startStateEncode(state: StateMessage): StateEncoding {
+    return new StateEncoder(state, this.label);
+  }
+
+  startStateDecode(bytes: Uint8Array): StateDecoding | DecodeDrop {
+    return StateDecoder.start(bytes, this.label, this.stateLimits);
+  }
+
+  readonly stateHeadBytes = STATE_HEAD_BYTES;
+
+  checkStateHead(prefix: Uint8Array, totalBytes: number): DecodeDrop | undefined {
+    return checkStateHead(prefix, totalBytes, this.label, this.stateLimits);
   }
 }

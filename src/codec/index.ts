@@ -12,6 +12,8 @@ export type {
   PacketDecodeResult,
   StateDecodeLimits,
   StateDecodeResult,
+  StateDecoding,
+  StateEncoding,
 } from './types.js';
 export {
   MsgpackWireFormat,

@@ -32,6 +32,12 @@ export function packWithEnvelope(payload: unknown, label: number): Uint8Array {
   return out;
 }
 
+/** One value packed on its own, no header; the same bytes it takes inside a larger value. */
+export function packValue(value: unknown): Uint8Array {
+  const packed: Uint8Array = packr.pack(value);
+  return new Uint8Array(packed.buffer, packed.byteOffset, packed.length);
+}
+
 // Reused across calls: the range is read synchronously by `unpack` and never kept.
 const payloadRange = { start: ENVELOPE_BYTES, end: 0 };
 
@@ -57,4 +63,85 @@ export function readArrayHeader(bytes: Uint8Array, offset: number): number {
   if (token === 0xdc && offset + 3 <= bytes.length) return (bytes[offset + 1]! << 8) | bytes[offset + 2]!;
   if (token === 0xdd && offset + 5 <= bytes.length) return readUint32BE(bytes, offset + 1);
   return -1;
+}
+
+/** Why `valueEnd` could not measure a value. */
+export type ValueEndProblem = 'truncated' | 'over-bytes' | 'over-count' | 'unexpected-type';
+
+/**
+ * Where the msgpack value starting at `offset` ends, found by reading
+ * headers only: nothing is allocated and no string is decoded. The value
+ * must end within `bytesMax` bytes, no array or map inside it may declare
+ * more than `countMax` entries, and the kinds the protocol never writes
+ * (bin, ext, the unused 0xc1) are refused, so msgpackr is only ever handed
+ * a value whose size and shape are already bounded.
+ */
+export function valueEnd(
+  bytes: Uint8Array,
+  offset: number,
+  bytesMax: number,
+  countMax: number,
+): number | ValueEndProblem {
+  const limit = Math.min(bytes.length, offset + bytesMax);
+  const overrun = (end: number): ValueEndProblem => (end - offset > bytesMax ? 'over-bytes' : 'truncated');
+  let position = offset;
+  // Values still to read; an array or map adds its entries when its header is read.
+  let pending = 1;
+  while (pending > 0) {
+    if (position >= limit) return overrun(position + 1);
+    const token = bytes[position] as number;
+    pending--;
+    let headerBytes = 1;
+    let bodyBytes = 0;
+    let entries = 0;
+    let valuesPerEntry = 1;
+    if (token <= 0x7f || token >= 0xe0 || token === 0xc0 || token === 0xc2 || token === 0xc3) {
+      // fixint, nil, booleans: the token is the value.
+    } else if (token <= 0x8f) {
+      entries = token & 0x0f;
+      valuesPerEntry = 2;
+    } else if (token <= 0x9f) {
+      entries = token & 0x0f;
+    } else if (token <= 0xbf) {
+      bodyBytes = token & 0x1f;
+    } else if (token === 0xca || token === 0xcb) {
+      bodyBytes = token === 0xca ? 4 : 8;
+    } else if (token >= 0xcc && token <= 0xd3) {
+      bodyBytes = 1 << (token & 0x03);
+    } else if (token >= 0xd9 && token <= 0xdf) {
+      // str8/16/32, array16/32, map16/32: a big-endian length follows the token.
+      const lengthBytes = token === 0xd9 ? 1 : token === 0xda || token === 0xdc || token === 0xde ? 2 : 4;
+      headerBytes = 1 + lengthBytes;
+      if (position + headerBytes > limit) return overrun(position + headerBytes);
+      const length = readLength(bytes, position + 1, lengthBytes);
+      if (token <= 0xdb) bodyBytes = length;
+      else {
+        entries = length;
+        valuesPerEntry = token >= 0xde ? 2 : 1;
+      }
+    } else {
+      return 'unexpected-type';
+    }
+    if (entries > countMax) return 'over-count';
+    pending += entries * valuesPerEntry;
+    position += headerBytes + bodyBytes;
+    if (position > limit) return overrun(position);
+  }
+  return position;
+}
+
+function readLength(bytes: Uint8Array, offset: number, lengthBytes: number): number {
+  if (lengthBytes === 1) return bytes[offset] as number;
+  if (lengthBytes === 2) return ((bytes[offset] as number) << 8) | (bytes[offset + 1] as number);
+  return readUint32BE(bytes, offset);
+}
+
+// Reused like payloadRange: read synchronously, never kept.
+const valueRange = { start: 0, end: 0 };
+
+/** Decodes the one value occupying bytes[start, end) (bounds found by valueEnd). */
+export function unpackValue(bytes: Uint8Array, start: number, end: number): unknown {
+  valueRange.start = start;
+  valueRange.end = end;
+  return unpackr.unpack(bytes, valueRange);
 }

@@ -31,3 +31,15 @@ export interface StateDecodeLimits {
 }
 
 export type DecodeDrop = { ok: false; reason: DecodeDropReason; detail?: string };
+
+/** A state encoded a bounded number of rows at a time (state-codec.ts StateEncoder). */
+export interface StateEncoding {
+  /** Encodes up to `rowsMax` more rows: the whole state's bytes once complete, else undefined. */
+  next(rowsMax: number): Uint8Array | undefined;
+}
+
+/** A state decoded a bounded number of rows at a time (state-codec.ts StateDecoder). */
+export interface StateDecoding {
+  /** Decodes up to `rowsMax` more rows: the result once complete or refused, else undefined. */
+  next(rowsMax: number): StateDecodeResult | undefined;
+}

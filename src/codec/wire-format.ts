@@ -1,25 +1,25 @@
 /**
  * The codec's sizes as the core needs them (core/wire-format.ts). A message
  * is sized by sizing the very tuple the encoder writes, so the field order
- * lives in message-tuples.ts and state-codec.ts alone and a size can never
+ * lives in message-tuples.ts and member-row.ts alone and a size can never
  * drift from the bytes.
  */
-import { ADDRESS_CHARS_MAX } from '../core/address.js';
-import {
-  ID_BYTES_MAX,
-  INCARNATION_MAX,
-  METADATA_KEYS_MAX,
-  THREADS_MAX,
-  VIEW_DELAY_MS_MAX,
-} from '../core/limits.js';
+import { INCARNATION_MAX, THREADS_MAX, VIEW_DELAY_MS_MAX } from '../core/limits.js';
 import type { Message, StateMessage, UpdateMessage } from '../core/messages.js';
 import type { MemberSnapshot } from '../core/types.js';
 import type { WireFormat } from '../core/wire-format.js';
 import { ENVELOPE_BYTES } from './envelope.js';
 import { MESSAGES_MAX_DEFAULT } from './limits.js';
+import {
+  LONGEST_ADDRESS,
+  LONGEST_ID,
+  memberRowBytesMax,
+  memberToRow,
+  metadataBytesBound,
+} from './member-row.js';
 import { messageToTuple } from './message-tuples.js';
-import { containerHeaderBytes, stringsBytesMax, valueBytes } from './sizes.js';
-import { memberToRow, stateToTuple } from './state-codec.js';
+import { containerHeaderBytes, valueBytes } from './sizes.js';
+import { stateToTuple } from './state-codec.js';
 
 export interface WireFormatOptions {
   /**
@@ -66,10 +66,25 @@ export class MsgpackWireFormat implements WireFormat {
     let bytes = 0;
     for (const update of longestUpdates()) bytes = Math.max(bytes, this.messageBytes(update));
     // The alive message above carries empty metadata: swap in the largest map the limits allow.
-    const emptyMetadataBytes = valueBytes({});
-    const metadataBytes =
-      containerHeaderBytes(METADATA_KEYS_MAX) + stringsBytesMax(2 * METADATA_KEYS_MAX, metadataBytesMax);
-    return bytes - emptyMetadataBytes + metadataBytes;
+    return bytes - valueBytes({}) + metadataBytesBound(metadataBytesMax);
+  }
+
+  /**
+   * The largest full state `membersMax` valid members can make (every row at
+   * its largest, the longest sender id): what a peer may send, so the frame
+   * and decode limit default to it.
+   */
+  stateBytesMax(membersMax: number, metadataBytesMax: number): number {
+    const head = valueBytes(
+      stateToTuple({ type: 'state', join: true, fromId: LONGEST_ID, members: [] }, NO_ROWS),
+    );
+    return (
+      this.packetOverheadBytes +
+      head -
+      containerHeaderBytes(0) +
+      containerHeaderBytes(membersMax) +
+      membersMax * memberRowBytesMax(metadataBytesMax)
+    );
   }
 
   /**
@@ -90,8 +105,8 @@ export class MsgpackWireFormat implements WireFormat {
 
 /** Every update kind with each field at its limit, metadata left empty. */
 function longestUpdates(): UpdateMessage[] {
-  const id = 'i'.repeat(ID_BYTES_MAX);
-  const address = `${'h'.repeat(ADDRESS_CHARS_MAX - ':65535'.length)}:65535`;
+  const id = LONGEST_ID;
+  const address = LONGEST_ADDRESS;
   const incarnation = INCARNATION_MAX;
   const viewDelayMs = VIEW_DELAY_MS_MAX;
   return [

@@ -49,6 +49,19 @@ export const DROP_REASONS = {
   'sync-limit': { layer: 'transport', meaning: 'a full-state sync over the concurrent limit' },
   'stream-limit': { layer: 'transport', meaning: 'a stream probe over the concurrent limit' },
   'connection-limit': { layer: 'transport', meaning: 'a TCP connection over the concurrent limit' },
+  'source-limit': {
+    layer: 'transport',
+    meaning: 'a TCP connection over the limit of connections from one source address',
+  },
+  'first-byte-timeout': {
+    layer: 'transport',
+    meaning: 'a TCP connection closed for sending nothing within firstByteTimeoutMs',
+  },
+  'sync-timeout': {
+    layer: 'transport',
+    meaning: 'an inbound sync (or a connection yet to say what it is) still incomplete at its deadline',
+  },
+  'sync-busy': { layer: 'transport', meaning: 'a full-state sync to a peer already syncing with this node' },
   'frame-kind': { layer: 'transport', meaning: 'a TCP frame of an unknown or unexpected kind' },
   'frame-too-large': { layer: 'transport', meaning: 'a TCP frame declared larger than allowed' },
 } as const;

@@ -23,6 +23,14 @@ export interface Frame {
 
 export type FrameError = 'frame-too-large' | 'frame-kind';
 
+/** A frame's header alone: written before a large payload, which then needs no copy. */
+export function frameHeader(kind: FrameKind, payloadBytes: number): Buffer {
+  const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  header.writeUInt32BE(payloadBytes, 0);
+  header.writeUInt8(kind, 4);
+  return header;
+}
+
 /** One header + payload buffer, ready for socket.write. */
 export function encodeFrame(kind: FrameKind, payload: Uint8Array): Buffer {
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
@@ -92,6 +100,28 @@ export class FrameDecoder {
       frames.push({ kind, payload: whole.subarray(FRAME_HEADER_BYTES) });
     }
     return { frames };
+  }
+
+  /**
+   * The frame being received, when its header is in and its payload is not
+   * complete: its kind, declared payload length and a copy of its first
+   * `bytesMax` payload bytes (fewer when fewer have arrived).
+   */
+  pendingFrame(bytesMax: number): { kind: FrameKind; length: number; prefix: Buffer } | undefined {
+    if (this.failed !== undefined || this.buffered < FRAME_HEADER_BYTES) return undefined;
+    const header = this.peek(FRAME_HEADER_BYTES);
+    const length = header.readUInt32BE(0);
+    const kind = header.readUInt8(4) as FrameKind;
+    const prefix = Buffer.allocUnsafe(Math.min(bytesMax, length, this.buffered - FRAME_HEADER_BYTES));
+    let skip = FRAME_HEADER_BYTES;
+    let written = 0;
+    for (const chunk of this.chunks) {
+      if (written === prefix.length) break;
+      const start = Math.min(skip, chunk.length);
+      skip -= start;
+      written += chunk.copy(prefix, written, start, Math.min(chunk.length, start + prefix.length - written));
+    }
+    return { kind, length, prefix };
   }
 
   private fail(error: FrameError, frames: Frame[]): { frames: Frame[]; error: FrameError } {

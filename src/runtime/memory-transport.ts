@@ -7,7 +7,7 @@
  * its buffer.
  */
 import { TransportError } from './errors.js';
-import type { Transport, TransportReceiver } from './transport.js';
+import type { StateAnswer, Transport, TransportReceiver } from './transport.js';
 
 export class MemoryNetwork {
   private readonly transports = new Map<string, MemoryTransport>();
@@ -117,21 +117,25 @@ export class MemoryTransport implements Transport {
           return;
         }
         target.receiver.onStreamBytes(copy.length, 0);
-        const answer = target.receiver.onStateRequest(copy, from);
-        if (answer === undefined) {
-          reject(new TransportError('closed', 'connection closed before an answer'));
-          return;
-        }
-        const reply = answer.slice();
-        target.receiver.onStreamBytes(0, reply.length);
-        this.network.later(() => {
-          if (this.closed) {
-            reject(new TransportError('closed'));
+        const reply = (answer: StateAnswer) => {
+          if (answer === undefined) {
+            reject(new TransportError('closed', 'connection closed before an answer'));
             return;
           }
-          this.receiver?.onStreamBytes(reply.length, 0);
-          resolve(reply);
-        });
+          const bytes = answer.slice();
+          target.receiver?.onStreamBytes(0, bytes.length);
+          this.network.later(() => {
+            if (this.closed) {
+              reject(new TransportError('closed'));
+              return;
+            }
+            this.receiver?.onStreamBytes(bytes.length, 0);
+            resolve(bytes);
+          });
+        };
+        const answer = target.receiver.onStateRequest(copy, from);
+        if (answer instanceof Promise) answer.then(reply, reject);
+        else reply(answer);
       });
     });
   }

@@ -5,7 +5,7 @@
  * core runs and handed to the owner once the core call has returned, so a
  * listener can call back into the node without re-entering the core mid-step.
  */
-import { MsgpackCodec, type PacketCodec } from '../codec/index.js';
+import { MsgpackCodec, type PacketCodec, type StateDecodeResult } from '../codec/index.js';
 import type { ProtocolConfig } from '../core/config.js';
 import { MeshCore } from '../core/core.js';
 import type { DropReasonName } from '../core/drops.js';
@@ -16,9 +16,10 @@ import { lifeIncarnation, monotonicMs } from './clock.js';
 import { newRuntimeCounters, type RuntimeCounters } from './counters.js';
 import type { Logger } from './logger.js';
 import { cryptoSeededRandom } from './random.js';
+import { decodeStateInSteps, encodeStateInSteps, type Stepped } from './state-steps.js';
 import type { TransportLimits } from './stream.js';
 import { TimerQueue } from './timers.js';
-import type { Transport } from './transport.js';
+import type { StateAnswer, Transport } from './transport.js';
 
 export { defaultTransportLimits, type TransportLimits } from './stream.js';
 
@@ -64,6 +65,7 @@ export class Runtime implements CoreHost {
   private readonly transport: Transport;
   private readonly codec: PacketCodec;
   private readonly pending: CoreEvent[] = [];
+  private pendingRead = 0;
   private depth = 0;
   /** The time handed to the outermost core call in progress. */
   private entryNowMs = 0;
@@ -111,6 +113,12 @@ export class Runtime implements CoreHost {
         this.receive(bytes, from, 'stream');
       },
       onStateRequest: (request, from) => this.serveSync(request, from),
+      onStateHead: (prefix, totalBytes) => {
+        const refused = this.codec.checkStateHead?.(prefix, totalBytes);
+        if (refused !== undefined) this.drop(refused.reason);
+        return refused === undefined;
+      },
+      ...(this.codec.stateHeadBytes !== undefined ? { stateHeadBytes: this.codec.stateHeadBytes } : {}),
       onDrop: (reason) => this.drop(reason),
       onStreamBytes: (inBytes, outBytes) => {
         this.counters.streamBytesIn += inBytes;
@@ -173,18 +181,27 @@ export class Runtime implements CoreHost {
 
   sync(to: string, request: StateMessage): void {
     if (this.closing !== undefined) return;
-    let bytes: Uint8Array;
-    try {
-      bytes = this.codec.encodeState(request);
-    } catch (error) {
-      this.options.logger.error({ err: error }, 'cannot encode the local state');
+    const encoded = this.encodeState(request);
+    if (encoded instanceof Promise) {
+      encoded.then((bytes) => this.exchange(to, request, bytes));
+    } else {
+      this.exchange(to, request, encoded);
+    }
+  }
+
+  /** Sends an encoded sync request (undefined: it could not be encoded) and handles the answer. */
+  private exchange(to: string, request: StateMessage, bytes: Uint8Array | undefined): void {
+    if (this.closing !== undefined) return;
+    if (bytes === undefined) {
       this.syncFailed(to, request, 'encode-error');
       return;
     }
     this.transport.exchangeState(to, bytes).then(
-      (answer) => {
+      async (answer) => {
         if (this.closing !== undefined) return;
-        const result = this.codec.decodeState(answer);
+        const decoded = decodeStateInSteps(this.codec, answer, () => this.closed);
+        const result = decoded instanceof Promise ? await decoded : decoded;
+        if (this.closing !== undefined) return;
         if (!result.ok) {
           this.drop(result.reason);
           this.syncFailed(to, request, result.reason);
@@ -234,10 +251,33 @@ export class Runtime implements CoreHost {
     this.options.onSync?.({ to, join: request.join, ok: false, reason });
   }
 
+  /**
+   * Encodes a state in steps when it is large; undefined when it cannot be
+   * encoded (logged) or the runtime closed meanwhile. Never throws or rejects.
+   */
+  private encodeState(state: StateMessage): Stepped<Uint8Array | undefined> {
+    const failed = (error: unknown) => {
+      this.options.logger.error({ err: error }, 'cannot encode the local state');
+      return undefined;
+    };
+    try {
+      const encoded = encodeStateInSteps(this.codec, state, () => this.closed);
+      return encoded instanceof Promise ? encoded.catch(failed) : encoded;
+    } catch (error) {
+      return failed(error);
+    }
+  }
+
   /** Serves an inbound full-state request with the answer the core gives. */
-  private serveSync(payload: Uint8Array, remote: string): Uint8Array | undefined {
+  private serveSync(payload: Uint8Array, remote: string): Stepped<StateAnswer> {
     if (this.closing !== undefined) return undefined;
-    const result = this.codec.decodeState(payload);
+    const decoded = decodeStateInSteps(this.codec, payload, () => this.closed);
+    if (decoded instanceof Promise) return decoded.then((result) => this.answerSync(result, remote));
+    return this.answerSync(decoded, remote);
+  }
+
+  private answerSync(result: StateDecodeResult, remote: string): Stepped<StateAnswer> {
+    if (this.closing !== undefined) return undefined;
     if (!result.ok) {
       this.drop(result.reason);
       return undefined;
@@ -248,12 +288,7 @@ export class Runtime implements CoreHost {
     this.counters.syncsServed++;
     const answer = this.enter((now) => this.core.answerState(request, from, now));
     if (answer === undefined || this.closing !== undefined) return undefined;
-    try {
-      return this.codec.encodeState(answer);
-    } catch (error) {
-      this.options.logger.error({ err: error }, 'cannot encode the local state');
-      return undefined;
-    }
+    return this.encodeState(answer);
   }
 
   private drop(reason: DropReasonName): void {
@@ -285,13 +320,17 @@ export class Runtime implements CoreHost {
   }
 
   private flush(): void {
-    while (this.pending.length > 0) {
-      const event = this.pending.shift() as CoreEvent;
+    // A read position instead of shift(): one sync can queue thousands of events, and shift() is
+    // linear. A listener that calls back into the node flushes from the same position.
+    while (this.pendingRead < this.pending.length) {
+      const event = this.pending[this.pendingRead++] as CoreEvent;
       try {
         this.options.onEvent(event);
       } catch (error) {
         this.options.logger.error({ err: error }, 'event handler threw');
       }
     }
+    this.pending.length = 0;
+    this.pendingRead = 0;
   }
 }

@@ -47,6 +47,8 @@ export class SocketTransport implements Transport {
         onPacket: (bytes, from) => receiver.onStreamPacket(bytes, from),
         onDrop: (reason) => receiver.onDrop(reason),
         onBytes: (inBytes, outBytes) => receiver.onStreamBytes(inBytes, outBytes),
+        onStateHead: (prefix, totalBytes) => receiver.onStateHead?.(prefix, totalBytes) ?? true,
+        stateHeadBytes: receiver.stateHeadBytes ?? 0,
       },
       logger,
     );

@@ -14,51 +14,40 @@
  */
 import { connect, type Server, type Socket } from 'node:net';
 import { formatAddress, parseAddress } from '../core/address.js';
-import type { ProtocolConfig } from '../core/config.js';
 import type { DropReasonOf } from '../core/drops.js';
-import { syncTimeoutMs } from '../core/formulas.js';
 import { TransportError } from './errors.js';
-import { encodeFrame, type Frame, FrameDecoder, FrameKind } from './framing.js';
+import {
+  encodeFrame,
+  FRAME_HEADER_BYTES,
+  type Frame,
+  FrameDecoder,
+  FrameKind,
+  frameHeader,
+} from './framing.js';
+import { InboundAdmission, type Waiting } from './inbound-admission.js';
 import type { Logger } from './logger.js';
+import type { StateAnswer } from './transport.js';
+import type { StreamLimits } from './transport-limits.js';
 
-/** Limits of the TCP path, all enforced before trusting anything a peer declares. */
-export interface TransportLimits {
-  /** Largest encoded full state accepted from (or sent to) a peer. Default 32 MiB. */
-  readonly stateBytesMax: number;
-  /** Full-state exchanges at once, inbound and outbound each; extra inbound ones wait their turn. Default 8. */
-  readonly syncsMax: number;
-  /** Stream-probe connections at once, inbound and outbound each. Default 32. */
-  readonly streamsMax: number;
-  /** Deadline of a whole state exchange, connect and queueing included. Default max(1 s, 5 probe intervals). */
-  readonly syncTimeoutMs: number;
-  /** Lifetime of a stream-probe connection. Default max(500 ms, 2 probe intervals). */
-  readonly streamTimeoutMs: number;
-}
-
-/** Defaults for the TCP path; the timeouts follow the probe interval. */
-export function defaultTransportLimits(config: Pick<ProtocolConfig, 'probeIntervalMs'>): TransportLimits {
-  return {
-    stateBytesMax: 32 * 1024 * 1024,
-    syncsMax: 8,
-    streamsMax: 32,
-    syncTimeoutMs: syncTimeoutMs(config.probeIntervalMs),
-    streamTimeoutMs: Math.max(500, 2 * config.probeIntervalMs),
-  };
-}
-
-export interface StreamLimits extends TransportLimits {
-  /** Largest packet frame accepted or sent (the protocol's packetBytesMax). */
-  readonly packetBytesMax: number;
-}
+export {
+  defaultTransportLimits,
+  STATE_BYTES_MAX_CEILING,
+  type StreamLimits,
+  type TransportLimits,
+} from './transport-limits.js';
 
 export interface StreamHandlers {
-  /** A remote asks for a sync: return the answer bytes, or undefined to hang up. */
-  onStateRequest(payload: Uint8Array, remote: string): Uint8Array | undefined;
+  /** A remote asks for a sync: return the answer bytes (or a promise of them), or undefined to hang up. */
+  onStateRequest(payload: Uint8Array, remote: string): StateAnswer | Promise<StateAnswer>;
   /** A packet arrived; answers to `from` (same string) go back the same way. */
   onPacket(payload: Uint8Array, from: string): void;
   /** A connection or frame was refused: counted by reason. */
   onDrop(reason: DropReasonOf<'transport'>): void;
   onBytes(inBytes: number, outBytes: number): void;
+  /** A state frame of `totalBytes` begins with `prefix`: false refuses it unread (TransportReceiver.onStateHead). */
+  onStateHead?(prefix: Uint8Array, totalBytes: number): boolean;
+  /** First bytes onStateHead wants; 0 or absent: states are read whole. */
+  readonly stateHeadBytes?: number;
 }
 
 /** "::ffff:1.2.3.4" (IPv4 seen through a dual-stack socket) becomes "1.2.3.4". */
@@ -85,15 +74,16 @@ export class StreamTransport {
   private readonly inbound = new Map<string, Socket>();
   /** Outbound packet connections by destination address. */
   private readonly outbound = new Map<string, Socket>();
-  /** Inbound connections admitted to read (see accept). */
-  private readingSlots = 0;
-  private readonly waiting: (() => boolean)[] = [];
+  private readonly admission: InboundAdmission;
   private outboundSyncs = 0;
+  /** Destinations with an outbound sync in flight: one at a time per peer. */
+  private readonly syncingWith = new Set<string>();
   private inboundStreams = 0;
   private closed = false;
 
   constructor(server: Server, limits: StreamLimits, handlers: StreamHandlers, logger: Logger) {
     this.limits = limits;
+    this.admission = new InboundAdmission(limits);
     this.handlers = handlers;
     this.logger = logger;
     server.on('connection', (socket) => this.accept(socket));
@@ -124,17 +114,24 @@ export class StreamTransport {
         reject(new TransportError('sync-limit', 'too many concurrent syncs'));
         return;
       }
+      if (this.syncingWith.has(to)) {
+        this.handlers.onDrop('sync-busy');
+        reject(new TransportError('sync-busy', `a sync with ${to} is already in flight`));
+        return;
+      }
       if (request.length > this.limits.stateBytesMax) {
         reject(new TransportError('frame-too-large', 'local state exceeds the frame limit'));
         return;
       }
       this.outboundSyncs++;
+      this.syncingWith.add(to);
       let settled = false;
       const socket = connect({ host: target.host, port: target.port, noDelay: true });
       const finish = (error: TransportError | undefined, payload?: Uint8Array) => {
         if (settled) return;
         settled = true;
         this.outboundSyncs--;
+        this.syncingWith.delete(to);
         socket.destroy();
         if (error !== undefined) reject(error);
         else resolve(payload as Uint8Array);
@@ -144,16 +141,21 @@ export class StreamTransport {
       );
       const decoder = new FrameDecoder({ packet: -1, state: this.limits.stateBytesMax });
       socket.on('connect', () => {
-        const frame = encodeFrame(FrameKind.state, request);
-        this.handlers.onBytes(0, frame.length);
-        socket.write(frame);
+        this.handlers.onBytes(0, FRAME_HEADER_BYTES + request.length);
+        socket.write(frameHeader(FrameKind.state, request.length));
+        socket.write(request);
       });
+      const head = this.headCheck(decoder);
       socket.on('data', (chunk: Buffer) => {
         this.handlers.onBytes(chunk.length, 0);
         const { frames, error } = decoder.push(chunk);
         if (error !== undefined) {
           this.handlers.onDrop(error);
           finish(new TransportError(error));
+          return;
+        }
+        if (!head()) {
+          finish(new TransportError('refused', 'the answer is not a state this node accepts'));
           return;
         }
         const answer = frames[0];
@@ -215,7 +217,8 @@ export class StreamTransport {
       socket.destroy();
     }
     this.sockets.clear();
-    this.waiting.length = 0;
+    this.admission.clear();
+    this.syncingWith.clear();
     this.inbound.clear();
     this.outbound.clear();
   }
@@ -233,11 +236,13 @@ export class StreamTransport {
   }
 
   /**
-   * Inbound connections hold a reading slot from admission until their first
-   * frame (stream probes) or until they close (syncs). At most `syncsMax`
-   * slots are taken; later connections wait unread (the kernel holds their
-   * bytes, this process holds nothing) until a slot frees or their deadline
-   * passes. A join storm through one seed thus queues instead of failing.
+   * Inbound connections are read from their first byte, which must come
+   * within firstByteTimeoutMs; admission (inbound-admission.ts) decides
+   * whether they may open and when they may be read. Connections that find
+   * no reading slot are paused with their first chunk (the kernel holds the
+   * rest) until one frees or their deadline passes, so a join storm through
+   * one seed queues instead of failing, and silent or slow sockets from one
+   * address cannot keep real syncs waiting.
    */
   private accept(socket: Socket): void {
     if (this.closed) {
@@ -249,8 +254,12 @@ export class StreamTransport {
       socket.destroy();
       return;
     }
-    if (this.sockets.size >= 4 * (this.limits.syncsMax + this.limits.streamsMax)) {
-      this.handlers.onDrop('connection-limit');
+    const source = normalizeHost(socket.remoteAddress as string);
+    const refused = this.admission.open(socket, source, this.sockets.size, () =>
+      this.handlers.onDrop('connection-limit'),
+    );
+    if (refused !== undefined) {
+      this.handlers.onDrop(refused);
       socket.destroy();
       return;
     }
@@ -260,45 +269,56 @@ export class StreamTransport {
     const release = () => {
       if (!holdsSlot) return;
       holdsSlot = false;
-      this.readingSlots--;
-      this.admitWaiting();
+      this.admission.releaseSlot(source);
     };
-    const admit = (): boolean => {
-      if (socket.destroyed || this.closed) return false;
+    let waiting: Waiting | undefined;
+    // Called with the slot already taken; a socket closed meanwhile gives it back on 'close'.
+    const admit = (first: Buffer) => {
       holdsSlot = true;
-      this.readingSlots++;
-      this.read(socket, from, {
+      if (socket.destroyed || this.closed) return;
+      this.read(socket, from, first, {
         onRole: (chosen) => {
           role = chosen;
           if (chosen === 'stream') release();
         },
       });
-      return true;
     };
-    this.track(socket, Math.max(this.limits.syncTimeoutMs, this.limits.streamTimeoutMs), () =>
-      socket.destroy(),
-    );
+    this.track(socket, Math.max(this.limits.syncTimeoutMs, this.limits.streamTimeoutMs), () => {
+      // A stream-probe connection simply ends its life here; anything else never finished.
+      if (this.admission.isSilent(socket)) this.handlers.onDrop('first-byte-timeout');
+      else if (role !== 'stream') this.handlers.onDrop('sync-timeout');
+      socket.destroy();
+    });
+    const silence = setTimeout(() => {
+      this.handlers.onDrop('first-byte-timeout');
+      socket.destroy();
+    }, this.limits.firstByteTimeoutMs);
+    socket.once('data', (first: Buffer) => {
+      clearTimeout(silence);
+      this.admission.spoke(socket);
+      socket.pause();
+      this.handlers.onBytes(first.length, 0);
+      waiting = { source, admit: () => admit(first) };
+      if (this.admission.takeSlot(source, waiting)) admit(first);
+    });
     socket.on('close', () => {
-      const queued = this.waiting.indexOf(admit);
-      if (queued >= 0) this.waiting.splice(queued, 1);
+      clearTimeout(silence);
+      this.admission.closed(socket, source, waiting);
       release();
       if (role === 'stream') {
         this.inboundStreams--;
         if (this.inbound.get(from) === socket) this.inbound.delete(from);
       }
     });
-    if (this.readingSlots < this.limits.syncsMax) admit();
-    else this.waiting.push(admit);
-  }
-
-  private admitWaiting(): void {
-    while (this.readingSlots < this.limits.syncsMax && this.waiting.length > 0) {
-      (this.waiting.shift() as () => boolean)();
-    }
   }
 
   /** Reads an admitted inbound connection: a sync request, or stream packets. */
-  private read(socket: Socket, from: string, hooks: { onRole(role: 'sync' | 'stream'): void }): void {
+  private read(
+    socket: Socket,
+    from: string,
+    first: Buffer,
+    hooks: { onRole(role: 'sync' | 'stream'): void },
+  ): void {
     const decoder = new FrameDecoder({
       packet: this.limits.packetBytesMax,
       state: this.limits.stateBytesMax,
@@ -328,13 +348,12 @@ export class StreamTransport {
           socket.on('data', () => {}); // keep reading so the peer's close is seen
           const answer =
             frame.kind === FrameKind.state ? this.handlers.onStateRequest(frame.payload, from) : undefined;
-          if (answer === undefined || answer.length > this.limits.stateBytesMax || socket.destroyed) {
-            socket.destroy();
-            return;
-          }
-          const reply = encodeFrame(FrameKind.state, answer);
-          this.handlers.onBytes(0, reply.length);
-          socket.end(reply);
+          if (answer instanceof Promise)
+            answer.then(
+              (bytes) => this.reply(socket, bytes),
+              () => socket.destroy(),
+            );
+          else this.reply(socket, answer);
           return;
         }
         if (frame.kind !== FrameKind.packet) {
@@ -345,15 +364,55 @@ export class StreamTransport {
         this.handlers.onPacket(frame.payload, from);
       }
     };
-    socket.on('data', (chunk: Buffer) => {
-      this.handlers.onBytes(chunk.length, 0);
+    const head = this.headCheck(decoder);
+    const onChunk = (chunk: Buffer) => {
       const { frames, error } = decoder.push(chunk);
+      if (role !== 'stream' && !head()) {
+        socket.destroy();
+        return;
+      }
       onFrames(frames);
       if (error !== undefined && !socket.destroyed) {
         this.handlers.onDrop(error);
         socket.destroy();
       }
+    };
+    socket.on('data', (chunk: Buffer) => {
+      this.handlers.onBytes(chunk.length, 0);
+      onChunk(chunk);
     });
+    onChunk(first);
+    if (!socket.destroyed) socket.resume();
+  }
+
+  /**
+   * A check for the state frame a decoder is receiving, run once its first
+   * stateHeadBytes are in: false when the receiver refuses it, so the rest
+   * (up to stateBytesMax) is never buffered. Complete frames are left to
+   * the full decode, which makes the same checks.
+   */
+  private headCheck(decoder: FrameDecoder): () => boolean {
+    const wanted = this.handlers.stateHeadBytes ?? 0;
+    let done = wanted <= 0 || this.handlers.onStateHead === undefined;
+    return () => {
+      if (done) return true;
+      const pending = decoder.pendingFrame(wanted);
+      if (pending === undefined || pending.kind !== FrameKind.state) return true;
+      if (pending.prefix.length < Math.min(wanted, pending.length)) return true;
+      done = true;
+      return this.handlers.onStateHead?.(pending.prefix, pending.length) ?? true;
+    };
+  }
+
+  /** Sends a sync's answer and closes; hangs up instead when there is none or the peer is gone. */
+  private reply(socket: Socket, answer: StateAnswer): void {
+    if (answer === undefined || answer.length > this.limits.stateBytesMax || socket.destroyed) {
+      socket.destroy();
+      return;
+    }
+    this.handlers.onBytes(0, FRAME_HEADER_BYTES + answer.length);
+    socket.write(frameHeader(FrameKind.state, answer.length));
+    socket.end(answer);
   }
 
   private readPackets(socket: Socket, from: string): void {

@@ -8,14 +8,28 @@
  */
 import type { DropReasonOf } from '../core/drops.js';
 
+/** The answer to a state request, or undefined to hang up. */
+export type StateAnswer = Uint8Array | undefined;
+
 /** Where a transport delivers what arrives. Set once, before any traffic. */
 export interface TransportReceiver {
   /** A datagram from `from` ("host:port"). */
   onDatagram(bytes: Uint8Array, from: string): void;
   /** A packet over a stream; an answer sent to `from` goes back the same way. */
   onStreamPacket(bytes: Uint8Array, from: string): void;
-  /** A peer opened a state exchange with `request`: the answer, or undefined to hang up. */
-  onStateRequest(request: Uint8Array, from: string): Uint8Array | undefined;
+  /**
+   * A peer opened a state exchange with `request`: the answer, or undefined
+   * to hang up; a promise of either when the answer takes steps (a large state).
+   */
+  onStateRequest(request: Uint8Array, from: string): StateAnswer | Promise<StateAnswer>;
+  /**
+   * A state frame of `totalBytes` is arriving and these are its first bytes
+   * (stateHeadBytes of them, or all of a shorter one): false to refuse it
+   * before the rest is read. Optional; the receiver counts its refusals.
+   */
+  onStateHead?(prefix: Uint8Array, totalBytes: number): boolean;
+  /** How many first bytes onStateHead wants. */
+  readonly stateHeadBytes?: number;
   /** The transport refused or lost something; counted by reason. */
   onDrop(reason: DropReasonOf<'transport'>): void;
   /** Stream bytes read and written, frames included, for the traffic counters. */

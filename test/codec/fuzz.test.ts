@@ -84,11 +84,17 @@ describe('decoders never throw', () => {
   });
 
   it('on valid inputs with bytes appended, which are malformed', () => {
+    // The state decoder reads a state's head before its end, so it may refuse a packet for its shape first.
+    const kinds = fc.oneof(
+      validPacket.map((bytes) => ({ bytes, own: decodePacket, other: decodeState })),
+      validState.map((bytes) => ({ bytes, own: decodeState, other: decodePacket })),
+    );
+    const limits = { ...WIDE, ...WIDE_STATE };
     fc.assert(
-      fc.property(validBytes, fc.uint8Array({ minLength: 1, maxLength: 16 }), (bytes, extra) => {
+      fc.property(kinds, fc.uint8Array({ minLength: 1, maxLength: 16 }), ({ bytes, own, other }, extra) => {
         const longer = concat(bytes, extra);
-        expect(decodePacket(longer, LABEL, WIDE)).toMatchObject({ ok: false, reason: 'malformed' });
-        expect(decodeState(longer, LABEL, WIDE_STATE)).toMatchObject({ ok: false, reason: 'malformed' });
+        expect(own(longer, LABEL, limits)).toMatchObject({ ok: false, reason: 'malformed' });
+        expect(other(longer, LABEL, limits).ok).toBe(false);
       }),
     );
   });

@@ -83,4 +83,38 @@ describe('frames', () => {
     expect(frames).toHaveLength(1);
     expect(error).toBe('frame-too-large');
   });
+
+  it('property: pendingFrame shows the first payload bytes of an incomplete frame, however it is split', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 64 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.integer({ min: 1, max: 80 }),
+        (payload, cuts, wanted) => {
+          const frame = encodeFrame(FrameKind.state, payload);
+          // Everything but the last byte, in pieces.
+          const held = frame.subarray(0, frame.length - 1);
+          const points = [...new Set(cuts.map((c) => c % held.length))].sort((a, b) => a - b);
+          const decoder = new FrameDecoder(1000);
+          let from = 0;
+          for (const point of [...points, held.length]) {
+            decoder.push(held.subarray(from, point));
+            from = point;
+          }
+          const pending = decoder.pendingFrame(wanted);
+          if (held.length < FRAME_HEADER_BYTES) {
+            expect(pending).toBeUndefined();
+            return;
+          }
+          const arrived = held.length - FRAME_HEADER_BYTES;
+          expect(pending).toEqual({
+            kind: FrameKind.state,
+            length: payload.length,
+            prefix: Buffer.from(payload.subarray(0, Math.min(wanted, arrived))),
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -1,6 +1,6 @@
-import { connect, createServer, type Server } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeFrame, FrameKind } from '../../src/runtime/framing.js';
+import { encodeFrame, FrameDecoder, FrameKind } from '../../src/runtime/framing.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import { type StreamHandlers, type StreamLimits, StreamTransport } from '../../src/runtime/stream.js';
 import { until } from './until.js';
@@ -12,6 +12,9 @@ const limits: StreamLimits = {
   streamsMax: 2,
   syncTimeoutMs: 300,
   streamTimeoutMs: 300,
+  connectionsPerSourceMax: 16,
+  syncsPerSourceMax: 2,
+  firstByteTimeoutMs: 300,
 };
 
 interface Peer {
@@ -66,7 +69,39 @@ async function peer(
   return p;
 }
 
+/** A listener that accepts and reads but never answers; its address. */
+async function silentServer(): Promise<string> {
+  const server = createServer((socket) => socket.on('error', () => {}).resume());
+  rawServers.push(server);
+  return `127.0.0.1:${await listen(server)}`;
+}
+
+const rawSockets: Socket[] = [];
+
+/** A plain TCP connection to `address`, from `localAddress` (another loopback source) when given. */
+async function rawClient(address: string, localAddress?: string): Promise<Socket> {
+  const [host, port] = address.split(':') as [string, string];
+  const socket = connect({ host, port: Number(port), ...(localAddress ? { localAddress } : {}) });
+  socket.on('error', () => {});
+  rawSockets.push(socket);
+  await new Promise((resolve) => socket.on('connect', resolve));
+  return socket;
+}
+
+/** The payload of the first frame `socket` receives. */
+function answerOf(socket: Socket): Promise<number[]> {
+  const decoder = new FrameDecoder(1024);
+  return new Promise((resolve, reject) => {
+    socket.on('data', (chunk: Buffer) => {
+      const frame = decoder.push(chunk).frames[0];
+      if (frame !== undefined) resolve([...frame.payload]);
+    });
+    socket.on('close', () => reject(new Error('closed before an answer')));
+  });
+}
+
 afterEach(async () => {
+  for (const socket of rawSockets.splice(0)) socket.destroy();
   for (const p of open.splice(0)) {
     p.transport.close();
     await new Promise((resolve) => p.server.close(resolve));
@@ -152,27 +187,128 @@ describe('StreamTransport', () => {
 
   it('bounds concurrent outbound syncs', async () => {
     const a = await peer();
-    const silent = createServer((socket) => socket.on('error', () => {}).resume());
-    rawServers.push(silent);
-    const port = await listen(silent);
-    const to = `127.0.0.1:${port}`;
-    const first = a.transport.exchangeState(to, Uint8Array.from([1]));
-    const second = a.transport.exchangeState(to, Uint8Array.from([1]));
-    await expect(a.transport.exchangeState(to, Uint8Array.from([1]))).rejects.toMatchObject({
+    const [one, two, three] = await Promise.all([silentServer(), silentServer(), silentServer()]);
+    const first = a.transport.exchangeState(one, Uint8Array.from([1]));
+    const second = a.transport.exchangeState(two, Uint8Array.from([1]));
+    await expect(a.transport.exchangeState(three, Uint8Array.from([1]))).rejects.toMatchObject({
       reason: 'sync-limit',
     });
     await Promise.allSettled([first, second]);
     expect(a.drops).toContain('sync-limit');
   });
 
+  it('runs one outbound sync per peer at a time', async () => {
+    const a = await peer();
+    const to = await silentServer();
+    const first = a.transport.exchangeState(to, Uint8Array.from([1]));
+    await expect(a.transport.exchangeState(to, Uint8Array.from([1]))).rejects.toMatchObject({
+      reason: 'sync-busy',
+    });
+    expect(a.drops).toEqual(['sync-busy']);
+    await expect(first).rejects.toMatchObject({ reason: 'timeout' });
+    // Once the first is over, the peer can be synced with again.
+    const b = await peer();
+    await a.transport.exchangeState(b.address, Uint8Array.from([1]));
+    await expect(a.transport.exchangeState(b.address, Uint8Array.from([1]))).resolves.toBeDefined();
+  });
+
+  it('closes a connection that sends nothing within firstByteTimeoutMs', async () => {
+    const b = await peer({}, { firstByteTimeoutMs: 50 });
+    const socket = await rawClient(b.address);
+    await new Promise((resolve) => socket.on('close', resolve));
+    expect(b.drops).toEqual(['first-byte-timeout']);
+  });
+
+  it('silent connections hold no reading slot: a sync goes through while they stay open', async () => {
+    const b = await peer({}, { syncsMax: 1, firstByteTimeoutMs: 5000, syncTimeoutMs: 5000 });
+    const a = await peer();
+    const silent = await Promise.all([1, 2, 3].map(() => rawClient(b.address)));
+    const closed: number[] = [];
+    for (const [i, socket] of silent.entries()) socket.on('close', () => closed.push(i));
+    expect([...(await a.transport.exchangeState(b.address, Uint8Array.from([5])))]).toEqual([9, 9, 9]);
+    expect(closed).toEqual([]);
+    for (const socket of silent) socket.destroy();
+  });
+
+  it('makes room at the connection cap by closing the oldest silent connection', async () => {
+    // syncsMax 2 and streamsMax 2: a budget of 16 connections, all taken by silent ones.
+    const b = await peer({}, { firstByteTimeoutMs: 5000, syncTimeoutMs: 5000 });
+    const a = await peer();
+    const silent = [];
+    for (let i = 0; i < 16; i++) silent.push(await rawClient(b.address, '127.0.0.2'));
+    await until(() => b.transport.activeConnections === 16);
+    const closed: number[] = [];
+    for (const [i, socket] of silent.entries()) socket.on('close', () => closed.push(i));
+    expect([...(await a.transport.exchangeState(b.address, Uint8Array.from([5])))]).toEqual([9, 9, 9]);
+    await until(() => closed.length === 1);
+    expect(closed).toEqual([0]);
+    expect(b.drops).toEqual(['connection-limit']);
+  });
+
+  it('asks about a state frame from its first bytes and hangs up, unread, when refused', async () => {
+    const heads: { prefix: number[]; totalBytes: number }[] = [];
+    const b = await peer({
+      stateHeadBytes: 4,
+      onStateHead: (prefix, totalBytes) => {
+        heads.push({ prefix: [...prefix], totalBytes });
+        return prefix[0] === 1;
+      },
+    });
+    const refused = await rawClient(b.address);
+    refused.write(Buffer.from([0, 0, 3, 0xe8, FrameKind.state, 7, 7]));
+    refused.write(Buffer.from([7, 7, 7]));
+    await new Promise((resolve) => refused.on('close', resolve));
+    expect(heads).toEqual([{ prefix: [7, 7, 7, 7], totalBytes: 1000 }]);
+    expect(b.requests).toEqual([]);
+    // An accepted head is read to its end and served as usual.
+    const accepted = await rawClient(b.address);
+    accepted.write(encodeFrame(FrameKind.state, Uint8Array.from([1, 2, 3, 4, 5, 6])).subarray(0, 9));
+    await until(() => heads.length === 2);
+    accepted.write(Uint8Array.from([5, 6]));
+    expect(await answerOf(accepted)).toEqual([9, 9, 9]);
+    expect(b.requests.map((r) => r.payload)).toEqual([[1, 2, 3, 4, 5, 6]]);
+  });
+
+  it('refuses connections over the per-source cap, and only from that source', async () => {
+    const b = await peer({}, { connectionsPerSourceMax: 2, firstByteTimeoutMs: 5000 });
+    const held = [await rawClient(b.address), await rawClient(b.address)];
+    await until(() => b.transport.activeConnections === 2);
+    const third = await rawClient(b.address);
+    await new Promise((resolve) => third.on('close', resolve));
+    expect(b.drops).toEqual(['source-limit']);
+    const other = await rawClient(b.address, '127.0.0.2');
+    await until(() => b.transport.activeConnections === 3);
+    expect(b.drops).toEqual(['source-limit']);
+    for (const socket of [...held, other]) socket.destroy();
+  });
+
+  it('reads at most syncsPerSourceMax syncs from one source; other sources are not held up', async () => {
+    const b = await peer({}, { syncsPerSourceMax: 1, syncTimeoutMs: 5000 });
+    // A partial state frame from 127.0.0.1 takes that source's only reading slot.
+    const hog = await rawClient(b.address);
+    hog.write(Buffer.from([0, 0, 0, 100, FrameKind.state]));
+    await until(() => b.transport.activeConnections === 1);
+    const queued = await rawClient(b.address);
+    queued.write(encodeFrame(FrameKind.state, Uint8Array.from([1])));
+    const queuedAnswer = answerOf(queued);
+    const other = await rawClient(b.address, '127.0.0.2');
+    other.write(encodeFrame(FrameKind.state, Uint8Array.from([2])));
+    expect(await answerOf(other)).toEqual([9, 9, 9]);
+    expect(b.requests.map((r) => r.payload)).toEqual([[2]]);
+    hog.destroy();
+    expect(await queuedAnswer).toEqual([9, 9, 9]);
+    expect(b.requests.map((r) => r.payload)).toEqual([[2], [1]]);
+  });
+
   it('queues inbound syncs beyond the limit instead of refusing them', async () => {
     const b = await peer({}, { syncsMax: 1 });
     const a = await peer();
     const [host, port] = b.address.split(':') as [string, string];
-    // A silent client takes the only reading slot.
+    // A client that started a state frame and stalls takes the only reading slot.
     const hog = connect({ host, port: Number(port) });
     hog.on('error', () => {});
     await new Promise((resolve) => hog.on('connect', resolve));
+    hog.write(Buffer.from([0, 0, 0, 100, FrameKind.state]));
     let answered = false;
     const pending = a.transport.exchangeState(b.address, Uint8Array.from([5])).then((answer) => {
       answered = true;
