@@ -26,7 +26,12 @@ import { containerHeaderBytes, stringsBytesMax, valueBytes } from './sizes.js';
 
 export const MEMBER_ROW_FIELDS = 7;
 
-/** The longest id and address a member may have: the worst case of every size bound. */
+/**
+ * The longest id, and an address of the longest text an address may have:
+ * the worst case of every size bound. (The wire takes only IP literals, at
+ * most 118 characters with a zone; the bounds keep the 262 of a name, which
+ * leaves them an upper bound.)
+ */
 export const LONGEST_ID = 'i'.repeat(ID_BYTES_MAX);
 export const LONGEST_ADDRESS = `${'h'.repeat(ADDRESS_CHARS_MAX - ':65535'.length)}:65535`;
 

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { decodeState, encodeState, memberRowBytes, msgpackWireFormat } from '../../src/codec/index.js';
-import { LONGEST_ADDRESS, LONGEST_ID, memberRowBytesMax } from '../../src/codec/member-row.js';
+import { LONGEST_ID, memberRowBytesMax } from '../../src/codec/member-row.js';
 import { valueEnd } from '../../src/codec/msgpack.js';
 import { checkStateHead, STATE_HEAD_BYTES, StateDecoder, StateEncoder } from '../../src/codec/state-codec.js';
 import type { MemberSnapshot } from '../../src/core/types.js';
@@ -33,9 +33,12 @@ function widestMetadata(bytes: number): Record<string, string> {
   return metadata;
 }
 
+/** The longest address the wire accepts: IPv6 with an IPv4 tail and a 64-character zone. */
+const LONGEST_WIRE_ADDRESS = `[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255%${'z'.repeat(64)}]:65535`;
+
 const largest = (i: number, metadataBytesMax: number): MemberSnapshot => ({
   id: `${i}`.padEnd(LONGEST_ID.length, 'x'),
-  address: LONGEST_ADDRESS,
+  address: LONGEST_WIRE_ADDRESS,
   incarnation: Number.MAX_SAFE_INTEGER,
   state: 'suspect',
   threads: 65_535,
