@@ -15,6 +15,7 @@ import type { Metadata, RandomSource } from '../core/types.js';
 import { lifeIncarnation, monotonicMs } from './clock.js';
 import { newRuntimeCounters, type RuntimeCounters } from './counters.js';
 import type { Logger } from './logger.js';
+import { PeerDropWarnings } from './peer-warnings.js';
 import { cryptoSeededRandom } from './random.js';
 import type { TransportLimits } from './stream.js';
 import { TimerQueue } from './timers.js';
@@ -64,6 +65,7 @@ export class Runtime implements CoreHost {
   private readonly transport: Transport;
   private readonly codec: PacketCodec;
   private readonly pending: CoreEvent[] = [];
+  private readonly peerWarnings: PeerDropWarnings;
   private depth = 0;
   /** The time handed to the outermost core call in progress. */
   private entryNowMs = 0;
@@ -72,6 +74,7 @@ export class Runtime implements CoreHost {
   constructor(options: RuntimeOptions) {
     this.options = options;
     this.clock = options.clock ?? monotonicMs;
+    this.peerWarnings = new PeerDropWarnings(options.logger, this.clock);
     const { config } = options;
     this.codec =
       options.codec ??
@@ -186,7 +189,7 @@ export class Runtime implements CoreHost {
         if (this.closing !== undefined) return;
         const result = this.codec.decodeState(answer);
         if (!result.ok) {
-          this.drop(result.reason);
+          this.dropFrom(result.reason, to);
           this.syncFailed(to, request, result.reason);
           return;
         }
@@ -223,7 +226,7 @@ export class Runtime implements CoreHost {
   private receive(bytes: Uint8Array, from: string, channel: Channel): void {
     const result = this.codec.decodePacket(bytes);
     if (!result.ok) {
-      this.drop(result.reason);
+      this.dropFrom(result.reason, from);
       return;
     }
     this.enter((now) => this.core.handleMessages(result.messages, from, channel, now));
@@ -239,7 +242,7 @@ export class Runtime implements CoreHost {
     if (this.closing !== undefined) return undefined;
     const result = this.codec.decodeState(payload);
     if (!result.ok) {
-      this.drop(result.reason);
+      this.dropFrom(result.reason, remote);
       return undefined;
     }
     const request: StateMessage = result.state;
@@ -258,6 +261,12 @@ export class Runtime implements CoreHost {
 
   private drop(reason: DropReasonName): void {
     this.counters.drops[reason] = (this.counters.drops[reason] ?? 0) + 1;
+  }
+
+  /** A decode drop: counted, and for some reasons a rate-limited warning naming the peer. */
+  private dropFrom(reason: DropReasonName, address: string): void {
+    this.drop(reason);
+    this.peerWarnings.note(reason, address);
   }
 
   /**
