@@ -5,7 +5,9 @@
  * cluster split in silence. Bounded in peers remembered, so a spray from
  * many forged source addresses cannot grow memory or flood the log.
  */
+import { parseAddress } from '../core/address.js';
 import { DROP_REASONS, type DropReasonName } from '../core/drops.js';
+import type { Channel } from '../core/host.js';
 import type { Logger } from './logger.js';
 
 export const PEER_WARNING_INTERVAL_MS = 60_000;
@@ -35,9 +37,18 @@ export class PeerDropWarnings {
     private readonly clockMs: () => number,
   ) {}
 
-  /** Records one drop of `reason` from `address`, logging when this peer has not been warned about for a minute. */
-  note(reason: DropReasonName, address: string): void {
+  /**
+   * Records one drop of `reason` from `address`, logging when this peer has
+   * not been warned about for a minute. A TCP peer is known by its host
+   * alone: its source port is a new ephemeral one on every connection.
+   */
+  note(reason: DropReasonName, address: string, channel: Channel = 'datagram'): void {
     if (!('peerWarning' in DROP_REASONS[reason])) return;
+    const peer = channel === 'stream' ? `${parseAddress(address)?.host ?? address} over TCP` : address;
+    this.warn(reason, peer);
+  }
+
+  private warn(reason: DropReasonName, address: string): void {
     const now = this.clockMs();
     const entry = this.peers.get(address);
     if (entry !== undefined && now - entry.lastWarnedAtMs < PEER_WARNING_INTERVAL_MS) {

@@ -189,7 +189,7 @@ export class Runtime implements CoreHost {
         if (this.closing !== undefined) return;
         const result = this.codec.decodeState(answer);
         if (!result.ok) {
-          this.dropFrom(result.reason, to);
+          this.dropFrom(result.reason, to, 'datagram');
           this.syncFailed(to, request, result.reason);
           return;
         }
@@ -226,7 +226,7 @@ export class Runtime implements CoreHost {
   private receive(bytes: Uint8Array, from: string, channel: Channel): void {
     const result = this.codec.decodePacket(bytes);
     if (!result.ok) {
-      this.dropFrom(result.reason, from);
+      this.dropFrom(result.reason, from, channel);
       return;
     }
     this.enter((now) => this.core.handleMessages(result.messages, from, channel, now));
@@ -242,7 +242,7 @@ export class Runtime implements CoreHost {
     if (this.closing !== undefined) return undefined;
     const result = this.codec.decodeState(payload);
     if (!result.ok) {
-      this.dropFrom(result.reason, remote);
+      this.dropFrom(result.reason, remote, 'stream');
       return undefined;
     }
     const request: StateMessage = result.state;
@@ -264,9 +264,9 @@ export class Runtime implements CoreHost {
   }
 
   /** A decode drop: counted, and for some reasons a rate-limited warning naming the peer. */
-  private dropFrom(reason: DropReasonName, address: string): void {
+  private dropFrom(reason: DropReasonName, address: string, channel: Channel): void {
     this.drop(reason);
-    this.peerWarnings.note(reason, address);
+    this.peerWarnings.note(reason, address, channel);
   }
 
   /**

@@ -40,6 +40,15 @@ describe('PeerDropWarnings', () => {
     expect(lines.map((line) => line.obj.peer)).toEqual(['10.0.0.2:7946', '10.0.0.3:7946']);
   });
 
+  it('knows a TCP peer by its host: every connection comes from a new source port', () => {
+    const { lines, logger } = recorder();
+    const warnings = new PeerDropWarnings(logger, () => 0);
+    warnings.note('bad-tag', '10.0.0.2:50001', 'stream');
+    warnings.note('bad-tag', '10.0.0.2:50002', 'stream');
+    warnings.note('bad-tag', '[fd00::2]:50003', 'stream');
+    expect(lines.map((line) => line.obj.peer)).toEqual(['10.0.0.2 over TCP', 'fd00::2 over TCP']);
+  });
+
   it('remembers a bounded number of peers: a spray from forged sources cannot flood the log', () => {
     const { lines, logger } = recorder();
     let now = 0;
