@@ -19,6 +19,7 @@ import { EventHub } from '../status/events.js';
 import { type StatusServer, type StatusServerOptions, startStatusServer } from '../status/server.js';
 import type { AgentLifecycle, StatusSource } from '../status/types.js';
 import { createAgentControl } from './agent-control.js';
+import { startingKeys, takeKeysFromEnv } from './agent-keys.js';
 import { type AgentStartContext, agentLogger, startAgentOperations } from './agent-operations.js';
 import { runToExit, withUsageExit } from './command.js';
 import { EventPrinter } from './event-printer.js';
@@ -95,7 +96,10 @@ export async function runAgentFromFlags(options: Record<string, unknown>): Promi
   const token = await tokenForFlags(options, file, Date.now());
   const fields = flagsToFields(options);
   const settings = resolveSettings(fields, file, token.settings);
+  const envKeys = takeKeysFromEnv();
   return runAgent(settings, {
+    ...(envKeys === undefined ? {} : { envKeys }),
+    ...(token.gossipKey === undefined ? {} : { tokenKey: token.gossipKey }),
     levelExplicit: options.logLevel !== undefined || file.logLevel !== undefined,
     // A reload reads the file again; the flags and the token are as at start.
     reread: () =>
@@ -109,7 +113,7 @@ export async function runAgent(settings: AgentSettings, context: AgentStartConte
   const logger = agentLogger(settings, context);
   const events = new EventHub();
   const printer = new EventPrinter(settings.json, undefined, (line) => events.publishLine(line));
-  const agent = new Agent(settings, logger, printer, events);
+  const agent = new Agent(settings, logger, printer, events, context);
   const operations = startAgentOperations({
     settings,
     context,
@@ -173,7 +177,13 @@ class Agent implements StatusSource {
     leave: (reason) => void this.shutdown(reason),
   });
 
-  constructor(settings: AgentSettings, logger: AgentLogger, printer: EventPrinter, events: EventHub) {
+  constructor(
+    settings: AgentSettings,
+    logger: AgentLogger,
+    printer: EventPrinter,
+    events: EventHub,
+    private readonly context: AgentStartContext = {},
+  ) {
     this.settings = settings;
     this.log = logger;
     this.printer = printer;
@@ -325,7 +335,17 @@ class Agent implements StatusSource {
 
   private async createMeshNode(): Promise<MeshNode> {
     const { settings } = this;
+    const keys = startingKeys({
+      keyringFile: settings.keyringFile,
+      fromEnv: this.context.envKeys,
+      tokenKey: this.context.tokenKey,
+    });
     const options: NodeOptions = {
+      keys,
+      encryption: {
+        ...(settings.verifyIncoming === undefined ? {} : { verifyIncoming: settings.verifyIncoming }),
+        ...(settings.verifyOutgoing === undefined ? {} : { verifyOutgoing: settings.verifyOutgoing }),
+      },
       threads: settings.threads,
       metadata: settings.metadata,
       logger: this.log,
