@@ -44,8 +44,10 @@ export function agentCommand(): Command {
         'Run one meshnode agent: join the mesh through seeds, mDNS or a view file,',
         'print every re-balance (instance index, thread count, total), serve the',
         'status API. SIGINT / SIGTERM leave gracefully and exit 0; a second signal',
-        'exits at once. SIGHUP reloads the config file: log level, metadata and',
-        'event handlers change at once, other fields at the next restart.',
+        'exits at once. SIGHUP reloads the config file: log level, metadata, event',
+        'handlers and the encryption switches change at once, other fields at the',
+        'next restart; the --keyring-file is read again. Gossip keys may also come',
+        'from MESHNODE_KEYS (comma-separated base64) or a --with-key token.',
         'Exit codes: 0 ok, 1 unexpected error, 2 bad flags, 3 bad config, view',
         'file or --token (malformed or expired), 4 bind failure, 5 join failure',
         '(with --join-retry exit).',
@@ -53,7 +55,7 @@ export function agentCommand(): Command {
     )
     .option(
       '--token <token>',
-      'join token from "meshnode token create": sets key, env and seeds (-k, -e, --seeds win)',
+      'join token from "meshnode token create": sets key, env and seeds (-k, -e, --seeds win), and a gossip key with --with-key',
     )
     .option('--config <file>', 'JSON file with the same settings in camelCase (flags win)');
   for (const spec of Object.values(SETTINGS)) {

@@ -71,6 +71,15 @@ describe('encrypted nodes', () => {
     expect(plain.members().map((m) => m.id)).toEqual(['plain']);
   });
 
+  it('a plain joiner told by a mixed seed in sealed replies fails its join naming no-key', async () => {
+    const seed = await cluster.start({ id: 'seed', keys: [K1], encryption: { verifyIncoming: false } });
+    const plain = await cluster.start({ id: 'plain', seeds: [seed.address], joinTimeoutMs: 800 });
+    const error = await plain.join().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toContain('this node has no key (no-key)');
+    expect(plain.stats().drops['no-key']).toBeGreaterThanOrEqual(1);
+  });
+
   it('a node with another key cannot join: bad-tag', async () => {
     const a = await cluster.start({ id: 'a', keys: [K1] });
     const b = await cluster.start({ id: 'b', keys: [K2], seeds: [a.address], joinTimeoutMs: 800 });
