@@ -77,7 +77,9 @@ describe('POST /v1/agent/keys/...', () => {
     expect(installed.status).toBe(200);
     expect(body.key.primary).toBe(false);
     expect(body.keys).toHaveLength(2);
-    const used = await (await fetch(`${base}/v1/agent/keys/use`, post({ key: body.key.id }))).json();
+    const used = (await (await fetch(`${base}/v1/agent/keys/use`, post({ key: body.key.id }))).json()) as {
+      keys: unknown[];
+    };
     expect(used.keys[0]).toEqual({ id: body.key.id, primary: true });
     const removed = await fetch(`${base}/v1/agent/keys/remove`, post({ key: K1 }));
     expect(removed.status).toBe(200);
