@@ -20,9 +20,20 @@ export {
   MemberAliveError,
   UnknownMemberError,
 } from './node/errors.js';
+export {
+  type EncryptionSwitches,
+  generateKey,
+  type KeyInfo,
+  type KeyInput,
+  KeyringError,
+  type KeyringStatus,
+  keyId,
+  type NodeKeyring,
+} from './node/keyring.js';
 export { createNode, MeshNode } from './node/node.js';
 export {
   DEFAULT_PORT,
+  type EncryptionOptions,
   type HostPortOption,
   type NodeOptions,
   resolveNodeConfig as resolveConfig,

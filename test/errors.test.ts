@@ -4,6 +4,7 @@ import { AgentApiError } from '../src/cli/agent-client.js';
 import { CliError, ExitCode, UsageError } from '../src/cli/exit-codes.js';
 import { ValueError } from '../src/cli/values.js';
 import { FieldError } from '../src/codec/fields.js';
+import { KeyringError } from '../src/codec/keyring.js';
 import {
   ConfigError,
   MeshError,
@@ -53,6 +54,7 @@ const cases: ReadonlyArray<readonly [string, string, MeshError]> = [
   ['ValueError', 'ERR_MESH_VALUE', new ValueError('x')],
   ['FieldError', 'ERR_MESH_FIELD', new FieldError('x')],
   ['TransportError', 'ERR_MESH_TRANSPORT', new TransportError('reset')],
+  ['KeyringError', 'ERR_MESH_KEYRING', new KeyringError('primary-key', 'x')],
 ];
 
 describe('error classes', () => {

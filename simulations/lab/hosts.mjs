@@ -56,6 +56,8 @@ export class LabHost {
     this.counters = { suspicions: 0, refutations: 0 };
     this.countersByLife = [];
     this.tail = [];
+    /** Flags every life of this host's agent gets besides the lab's own (a scenario's choice). */
+    this.extraArgs = [];
     this.log = createWriteStream(join(logDir, `h${index}.log`), { flags: 'a' });
   }
 
@@ -78,6 +80,7 @@ export class LabHost {
     args.push('--bind', this.meshAddress, '--http', `127.0.0.1:${HTTP_PORT}`, '--preset', this.preset);
     args.push('--json', '--log-level', 'info');
     if (seeds.length > 0) args.push('--seeds', seeds.join(','));
+    args.push(...this.extraArgs);
     return args;
   }
 

@@ -1,8 +1,12 @@
-/** What a running agent lets `meshnode leave`, `force-leave` and `tags` change (see src/status/control.ts). */
+/**
+ * What a running agent lets `meshnode leave`, `force-leave`, `tags` and
+ * `keys` change (see src/status/control.ts and keys-control.ts).
+ */
 import { ValidationError } from '../core/errors.js';
 import type { Metadata } from '../core/types.js';
 import type { MeshNode } from '../node/node.js';
 import type { AgentControl } from '../status/control.js';
+import type { KeysControl } from '../status/keys-control.js';
 
 /** Metadata entries a single tags call may name, set and delete together. */
 const TAG_CHANGES_MAX = 256;
@@ -33,6 +37,22 @@ export function createAgentControl(agent: {
       Object.assign(next, set);
       await node.setMetadata(next);
       return node.member(node.id)?.metadata ?? (next as Metadata);
+    },
+    keys: keysControl(started),
+  };
+}
+
+function keysControl(started: () => MeshNode): KeysControl {
+  return {
+    status: () => started().keyring.status(),
+    install: (key) => started().keyring.install(key),
+    use: (keyOrId) => started().keyring.use(keyOrId),
+    remove: (keyOrId) => started().keyring.remove(keyOrId),
+    verify: (change) => {
+      started().keyring.setSwitches({
+        ...(change.incoming === undefined ? {} : { verifyIncoming: change.incoming }),
+        ...(change.outgoing === undefined ? {} : { verifyOutgoing: change.outgoing }),
+      });
     },
   };
 }

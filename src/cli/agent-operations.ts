@@ -6,6 +6,7 @@
 import type { MeshNode } from '../node/node.js';
 import type { EventHub } from '../status/events.js';
 import { formatViewId } from '../status/types.js';
+import { reloadKeyringFile } from './agent-keys.js';
 import type { SelfInfo } from './event-handler-spec.js';
 import { EventHandlers } from './event-handlers.js';
 import type { EventPrinter } from './event-printer.js';
@@ -21,6 +22,10 @@ export interface AgentStartContext {
   readonly reread?: () => AgentSettings;
   /** Warnings found before the logger existed (an expired token accepted). */
   readonly notices?: readonly string[];
+  /** Gossip keys from MESHNODE_KEYS, read (and removed from the environment) at start. */
+  readonly envKeys?: readonly Buffer[];
+  /** The gossip key of a join token made with --with-key. */
+  readonly tokenKey?: string;
 }
 
 function logLevelFor(settings: AgentSettings, context: AgentStartContext) {
@@ -118,6 +123,11 @@ export function startAgentOperations(options: {
         try {
           if (field === 'logLevel') logger.level = logLevelFor(next, context).level;
           else if (field === 'metadata') await options.node()?.setMetadata(next.metadata);
+          else if (field === 'verifyIncoming' || field === 'verifyOutgoing') {
+            const value = next[field];
+            // Back to unset: the agent keeps what runs (the default was decided at start).
+            if (value !== undefined) options.node()?.keyring.setSwitches({ [field]: value });
+          }
           applied.push(field);
         } catch (error) {
           logger.warn({ field, err: (error as Error).message }, 'reload could not apply a setting');
@@ -130,6 +140,10 @@ export function startAgentOperations(options: {
           concurrency: next.eventHandlerConcurrency,
         });
         for (const field of plan.apply) if (handlerFields.includes(field)) applied.push(field);
+      }
+      const node = options.node();
+      if (current.keyringFile !== undefined && node !== undefined) {
+        if (reloadKeyringFile(node, current.keyringFile, logger)) applied.push('keys');
       }
       if (plan.needRestart.length > 0)
         logger.warn({ fields: plan.needRestart }, 'reload: these settings changed and need a restart');

@@ -21,6 +21,7 @@ import { EventHub } from '../status/events.js';
 import { type StatusServer, type StatusServerOptions, startStatusServer } from '../status/server.js';
 import type { AgentLifecycle, StatusSource } from '../status/types.js';
 import { createAgentControl } from './agent-control.js';
+import { startingKeys, takeKeysFromEnv } from './agent-keys.js';
 import { type AgentStartContext, agentLogger, startAgentOperations } from './agent-operations.js';
 import { runToExit, withUsageExit } from './command.js';
 import { EventPrinter } from './event-printer.js';
@@ -45,8 +46,10 @@ export function agentCommand(): Command {
         'Run one meshnode agent: join the mesh through seeds, mDNS or a view file,',
         'print every re-balance (instance index, thread count, total), serve the',
         'status API. SIGINT / SIGTERM leave gracefully and exit 0; a second signal',
-        'exits at once. SIGHUP reloads the config file: log level, metadata and',
-        'event handlers change at once, other fields at the next restart.',
+        'exits at once. SIGHUP reloads the config file: log level, metadata, event',
+        'handlers and the encryption switches change at once, other fields at the',
+        'next restart; the --keyring-file is read again. Gossip keys may also come',
+        'from MESHNODE_KEYS (comma-separated base64) or a --with-key token.',
         'Exit codes: 0 ok, 1 unexpected error, 2 bad flags, 3 bad config, view',
         'file or --token (malformed or expired), 4 bind failure, 5 join failure',
         '(with --join-retry exit).',
@@ -54,7 +57,7 @@ export function agentCommand(): Command {
     )
     .option(
       '--token <token>',
-      'join token from "meshnode token create": sets key, env and seeds (-k, -e, --seeds win)',
+      'join token from "meshnode token create": sets key, env and seeds (-k, -e, --seeds win), and a gossip key with --with-key',
     )
     .option('--config <file>', 'JSON file with the same settings in camelCase (flags win)');
   for (const spec of Object.values(SETTINGS)) {
@@ -97,7 +100,10 @@ export async function runAgentFromFlags(options: Record<string, unknown>): Promi
   const token = await tokenForFlags(options, file, Date.now());
   const fields = flagsToFields(options);
   const settings = resolveSettings(fields, file, token.settings);
+  const envKeys = takeKeysFromEnv();
   return runAgent(settings, {
+    ...(envKeys === undefined ? {} : { envKeys }),
+    ...(token.gossipKey === undefined ? {} : { tokenKey: token.gossipKey }),
     levelExplicit: options.logLevel !== undefined || file.logLevel !== undefined,
     // A reload reads the file again; the flags and the token are as at start.
     reread: () =>
@@ -111,7 +117,7 @@ export async function runAgent(settings: AgentSettings, context: AgentStartConte
   const logger = agentLogger(settings, context);
   const events = new EventHub();
   const printer = new EventPrinter(settings.json, undefined, (line) => events.publishLine(line));
-  const agent = new Agent(settings, logger, printer, events);
+  const agent = new Agent(settings, logger, printer, events, context);
   const operations = startAgentOperations({
     settings,
     context,
@@ -179,7 +185,13 @@ class Agent implements StatusSource {
     leave: (reason) => void this.shutdown(reason),
   });
 
-  constructor(settings: AgentSettings, logger: AgentLogger, printer: EventPrinter, events: EventHub) {
+  constructor(
+    settings: AgentSettings,
+    logger: AgentLogger,
+    printer: EventPrinter,
+    events: EventHub,
+    private readonly context: AgentStartContext = {},
+  ) {
     this.settings = settings;
     this.log = logger;
     this.printer = printer;
@@ -337,7 +349,17 @@ class Agent implements StatusSource {
 
   private async createMeshNode(): Promise<MeshNode> {
     const { settings } = this;
+    const keys = startingKeys({
+      keyringFile: settings.keyringFile,
+      fromEnv: this.context.envKeys,
+      tokenKey: this.context.tokenKey,
+    });
     const options: NodeOptions = {
+      keys,
+      encryption: {
+        ...(settings.verifyIncoming === undefined ? {} : { verifyIncoming: settings.verifyIncoming }),
+        ...(settings.verifyOutgoing === undefined ? {} : { verifyOutgoing: settings.verifyOutgoing }),
+      },
       threads: settings.threads,
       metadata: settings.metadata,
       logger: this.log,

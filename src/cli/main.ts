@@ -9,6 +9,7 @@ import { agentCommand } from './agent.js';
 import { withUsageExit } from './command.js';
 import { forceLeaveCommand, leaveCommand, tagsCommand } from './control-commands.js';
 import { demoCommand } from './demo.js';
+import { keygenCommand, keysCommand } from './keys.js';
 import { membersCommand } from './members.js';
 import { monitorCommand } from './monitor.js';
 import { simulateCommand } from './simulate.js';
@@ -27,6 +28,8 @@ export const subcommands: readonly (() => Command)[] = [
   demoCommand,
   simulateCommand,
   tokenCommand,
+  keygenCommand,
+  keysCommand,
 ];
 
 function packageVersion(): string {

@@ -7,6 +7,9 @@
  *                                 `meshnode tags` are replaced)
  *   eventHandlers, eventHandlerTimeoutMs, eventHandlerConcurrency
  *                                 for the next events
+ *   verifyIncoming, verifyOutgoing
+ *                                 the encryption rollout switches, at once
+ *   the keyring file's keys       read again on every SIGHUP (agent-keys.ts)
  *
  * Every other field needs a restart: a change to one is logged as such and
  * not applied. Flags still win over the file, as at start; a file that
@@ -21,6 +24,8 @@ export const RELOADABLE_FIELDS = [
   'eventHandlers',
   'eventHandlerTimeoutMs',
   'eventHandlerConcurrency',
+  'verifyIncoming',
+  'verifyOutgoing',
 ] as const satisfies readonly (keyof AgentSettings)[];
 
 /** Fields that are not part of the running agent's configuration (ignored when comparing). */

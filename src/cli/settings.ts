@@ -75,6 +75,11 @@ export interface AgentSettings {
   readonly eventHandlerTimeoutMs: number;
   readonly eventHandlerConcurrency: number;
   readonly logFormat: LogFormatSetting;
+  /** JSON array of base64 gossip keys, read at start and on every SIGHUP. */
+  readonly keyringFile: string | undefined;
+  /** Undefined: the library's default (on when the agent starts with keys). */
+  readonly verifyIncoming: boolean | undefined;
+  readonly verifyOutgoing: boolean | undefined;
 }
 
 type Parsed = { -readonly [K in keyof AgentSettings]?: AgentSettings[K] };
@@ -259,6 +264,21 @@ export const SETTINGS: Readonly<Record<string, SettingSpec>> = {
     help: 'stderr logs: auto (readable on a terminal, default), json or pretty',
     parse: (v, n) => ({ logFormat: parseChoice(n, v, LOG_FORMATS) }),
   },
+  keyringFile: {
+    flag: '--keyring-file <path>',
+    help: 'gossip encryption keys: a JSON array of base64 keys, the first primary (read again on SIGHUP)',
+    parse: (v, n) => ({ keyringFile: parseString(n, v, 4096) }),
+  },
+  verifyIncoming: {
+    flag: '--verify-incoming <bool>',
+    help: 'drop unencrypted packets (default true with keys; false during a rollout)',
+    parse: (v, n) => ({ verifyIncoming: parseBoolean(n, v) }),
+  },
+  verifyOutgoing: {
+    flag: '--verify-outgoing <bool>',
+    help: 'encrypt what this agent sends (default true with keys; false during a rollout)',
+    parse: (v, n) => ({ verifyOutgoing: parseBoolean(n, v) }),
+  },
   protocol: {
     parse: (v, n) => {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) {
@@ -416,6 +436,9 @@ export function resolveSettings(
     eventHandlerTimeoutMs: merged.eventHandlerTimeoutMs ?? 30_000,
     eventHandlerConcurrency: merged.eventHandlerConcurrency ?? 4,
     logFormat: merged.logFormat ?? 'auto',
+    keyringFile: merged.keyringFile,
+    verifyIncoming: merged.verifyIncoming,
+    verifyOutgoing: merged.verifyOutgoing,
   };
 }
 

@@ -5,7 +5,7 @@
  * node whose view file lists members of the token's cluster: such a node
  * rejoins through those members, with a warning that the token has expired.
  */
-import { decodeToken, readToken } from '../discovery/token.js';
+import { decodeToken, type JoinToken, readToken } from '../discovery/token.js';
 import { readViewFile } from '../discovery/view-file.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import type { readConfigFile, TokenSettings } from './settings.js';
@@ -14,6 +14,8 @@ export interface TokenDecision {
   readonly settings: TokenSettings;
   /** Set when an expired token was accepted because the view file knows the cluster. */
   readonly warning: string | undefined;
+  /** The gossip key of a token made with --with-key; kept out of the settings, which are shown. */
+  readonly gossipKey?: string;
 }
 
 export async function tokenSettingsFor(
@@ -29,7 +31,7 @@ export async function tokenSettingsFor(
   },
 ): Promise<TokenDecision> {
   const read = readToken(text, nowMs);
-  if (read.ok) return { settings: pick(read.token), warning: undefined };
+  if (read.ok) return { settings: pick(read.token), warning: undefined, ...keyOf(read.token) };
   const decoded = decodeToken(text);
   if (read.error.reason !== 'expired' || !decoded.ok)
     throw new CliError(ExitCode.config, `--token: ${read.error.message}`);
@@ -39,12 +41,17 @@ export async function tokenSettingsFor(
     return {
       settings: pick(decoded.token),
       warning: `${read.error.message}; rejoining through the members in the view file ${known.viewFile}`,
+      ...keyOf(decoded.token),
     };
   }
   throw new CliError(
     ExitCode.config,
     `--token: ${read.error.message} (an expired token only stops a first join: a node whose --view-file lists members of its cluster restarts with it)`,
   );
+}
+
+function keyOf(token: JoinToken): { gossipKey?: string } {
+  return token.gossipKey === undefined ? {} : { gossipKey: token.gossipKey };
 }
 
 function pick(token: TokenSettings): TokenSettings {

@@ -15,16 +15,17 @@ import {
   TokenError,
   tokenExpired,
 } from '../discovery/token.js';
+import { keyId } from '../node/keyring.js';
+import { KEYS_ENV, readKeyringFile, takeKeysFromEnv } from './agent-keys.js';
 import { runToExit, withUsageExit, writeOut } from './command.js';
 import { CliError, ExitCode, UsageError } from './exit-codes.js';
 import { parseSeedList, parseString, ValueError } from './values.js';
 
 const NO_SECRET = [
-  'A token holds no secret: meshnode does not encrypt or authenticate its',
-  'traffic yet, so a secret in it would promise a protection it cannot give.',
-  'The key only keeps clusters apart; anyone who can reach the seeds and',
-  'knows (or reads from a token) the key can join. Keep the mesh port on a',
-  'private network.',
+  'A plain token holds no secret: its cluster key only keeps clusters apart;',
+  'anyone who can reach the seeds and knows the key can join an unencrypted',
+  'cluster. With --with-key the token also holds the primary gossip',
+  'encryption key: then it is a secret, to be handled like the key itself.',
 ].join('\n');
 
 export function tokenCommand(): Command {
@@ -54,6 +55,8 @@ interface CreateOptions {
   seeds: string;
   ttl?: string;
   json?: boolean;
+  withKey?: boolean;
+  keyringFile?: string;
 }
 
 function createCommand(): Command {
@@ -78,6 +81,11 @@ function createCommand(): Command {
     )
     .option('--ttl <duration>', 'lifetime: Ns, Nm, Nh or Nd, from 1s to 365d (default 24h)')
     .option('--json', 'print {"token", "key", "env", "seeds", "exp", "expiresAt"} as JSON')
+    .option(
+      '--with-key',
+      `embed the primary gossip key (from --keyring-file, else ${KEYS_ENV}): the token becomes a secret`,
+    )
+    .option('--keyring-file <path>', 'with --with-key: the keyring file whose first key is embedded')
     .action(async (options: CreateOptions) => {
       await runToExit('token create', () => runCreate(options, Date.now()));
     });
@@ -92,7 +100,15 @@ async function runCreate(options: CreateOptions, nowMs: number): Promise<number>
     const seeds = parseSeedList('--seeds', options.seeds);
     if (seeds.length === 0) throw new ValueError('--seeds must name at least one host:port');
     const ttlSeconds = options.ttl === undefined ? TOKEN_TTL_DEFAULT_S : parseTtl(options.ttl);
-    token = encodeToken({ key, env, seeds, ttlSeconds, nowMs });
+    const gossipKey = options.withKey === true ? primaryKeyFor(options) : undefined;
+    token = encodeToken({
+      key,
+      env,
+      seeds,
+      ttlSeconds,
+      nowMs,
+      ...(gossipKey === undefined ? {} : { gossipKey }),
+    });
   } catch (error) {
     if (error instanceof ValueError) throw new UsageError(error.message);
     if (error instanceof TokenError) throw new UsageError(flagMessage(error));
@@ -106,6 +122,18 @@ async function runCreate(options: CreateOptions, nowMs: number): Promise<number>
   if (!content.ok) throw content.error;
   await writeOut(`${JSON.stringify({ token, ...describe(content.token, nowMs) })}\n`);
   return ExitCode.ok;
+}
+
+/** The primary key to embed: the keyring file's first key, else MESHNODE_KEYS's first. */
+function primaryKeyFor(options: CreateOptions): string {
+  const keys =
+    options.keyringFile !== undefined
+      ? readKeyringFile(options.keyringFile)
+      : takeKeysFromEnv({ ...process.env });
+  const primary = keys?.[0];
+  if (primary === undefined)
+    throw new UsageError(`--with-key needs a key: give --keyring-file or set ${KEYS_ENV}`);
+  return primary.toString('base64');
 }
 
 /** A TokenError about create's input, in terms of its flags. */
@@ -150,6 +178,9 @@ async function runInspect(text: string, options: { json?: boolean }, nowMs: numb
       `seeds:   ${info.seeds.join(', ')}`,
       `expires: ${info.expiresAt} (${until})`,
       `expired: ${info.expired ? 'yes' : 'no'}`,
+      ...(info.gossipKeyId === undefined
+        ? []
+        : [`gossip key: id ${info.gossipKeyId} (this token is a secret: it holds an encryption key)`]),
     ];
     await writeOut(`${lines.join('\n')}\n`);
   }
@@ -171,6 +202,8 @@ function describe(token: JoinToken, nowMs: number) {
     exp: token.exp,
     expiresAt: new Date(token.exp * 1000).toISOString(),
     expired: tokenExpired(token, nowMs),
+    // The key itself is never printed: its id tells which one the token holds.
+    ...(token.gossipKey === undefined ? {} : { gossipKeyId: keyId(token.gossipKey) }),
   };
 }
 

@@ -9,12 +9,11 @@
  * It is checked with plain byte comparisons before any msgpack decoding, so
  * foreign and garbage traffic costs a handful of reads to drop.
  *
- * Encryption (not implemented yet): with bit 0 set, the bytes after this
- * header will be nonce || AES-GCM(msgpack payload) || tag, with the header
+ * Encryption (seal.ts): with bit 0 set, the bytes after this header are
+ * nonce || AES-GCM(timestamp || msgpack payload) || tag, with the header
  * itself as the additional authenticated data, so the label and version stay
- * readable for cheap filtering but cannot be altered. The hook is between
- * `packPayload` and the header write on encode, and between `checkEnvelope`
- * and `unpackPayload` on decode. Until then any non-zero flag is dropped as
+ * readable for cheap filtering but cannot be altered. A codec without keys
+ * drops such input as 'no-key'; any other non-zero flag is dropped as
  * 'unsupported-flags' rather than misread as plaintext.
  */
 import type { DecodeDropReason } from './types.js';
@@ -46,11 +45,11 @@ export function readUint32BE(bytes: Uint8Array, offset: number): number {
 }
 
 /**
- * Returns why the header rejects `bytes`, or undefined when the payload may
- * be decoded. The label is compared before the flags so that an encrypted
+ * Returns why the header rejects `bytes`, flags aside, or undefined. The
+ * label is compared before the flags are looked at so that an encrypted
  * packet from another cluster is reported as foreign, the more useful cause.
  */
-export function checkEnvelope(
+export function checkHeader(
   bytes: Uint8Array,
   label: number,
   bytesMax: number,
@@ -60,6 +59,17 @@ export function checkEnvelope(
   if (bytes[0] !== MAGIC_0 || bytes[1] !== MAGIC_1) return 'bad-magic';
   if (bytes[2] !== PROTOCOL_VERSION) return 'bad-version';
   if (readUint32BE(bytes, 4) !== label >>> 0) return 'foreign-cluster';
-  if (bytes[3] !== 0) return 'unsupported-flags';
   return undefined;
+}
+
+/** Returns why an unsealing decoder rejects `bytes`, or undefined when the payload may be decoded. */
+export function checkEnvelope(
+  bytes: Uint8Array,
+  label: number,
+  bytesMax: number,
+): DecodeDropReason | undefined {
+  const rejected = checkHeader(bytes, label, bytesMax);
+  if (rejected !== undefined) return rejected;
+  if (bytes[3] === 0) return undefined;
+  return bytes[3] === FLAG_ENCRYPTED ? 'no-key' : 'unsupported-flags';
 }

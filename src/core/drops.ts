@@ -3,6 +3,8 @@
  * the core and the transports each take their type from it, `stats().drops`
  * is keyed by it and the `meshnode_dropped_total` metric lists every reason
  * from it, at 0 until it happens. A new reason is added here and nowhere else.
+ * `peerWarning`: besides the count, the runtime logs one warning per peer
+ * address per minute (plain and encrypted nodes must never mix silently).
  */
 export const DROP_REASONS = {
   // The codec, before the core sees anything.
@@ -11,6 +13,23 @@ export const DROP_REASONS = {
   'bad-version': { layer: 'codec', meaning: 'a protocol version this node does not speak' },
   'foreign-cluster': { layer: 'codec', meaning: 'another cluster key or environment' },
   'unsupported-flags': { layer: 'codec', meaning: 'envelope flags this node does not know' },
+  'not-encrypted': {
+    layer: 'codec',
+    meaning: 'a plain input while incoming verification is on',
+    peerWarning: true,
+  },
+  'no-key': { layer: 'codec', meaning: 'a sealed input while this node has no keys', peerWarning: true },
+  'bad-tag': {
+    layer: 'codec',
+    meaning: 'a sealed input no installed key opens (forged, altered or another key)',
+    peerWarning: true,
+  },
+  stale: {
+    layer: 'codec',
+    meaning: 'a sealed input sent outside the replay window of this clock',
+    peerWarning: true,
+  },
+  replayed: { layer: 'codec', meaning: 'a sealed input accepted once already', peerWarning: true },
   'too-large': { layer: 'codec', meaning: 'over packetBytesMax or stateBytesMax' },
   malformed: { layer: 'codec', meaning: 'not exactly one well-formed msgpack value of the expected kind' },
   'invalid-field': {

@@ -4,9 +4,9 @@
  *
  *   mn1.<base64url of {"v":1,"key":...,"env":...,"seeds":[...],"exp":<epoch s>}>
  *
- * Unlike Bib's tokens there is no secret in it: meshnode neither encrypts nor
- * authenticates its traffic yet, so a secret would promise a protection it
- * cannot give. Anyone holding a token can read the key and the seeds from it.
+ * Anyone holding a token can read the cluster key and the seeds from it. A
+ * token made with `--with-key` also holds a gossip encryption key
+ * (`"gossipKey"`, base64): such a token is a secret, as the key is.
  *
  * Everything here is pure: no I/O, and the time is always passed in.
  * decodeToken() and readToken() take untrusted text and never throw: every
@@ -42,6 +42,8 @@ export interface JoinToken {
   readonly seeds: readonly string[];
   /** Expiry, epoch seconds: the token is expired from this second on. */
   readonly exp: number;
+  /** A gossip encryption key (base64), in tokens made with --with-key only: then the token is a secret. */
+  readonly gossipKey?: string;
 }
 
 /** What is wrong with a token (or with the input to make one). */
@@ -70,6 +72,9 @@ export type TokenResult =
   | { readonly ok: false; readonly error: TokenError };
 
 const FIELDS = ['v', 'key', 'env', 'seeds', 'exp'] as const;
+const OPTIONAL_FIELDS = ['gossipKey'] as const;
+/** 32 bytes in standard base64; the keyring checks the bytes again when it installs the key. */
+const GOSSIP_KEY = /^[A-Za-z0-9+/]{43}=$/;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 function fail(reason: TokenErrorReason, message: string): TokenResult {
@@ -177,8 +182,15 @@ export function decodeToken(input: unknown): TokenResult {
     if (!Object.hasOwn(fields, name)) return fail('missing-field', `the payload has no "${name}" field`);
   }
   for (const name of Object.keys(fields)) {
-    if (!(FIELDS as readonly string[]).includes(name)) return fail('bad-field', `unknown field "${name}"`);
+    if (
+      !(FIELDS as readonly string[]).includes(name) &&
+      !(OPTIONAL_FIELDS as readonly string[]).includes(name)
+    )
+      return fail('bad-field', `unknown field "${name}"`);
   }
+  const gossipKey = fields.gossipKey;
+  if (gossipKey !== undefined && (typeof gossipKey !== 'string' || !GOSSIP_KEY.test(gossipKey)))
+    return fail('bad-field', 'gossipKey must be a 32-byte key in base64');
   for (const name of ['key', 'env'] as const) {
     const problem = checkName(name, fields[name]);
     if (problem !== undefined) return fail('bad-field', problem);
@@ -197,6 +209,7 @@ export function decodeToken(input: unknown): TokenResult {
       env: fields.env as string,
       seeds: seeds.seeds,
       exp,
+      ...(gossipKey === undefined ? {} : { gossipKey: gossipKey as string }),
     },
   };
 }
@@ -239,6 +252,8 @@ export interface TokenInput {
   readonly ttlSeconds: number;
   /** Creation time, epoch milliseconds. */
   readonly nowMs: number;
+  /** Embeds a gossip key (base64): the token becomes a secret. */
+  readonly gossipKey?: string;
 }
 
 /**
@@ -258,12 +273,15 @@ export function encodeToken(input: TokenInput): string {
   if (!Number.isFinite(nowMs) || nowMs < 0) throw new TokenError('bad-field', `bad creation time ${nowMs}`);
   const seeds = checkSeeds(input.seeds);
   if (!seeds.ok) throw seeds.error;
+  if (input.gossipKey !== undefined && !GOSSIP_KEY.test(input.gossipKey))
+    throw new TokenError('bad-field', 'gossipKey must be a 32-byte key in base64');
   const payload = {
     v: TOKEN_VERSION,
     key: input.key,
     env: input.env,
     seeds: seeds.seeds,
     exp: Math.floor(nowMs / 1000) + ttlSeconds,
+    ...(input.gossipKey === undefined ? {} : { gossipKey: input.gossipKey }),
   };
   const token = TOKEN_PREFIX + Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
   if (token.length > TOKEN_CHARS_MAX) {

@@ -96,11 +96,18 @@ export function isDefinitiveSyncFailure(reason: string): boolean {
   return reason === 'ECONNREFUSED' || NOT_MESHNODE_REASONS.has(reason);
 }
 
+const ENCRYPTION_REASONS: Readonly<Record<string, string>> = {
+  'bad-tag': 'a meshnode agent whose encryption key this node does not hold (bad-tag)',
+  'no-key': 'an encrypting meshnode agent, and this node has no key (no-key)',
+  'not-encrypted': 'an unencrypted meshnode agent, and this node requires encryption (not-encrypted)',
+  stale: 'a meshnode agent whose clock is off by more than the replay window (stale)',
+};
+
 /** A sync failure reason as people read it: "ECONNREFUSED" -> "refused (nothing listening)". */
 export function describeSyncFailure(reason: string): string {
   if (reason === 'ECONNREFUSED') return 'refused (nothing listening on that port)';
   if (NOT_MESHNODE_REASONS.has(reason)) return `not a meshnode agent (${reason})`;
   if (reason === 'foreign-cluster') return 'a meshnode agent of another cluster key or env';
   if (reason === 'bad-version') return 'a meshnode agent speaking another protocol version';
-  return reason;
+  return ENCRYPTION_REASONS[reason] ?? reason;
 }

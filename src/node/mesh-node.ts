@@ -7,13 +7,16 @@
  * What both do the same way lives here.
  */
 import { EventEmitter } from 'node:events';
+import type { SealingCodec } from '../codec/sealing-codec.js';
 import { StateError } from '../core/errors.js';
 import type { Metadata } from '../core/types.js';
 import { validateMetadata } from '../core/validation.js';
 import { Rendezvous } from '../hashing/rendezvous.js';
 import type { Logger } from '../runtime/logger.js';
+import { sealingCodecFor } from './encryption.js';
 import { JoinError } from './errors.js';
 import { joinInTurn } from './join-in-turn.js';
+import { NodeKeyring } from './keyring.js';
 import { type ResolvedOptions, validateSeeds } from './options.js';
 import { isAddressSeed, resolveSeeds } from './seed-resolution.js';
 import type {
@@ -52,8 +55,12 @@ export abstract class MeshNode extends EventEmitter<MeshNodeEvents> {
   readonly address: string;
   /** True in static mode (no network). */
   abstract readonly isStatic: boolean;
+  /** Gossip keys and the encryption rollout switches (README "Encryption and keys"). */
+  readonly keyring: NodeKeyring;
   protected readonly options: ResolvedOptions;
   protected readonly logger: Logger;
+  /** How packets become bytes; a network node hands it to its runtime. */
+  protected readonly codec: SealingCodec;
   protected lifecycle: Lifecycle = 'running';
   protected metadata: Metadata;
   /** The index and total last told by a 'rebalance' (or the starting ones). */
@@ -78,6 +85,8 @@ export abstract class MeshNode extends EventEmitter<MeshNodeEvents> {
     });
     this.options = options;
     this.logger = logger;
+    this.codec = sealingCodecFor(options);
+    this.keyring = new NodeKeyring(this.codec.keyring, this.codec, logger);
     this.id = options.id;
     this.address = address;
     this.metadata = options.metadata;

@@ -67,6 +67,7 @@ export class NetworkNode extends MeshNode {
       joining: options.awaitAdmission ?? options.seeds.some((seed) => seed !== address),
       config: options.config,
       label: clusterLabel(options.key, options.env),
+      codec: this.codec,
       transport: new SocketTransport(
         sockets,
         { ...options.transport, packetBytesMax: options.config.packetBytesMax },

@@ -4,8 +4,9 @@
  * socket is opened.
  */
 import { networkInterfaces } from 'node:os';
-import { msgpackWireFormat } from '../codec/index.js';
+import { KEYS_MAX, type KeyInput, KeyringError, keyBytes } from '../codec/keyring.js';
 import { THREADS_MAX } from '../codec/limits.js';
+import { sealedWireFormat } from '../codec/sealing-codec.js';
 import { type PresetName, type ProtocolConfig, resolveConfig } from '../core/config.js';
 import { ValidationError } from '../core/errors.js';
 import type { Metadata } from '../core/types.js';
@@ -74,6 +75,27 @@ export interface NodeOptions {
   readonly transport?: Partial<TransportLimits>;
   /** Static mode: no network; this placement is answered as-is (libcluster -I / -T). */
   readonly static?: StaticPlacement;
+  /**
+   * Gossip keys (AES-256-GCM): 32-byte Buffers or their base64; the first is
+   * the primary, which encrypts, and every key decrypts. At most 16. Default
+   * none: plain packets, until keys are installed through `node.keyring`.
+   */
+  readonly keys?: readonly KeyInput[];
+  /** The rollout switches and the replay window (README "Encryption and keys"). */
+  readonly encryption?: EncryptionOptions;
+}
+
+export interface EncryptionOptions {
+  /** Drop plain input (memberlist's GossipVerifyIncoming). Default: true when `keys` are given, else false. */
+  readonly verifyIncoming?: boolean;
+  /** Encrypt output (memberlist's GossipVerifyOutgoing). Default: true when `keys` are given, else false. */
+  readonly verifyOutgoing?: boolean;
+  /**
+   * A sealed input sent more than this many ms before or after this node's
+   * wall clock is dropped as 'stale'. Assumes the hosts' clocks agree to well
+   * within it (NTP). Default 30000, 1000..600000.
+   */
+  readonly replayWindowMs?: number;
 }
 
 /** Every createNode() option: anything else is a typo, rejected by name. */
@@ -94,6 +116,8 @@ const NODE_OPTION_NAMES = [
   'joinTimeoutMs',
   'transport',
   'static',
+  'keys',
+  'encryption',
 ] as const satisfies readonly (keyof NodeOptions)[];
 // Compile-time check that the list names every field of NodeOptions.
 const everyOptionListed: Exclude<keyof NodeOptions, (typeof NODE_OPTION_NAMES)[number]> extends never
@@ -153,6 +177,8 @@ export interface ResolvedOptions {
   readonly joinTimeoutMs: number;
   readonly transport: TransportLimits;
   readonly static: StaticPlacement | undefined;
+  readonly keys: readonly Buffer[];
+  readonly encryption: EncryptionOptions;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -196,7 +222,8 @@ export function resolveNodeConfig(
   overrides: Partial<ProtocolConfig> = {},
   preset: PresetName = 'lan',
 ): ProtocolConfig {
-  return resolveConfig(overrides, preset, msgpackWireFormat);
+  // Network nodes always budget for the seal, so keys can be installed at run time.
+  return resolveConfig(overrides, preset, sealedWireFormat);
 }
 
 export function resolveOptions(options: NodeOptions): ResolvedOptions {
@@ -237,7 +264,8 @@ export function resolveOptions(options: NodeOptions): ResolvedOptions {
     1,
     3_600_000,
   );
-  const transport = { ...defaultTransportLimits(config) };
+  // Nodes send sealed-size states (keys may be installed at run time), so the bound counts the seal.
+  const transport = { ...defaultTransportLimits(config, sealedWireFormat) };
   if (options.transport !== undefined) {
     if (!isPlainObject(options.transport)) throw new ValidationError('transport must be an object');
     for (const [field, value] of Object.entries(options.transport)) {
@@ -247,6 +275,8 @@ export function resolveOptions(options: NodeOptions): ResolvedOptions {
     }
   }
   return {
+    keys: resolveKeys(options.keys),
+    encryption: resolveEncryption(options.encryption),
     key: options.key ?? '',
     env,
     id,
@@ -263,6 +293,41 @@ export function resolveOptions(options: NodeOptions): ResolvedOptions {
     transport,
     static: placement,
   };
+}
+
+function resolveKeys(keys: unknown): Buffer[] {
+  if (keys === undefined) return [];
+  if (!Array.isArray(keys))
+    throw new ValidationError('keys must be an array of 32-byte Buffers or base64 strings');
+  if (keys.length > KEYS_MAX)
+    throw new KeyringError('keys-max', `at most ${KEYS_MAX} keys, got ${keys.length}`);
+  return keys.map((key: KeyInput, i) => {
+    try {
+      return keyBytes(key);
+    } catch (error) {
+      throw new KeyringError('invalid-key', `keys[${i}]: ${(error as Error).message}`);
+    }
+  });
+}
+
+const ENCRYPTION_FIELDS = ['verifyIncoming', 'verifyOutgoing', 'replayWindowMs'];
+
+function resolveEncryption(value: unknown): EncryptionOptions {
+  if (value === undefined) return {};
+  if (!isPlainObject(value)) throw new ValidationError('encryption must be an object');
+  for (const field of Object.keys(value)) {
+    if (!ENCRYPTION_FIELDS.includes(field))
+      throw new ValidationError(
+        `unknown encryption field "${field}"; known: ${ENCRYPTION_FIELDS.join(', ')}`,
+      );
+  }
+  for (const field of ['verifyIncoming', 'verifyOutgoing'] as const) {
+    if (value[field] !== undefined && typeof value[field] !== 'boolean')
+      throw new ValidationError(`encryption.${field} must be a boolean`);
+  }
+  if (value.replayWindowMs !== undefined)
+    checkInteger('encryption.replayWindowMs', value.replayWindowMs, 1000, 600_000);
+  return value as EncryptionOptions;
 }
 
 /**

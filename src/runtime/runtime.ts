@@ -15,6 +15,7 @@ import type { Metadata, RandomSource } from '../core/types.js';
 import { lifeIncarnation, monotonicMs } from './clock.js';
 import { newRuntimeCounters, type RuntimeCounters } from './counters.js';
 import type { Logger } from './logger.js';
+import { PeerDropWarnings } from './peer-warnings.js';
 import { cryptoSeededRandom } from './random.js';
 import { decodeStateInSteps, encodeStateInSteps, type Stepped } from './state-steps.js';
 import type { TransportLimits } from './stream.js';
@@ -66,6 +67,7 @@ export class Runtime implements CoreHost {
   private readonly codec: PacketCodec;
   private readonly pending: CoreEvent[] = [];
   private pendingRead = 0;
+  private readonly peerWarnings: PeerDropWarnings;
   private depth = 0;
   /** The time handed to the outermost core call in progress. */
   private entryNowMs = 0;
@@ -74,6 +76,7 @@ export class Runtime implements CoreHost {
   constructor(options: RuntimeOptions) {
     this.options = options;
     this.clock = options.clock ?? monotonicMs;
+    this.peerWarnings = new PeerDropWarnings(options.logger, this.clock);
     const { config } = options;
     this.codec =
       options.codec ??
@@ -203,7 +206,7 @@ export class Runtime implements CoreHost {
         const result = decoded instanceof Promise ? await decoded : decoded;
         if (this.closing !== undefined) return;
         if (!result.ok) {
-          this.drop(result.reason);
+          this.dropFrom(result.reason, to, 'datagram');
           this.syncFailed(to, request, result.reason);
           return;
         }
@@ -240,7 +243,7 @@ export class Runtime implements CoreHost {
   private receive(bytes: Uint8Array, from: string, channel: Channel): void {
     const result = this.codec.decodePacket(bytes);
     if (!result.ok) {
-      this.drop(result.reason);
+      this.dropFrom(result.reason, from, channel);
       return;
     }
     this.enter((now) => this.core.handleMessages(result.messages, from, channel, now));
@@ -279,7 +282,7 @@ export class Runtime implements CoreHost {
   private answerSync(result: StateDecodeResult, remote: string): Stepped<StateAnswer> {
     if (this.closing !== undefined) return undefined;
     if (!result.ok) {
-      this.drop(result.reason);
+      this.dropFrom(result.reason, remote, 'stream');
       return undefined;
     }
     const request: StateMessage = result.state;
@@ -293,6 +296,12 @@ export class Runtime implements CoreHost {
 
   private drop(reason: DropReasonName): void {
     this.counters.drops[reason] = (this.counters.drops[reason] ?? 0) + 1;
+  }
+
+  /** A decode drop: counted, and for some reasons a rate-limited warning naming the peer. */
+  private dropFrom(reason: DropReasonName, address: string, channel: Channel): void {
+    this.drop(reason);
+    this.peerWarnings.note(reason, address, channel);
   }
 
   /**

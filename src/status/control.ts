@@ -15,7 +15,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MeshError } from '../core/errors.js';
 import type { Metadata } from '../core/types.js';
+import { KeyringError } from '../node/keyring.js';
 import { isLoopbackAddress } from './access.js';
+import { KEYS_PATHS, type KeysControl, keyringErrorStatus, serveKeys } from './keys-control.js';
 import { sendJson, sendJsonError } from './reply.js';
 
 /** What the agent lets the API change. Errors are MeshErrors with stable codes. */
@@ -26,12 +28,19 @@ export interface AgentControl {
   forceLeave(id: string): boolean;
   /** Sets and deletes metadata entries; resolves with the metadata now published. */
   updateTags(set: Readonly<Record<string, string>>, remove: readonly string[]): Promise<Metadata>;
+  /** The keyring endpoints (keys-control.ts); absent: they answer 404. */
+  readonly keys?: KeysControl;
 }
 
 /** A request body larger than this is refused before it is read. */
 export const CONTROL_BODY_BYTES_MAX = 16 * 1024;
 
-export const CONTROL_PATHS = ['/v1/agent/leave', '/v1/agent/force-leave', '/v1/agent/tags'] as const;
+export const CONTROL_PATHS = [
+  '/v1/agent/leave',
+  '/v1/agent/force-leave',
+  '/v1/agent/tags',
+  ...KEYS_PATHS,
+] as const;
 
 /** HTTP status per MeshError code; anything else is a 500. */
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {
@@ -105,6 +114,10 @@ export async function serveControl(
       if (typeof id !== 'string' || id === '')
         throw new BadRequestError(400, 'bad_request', 'body needs "id"');
       sendJson(res, 200, { id, left: control.forceLeave(id) });
+    } else if ((KEYS_PATHS as readonly string[]).includes(path)) {
+      if (control.keys === undefined)
+        throw new BadRequestError(404, 'not_found', 'this agent has no keyring');
+      sendJson(res, 200, serveKeys(control.keys, path, body));
     } else {
       const { set, remove } = tagsOf(body);
       sendJson(res, 200, { metadata: await control.updateTags(set, remove) });
@@ -112,6 +125,8 @@ export async function serveControl(
   } catch (error) {
     if (error instanceof BadRequestError) {
       sendJsonError(res, error.status, error.apiCode, error.message);
+    } else if (error instanceof KeyringError) {
+      sendJsonError(res, keyringErrorStatus(error), error.code, error.message);
     } else if (error instanceof MeshError) {
       sendJsonError(res, STATUS_BY_CODE[error.code] ?? 500, error.code, error.message);
     } else {

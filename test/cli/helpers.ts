@@ -62,14 +62,23 @@ export class TestBed {
   }
 
   /** `meshnode agent` of this bed's cluster on 127.0.0.1, port 0, status API on port 0, --json unless told. */
-  agent(id: string, args: readonly string[] = [], options: { json?: boolean } = {}): AgentProcess {
-    const agent = new AgentProcess(id, process.execPath, [
-      BIN,
-      'agent',
-      ...['-k', this.key, '-e', this.env, '-i', id, '--bind', '127.0.0.1:0', '--http', '127.0.0.1:0'],
-      ...['--config', this.config, ...(options.json === false ? [] : ['--json'])],
-      ...args,
-    ]);
+  agent(
+    id: string,
+    args: readonly string[] = [],
+    options: { json?: boolean; env?: NodeJS.ProcessEnv } = {},
+  ): AgentProcess {
+    const agent = new AgentProcess(
+      id,
+      process.execPath,
+      [
+        BIN,
+        'agent',
+        ...['-k', this.key, '-e', this.env, '-i', id, '--bind', '127.0.0.1:0', '--http', '127.0.0.1:0'],
+        ...['--config', this.config, ...(options.json === false ? [] : ['--json'])],
+        ...args,
+      ],
+      options.env,
+    );
     this.agents.push(agent);
     return agent;
   }
@@ -108,15 +117,23 @@ export interface CliResult {
 }
 
 /** Runs `meshnode ...args` to its end (SIGKILL after timeoutMs, which fails the result). */
-export function runCli(args: readonly string[], timeoutMs = WAIT_MS): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  timeoutMs = WAIT_MS,
+  options: { env?: NodeJS.ProcessEnv; stdin?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      env: options.env ?? process.env,
+    });
+    if (options.stdin !== undefined) child.stdin?.end(options.stdin);
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
     });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
     });
     const timer = setTimeout(() => {

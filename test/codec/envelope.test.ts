@@ -40,8 +40,15 @@ describe('envelope', () => {
     }
   });
 
-  it('drops any non-zero flags, including the reserved encryption bit', () => {
-    for (const flags of [1, 2, 0x80, 0xff]) {
+  it('drops a sealed packet as no-key: this decoder holds no keys', () => {
+    expect(decodePacket(withByte(packet(), 3, 1), LABEL, WIDE)).toMatchObject({
+      ok: false,
+      reason: 'no-key',
+    });
+  });
+
+  it('drops any other non-zero flags', () => {
+    for (const flags of [2, 3, 0x80, 0xff]) {
       expect(decodePacket(withByte(packet(), 3, flags), LABEL, WIDE)).toMatchObject({
         ok: false,
         reason: 'unsupported-flags',
@@ -78,7 +85,8 @@ describe('envelope', () => {
     expect(decodeState(state, LABEL ^ 1, WIDE_STATE)).toMatchObject({ reason: 'foreign-cluster' });
     expect(decodeState(withByte(state, 0, 0), LABEL, WIDE_STATE)).toMatchObject({ reason: 'bad-magic' });
     expect(decodeState(withByte(state, 2, 9), LABEL, WIDE_STATE)).toMatchObject({ reason: 'bad-version' });
-    expect(decodeState(withByte(state, 3, 1), LABEL, WIDE_STATE)).toMatchObject({
+    expect(decodeState(withByte(state, 3, 1), LABEL, WIDE_STATE)).toMatchObject({ reason: 'no-key' });
+    expect(decodeState(withByte(state, 3, 2), LABEL, WIDE_STATE)).toMatchObject({
       reason: 'unsupported-flags',
     });
     expect(decodeState(state.subarray(0, 7), LABEL, WIDE_STATE)).toMatchObject({ reason: 'too-short' });

@@ -10,6 +10,7 @@ const REASONS: readonly DecodeDropReason[] = [
   'bad-version',
   'foreign-cluster',
   'unsupported-flags',
+  'no-key',
   'too-large',
   'malformed',
   'invalid-field',

@@ -1,13 +1,16 @@
 /**
  * Property: whatever the member table (many members, ids up to 128 UTF-8
  * bytes, long addresses, metadata up to the limit), no packet the core sends
- * is larger than packetBytesMax once actually encoded, and the broadcast
+ * is larger than packetBytesMax once actually encoded (sealed too, when the
+ * core packs for the sealed wire format), and the broadcast
  * queue stays within its bound.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodePacket, msgpackWireFormat } from '../../src/codec/index.js';
+import { Keyring } from '../../src/codec/keyring.js';
 import { MESSAGES_MAX_DEFAULT } from '../../src/codec/limits.js';
+import { SealingCodec, sealedWireFormat } from '../../src/codec/sealing-codec.js';
 import { resolveConfig } from '../../src/core/config.js';
 import type { Message } from '../../src/core/messages.js';
 import { SeededRandom } from '../../src/core/random.js';
@@ -16,6 +19,12 @@ import { withoutControlCharacters } from '../codec/helpers.js';
 import { SoloCore } from './harness.js';
 
 const LABEL = 0x1234_5678;
+const SEALER = new SealingCodec({
+  label: LABEL,
+  packetLimits: { packetBytesMax: 65_000, metadataBytesMax: 16_384 },
+  stateLimits: { stateBytesMax: 1 << 24, membersMax: 1 << 16, metadataBytesMax: 16_384 },
+  keyring: new Keyring([new Uint8Array(32).fill(7)]),
+});
 const utf8 = new TextEncoder();
 const bytesOf = (text: string) => utf8.encode(text).length;
 
@@ -100,6 +109,7 @@ const scenarioArb = fc
     rows: fc.uniqueArray(rowArb, { selector: (row) => row.id, minLength: 1, maxLength: 120, size: 'large' }),
     seed: fc.nat(),
     leave: fc.boolean(),
+    sealed: fc.boolean(),
   })
   .chain((scenario) =>
     fc.record({
@@ -117,16 +127,21 @@ describe('no packet exceeds packetBytesMax', () => {
   it('for arbitrary member tables, every packet the core sends encodes within the limit', () => {
     fc.assert(
       fc.property(scenarioArb, ({ scenario, selfMetadata, metadata }) => {
+        const wire = scenario.sealed ? sealedWireFormat : msgpackWireFormat;
         const packetBytesMax = Math.min(
           65_000,
           Math.max(
             680,
-            msgpackWireFormat.packetBytesBound(msgpackWireFormat.updateBytesMax(scenario.metadataBytesMax)) +
-              scenario.slack,
+            wire.packetBytesBound(wire.updateBytesMax(scenario.metadataBytesMax)) + scenario.slack,
           ),
         );
-        const config = resolveConfig({ packetBytesMax, metadataBytesMax: scenario.metadataBytesMax });
+        const config = resolveConfig(
+          { packetBytesMax, metadataBytesMax: scenario.metadataBytesMax },
+          'lan',
+          wire,
+        );
         const solo = new SoloCore({
+          wire,
           id: scenario.selfId,
           address: `[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255%${'z'.repeat(64)}]:65535`,
           metadata: selfMetadata,
@@ -213,7 +228,10 @@ describe('no packet exceeds packetBytesMax', () => {
         expect(solo.host.sent.length).toBeGreaterThan(0);
         for (const packet of solo.host.sent) {
           expect(packet.messages.length).toBeLessThanOrEqual(MESSAGES_MAX_DEFAULT);
-          const bytes = encodePacket(packet.messages, LABEL).length;
+          // Sealed: the bytes a node with a key really sends, nonce, timestamp and tag included.
+          const bytes = scenario.sealed
+            ? SEALER.encodePacket(packet.messages).length
+            : encodePacket(packet.messages, LABEL).length;
           if (bytes > packetBytesMax) {
             throw new Error(
               `a ${bytes}-byte packet to ${packet.to} exceeds packetBytesMax ${packetBytesMax}`,

@@ -1,0 +1,143 @@
+/**
+ * The codec with AES-256-GCM sealing (seal.ts) over the msgpack codec, a
+ * keyring and memberlist's two rollout switches:
+ *
+ * - verifyOutgoing: seal what this node sends (with the primary key);
+ *   off, it sends plain packets that every node can read.
+ * - verifyIncoming: refuse plain input ('not-encrypted'); off, plain input
+ *   is accepted beside sealed input.
+ *
+ * Sealed input is always authenticated before anything is decoded; without
+ * keys it is dropped as 'no-key', with keys that do not open it as
+ * 'bad-tag', and outside the replay window as 'stale' or 'replayed'. An
+ * empty keyring seals nothing and refuses nothing plain.
+ *
+ * Its packet budget always includes the seal, keys or not, so keys can be
+ * installed on a running node without any packet outgrowing packetBytesMax.
+ */
+import type { Message, StateMessage } from '../core/messages.js';
+import type { PacketCodec } from './codec.js';
+import { MsgpackCodec, type MsgpackCodecOptions } from './codec.js';
+import { drop, dropFromError } from './drop.js';
+import { checkHeader, FLAG_ENCRYPTED } from './envelope.js';
+import type { Keyring } from './keyring.js';
+import { ReplayGuard } from './replay-guard.js';
+import { open, SEAL_BYTES, seal } from './seal.js';
+import type { DecodeDrop, PacketDecodeResult, StateDecodeResult, StateDecoding } from './types.js';
+import { MsgpackWireFormat } from './wire-format.js';
+
+/** The wire format of a sealing codec: the msgpack sizes plus the seal on every packet and state. */
+export const sealedWireFormat: MsgpackWireFormat = new MsgpackWireFormat({ sealBytes: SEAL_BYTES });
+
+export interface Verification {
+  /** Drop plain input. */
+  readonly incoming: boolean;
+  /** Seal output. */
+  readonly outgoing: boolean;
+}
+
+export interface SealingCodecOptions extends MsgpackCodecOptions {
+  readonly keyring: Keyring;
+  /** Default: both on when the keyring starts with keys, both off when it starts empty. */
+  readonly verification?: Partial<Verification>;
+  /** Default REPLAY_WINDOW_MS_DEFAULT (30 s). */
+  readonly replayWindowMs?: number;
+  /** The clock sealed timestamps are written and checked with; default Date.now. */
+  readonly wallClockMs?: () => number;
+}
+
+export class SealingCodec implements PacketCodec {
+  readonly format = sealedWireFormat;
+  readonly keyring: Keyring;
+  private readonly plain: MsgpackCodec;
+  private readonly options: SealingCodecOptions;
+  private readonly replay: ReplayGuard;
+  private readonly wallClockMs: () => number;
+  private current: Verification;
+
+  constructor(options: SealingCodecOptions) {
+    this.options = options;
+    this.plain = new MsgpackCodec(options);
+    this.keyring = options.keyring;
+    this.replay = new ReplayGuard(
+      options.replayWindowMs === undefined ? {} : { windowMs: options.replayWindowMs },
+    );
+    this.wallClockMs = options.wallClockMs ?? Date.now;
+    const on = options.keyring.size > 0;
+    this.current = {
+      incoming: options.verification?.incoming ?? on,
+      outgoing: options.verification?.outgoing ?? on,
+    };
+  }
+
+  get verification(): Verification {
+    return this.current;
+  }
+
+  /** Changes either switch; the other keeps its value. */
+  setVerification(change: Partial<Verification>): Verification {
+    this.current = {
+      incoming: change.incoming ?? this.current.incoming,
+      outgoing: change.outgoing ?? this.current.outgoing,
+    };
+    return this.current;
+  }
+
+  encodePacket(messages: readonly Message[]): Uint8Array {
+    return this.sealed(this.plain.encodePacket(messages));
+  }
+
+  decodePacket(bytes: Uint8Array): PacketDecodeResult {
+    const opened = this.opened(bytes, this.options.packetLimits.packetBytesMax);
+    return opened instanceof Uint8Array ? this.plain.decodePacket(opened) : opened;
+  }
+
+  encodeState(state: StateMessage): Uint8Array {
+    return this.sealed(this.plain.encodeState(state));
+  }
+
+  decodeState(bytes: Uint8Array): StateDecodeResult {
+    const opened = this.opened(bytes, this.options.stateLimits.stateBytesMax);
+    return opened instanceof Uint8Array ? this.plain.decodeState(opened) : opened;
+  }
+
+  /**
+   * Opens the seal of the whole state (the tag authenticates all of it),
+   * then decodes the plaintext in steps as the plain codec does. No head
+   * check before the rest is read: the head is ciphertext until then.
+   */
+  startStateDecode(bytes: Uint8Array): StateDecoding | DecodeDrop {
+    const opened = this.opened(bytes, this.options.stateLimits.stateBytesMax);
+    return opened instanceof Uint8Array ? this.plain.startStateDecode(opened) : opened;
+  }
+
+  private sealed(plain: Uint8Array): Uint8Array {
+    const key = this.keyring.primary;
+    if (key === undefined || !this.current.outgoing) return plain;
+    return seal(plain, key, this.wallClockMs());
+  }
+
+  /** The unsealed envelope to decode, or why the input is dropped. Never throws. */
+  private opened(bytes: Uint8Array, bytesMax: number): Uint8Array | DecodeDrop {
+    try {
+      return this.unsealed(bytes, bytesMax);
+    } catch (error) {
+      return dropFromError(error);
+    }
+  }
+
+  private unsealed(bytes: Uint8Array, bytesMax: number): Uint8Array | DecodeDrop {
+    const rejected = checkHeader(bytes, this.options.label, bytesMax);
+    if (rejected !== undefined) return drop(rejected);
+    const flags = bytes[3];
+    const keyed = this.keyring.size > 0;
+    if (flags === 0) return keyed && this.current.incoming ? drop('not-encrypted') : bytes;
+    if (flags !== FLAG_ENCRYPTED) return drop('unsupported-flags');
+    if (!keyed) return drop('no-key');
+    const result = open(bytes, this.keyring.openingKeys);
+    if (result === undefined) return drop('bad-tag');
+    const replayed = this.replay.check(result.sentAtMs, result.nonce, this.wallClockMs());
+    if (replayed !== undefined) return drop(replayed);
+    return result.plain;
+  }
+}
