@@ -2,8 +2,11 @@
  * Full state for push-pull over the reliable stream (the transport adds its
  * own length prefix). Payload after the header:
  *
- *   [8, join, fromId, [[id, address, incarnation, stateCode, threads, metadata, viewDelayMs], ...]]
+ *   [8, join, fromId, [[id, address, incarnation, stateCode, threads, metadata, viewDelayMs], ...], eventLtime]
  *
+ * eventLtime (the user-event Lamport clock) is left out when the state has
+ * none, and a state without it is accepted: nodes that predate user events
+ * still sync.
  * stateCode: 0 alive, 1 suspect, 2 dead, 3 left.
  */
 import type { StateMessage } from '../core/messages.js';
@@ -20,6 +23,7 @@ import {
   readMetadata,
   readThreads,
   readTuple,
+  readUserEventLtime,
   readViewDelay,
 } from './fields.js';
 import { packWithEnvelope, unpackPayload } from './msgpack.js';
@@ -56,7 +60,9 @@ function rowToMember(value: unknown, metadataBytesMax: number): MemberSnapshot {
 
 /** The payload of a state around its member rows. */
 export function stateToTuple(state: StateMessage, rows: readonly unknown[]): unknown[] {
-  return [TYPE_STATE, state.join, state.fromId, rows];
+  const head = [TYPE_STATE, state.join, state.fromId, rows];
+  if (state.eventLtime !== undefined) head.push(state.eventLtime);
+  return head;
 }
 
 /** Full state for push-pull over TCP. */
@@ -77,7 +83,7 @@ export function decodeState(bytes: Uint8Array, label: number, limits: StateDecod
     if (rejected !== undefined) return drop(rejected);
     const payload = unpackPayload(bytes);
     if (!Array.isArray(payload)) return drop('malformed', 'payload is not an array');
-    const t = readTuple(payload, 4, 'state');
+    const t = readTuple(payload, payload.length === 5 ? 5 : 4, 'state');
     if (t[0] !== TYPE_STATE) throw new FieldError('state type code must be 8');
     const join = readBoolean(t[1], 'join');
     const fromId = readId(t[2], 'fromId');
@@ -88,7 +94,9 @@ export function decodeState(bytes: Uint8Array, label: number, limits: StateDecod
     }
     const members = new Array<MemberSnapshot>(rows.length);
     for (let i = 0; i < rows.length; i++) members[i] = rowToMember(rows[i], limits.metadataBytesMax);
-    return { ok: true, state: { type: 'state', join, fromId, members } };
+    if (t.length === 4) return { ok: true, state: { type: 'state', join, fromId, members } };
+    const eventLtime = readUserEventLtime(t[4]);
+    return { ok: true, state: { type: 'state', join, fromId, members, eventLtime } };
   } catch (error) {
     return dropFromError(error);
   }

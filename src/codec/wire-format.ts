@@ -12,8 +12,9 @@ import {
   THREADS_MAX,
   VIEW_DELAY_MS_MAX,
 } from '../core/limits.js';
-import type { Message, StateMessage, UpdateMessage } from '../core/messages.js';
+import type { Message, StateMessage, UpdateMessage, UserEventMessage } from '../core/messages.js';
 import type { MemberSnapshot } from '../core/types.js';
+import { USER_EVENT_LTIME_MAX, USER_EVENT_NAME_BYTES_MAX } from '../core/user-events-rules.js';
 import type { WireFormat } from '../core/wire-format.js';
 import { ENVELOPE_BYTES } from './envelope.js';
 import { MESSAGES_MAX_DEFAULT } from './limits.js';
@@ -70,6 +71,17 @@ export class MsgpackWireFormat implements WireFormat {
     const metadataBytes =
       containerHeaderBytes(METADATA_KEYS_MAX) + stringsBytesMax(2 * METADATA_KEYS_MAX, metadataBytesMax);
     return bytes - emptyMetadataBytes + metadataBytes;
+  }
+
+  userEventBytesMax(payloadBytesMax: number): number {
+    const longest: UserEventMessage = {
+      type: 'user-event',
+      name: 'n'.repeat(USER_EVENT_NAME_BYTES_MAX),
+      payload: new Uint8Array(payloadBytesMax),
+      fromId: 'i'.repeat(ID_BYTES_MAX),
+      ltime: USER_EVENT_LTIME_MAX,
+    };
+    return this.messageBytes(longest);
   }
 
   /**
