@@ -50,9 +50,15 @@ export class Disseminator {
     return this.userEvents.length;
   }
 
-  /** Queues a user event to pass on, under `key` (one per event). */
+  /**
+   * Queues a user event to pass on, under `key` (one per event). One too
+   * large for this node's packets (a peer with larger packets sent it) is
+   * delivered here but not passed on: it would never fit.
+   */
   enqueueUserEvent(message: UserEventMessage, key: string): void {
-    if (!this.userEvents.enqueue(key, message, this.wire.messageBytes(message))) {
+    const bytes = this.wire.messageBytes(message);
+    if (this.wire.packetBytesBound(bytes) > this.context.config.packetBytesMax) return;
+    if (!this.userEvents.enqueue(key, message, bytes)) {
       this.context.drop('queue-full');
       return;
     }

@@ -147,6 +147,11 @@ export class NetworkNode extends MeshNode {
     }
   }
 
+  broadcast(name: string, payload: string | Uint8Array = ''): number {
+    if (this.lifecycle !== 'running') throw new StateError(`cannot broadcast: the node is ${this.lifecycle}`);
+    return this.runtime.call((core, now) => core.broadcast(name, payload, now));
+  }
+
   protected joinThrough(targets: readonly string[], options: JoinOptions): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const pending: PendingJoin = {
@@ -325,6 +330,14 @@ export class NetworkNode extends MeshNode {
         return;
       case 'refuted':
         this.logger.info({ id: this.id, incarnation: event.incarnation }, 'refuted a suspicion');
+        return;
+      case 'user-event':
+        this.safeEmit('event', {
+          name: event.name,
+          payload: new Uint8Array(event.payload),
+          from: event.fromId,
+          ltime: event.ltime,
+        });
         return;
       default:
         return;
