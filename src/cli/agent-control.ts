@@ -1,4 +1,4 @@
-/** What a running agent lets `meshnode leave`, `force-leave` and `tags` change (see src/status/control.ts). */
+/** What a running agent lets `meshnode leave`, `force-leave`, `tags` and `event` do (see src/status/control.ts). */
 import { ValidationError } from '../core/errors.js';
 import type { Metadata } from '../core/types.js';
 import type { MeshNode } from '../node/node.js';
@@ -24,6 +24,7 @@ export function createAgentControl(agent: {
       agent.leave('leave command');
     },
     forceLeave: (id) => started().forceLeave(id),
+    broadcast: (name, payload) => started().broadcast(name, payload),
     async updateTags(set, remove) {
       const node = started();
       if (Object.keys(set).length + remove.length > TAG_CHANGES_MAX)

@@ -5,6 +5,7 @@
  *   POST /v1/agent/leave        {}                                  -> 202 { leaving: true }
  *   POST /v1/agent/force-leave  { "id": "b" }                       -> 200 { id, left }
  *   POST /v1/agent/tags         { "set": {"k":"v"}, "delete": ["x"] } -> 200 { metadata }
+ *   POST /v1/agent/event        { "name": "deploy", "payload": "v2" }   -> 200 { name, ltime }
  *
  * Who may call them: only a caller on this host (a loopback peer address),
  * wherever the API is bound, and, when the agent has a token file, only
@@ -26,12 +27,19 @@ export interface AgentControl {
   forceLeave(id: string): boolean;
   /** Sets and deletes metadata entries; resolves with the metadata now published. */
   updateTags(set: Readonly<Record<string, string>>, remove: readonly string[]): Promise<Metadata>;
+  /** Sends a user event (payload as UTF-8 text); returns its Lamport time. */
+  broadcast(name: string, payload: string): number;
 }
 
 /** A request body larger than this is refused before it is read. */
 export const CONTROL_BODY_BYTES_MAX = 16 * 1024;
 
-export const CONTROL_PATHS = ['/v1/agent/leave', '/v1/agent/force-leave', '/v1/agent/tags'] as const;
+export const CONTROL_PATHS = [
+  '/v1/agent/leave',
+  '/v1/agent/force-leave',
+  '/v1/agent/tags',
+  '/v1/agent/event',
+] as const;
 
 /** HTTP status per MeshError code; anything else is a 500. */
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {
@@ -40,6 +48,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   ERR_MESH_INVALID: 400,
   ERR_MESH_METADATA_TOO_LARGE: 413,
   ERR_MESH_STATE: 409,
+  ERR_MESH_EVENT_TOO_LARGE: 413,
+  ERR_MESH_EVENT_RATE: 429,
 };
 
 /** A control request the API refuses; `apiCode` is what the JSON error body names. */
@@ -105,6 +115,9 @@ export async function serveControl(
       if (typeof id !== 'string' || id === '')
         throw new BadRequestError(400, 'bad_request', 'body needs "id"');
       sendJson(res, 200, { id, left: control.forceLeave(id) });
+    } else if (path === '/v1/agent/event') {
+      const { name, payload } = userEventOf(body);
+      sendJson(res, 200, { name, ltime: control.broadcast(name, payload) });
     } else {
       const { set, remove } = tagsOf(body);
       sendJson(res, 200, { metadata: await control.updateTags(set, remove) });
@@ -134,6 +147,15 @@ function tagsOf(body: Record<string, unknown>): { set: Record<string, string>; r
   if (!Array.isArray(rawDelete) || rawDelete.some((key) => typeof key !== 'string'))
     throw new BadRequestError(400, 'bad_request', '"delete" must be an array of strings');
   return { set, remove: rawDelete as string[] };
+}
+
+function userEventOf(body: Record<string, unknown>): { name: string; payload: string } {
+  const { name, payload = '' } = body;
+  if (typeof name !== 'string' || name === '')
+    throw new BadRequestError(400, 'bad_request', 'body needs "name"');
+  if (typeof payload !== 'string')
+    throw new BadRequestError(400, 'bad_request', '"payload" must be a string');
+  return { name, payload };
 }
 
 /** Reads a JSON object body of at most CONTROL_BODY_BYTES_MAX bytes; an empty body is {}. */
