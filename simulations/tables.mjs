@@ -4,6 +4,7 @@
 // several seeds, it says which.
 //
 //   npm run build && node simulations/tables.mjs [--seeds 5] [--only detection,load,...] > simulations/out/tables.md
+//   (--only user-events: the user-event table, which is not in the default set: its 10,000-node runs take minutes)
 import {
   buildScenario,
   detectionBoundMs,
@@ -317,6 +318,51 @@ if (only.includes('agreement')) {
       'converged',
       'recovery',
       'false-settled (median)',
+      'command',
+    ],
+    rows,
+  );
+}
+
+if (only.includes('user-events')) {
+  // One seed per row: 10,000 nodes take minutes per run. The run is cut 8 s after the
+  // event (10 P + 8 s of virtual time): the event is long spent by then, and the share
+  // of live nodes that heard it is final.
+  const rows = [];
+  for (const nodes of [100, 1000, 10_000]) {
+    for (const loss of [0, 0.1]) {
+      progress(`user event ${nodes} loss ${loss}`);
+      const spec = buildScenario('user-event', { nodes, loss, seed: 1 });
+      const config = resolveScenarioConfig(spec);
+      const r = runScenario({ ...spec, durationMs: 10 * config.probeIntervalMs + 8000 }).report;
+      const e = r.userEvent;
+      rows.push([
+        nodes.toLocaleString('en-US'),
+        `${loss * 100}%`,
+        `${(e.deliveredShare * 100).toFixed(1)}% (${e.delivered.toLocaleString('en-US')} of ${e.liveNodes.toLocaleString('en-US')})`,
+        s(e.p50Ms),
+        s(e.p99Ms),
+        e.allMs === null ? 'not all' : s(e.allMs),
+        String(e.duplicates),
+        e.copies.toLocaleString('en-US'),
+        `${e.costBytes.toLocaleString('en-US')} B (${e.costBytesPerNode.toLocaleString('en-US')} B per node)`,
+        command('user-event', { nodes, loss }, '1'),
+      ]);
+    }
+  }
+  table(
+    'Spread of one user event (64-byte payload)',
+    'lan preset; one node calls broadcast() at 10 P in a formed cluster. Times are after the send. Cost: every copy of the event message sent, plus whole packets that carried nothing else (gossip rounds for the event alone). Duplicates: deliveries beyond the first on any node.',
+    [
+      'nodes',
+      'loss',
+      'live nodes that heard it',
+      '50% heard',
+      '99% heard',
+      '100% heard',
+      'duplicates',
+      'copies sent',
+      'bytes it cost',
       'command',
     ],
     rows,

@@ -124,6 +124,11 @@ export class FakeCore implements SimCore {
     this.log.push(`${nowMs} metadata`);
   }
 
+  broadcast(name: string, _payload: Uint8Array, nowMs: number): number {
+    this.log.push(`${nowMs} broadcast ${name}`);
+    return 0;
+  }
+
   leave(nowMs: number): void {
     this.left = true;
     this.log.push(`${nowMs} leave`);
