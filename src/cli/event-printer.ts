@@ -68,7 +68,11 @@ export class EventPrinter {
 
   /** A user event: the `user` line event handlers and the status API's stream see. */
   userEvent(event: UserEvent): void {
-    this.other('user', userEventFields(event), formatUserEvent(event));
+    this.other(
+      'user',
+      userEventFields(event),
+      formatUserEvent({ ...event, payloadBytes: event.payload.length }),
+    );
   }
 
   /** Any other event: JSON as given, or the human text. */

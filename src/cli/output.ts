@@ -92,9 +92,14 @@ export function userEventFields(event: UserEvent): Record<string, unknown> {
   return fields;
 }
 
-/** The human line of a user event; the payload is left out (it may hold terminal control bytes). */
-export function formatUserEvent(event: UserEvent): string {
-  return `user event ${event.name} from ${event.from} (ltime ${event.ltime}, ${event.payload.length} bytes)`;
+/** The human line of a user event; the payload is counted, not shown (it may hold bytes a terminal acts on). */
+export function formatUserEvent(event: {
+  readonly name: unknown;
+  readonly from: unknown;
+  readonly ltime: unknown;
+  readonly payloadBytes: number;
+}): string {
+  return `user event ${String(event.name)} from ${String(event.from)} (ltime ${String(event.ltime)}, ${event.payloadBytes} bytes)`;
 }
 
 /** Aligns rows under headers, two spaces between columns, no trailing spaces. */
