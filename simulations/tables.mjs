@@ -331,8 +331,17 @@ if (only.includes('user-events')) {
   // share of live nodes that heard it is final, and the suspicions a lossy network keeps
   // raising (what makes large lossy runs slow) stop being simulated.
   const rows = [];
-  for (const nodes of [100, 1000, 10_000]) {
-    for (const loss of [0, 0.1]) {
+  // 10,000 nodes at 10% loss is left out: the simulator ran out of its 4 GB heap after
+  // 30 minutes (every lost probe raises a suspicion that 10,000 cores gossip and hold).
+  const cases = [
+    [100, 0],
+    [100, 0.1],
+    [1000, 0],
+    [1000, 0.1],
+    [10_000, 0],
+  ];
+  for (const [nodes, loss] of cases) {
+    {
       progress(`user event ${nodes} loss ${loss}`);
       const spec = buildScenario('user-event', { nodes, loss, seed: 1 });
       const config = resolveScenarioConfig(spec);
