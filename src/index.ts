@@ -9,7 +9,15 @@
 
 export { formatAddress, type HostPort, parseAddress } from './core/address.js';
 export { type PresetName, type ProtocolConfig, presets } from './core/config.js';
-export { ConfigError, MeshError, MetadataTooLargeError, StateError, ValidationError } from './core/errors.js';
+export {
+  ConfigError,
+  MeshError,
+  MetadataTooLargeError,
+  StateError,
+  UserEventRateError,
+  UserEventTooLargeError,
+  ValidationError,
+} from './core/errors.js';
 export type { Member, MemberState, Metadata, View, ViewMember } from './core/types.js';
 export { type HashKey, Rendezvous, rendezvousOwner, rendezvousOwners } from './hashing/rendezvous.js';
 export {
@@ -54,6 +62,7 @@ export type {
   MemberInfo,
   MeshNodeEvents,
   NodeStats,
+  UserEvent,
 } from './node/types.js';
 export type { Logger } from './runtime/logger.js';
 export type { TransportLimits } from './runtime/runtime.js';

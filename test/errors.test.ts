@@ -10,6 +10,8 @@ import {
   MeshError,
   MetadataTooLargeError,
   StateError,
+  UserEventRateError,
+  UserEventTooLargeError,
   ValidationError,
 } from '../src/core/errors.js';
 import { SeedsUnreachableError } from '../src/discovery/seeds.js';
@@ -35,6 +37,8 @@ const cases: ReadonlyArray<readonly [string, string, MeshError]> = [
   ['ValidationError', 'ERR_MESH_INVALID', new ValidationError('x')],
   ['MetadataTooLargeError', 'ERR_MESH_METADATA_TOO_LARGE', new MetadataTooLargeError(600, 512)],
   ['StateError', 'ERR_MESH_STATE', new StateError('x')],
+  ['UserEventTooLargeError', 'ERR_MESH_EVENT_TOO_LARGE', new UserEventTooLargeError(600, 512)],
+  ['UserEventRateError', 'ERR_MESH_EVENT_RATE', new UserEventRateError(10, 100)],
   ['BindError', 'ERR_MESH_BIND', new BindError('127.0.0.1:1', 'in use')],
   ['JoinError', 'ERR_MESH_JOIN', new JoinError(['127.0.0.1:1'], 10, {})],
   ['ClosedError', 'ERR_MESH_CLOSED', new ClosedError('join')],

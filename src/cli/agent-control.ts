@@ -1,6 +1,6 @@
 /**
- * What a running agent lets `meshnode leave`, `force-leave`, `tags` and
- * `keys` change (see src/status/control.ts and keys-control.ts).
+ * What a running agent lets `meshnode leave`, `force-leave`, `tags`, `keys`
+ * and `event` do (see src/status/control.ts and keys-control.ts).
  */
 import { ValidationError } from '../core/errors.js';
 import type { Metadata } from '../core/types.js';
@@ -28,6 +28,7 @@ export function createAgentControl(agent: {
       agent.leave('leave command');
     },
     forceLeave: (id) => started().forceLeave(id),
+    broadcast: (name, payload) => started().broadcast(name, payload),
     async updateTags(set, remove) {
       const node = started();
       if (Object.keys(set).length + remove.length > TAG_CHANGES_MAX)

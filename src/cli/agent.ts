@@ -403,6 +403,7 @@ class Agent implements StatusSource {
     });
     node.on('settled', (indices) => this.printer.settled(indices));
     node.on('unsettled', (indices) => this.printer.unsettled(indices));
+    node.on('event', (event) => this.printer.userEvent(event));
     for (const event of ['join', 'leave', 'fail', 'update', 'suspect', 'recover'] as const) {
       node.on(event, (member) => {
         if (member.id === node.id) return;

@@ -3,13 +3,15 @@
  * line per membership event for people, or one JSON object per line with
  * --json. Logs never come here (they go to stderr).
  */
-import type { Indices, MemberInfo } from '../node/types.js';
+import type { Indices, MemberInfo, UserEvent } from '../node/types.js';
 import {
   formatMemberEvent,
   formatRebalance,
+  formatUserEvent,
   indicesEvent,
   type MemberEventName,
   memberEvent,
+  userEventFields,
 } from './output.js';
 import { printable } from './terminal-text.js';
 
@@ -63,6 +65,15 @@ export class EventPrinter {
     this.observe(line);
     if (this.json) this.line(line);
     else this.write(`${formatMemberEvent(event, member)}\n`);
+  }
+
+  /** A user event: the `user` line event handlers and the status API's stream see. */
+  userEvent(event: UserEvent): void {
+    this.other(
+      'user',
+      userEventFields(event),
+      formatUserEvent({ ...event, payloadBytes: event.payload.length }),
+    );
   }
 
   /** Any other event: JSON as given, or the human text. */

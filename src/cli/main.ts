@@ -9,6 +9,7 @@ import { agentCommand } from './agent.js';
 import { withUsageExit } from './command.js';
 import { forceLeaveCommand, leaveCommand, tagsCommand } from './control-commands.js';
 import { demoCommand } from './demo.js';
+import { eventCommand } from './event-command.js';
 import { keygenCommand, keysCommand } from './keys.js';
 import { membersCommand } from './members.js';
 import { monitorCommand } from './monitor.js';
@@ -25,6 +26,7 @@ export const subcommands: readonly (() => Command)[] = [
   leaveCommand,
   forceLeaveCommand,
   tagsCommand,
+  eventCommand,
   demoCommand,
   simulateCommand,
   tokenCommand,

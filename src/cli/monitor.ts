@@ -9,7 +9,7 @@ import { Command } from 'commander';
 import { AgentClient, type ClientFlags, withClientFlags } from './agent-client.js';
 import { runToExit, withUsageExit, writeOut } from './command.js';
 import { ExitCode, UsageError } from './exit-codes.js';
-import { formatMemberEvent, formatRebalance, type MemberEventName } from './output.js';
+import { formatMemberEvent, formatRebalance, formatUserEvent, type MemberEventName } from './output.js';
 import { printable, printableValue } from './terminal-text.js';
 import { parseInteger, ValueError } from './values.js';
 
@@ -94,6 +94,7 @@ export function formatMonitorEvent(event: Readonly<Record<string, unknown>>): st
   }
   if (type === 'resync')
     return `${at}meshnode: some events were missed; "meshnode members" shows the state now`;
+  if (type === 'user') return `${at}meshnode: ${formatStreamUserEvent(event)}`;
   const { type: _type, ts: _ts, ...fields } = event;
   const detail = Object.entries(fields)
     .map(([key, value]) => `${printable(key)}=${printableValue(value)}`)
@@ -135,4 +136,13 @@ async function runMonitor(flags: MonitorFlags): Promise<number> {
   }
   if (!stop.signal.aborted) process.stderr.write('meshnode monitor: the agent closed the stream\n');
   return ExitCode.ok;
+}
+
+/** A user event from the stream, as the agent prints it. */
+function formatStreamUserEvent(event: Readonly<Record<string, unknown>>): string {
+  const payloadBytes =
+    typeof event.payloadBase64 === 'string'
+      ? Buffer.from(event.payloadBase64, 'base64').length
+      : Buffer.byteLength(typeof event.payload === 'string' ? event.payload : '');
+  return formatUserEvent({ name: event.name, from: event.from, ltime: event.ltime, payloadBytes });
 }

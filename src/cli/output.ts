@@ -2,7 +2,7 @@
  * What the CLI prints: libcluster's rebalance block, one JSON object per line
  * for --json, and aligned tables (the `status` command and the demo).
  */
-import type { Indices, MemberInfo } from '../node/types.js';
+import type { Indices, MemberInfo, UserEvent } from '../node/types.js';
 import type { MembersResponse, StatusResponse } from '../status/server.js';
 import { formatViewId } from '../status/types.js';
 import { printable } from './terminal-text.js';
@@ -74,6 +74,35 @@ export function formatMemberEvent(
 }
 
 export type Align = 'left' | 'right';
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The fields of a user event's --json line (type `user`, which handler
+ * filters `user` and `user:NAME` select). The payload is text when it is
+ * UTF-8, which is what `meshnode event` sends; other bytes travel as
+ * `payloadBase64` with an empty `payload`.
+ */
+export function userEventFields(event: UserEvent): Record<string, unknown> {
+  const fields: Record<string, unknown> = { name: event.name, from: event.from, ltime: event.ltime };
+  try {
+    fields.payload = strictUtf8.decode(event.payload);
+  } catch {
+    fields.payload = '';
+    fields.payloadBase64 = Buffer.from(event.payload).toString('base64');
+  }
+  return fields;
+}
+
+/** The human line of a user event; the payload is counted, not shown (it may hold bytes a terminal acts on). */
+export function formatUserEvent(event: {
+  readonly name: unknown;
+  readonly from: unknown;
+  readonly ltime: unknown;
+  readonly payloadBytes: number;
+}): string {
+  return `user event ${printable(String(event.name))} from ${printable(String(event.from))} (ltime ${String(event.ltime)}, ${event.payloadBytes} bytes)`;
+}
 
 /** Aligns rows under headers, two spaces between columns, no trailing spaces; cells are made printable. */
 export function renderTable(

@@ -12,6 +12,7 @@ export const TYPE_SUSPECT = 5;
 export const TYPE_DEAD = 6;
 export const TYPE_LEFT = 7;
 export const TYPE_STATE = 8;
+export const TYPE_USER_EVENT = 9;
 
 /** Indexed by state code. */
 export const MEMBER_STATES: readonly MemberState[] = ['alive', 'suspect', 'dead', 'left'];

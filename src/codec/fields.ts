@@ -7,6 +7,7 @@ import { isIpAddress } from '../core/address.js';
 import { MeshError } from '../core/errors.js';
 import { utf8Bytes } from '../core/limits.js';
 import type { Metadata } from '../core/types.js';
+import { USER_EVENT_LTIME_MAX, userEventNameProblem } from '../core/user-events-rules.js';
 import { idProblem } from '../core/validation.js';
 import { INCARNATION_MAX, METADATA_KEYS_MAX, THREADS_MAX, UINT32_MAX, VIEW_DELAY_MS_MAX } from './limits.js';
 
@@ -99,4 +100,25 @@ export function readTuple(value: unknown, length: number, what: string): unknown
     throw new FieldError(`${what} must be an array of ${length} elements`);
   }
   return value;
+}
+
+export function readUserEventName(value: unknown): string {
+  const problem = userEventNameProblem(value);
+  if (problem !== undefined) throw new FieldError(`event name ${problem}`);
+  return value as string;
+}
+
+/**
+ * An event payload arrives as a view into the packet (msgpackr does not
+ * copy bin values), so its length is checked before anything is allocated
+ * for it; the copy made afterwards keeps the packet buffer from being held.
+ */
+export function readUserEventPayload(value: unknown, payloadBytesMax: number): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new FieldError('event payload must be bytes');
+  if (value.length > payloadBytesMax) throw new FieldError(`event payload is over ${payloadBytesMax} bytes`);
+  return new Uint8Array(value);
+}
+
+export function readUserEventLtime(value: unknown): number {
+  return readInteger(value, 'ltime', 0, USER_EVENT_LTIME_MAX);
 }

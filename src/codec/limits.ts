@@ -11,3 +11,6 @@ export {
 
 /** Messages a packet may hold unless the decoder is told otherwise. */
 export const MESSAGES_MAX_DEFAULT = 256;
+
+/** userEventPayloadBytesMax when a decoder is not told otherwise (the config default). */
+export const USER_EVENT_PAYLOAD_BYTES_DEFAULT = 512;

@@ -2,7 +2,7 @@
 import type { Message } from '../core/messages.js';
 import { drop, dropFromError } from './drop.js';
 import { checkEnvelope, ENVELOPE_BYTES } from './envelope.js';
-import { MESSAGES_MAX_DEFAULT } from './limits.js';
+import { MESSAGES_MAX_DEFAULT, USER_EVENT_PAYLOAD_BYTES_DEFAULT } from './limits.js';
 import { messageToTuple, tupleToMessage } from './message-tuples.js';
 import { packWithEnvelope, readArrayHeader, unpackPayload } from './msgpack.js';
 import type { DecodeLimits, PacketDecodeResult } from './types.js';
@@ -27,8 +27,9 @@ export function decodePacket(bytes: Uint8Array, label: number, limits: DecodeLim
     if (count > messagesMax) return drop('too-many-messages', `${count} messages, limit ${messagesMax}`);
     const tuples = unpackPayload(bytes) as unknown[];
     const messages = new Array<Message>(tuples.length);
+    const payloadBytesMax = limits.userEventPayloadBytesMax ?? USER_EVENT_PAYLOAD_BYTES_DEFAULT;
     for (let i = 0; i < tuples.length; i++) {
-      messages[i] = tupleToMessage(tuples[i], limits.metadataBytesMax);
+      messages[i] = tupleToMessage(tuples[i], limits.metadataBytesMax, payloadBytesMax);
     }
     return { ok: true, messages };
   } catch (error) {

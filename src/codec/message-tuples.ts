@@ -9,6 +9,9 @@
  *   suspect  [5, id, incarnation, fromId]
  *   dead     [6, id, incarnation, fromId, viewDelayMs]
  *   left     [7, id, incarnation, viewDelayMs]
+ *   event    [9, name, payload, fromId, ltime]        (payload: msgpack bin)
+ *
+ * (8 is the full state's code, state-codec.ts.)
  */
 import type { Message } from '../core/messages.js';
 import {
@@ -20,6 +23,7 @@ import {
   TYPE_PING,
   TYPE_PING_REQ,
   TYPE_SUSPECT,
+  TYPE_USER_EVENT,
 } from './codes.js';
 import {
   FieldError,
@@ -30,8 +34,12 @@ import {
   readThreads,
   readTuple,
   readUint32,
+  readUserEventLtime,
+  readUserEventName,
+  readUserEventPayload,
   readViewDelay,
 } from './fields.js';
+import { USER_EVENT_PAYLOAD_BYTES_DEFAULT } from './limits.js';
 
 /** No validation: the core only builds valid messages, and this is the simulator's hot path. */
 export function messageToTuple(message: Message): unknown[] {
@@ -60,11 +68,17 @@ export function messageToTuple(message: Message): unknown[] {
       return [TYPE_DEAD, message.id, message.incarnation, message.fromId, message.viewDelayMs];
     case 'left':
       return [TYPE_LEFT, message.id, message.incarnation, message.viewDelayMs];
+    case 'user-event':
+      return [TYPE_USER_EVENT, message.name, message.payload, message.fromId, message.ltime];
   }
 }
 
 /** Validates one decoded tuple field by field; throws FieldError. */
-export function tupleToMessage(value: unknown, metadataBytesMax: number): Message {
+export function tupleToMessage(
+  value: unknown,
+  metadataBytesMax: number,
+  userEventPayloadBytesMax: number = USER_EVENT_PAYLOAD_BYTES_DEFAULT,
+): Message {
   if (!Array.isArray(value) || value.length === 0) throw new FieldError('message must be a non-empty array');
   const code: unknown = value[0];
   switch (code) {
@@ -134,6 +148,16 @@ export function tupleToMessage(value: unknown, metadataBytesMax: number): Messag
         id: readId(t[1], 'id'),
         incarnation: readIncarnation(t[2]),
         viewDelayMs: readViewDelay(t[3]),
+      };
+    }
+    case TYPE_USER_EVENT: {
+      const t = readTuple(value, 5, 'event');
+      return {
+        type: 'user-event',
+        name: readUserEventName(t[1]),
+        payload: readUserEventPayload(t[2], userEventPayloadBytesMax),
+        fromId: readId(t[3], 'fromId'),
+        ltime: readUserEventLtime(t[4]),
       };
     }
     default:

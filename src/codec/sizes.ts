@@ -42,6 +42,13 @@ export function numberBytes(value: number): number {
   return 9;
 }
 
+/** The bin header for `length` bytes (bin8, bin16, bin32): msgpackr writes a Uint8Array as bin. */
+export function binHeaderBytes(length: number): number {
+  if (length < 0x100) return 2;
+  if (length < 0x1_0000) return 3;
+  return 5;
+}
+
 /** Array and map headers share thresholds: fix form below 16 entries, then 16- and 32-bit counts. */
 export function containerHeaderBytes(count: number): number {
   if (count < 0x10) return 1;
@@ -51,7 +58,7 @@ export function containerHeaderBytes(count: number): number {
 
 /**
  * Bytes of one value of the kinds the codec writes: numbers, strings,
- * booleans, arrays, and plain objects (written as maps of their own
+ * booleans, bytes (Uint8Array), arrays, and plain objects (written as maps of their own
  * enumerable string keys, which is what msgpackr's Object.keys sees).
  */
 export function valueBytes(value: unknown): number {
@@ -64,6 +71,7 @@ export function valueBytes(value: unknown): number {
       return 1;
     case 'object': {
       if (value === null) return 1;
+      if (value instanceof Uint8Array) return binHeaderBytes(value.length) + value.length;
       if (Array.isArray(value)) {
         let bytes = containerHeaderBytes(value.length);
         for (let i = 0; i < value.length; i++) bytes += valueBytes(value[i]);

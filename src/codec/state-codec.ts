@@ -2,7 +2,11 @@
  * Full state for push-pull over the reliable stream (the transport adds its
  * own length prefix). Payload after the header:
  *
- *   [8, join, fromId, [row, ...]]     (rows: member-row.ts)
+ *   [8, join, fromId, [row, ...], eventLtime]     (rows: member-row.ts)
+ *
+ * eventLtime (the user-event Lamport clock) is left out when the state has
+ * none, and a state without it is accepted: nodes that predate user events
+ * still sync.
  *
  * Decoding reads the headers itself before msgpackr sees anything: the row
  * count is checked against membersMax, and each row's extent against the
@@ -16,7 +20,7 @@ import type { MemberSnapshot } from '../core/types.js';
 import { TYPE_STATE } from './codes.js';
 import { drop, dropFromError } from './drop.js';
 import { checkEnvelope, ENVELOPE_BYTES } from './envelope.js';
-import { FieldError, readBoolean, readId } from './fields.js';
+import { FieldError, readBoolean, readId, readUserEventLtime } from './fields.js';
 import { ID_BYTES_MAX, METADATA_KEYS_MAX } from './limits.js';
 import { MEMBER_ROW_FIELDS, memberRowBytesMax, memberToRow, rowToMember } from './member-row.js';
 import {
@@ -32,7 +36,11 @@ import type { DecodeDrop, StateDecodeLimits, StateDecodeResult } from './types.j
 
 export { memberToRow } from './member-row.js';
 
-const STATE_FIELDS = 4;
+/** A state's fields: four, and a fifth (eventLtime) when the sender has a user-event clock. */
+const STATE_FIELDS_MIN = 4;
+const STATE_FIELDS_MAX = 5;
+/** The largest eventLtime: a 9-byte msgpack number. */
+const EVENT_LTIME_BYTES_MAX = 9;
 /** The three fields before the rows (type, join, fromId) fit in this many bytes. */
 const HEAD_FIELDS_BYTES_MAX = 1 + 1 + 5 + 4 * ID_BYTES_MAX;
 /** Entries any container inside a row may declare: the row itself, or metadata. */
@@ -42,7 +50,9 @@ const ROW_BYTES_MIN = 1 + MEMBER_ROW_FIELDS;
 
 /** The payload of a state around its member rows. */
 export function stateToTuple(state: StateMessage, rows: readonly unknown[]): unknown[] {
-  return [TYPE_STATE, state.join, state.fromId, rows];
+  const tuple: unknown[] = [TYPE_STATE, state.join, state.fromId, rows];
+  if (state.eventLtime !== undefined) tuple.push(state.eventLtime);
+  return tuple;
 }
 
 /** Full state for push-pull over TCP. */
@@ -62,13 +72,18 @@ export function encodeState(state: StateMessage, label: number): Uint8Array {
 export class StateEncoder {
   private readonly members: readonly MemberSnapshot[];
   private readonly parts: Uint8Array[] = [];
+  /** What follows the rows (the packed eventLtime, if any). */
+  private readonly trailer: Uint8Array;
   private rowsEncoded = 0;
 
   constructor(state: StateMessage, label: number) {
     this.members = state.members;
     const empty = packWithEnvelope(stateToTuple(state, []), label);
+    const trailerBytes = state.eventLtime === undefined ? 0 : packValue(state.eventLtime).length;
+    const rowsAt = empty.length - trailerBytes - 1;
     // Without its empty rows array (one byte, 0x90), then the real count's header.
-    this.parts.push(empty.subarray(0, empty.length - 1), arrayHeader(state.members.length));
+    this.parts.push(empty.subarray(0, rowsAt), arrayHeader(state.members.length));
+    this.trailer = empty.subarray(rowsAt + 1);
   }
 
   /** Encodes up to `rowsMax` more rows: the whole state once every row is in, else undefined. */
@@ -82,6 +97,7 @@ export class StateEncoder {
       this.rowsEncoded = end;
     }
     if (this.rowsEncoded < this.members.length) return undefined;
+    this.parts.push(this.trailer);
     let length = 0;
     for (const part of this.parts) length += part.length;
     const out = new Uint8Array(length);
@@ -128,6 +144,8 @@ function problemDrop(problem: ValueEndProblem, what: string, bytesMax: number): 
 
 /** What the bytes before the rows say. */
 interface StateHead {
+  /** 4, or 5 with the eventLtime after the rows. */
+  readonly fields: number;
   readonly join: boolean;
   readonly fromId: string;
   readonly rows: number;
@@ -160,8 +178,11 @@ function readHead(
     if (rejected !== undefined) return drop(rejected);
     const fields = readArrayHeader(bytes, ENVELOPE_BYTES);
     if (fields < 0) return drop('malformed', 'payload is not an array');
-    if (fields !== STATE_FIELDS) {
-      return drop('invalid-field', `state must be an array of ${STATE_FIELDS} elements`);
+    if (fields < STATE_FIELDS_MIN || fields > STATE_FIELDS_MAX) {
+      return drop(
+        'invalid-field',
+        `state must be an array of ${STATE_FIELDS_MIN} or ${STATE_FIELDS_MAX} elements`,
+      );
     }
     let position = ENVELOPE_BYTES + 1;
     const head: unknown[] = [];
@@ -187,11 +208,12 @@ function readHead(
     if (rows * ROW_BYTES_MIN > rowsBytes) {
       return drop('malformed', `${rows} members cannot fit in ${rowsBytes} bytes`);
     }
-    const rowsBytesMax = rows * memberRowBytesMax(limits.metadataBytesMax);
+    const trailerBytesMax = fields === STATE_FIELDS_MAX ? EVENT_LTIME_BYTES_MAX : 0;
+    const rowsBytesMax = rows * memberRowBytesMax(limits.metadataBytesMax) + trailerBytesMax;
     if (rowsBytes > rowsBytesMax) {
       return drop('malformed', `${rowsBytes} bytes of rows for ${rows} members, at most ${rowsBytesMax}`);
     }
-    return { join, fromId, rows, position };
+    return { fields, join, fromId, rows, position };
   } catch (error) {
     return dropFromError(error);
   }
@@ -223,6 +245,7 @@ export class StateDecoder {
   private readonly rowBytesMax: number;
   private readonly join: boolean;
   private readonly fromId: string;
+  private readonly fields: number;
   private readonly members: MemberSnapshot[];
   /** Rows the header declares. */
   private readonly expected: number;
@@ -235,6 +258,7 @@ export class StateDecoder {
     this.rowBytesMax = memberRowBytesMax(limits.metadataBytesMax);
     this.join = head.join;
     this.fromId = head.fromId;
+    this.fields = head.fields;
     this.members = [];
     this.position = head.position;
     this.expected = head.rows;
@@ -269,7 +293,15 @@ export class StateDecoder {
       this.position = end;
     }
     if (members.length < this.expected) return undefined;
+    let eventLtime: number | undefined;
+    if (this.fields === STATE_FIELDS_MAX) {
+      const end = valueEnd(bytes, this.position, EVENT_LTIME_BYTES_MAX, 0);
+      if (typeof end !== 'number') return problemDrop(end, 'eventLtime', EVENT_LTIME_BYTES_MAX);
+      eventLtime = readUserEventLtime(unpackValue(bytes, this.position, end));
+      this.position = end;
+    }
     if (this.position !== bytes.length) return drop('malformed', 'bytes after the last member row');
-    return { ok: true, state: { type: 'state', join: this.join, fromId: this.fromId, members } };
+    const state: StateMessage = { type: 'state', join: this.join, fromId: this.fromId, members };
+    return { ok: true, state: eventLtime === undefined ? state : { ...state, eventLtime } };
   }
 }

@@ -22,6 +22,8 @@ export interface DecodeLimits {
   metadataBytesMax: number;
   /** Default 256. */
   messagesMax?: number;
+  /** Largest user event payload accepted; the config's userEventPayloadBytesMax. Default 512. */
+  userEventPayloadBytesMax?: number;
 }
 
 export interface StateDecodeLimits {

@@ -4,9 +4,10 @@
  * lives in message-tuples.ts and member-row.ts alone and a size can never
  * drift from the bytes.
  */
-import { INCARNATION_MAX, THREADS_MAX, VIEW_DELAY_MS_MAX } from '../core/limits.js';
-import type { Message, StateMessage, UpdateMessage } from '../core/messages.js';
+import { ID_BYTES_MAX, INCARNATION_MAX, THREADS_MAX, VIEW_DELAY_MS_MAX } from '../core/limits.js';
+import type { Message, StateMessage, UpdateMessage, UserEventMessage } from '../core/messages.js';
 import type { MemberSnapshot } from '../core/types.js';
+import { USER_EVENT_LTIME_MAX, USER_EVENT_NAME_BYTES_MAX } from '../core/user-events-rules.js';
 import type { WireFormat } from '../core/wire-format.js';
 import { ENVELOPE_BYTES } from './envelope.js';
 import { MESSAGES_MAX_DEFAULT } from './limits.js';
@@ -76,7 +77,10 @@ export class MsgpackWireFormat implements WireFormat {
    */
   stateBytesMax(membersMax: number, metadataBytesMax: number): number {
     const head = valueBytes(
-      stateToTuple({ type: 'state', join: true, fromId: LONGEST_ID, members: [] }, NO_ROWS),
+      stateToTuple(
+        { type: 'state', join: true, fromId: LONGEST_ID, members: [], eventLtime: USER_EVENT_LTIME_MAX },
+        NO_ROWS,
+      ),
     );
     return (
       this.packetOverheadBytes +
@@ -85,6 +89,17 @@ export class MsgpackWireFormat implements WireFormat {
       containerHeaderBytes(membersMax) +
       membersMax * memberRowBytesMax(metadataBytesMax)
     );
+  }
+
+  userEventBytesMax(payloadBytesMax: number): number {
+    const longest: UserEventMessage = {
+      type: 'user-event',
+      name: 'n'.repeat(USER_EVENT_NAME_BYTES_MAX),
+      payload: new Uint8Array(payloadBytesMax),
+      fromId: 'i'.repeat(ID_BYTES_MAX),
+      ltime: USER_EVENT_LTIME_MAX,
+    };
+    return this.messageBytes(longest);
   }
 
   /**

@@ -10,16 +10,16 @@
 import type { UpdateMessage } from './messages.js';
 
 /** A queued update and, for view changes, the absolute deadline it carries. */
-export interface QueuedUpdate {
-  readonly message: UpdateMessage;
+export interface QueuedUpdate<M = UpdateMessage> {
+  readonly message: M;
   /** When the change enters views; sent as a remaining delay. 0 for no view change. */
   readonly viewAtMs: number;
-}
-
-interface Entry extends QueuedUpdate {
-  readonly key: string;
   /** Upper bound of the encoded size, checked against the packet budget. */
   readonly bytes: number;
+}
+
+interface Entry<M> extends QueuedUpdate<M> {
+  readonly key: string;
   transmits: number;
 }
 
@@ -28,11 +28,12 @@ const SMALLEST_UPDATE_BYTES = 8;
 /** Bound on entries looked at per packet, so a huge queue never costs a scan. */
 const ENTRIES_EXAMINED_MAX = 512;
 
-export class BroadcastQueue {
-  private readonly byKey = new Map<string, Entry>();
+/** Queues membership updates by default; user events use a queue of their own (dissemination.ts). */
+export class BroadcastQueue<M = UpdateMessage> {
+  private readonly byKey = new Map<string, Entry<M>>();
   /** Queued updates that carry a view change (a deadline): news the views depend on. */
   private viewChanges = 0;
-  private readonly buckets: Set<Entry>[] = [];
+  private readonly buckets: Set<Entry<M>>[] = [];
 
   constructor(private readonly lengthMax: number) {}
 
@@ -46,7 +47,7 @@ export class BroadcastQueue {
   }
 
   /** Queues `message` about `key`, replacing any older update about it. False when full. */
-  enqueue(key: string, message: UpdateMessage, bytes: number, viewAtMs = 0): boolean {
+  enqueue(key: string, message: M, bytes: number, viewAtMs = 0): boolean {
     const existing = this.byKey.get(key);
     if (existing !== undefined) {
       this.bucket(existing.transmits).delete(existing);
@@ -54,7 +55,7 @@ export class BroadcastQueue {
     } else if (this.byKey.size >= this.lengthMax) {
       return false;
     }
-    const entry: Entry = { key, message, viewAtMs, bytes, transmits: 0 };
+    const entry: Entry<M> = { key, message, viewAtMs, bytes, transmits: 0 };
     this.byKey.set(key, entry);
     if (viewAtMs > 0) this.viewChanges++;
     this.bucket(0).add(entry);
@@ -85,14 +86,14 @@ export class BroadcastQueue {
    * `countMax` of them) and counts a transmission for each. `limit` is the
    * current retransmit limit.
    */
-  take(bytesAvailable: number, limit: number, countMax = Number.POSITIVE_INFINITY): QueuedUpdate[] {
-    const taken: Entry[] = [];
+  take(bytesAvailable: number, limit: number, countMax = Number.POSITIVE_INFINITY): QueuedUpdate<M>[] {
+    const taken: Entry<M>[] = [];
     // Most packets find nothing queued: no bucket to walk.
     if (this.byKey.size === 0) return taken;
     let remaining = bytesAvailable;
     let examined = 0;
     scan: for (let transmits = 0; transmits < this.buckets.length; transmits++) {
-      const bucket = this.buckets[transmits] as Set<Entry>;
+      const bucket = this.buckets[transmits] as Set<Entry<M>>;
       if (bucket.size === 0) continue;
       for (const entry of bucket) {
         if (transmits >= limit) {
@@ -123,8 +124,8 @@ export class BroadcastQueue {
     return taken;
   }
 
-  private bucket(transmits: number): Set<Entry> {
+  private bucket(transmits: number): Set<Entry<M>> {
     while (this.buckets.length <= transmits) this.buckets.push(new Set());
-    return this.buckets[transmits] as Set<Entry>;
+    return this.buckets[transmits] as Set<Entry<M>>;
   }
 }

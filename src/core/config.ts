@@ -4,6 +4,7 @@
  * has a number; `local` is for many nodes on one host, `wan` for long links.
  */
 import { ConfigError } from './errors.js';
+import { USER_EVENT_PAYLOAD_BYTES_CEILING } from './user-events-rules.js';
 import type { WireFormat } from './wire-format.js';
 
 export interface ProtocolConfig {
@@ -130,6 +131,25 @@ export interface ProtocolConfig {
    * gossip carries it further. More makes a leave known sooner. Default 128; 0..10000.
    */
   readonly leaveFanout: number;
+  /**
+   * Largest user event payload (node.broadcast), in bytes. Every member must
+   * use the same value: a larger event is refused on decode with the packet
+   * that carries it. A sender is further held to what fits one packet of
+   * packetBytesMax with the longest name and id (about 290 bytes less).
+   * Default 512; 0..16384.
+   */
+  readonly userEventPayloadBytesMax: number;
+  /**
+   * User events this node may send per second, in bursts of as many; more
+   * are refused with UserEventRateError. Default 10; 1..10000.
+   */
+  readonly userEventSendPerSecondMax: number;
+  /**
+   * New user events this node delivers and passes on per second, in bursts
+   * of as many; more are dropped and counted (`event-rate`), which bounds
+   * what a flooding sender costs every member. Default 100; 1..100000.
+   */
+  readonly userEventReceivePerSecondMax: number;
 }
 
 export type PresetName = 'lan' | 'local' | 'wan';
@@ -159,6 +179,9 @@ const LAN: Readonly<ProtocolConfig> = {
   streamProbe: true,
   verifyMembers: true,
   leaveFanout: 128,
+  userEventPayloadBytesMax: 512,
+  userEventSendPerSecondMax: 10,
+  userEventReceivePerSecondMax: 100,
 };
 
 export const presets: Readonly<Record<PresetName, ProtocolConfig>> = {
@@ -232,6 +255,9 @@ export const integerBounds: Readonly<
   viewDelayMs: { min: 0, max: 60_000 },
   settleQuietMs: { min: 0, max: 600_000 },
   leaveFanout: { min: 0, max: 10_000 },
+  userEventPayloadBytesMax: { min: 0, max: USER_EVENT_PAYLOAD_BYTES_CEILING },
+  userEventSendPerSecondMax: { min: 1, max: 10_000 },
+  userEventReceivePerSecondMax: { min: 1, max: 100_000 },
 };
 
 /**

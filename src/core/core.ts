@@ -36,6 +36,7 @@ import { randomInt } from './random.js';
 import { ReconnectCandidates } from './reconnect.js';
 import { SettleTracker } from './settle-tracker.js';
 import type { Member, MemberSnapshot, Metadata, RandomSource, View } from './types.js';
+import { UserEvents } from './user-events.js';
 import { validateId, validateMetadata } from './validation.js';
 import { ViewDisputes } from './view-disputes.js';
 import { ViewTracker } from './view-tracker.js';
@@ -100,6 +101,7 @@ export class MeshCore {
   private readonly reconnect = new ReconnectCandidates();
   private readonly disputes = new ViewDisputes();
   private readonly admission: Admission;
+  private readonly userEvents: UserEvents;
   private readonly initialMembers: readonly Member[];
   /** The failed member last asked (by a ping) whether it is back; an ack from it opens the sync. */
   private reconnectProbe: { readonly seq: number; readonly address: string } | undefined;
@@ -162,6 +164,12 @@ export class MeshCore {
       this.awareness,
       this.reconnect,
       this.admission,
+    );
+    this.userEvents = new UserEvents(
+      this.context,
+      this.dissemination,
+      options.wire,
+      () => this.membership.awaitingAdmission,
     );
   }
 
@@ -229,6 +237,9 @@ export class MeshCore {
           break;
         case 'left':
           membership.applyDeparture(message.id, 'left', message.incarnation, message.viewDelayMs);
+          break;
+        case 'user-event':
+          this.userEvents.receive(message);
           break;
         default:
           break;
@@ -343,7 +354,7 @@ export class MeshCore {
         viewDelayMs: entry === self ? this.membership.ownViewDelayMs() : this.views.remainingMs(entry.id),
       });
     });
-    return { type: 'state', join, fromId: this.id, members };
+    return { type: 'state', join, fromId: this.id, members, eventLtime: this.userEvents.ltime };
   }
 
   /** Merges a remote full state with the same precedence rules as gossip. */
@@ -388,6 +399,7 @@ export class MeshCore {
           break;
       }
     }
+    this.userEvents.learnClock(state.eventLtime ?? 0, this.membership.awaitingAdmission);
     if (this.idCheck === undefined) this.finishAdmission();
     this.finishInput();
   }
@@ -497,6 +509,18 @@ export class MeshCore {
     // The new alive replaces a queued admission or re-admission: it must carry that deadline on.
     this.dissemination.enqueue(aliveMessageOf(self), this.membership.ownAnnouncementViewAtMs());
     this.finishInput();
+  }
+
+  /**
+   * Sends a user event to every member, this one included (delivered here
+   * before the call returns); returns its Lamport time. See user-events.ts.
+   */
+  broadcast(name: string, payload: string | Uint8Array, nowMs: number): number {
+    if (!this.acceptsInput() || this.membership.leaving) throw new StateError('the node has left or stopped');
+    this.context.nowMs = nowMs;
+    const ltime = this.userEvents.broadcast(name, payload);
+    this.finishInput();
+    return ltime;
   }
 
   /**

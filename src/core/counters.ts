@@ -13,6 +13,9 @@ export const CORE_COUNTERS = {
   syncs: 'Full-state syncs started.',
   syncsFailed: 'Full-state syncs that failed.',
   idConflicts: 'Times two addresses claimed one live id (another process with the same id).',
+  userEventsSent: 'User events this node sent.',
+  userEventsReceived: 'User events from other members delivered here.',
+  userEventsDuplicate: 'User events heard again after delivery (suppressed).',
 } as const;
 
 export type CoreCounterName = keyof typeof CORE_COUNTERS;

@@ -2,23 +2,28 @@
  * Infection-style dissemination: membership updates ride on every packet
  * this node sends (pings, acks, relays) up to packetBytesMax, and dedicated
  * gossip rounds carry them while any are queued. A view change travels with
- * the time still left before its deadline at the moment it is sent.
+ * the time still left before its deadline at the moment it is sent. User
+ * events travel the same way in the room the updates leave.
  */
 import { BroadcastQueue, type QueuedUpdate } from './broadcast-queue.js';
 import type { CoreContext } from './context.js';
 import { retransmitLimit } from './formulas.js';
 import type { Channel } from './host.js';
 import type { MemberTable } from './member-table.js';
-import type { Message, UpdateMessage } from './messages.js';
+import type { Message, UpdateMessage, UserEventMessage } from './messages.js';
 import { isInView } from './precedence.js';
 import { randomInt } from './random.js';
 import type { WireFormat } from './wire-format.js';
 
 /** Messages in one packet at most, whatever more the decoder would take. */
 const MESSAGES_PER_PACKET_MAX = 200;
+/** User events waiting to be passed on; the send and receive rates keep it far below this. */
+const USER_EVENTS_QUEUED_MAX = 1024;
 
 export class Disseminator {
   private readonly queue: BroadcastQueue;
+  /** User events ride in the room membership updates leave: membership news goes first. */
+  private readonly userEvents = new BroadcastQueue<UserEventMessage>(USER_EVENTS_QUEUED_MAX);
   private readonly messagesPerPacketMax: number;
   /** A gossip round is scheduled; rounds are only scheduled while updates are queued. */
   private gossipArmed = false;
@@ -39,6 +44,25 @@ export class Disseminator {
 
   get queueLength(): number {
     return this.queue.length;
+  }
+
+  get userEventQueueLength(): number {
+    return this.userEvents.length;
+  }
+
+  /**
+   * Queues a user event to pass on, under `key` (one per event). One too
+   * large for this node's packets (a peer with larger packets sent it) is
+   * delivered here but not passed on: it would never fit.
+   */
+  enqueueUserEvent(message: UserEventMessage, key: string): void {
+    const bytes = this.wire.messageBytes(message);
+    if (this.wire.packetBytesBound(bytes) > this.context.config.packetBytesMax) return;
+    if (!this.userEvents.enqueue(key, message, bytes)) {
+      this.context.drop('queue-full');
+      return;
+    }
+    this.armGossip();
   }
 
   /**
@@ -63,9 +87,9 @@ export class Disseminator {
    */
   onGossipTick(): void {
     this.gossipArmed = false;
-    if (this.queue.length === 0) return;
+    if (this.nothingQueued()) return;
     this.gossip();
-    if (this.queue.length > 0) this.armGossip(this.context.config.gossipIntervalMs);
+    if (!this.nothingQueued()) this.armGossip(this.context.config.gossipIntervalMs);
   }
 
   /**
@@ -101,16 +125,28 @@ export class Disseminator {
     for (const message of primary) primaryBytes += wire.messageBytes(message);
     // Sized for the largest array header, since the update count is not known yet.
     const room = this.context.config.packetBytesMax - wire.packetBytesBound(primaryBytes);
-    const updates =
-      room > 0 ? this.queue.take(room, this.limit(), this.messagesPerPacketMax - primary.length) : [];
-    if (updates.length === 0 && primary.length === 0) return;
+    const limit = this.limit();
+    const countMax = this.messagesPerPacketMax - primary.length;
+    const updates = room > 0 ? this.queue.take(room, limit, countMax) : [];
+    let eventRoom = room;
+    for (const update of updates) eventRoom -= update.bytes;
+    const events =
+      eventRoom > 0 && this.userEvents.length > 0
+        ? this.userEvents.take(eventRoom, limit, countMax - updates.length)
+        : [];
+    if (updates.length === 0 && events.length === 0 && primary.length === 0) return;
     for (const update of updates) primary.push(this.withRemainingDelay(update));
+    for (const event of events) primary.push(event.message);
     this.context.host.send(to, primary, channel);
+  }
+
+  private nothingQueued(): boolean {
+    return this.queue.length === 0 && this.userEvents.length === 0;
   }
 
   /** One gossip round: a packet of updates to a few random members, if any are queued. */
   private gossip(): void {
-    if (this.queue.length === 0) return;
+    if (this.nothingQueued()) return;
     const { config, nowMs, random } = this.context;
     const targets = this.table.sample(random, config.gossipNodes, (entry) => {
       if (isInView(entry.state)) return true;
@@ -121,7 +157,7 @@ export class Disseminator {
   }
 
   /** The view deadline travels as the time still left at the moment of sending. */
-  private withRemainingDelay(update: QueuedUpdate): UpdateMessage {
+  private withRemainingDelay(update: Omit<QueuedUpdate, 'bytes'>): UpdateMessage {
     const message = update.message;
     if (message.type === 'suspect') return message;
     const remaining = update.viewAtMs > 0 ? Math.max(0, Math.round(update.viewAtMs - this.context.nowMs)) : 0;

@@ -56,7 +56,15 @@ export const DROP_REASONS = {
     meaning: 'an accusation far above the incarnation its subject last announced',
   },
   'relays-max': { layer: 'core', meaning: 'a ping-req while too many relays are in flight' },
-  'queue-full': { layer: 'core', meaning: 'an update while the broadcast queue is full' },
+  'queue-full': { layer: 'core', meaning: 'an update or user event while its broadcast queue is full' },
+  'event-stale': {
+    layer: 'core',
+    meaning: 'a user event from before this node joined, or older than its duplicate memory',
+  },
+  'event-rate': {
+    layer: 'core',
+    meaning: 'a new user event over userEventReceivePerSecondMax or over what the duplicate memory holds',
+  },
   // The runtime and its transports.
   'encode-error': { layer: 'transport', meaning: 'a message from the core that could not be encoded' },
   'core-error': { layer: 'transport', meaning: 'an input on which the core threw' },

@@ -44,3 +44,26 @@ export class StateError extends MeshError {
     super('ERR_MESH_STATE', message);
   }
 }
+
+/** A user event's payload is over `userEventPayloadBytesMax`. */
+export class UserEventTooLargeError extends MeshError {
+  readonly bytes: number;
+  readonly limit: number;
+  constructor(bytes: number, limit: number) {
+    super('ERR_MESH_EVENT_TOO_LARGE', `event payload is ${bytes} bytes, over the limit of ${limit}`);
+    this.bytes = bytes;
+    this.limit = limit;
+  }
+}
+
+/** This node sent user events faster than `userEventSendPerSecondMax`; `retryAfterMs` says when one fits again. */
+export class UserEventRateError extends MeshError {
+  readonly retryAfterMs: number;
+  constructor(perSecondMax: number, retryAfterMs: number) {
+    super(
+      'ERR_MESH_EVENT_RATE',
+      `user events are limited to ${perSecondMax} per second; the next fits in ${retryAfterMs} ms`,
+    );
+    this.retryAfterMs = retryAfterMs;
+  }
+}

@@ -47,6 +47,14 @@ export type CoreEvent =
    * `clear`: nobody answered, it was an earlier life, and admission goes on.
    */
   | { readonly type: 'id-check'; readonly outcome: 'conflict' | 'clear'; readonly address: string }
+  /** A user event, delivered once on every member (the sender included); payload not copied. */
+  | {
+      readonly type: 'user-event';
+      readonly name: string;
+      readonly payload: Uint8Array;
+      readonly fromId: string;
+      readonly ltime: number;
+    }
   /** Input dropped by the core (the codec counts its own drops). */
   | { readonly type: 'drop'; readonly reason: DropReason };
 

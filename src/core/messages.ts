@@ -75,10 +75,22 @@ export interface LeftMessage {
   readonly viewDelayMs: number;
 }
 
+/**
+ * A cluster-wide user event (see user-events.ts), sent by `fromId` at its
+ * Lamport time `ltime` and passed on by every member that hears it.
+ */
+export interface UserEventMessage {
+  readonly type: 'user-event';
+  readonly name: string;
+  readonly payload: Uint8Array;
+  readonly fromId: string;
+  readonly ltime: number;
+}
+
 export type ProbeMessage = PingMessage | AckMessage | NackMessage | PingReqMessage;
 export type UpdateMessage = AliveMessage | SuspectMessage | DeadMessage | LeftMessage;
 /** Anything that travels inside a UDP packet (or a TCP-framed probe). */
-export type Message = ProbeMessage | UpdateMessage;
+export type Message = ProbeMessage | UpdateMessage | UserEventMessage;
 
 /**
  * Full state for push-pull synchronisation, exchanged over a reliable stream.
@@ -89,4 +101,9 @@ export interface StateMessage {
   readonly join: boolean;
   readonly fromId: string;
   readonly members: readonly MemberSnapshot[];
+  /**
+   * The sender's user-event Lamport clock, so a joiner knows which events
+   * predate it. Absent from the states of nodes that predate user events.
+   */
+  readonly eventLtime?: number;
 }

@@ -24,4 +24,6 @@ export interface WireFormat {
    * id, address and metadata). An upper bound, never below the real size.
    */
   updateBytesMax(metadataBytesMax: number): number;
+  /** The largest user event with a payload of at most `payloadBytesMax` bytes. An upper bound. */
+  userEventBytesMax(payloadBytesMax: number): number;
 }

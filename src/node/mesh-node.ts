@@ -240,6 +240,20 @@ export abstract class MeshNode extends EventEmitter<MeshNodeEvents> {
    */
   abstract forceLeave(id: string): boolean;
 
+  /**
+   * Sends a user event to every live member, this one included: each emits
+   * 'event' once (here before the call returns). A string payload is sent
+   * as its UTF-8 bytes. Returns the event's Lamport time. Throws
+   * ValidationError for a bad name (1..128 UTF-8 bytes, no whitespace,
+   * commas or control characters), UserEventTooLargeError over
+   * userEventPayloadBytesMax, UserEventRateError over
+   * userEventSendPerSecondMax, StateError once the node left or closed.
+   * Delivery is best effort, like any gossip: a member that is cut off for
+   * longer than the event is passed on misses it; one that joins later
+   * never sees it.
+   */
+  abstract broadcast(name: string, payload?: string | Uint8Array): number;
+
   /** The view member that owns `key` by rendezvous hashing; undefined with an empty view. */
   owner(key: string | Uint8Array): MemberInfo | undefined {
     return this.owners(key, 1)[0];

@@ -157,6 +157,11 @@ export class NetworkNode extends MeshNode {
     }
   }
 
+  broadcast(name: string, payload: string | Uint8Array = ''): number {
+    if (this.lifecycle !== 'running') throw new StateError(`cannot broadcast: the node is ${this.lifecycle}`);
+    return this.runtime.call((core, now) => core.broadcast(name, payload, now));
+  }
+
   protected joinThrough(
     targets: readonly string[],
     options: JoinOptions,
@@ -342,6 +347,14 @@ export class NetworkNode extends MeshNode {
         return;
       case 'drop':
         if (event.reason === 'members-max') this.onMembersMax();
+        return;
+      case 'user-event':
+        this.safeEmit('event', {
+          name: event.name,
+          payload: new Uint8Array(event.payload),
+          from: event.fromId,
+          ltime: event.ltime,
+        });
         return;
       default:
         return;

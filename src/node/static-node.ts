@@ -5,6 +5,7 @@
  */
 import { StateError } from '../core/errors.js';
 import type { Metadata } from '../core/types.js';
+import { checkUserEvent } from '../core/user-events-rules.js';
 import type { Logger } from '../runtime/logger.js';
 import { MeshNode, NOT_IN_VIEW } from './mesh-node.js';
 import type { ResolvedOptions } from './options.js';
@@ -13,6 +14,8 @@ import type { Indices, MemberInfo, NodeStats } from './types.js';
 
 export class StaticNode extends MeshNode {
   readonly isStatic = true;
+  /** Lamport time of the next user event: this node is the whole cluster, so a counter. */
+  private eventLtime = 0;
 
   /** @internal Use createNode(). */
   constructor(options: ResolvedOptions, logger: Logger, placement: NonNullable<ResolvedOptions['static']>) {
@@ -67,6 +70,15 @@ export class StaticNode extends MeshNode {
     if (this.lifecycle !== 'running')
       throw new StateError(`cannot force a leave: the node is ${this.lifecycle}`);
     throw new StateError('static mode has no other members');
+  }
+
+  /** The cluster is this node alone: the event is delivered here and goes nowhere else. */
+  broadcast(name: string, payload: string | Uint8Array = ''): number {
+    if (this.lifecycle !== 'running') throw new StateError(`cannot broadcast: the node is ${this.lifecycle}`);
+    const bytes = checkUserEvent(name, payload, this.options.config.userEventPayloadBytesMax);
+    const ltime = this.eventLtime++;
+    this.safeEmit('event', { name, payload: bytes, from: this.id, ltime });
+    return ltime;
   }
 
   /** There is no cluster to join. */

@@ -78,9 +78,25 @@ export type MeshNodeEvents = {
    * someone floods the node with fake members.
    */
   'members-max': [info: { readonly membersMax: number }];
+  /** A user event (node.broadcast on any member, this one included), once per event. */
+  event: [event: UserEvent];
   /** The node stopped for good (after leave() or close()); sockets and timers are released. */
   close: [info: CloseInfo];
 };
+
+/** A cluster-wide user event as every member hears it. */
+export interface UserEvent {
+  readonly name: string;
+  /** The bytes as sent (a string payload arrives as its UTF-8 bytes); a copy the node does not keep. */
+  readonly payload: Uint8Array;
+  /** The id of the member that sent it. */
+  readonly from: string;
+  /**
+   * The sender's Lamport time: an event sent after another was heard by its
+   * sender carries a higher ltime. Events sent concurrently may tie.
+   */
+  readonly ltime: number;
+}
 
 export interface JoinOptions {
   /**

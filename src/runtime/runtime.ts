@@ -82,7 +82,11 @@ export class Runtime implements CoreHost {
       options.codec ??
       new MsgpackCodec({
         label: options.label,
-        packetLimits: { packetBytesMax: config.packetBytesMax, metadataBytesMax: config.metadataBytesMax },
+        packetLimits: {
+          packetBytesMax: config.packetBytesMax,
+          metadataBytesMax: config.metadataBytesMax,
+          userEventPayloadBytesMax: config.userEventPayloadBytesMax,
+        },
         stateLimits: {
           stateBytesMax: options.limits.stateBytesMax,
           membersMax: config.membersMax,

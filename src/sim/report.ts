@@ -40,6 +40,19 @@ export function formatReport(report: SimulationReport): string {
       `${reach}  (p50 ${seconds(report.dissemination.p50Ms)}, p99 ${seconds(report.dissemination.p99Ms)} after the origin)`,
     ]);
   }
+  const event = report.userEvent;
+  if (event !== undefined) {
+    const all =
+      event.allMs === null
+        ? `${event.liveNodes - event.delivered} live nodes missed it`
+        : `all by ${seconds(event.allMs)}`;
+    rows.push([
+      `user event (${event.name})`,
+      `${percent(event.deliveredShare)} of ${count(event.liveNodes)} live nodes, ${all}  ` +
+        `(p50 ${seconds(event.p50Ms)}, p99 ${seconds(event.p99Ms)}; ${count(event.copies)} copies, ` +
+        `${count(event.costBytes)} B, ${count(event.costBytesPerNode)} B per node; ${event.duplicates} duplicates)`,
+    ]);
+  }
   rows.push([
     'false positives',
     `${report.falsePositives}  (${report.falsePositivesPerKiloNodeMinute} per 1,000 node-minutes; false suspicions ${report.falseSuspicions}, excused deaths ${report.excusedDeaths})`,

@@ -15,6 +15,7 @@ import { IndexOverlapChecker } from './overlap-checker.js';
 import { type CoreFactory, deriveSeed, type SimListener, Simulation } from './simulation.js';
 import { TraceHash } from './trace.js';
 import { ViewTruthChecker } from './truth-checker.js';
+import { UserEventSpread, type UserEventSummary } from './user-event-spread.js';
 import type { Wire } from './wire.js';
 
 /** One fault or change on a scenario's timeline, at `atMs` of virtual time; `slot` numbers a node (0-based). */
@@ -79,6 +80,14 @@ export type ScenarioEvent =
       readonly metadata: Metadata;
       /** Follow this update's spread (its first key and value mark it). */
       readonly track?: boolean;
+    }
+  /** The node sends a user event of `payloadBytes` bytes under `name`; its spread is followed. */
+  | {
+      readonly atMs: number;
+      readonly kind: 'user-event';
+      readonly slot: number;
+      readonly name: string;
+      readonly payloadBytes: number;
     };
 
 /** Changes to the preset's network model: latency, and the probabilities of loss, duplication and reordering. */
@@ -229,6 +238,8 @@ export interface SimulationReport {
   readonly events: number;
   readonly traceHash: string;
   readonly wallMs: number;
+  /** The first user event on the timeline: who delivered it, when, and its cost (only when there is one). */
+  readonly userEvent?: UserEventSummary;
 }
 
 /** Data behind the charts. */
@@ -373,7 +384,7 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): Simul
   for (const listener of options.listeners ?? []) sim.addListener(listener);
 
   scheduleBootstrap(sim, spec);
-  scheduleEvents(sim, spec, metrics);
+  const userEvents = scheduleEvents(sim, spec, metrics);
   options.onStart?.(sim);
 
   const onProgress = options.onProgress;
@@ -386,6 +397,17 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): Simul
   options.onFinish?.(sim);
 
   const result = summarize(sim, spec, metrics, trace, invariants, lifeguard, network.lossProbability);
+  const [followedEvent] = userEvents;
+  if (followedEvent !== undefined) {
+    return {
+      report: {
+        ...result.report,
+        userEvent: followedEvent.summary(),
+        wallMs: Math.round(performance.now() - wallStart),
+      },
+      series: result.series,
+    };
+  }
   return {
     report: { ...result.report, wallMs: Math.round(performance.now() - wallStart) },
     series: result.series,
@@ -424,7 +446,9 @@ function scheduleBootstrap(sim: Simulation, spec: ScenarioSpec): void {
   }
 }
 
-function scheduleEvents(sim: Simulation, spec: ScenarioSpec, metrics: Metrics): void {
+/** Schedules the timeline; returns the followers of its user events, in timeline order. */
+function scheduleEvents(sim: Simulation, spec: ScenarioSpec, metrics: Metrics): UserEventSpread[] {
+  const userEvents: UserEventSpread[] = [];
   for (const event of spec.events) {
     switch (event.kind) {
       case 'crash':
@@ -488,15 +512,27 @@ function scheduleEvents(sim: Simulation, spec: ScenarioSpec, metrics: Metrics): 
           }
         });
         break;
+      case 'user-event': {
+        const spread = new UserEventSpread(sim, event.name, event.slot);
+        sim.addListener(spread);
+        userEvents.push(spread);
+        sim.at(event.atMs, () => {
+          if (!sim.slot(event.slot).live) return;
+          spread.markSent(sim.now);
+          sim.broadcast(event.slot, event.name, new Uint8Array(event.payloadBytes));
+        });
+        break;
+      }
     }
   }
+  return userEvents;
 }
 
 /** When the last scheduled fault ends: the latest event, pause end or partition end. */
 export function lastFaultMs(spec: Pick<ScenarioSpec, 'events'>): number {
   let last = 0;
   for (const event of spec.events) {
-    if (event.kind === 'metadata') continue;
+    if (event.kind === 'metadata' || event.kind === 'user-event') continue;
     const end = 'durationMs' in event ? event.atMs + event.durationMs : event.atMs;
     if (end > last) last = end;
   }

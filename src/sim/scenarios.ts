@@ -53,6 +53,7 @@ export const scenarioNames = [
   'flapping-link',
   'pause',
   'duplicate-id',
+  'user-event',
 ] as const;
 
 /** One of `scenarioNames`. */
@@ -131,7 +132,16 @@ export const scenarioInfo: Readonly<Record<ScenarioName, ScenarioInfo>> = {
     summary: "the last slot starts at 10 P under a live member's id, at its own address, and tries to join",
     defaultNodes: 8,
   },
+  'user-event': {
+    name: 'user-event',
+    summary:
+      'a formed cluster; one node sends a 64-byte user event at 10 P; who hears it, when, at what cost',
+    defaultNodes: 1000,
+  },
 };
+
+/** What the user-event scenario sends: a name and a payload of a typical size (a deploy id, a short JSON). */
+export const SIM_USER_EVENT = { name: 'sim-deploy', payloadBytes: 64 } as const;
 
 /** True when `name` is one of `scenarioNames` (for parsing user input). */
 export function isScenarioName(name: string): name is ScenarioName {
@@ -400,6 +410,13 @@ const builders: Readonly<Record<ScenarioName, (c: Context) => ScenarioSpec>> = {
       events.push({ atMs: t, kind: 'partition', groupA: [node], durationMs: down });
     }
     return base(c, t + healAfterReconnectMs(c) + 20 * c.p, events);
+  },
+
+  'user-event'(c) {
+    const at = 10 * c.p;
+    // Long enough for the event's last retransmissions at any size, and for a lossy run to show what it misses.
+    const spread = disseminationBoundMs(c.resolved, c.nodes) + 10 * c.p;
+    return base(c, at + spread, [{ atMs: at, kind: 'user-event', slot: victim(c), ...SIM_USER_EVENT }]);
   },
 
   pause(c) {

@@ -33,6 +33,7 @@ export type SimCore = Pick<
   | 'handleSyncReply'
   | 'handleSyncFailed'
   | 'setMetadata'
+  | 'broadcast'
   | 'leave'
   | 'stop'
   | 'running'
@@ -542,6 +543,14 @@ export class Simulation {
     const core = slot.core;
     if (!slot.active || core === undefined) return;
     this.guard(slot, 'setMetadata', () => core.setMetadata(metadata, this.coreNow));
+  }
+
+  /** The node sends a user event (see MeshCore.broadcast); nothing when it is not running. */
+  broadcast(index: number, name: string, payload: Uint8Array): void {
+    const slot = this.slot(index);
+    const core = slot.core;
+    if (!slot.active || core === undefined) return;
+    this.guard(slot, 'broadcast', () => core.broadcast(name, payload, this.coreNow));
   }
 
   /** Starts a partition now; returns its id for `heal`. */

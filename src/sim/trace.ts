@@ -20,6 +20,7 @@ const EVENT_CODES: Readonly<Record<CoreEvent['type'], number>> = {
   drop: 6,
   conflict: 7,
   'id-check': 8,
+  'user-event': 9,
 };
 
 const KIND_CODES: Readonly<Record<MemberEventKind, number>> = {
@@ -136,6 +137,10 @@ export class TraceHash implements SimListener {
         break;
       case 'drop':
         this.mix(fnv1a(event.reason));
+        break;
+      case 'user-event':
+        this.mix(fnv1a(event.fromId));
+        this.mix(event.ltime);
         break;
       case 'conflict':
       case 'id-check':

@@ -31,7 +31,11 @@ export const SIM_STATE_BYTES_MAX = 256 * 1024 * 1024;
 export function codecWire(config: ProtocolConfig, key = 'sim', env = 'sim'): Wire {
   const codec = new MsgpackCodec({
     label: clusterLabel(key, env),
-    packetLimits: { packetBytesMax: config.packetBytesMax, metadataBytesMax: config.metadataBytesMax },
+    packetLimits: {
+      packetBytesMax: config.packetBytesMax,
+      metadataBytesMax: config.metadataBytesMax,
+      userEventPayloadBytesMax: config.userEventPayloadBytesMax,
+    },
     stateLimits: {
       stateBytesMax: SIM_STATE_BYTES_MAX,
       membersMax: config.membersMax,

@@ -5,6 +5,7 @@
  *   POST /v1/agent/leave        {}                                  -> 202 { leaving: true }
  *   POST /v1/agent/force-leave  { "id": "b" }                       -> 200 { id, left }
  *   POST /v1/agent/tags         { "set": {"k":"v"}, "delete": ["x"] } -> 200 { metadata }
+ *   POST /v1/agent/event        { "name": "deploy", "payload": "v2" }   -> 200 { name, ltime }
  *
  * Who may call them: only a caller on this host (a loopback peer address),
  * wherever the API is bound, and, when the agent has a token file, only
@@ -30,6 +31,8 @@ export interface AgentControl {
   updateTags(set: Readonly<Record<string, string>>, remove: readonly string[]): Promise<Metadata>;
   /** The keyring endpoints (keys-control.ts); absent: they answer 404. */
   readonly keys?: KeysControl;
+  /** Sends a user event (payload as UTF-8 text); returns its Lamport time. */
+  broadcast(name: string, payload: string): number;
 }
 
 /** A request body larger than this is refused before it is read. */
@@ -40,6 +43,7 @@ export const CONTROL_PATHS = [
   '/v1/agent/force-leave',
   '/v1/agent/tags',
   ...KEYS_PATHS,
+  '/v1/agent/event',
 ] as const;
 
 /** HTTP status per MeshError code; anything else is a 500. */
@@ -49,6 +53,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   ERR_MESH_INVALID: 400,
   ERR_MESH_METADATA_TOO_LARGE: 413,
   ERR_MESH_STATE: 409,
+  ERR_MESH_EVENT_TOO_LARGE: 413,
+  ERR_MESH_EVENT_RATE: 429,
 };
 
 /** A control request the API refuses; `apiCode` is what the JSON error body names. */
@@ -118,6 +124,9 @@ export async function serveControl(
       if (control.keys === undefined)
         throw new BadRequestError(404, 'not_found', 'this agent has no keyring');
       sendJson(res, 200, serveKeys(control.keys, path, body));
+    } else if (path === '/v1/agent/event') {
+      const { name, payload } = userEventOf(body);
+      sendJson(res, 200, { name, ltime: control.broadcast(name, payload) });
     } else {
       const { set, remove } = tagsOf(body);
       sendJson(res, 200, { metadata: await control.updateTags(set, remove) });
@@ -149,6 +158,15 @@ function tagsOf(body: Record<string, unknown>): { set: Record<string, string>; r
   if (!Array.isArray(rawDelete) || rawDelete.some((key) => typeof key !== 'string'))
     throw new BadRequestError(400, 'bad_request', '"delete" must be an array of strings');
   return { set, remove: rawDelete as string[] };
+}
+
+function userEventOf(body: Record<string, unknown>): { name: string; payload: string } {
+  const { name, payload = '' } = body;
+  if (typeof name !== 'string' || name === '')
+    throw new BadRequestError(400, 'bad_request', 'body needs "name"');
+  if (typeof payload !== 'string')
+    throw new BadRequestError(400, 'bad_request', '"payload" must be a string');
+  return { name, payload };
 }
 
 /** Reads a JSON object body of at most CONTROL_BODY_BYTES_MAX bytes; an empty body is {}. */

@@ -26,6 +26,19 @@ describe('human lines', () => {
     expect(formatMonitorEvent({ type: 'fail', id: 'b', address: '127.0.0.1:7001', threads: 2, ts })).toBe(
       '12:30:05.120 meshnode: member b (127.0.0.1:7001, 2 threads) failed (declared dead)',
     );
+    expect(
+      formatMonitorEvent({ type: 'user', name: 'deploy', from: 'a', ltime: 4, payload: 'é\u001b[2J' }),
+    ).toBe('meshnode: user event deploy from a (ltime 4, 6 bytes)');
+    expect(
+      formatMonitorEvent({
+        type: 'user',
+        name: 'bin',
+        from: 'a',
+        ltime: 5,
+        payload: '',
+        payloadBase64: '/w==',
+      }),
+    ).toBe('meshnode: user event bin from a (ltime 5, 1 bytes)');
     expect(formatMonitorEvent({ type: 'rebalance', index: 1, threads: 1, total: 3 }).split('\n')).toEqual([
       'meshnode: cluster has re-balanced:',
       '   instance index:        1',

@@ -126,3 +126,24 @@ describe('tables', () => {
     ]);
   });
 });
+
+describe('user events on the agent output', () => {
+  const event = (payload: Uint8Array) => ({ name: 'deploy', from: 'b', ltime: 9, payload });
+
+  it('--json: a user line with the payload as text, or as base64 when it is not UTF-8', () => {
+    const lines: string[] = [];
+    const printer = new EventPrinter(true, (text) => lines.push(text));
+    printer.userEvent(event(new TextEncoder().encode('v2 ✓')));
+    printer.userEvent(event(Uint8Array.of(0xff, 0x00)));
+    const parsed = lines.map((line) => JSON.parse(line));
+    expect(parsed[0]).toMatchObject({ event: 'user', name: 'deploy', from: 'b', ltime: 9, payload: 'v2 ✓' });
+    expect(parsed[0]).not.toHaveProperty('payloadBase64');
+    expect(parsed[1]).toMatchObject({ event: 'user', payload: '', payloadBase64: '/wA=' });
+  });
+
+  it('for people: one line that counts the payload rather than printing it', () => {
+    const lines: string[] = [];
+    new EventPrinter(false, (text) => lines.push(text)).userEvent(event(Uint8Array.of(0x1b, 0x5b)));
+    expect(lines).toEqual(['meshnode: user event deploy from b (ltime 9, 2 bytes)\n']);
+  });
+});

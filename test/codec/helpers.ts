@@ -115,6 +115,12 @@ export const metadataArb: fc.Arbitrary<Metadata> = fc.dictionary(
   },
 );
 
+/** Event names a handler filter can select: no whitespace, commas or control characters. */
+export const userEventNameArb: fc.Arbitrary<string> = fc.oneof(
+  fc.string({ unit: fc.constantFrom(...'abz09-_.:/é€🦊'), minLength: 1, maxLength: 20 }),
+  fc.string({ unit: fc.constantFrom('d', 'e', 'p'), minLength: 100, maxLength: 128 }),
+);
+
 export const messageArb: fc.Arbitrary<Message> = fc.oneof(
   fc.record({ type: fc.constant('ping'), seq: uint32Arb, targetId: idArb, fromId: idArb, viewId: uint32Arb }),
   fc.record({ type: fc.constant('ack'), seq: uint32Arb, viewId: uint32Arb }),
@@ -144,6 +150,14 @@ export const messageArb: fc.Arbitrary<Message> = fc.oneof(
     viewDelayMs: viewDelayArb,
   }),
   fc.record({ type: fc.constant('left'), id: idArb, incarnation: incarnationArb, viewDelayMs: viewDelayArb }),
+  fc.record({
+    type: fc.constant('user-event'),
+    name: userEventNameArb,
+    // Up to the default limit: across the bin8/bin16 boundary at 256 bytes.
+    payload: fc.oneof(fc.uint8Array({ maxLength: 20 }), fc.uint8Array({ maxLength: 512 })),
+    fromId: idArb,
+    ltime: fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER })),
+  }),
 ) as fc.Arbitrary<Message>;
 
 export const memberArb: fc.Arbitrary<MemberSnapshot> = fc.record({
@@ -156,12 +170,20 @@ export const memberArb: fc.Arbitrary<MemberSnapshot> = fc.record({
   viewDelayMs: viewDelayArb,
 });
 
-export const stateArb: fc.Arbitrary<StateMessage> = fc.record({
-  type: fc.constant('state'),
-  join: fc.boolean(),
-  fromId: idArb,
-  members: fc.array(memberArb, { maxLength: 20 }),
-});
+export const stateArb: fc.Arbitrary<StateMessage> = fc.record(
+  {
+    type: fc.constant('state'),
+    join: fc.boolean(),
+    fromId: idArb,
+    members: fc.array(memberArb, { maxLength: 20 }),
+    // Present in states of nodes that know user events, absent in older ones.
+    eventLtime: fc.oneof(
+      fc.integer({ min: 0, max: 300 }),
+      fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+    ),
+  },
+  { requiredKeys: ['type', 'join', 'fromId', 'members'] },
+);
 
 /** One of each message type, with values chosen to cross encoding widths. */
 export const SAMPLES: readonly Message[] = [

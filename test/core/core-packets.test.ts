@@ -15,6 +15,7 @@ import { resolveConfig } from '../../src/core/config.js';
 import type { Message } from '../../src/core/messages.js';
 import { SeededRandom } from '../../src/core/random.js';
 import type { Metadata } from '../../src/core/types.js';
+import { sendablePayloadBytesMax } from '../../src/core/user-events-rules.js';
 import { withoutControlCharacters } from '../codec/helpers.js';
 import { SoloCore } from './harness.js';
 
@@ -217,6 +218,24 @@ describe('no packet exceeds packetBytesMax', () => {
             row.address,
           );
         }
+        // User events: the largest this node may send, and the largest a peer may send it.
+        const sendable = sendablePayloadBytesMax(
+          config.userEventPayloadBytesMax,
+          packetBytesMax,
+          msgpackWireFormat,
+        );
+        solo.core.broadcast('n'.repeat(128), new Uint8Array(sendable), solo.host.nowMs);
+        solo.receive(
+          scenario.rows.slice(0, 3).map(
+            (row, i): Message => ({
+              type: 'user-event',
+              name: `e${i}`,
+              payload: new Uint8Array(config.userEventPayloadBytesMax),
+              fromId: row.id,
+              ltime: i,
+            }),
+          ),
+        );
         solo.advanceTo(4000);
         check();
         if (scenario.leave) {

@@ -31,6 +31,9 @@ describe('stats()', () => {
       'syncs',
       'syncsFailed',
       'syncsServed',
+      'userEventsDuplicate',
+      'userEventsReceived',
+      'userEventsSent',
     ];
     expect(fields).toEqual([...counters, 'awareness', 'drops', 'membersKnown', 'rttMs', 'viewSize'].sort());
     expect(placed.stats()).toEqual({

@@ -124,6 +124,11 @@ export class FakeCore implements SimCore {
     this.log.push(`${nowMs} metadata`);
   }
 
+  broadcast(name: string, _payload: Uint8Array, nowMs: number): number {
+    this.log.push(`${nowMs} broadcast ${name}`);
+    return 0;
+  }
+
   leave(nowMs: number): void {
     this.left = true;
     this.log.push(`${nowMs} leave`);
@@ -192,6 +197,9 @@ export class FakeCore implements SimCore {
       syncs: 0,
       syncsFailed: 0,
       idConflicts: 0,
+      userEventsSent: 0,
+      userEventsReceived: 0,
+      userEventsDuplicate: 0,
       drops: {},
       awareness: 0,
       broadcastQueueLength: 0,

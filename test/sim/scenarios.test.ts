@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { lastFaultMs, runScenario, validateScenario } from '../../src/sim/scenario.js';
+import { retransmitLimit } from '../../src/core/formulas.js';
+import { disseminationBoundMs } from '../../src/sim/bounds.js';
+import { formatReport } from '../../src/sim/report.js';
+import { lastFaultMs, resolveScenarioConfig, runScenario, validateScenario } from '../../src/sim/scenario.js';
 import { buildScenario, isScenarioName, scenarioInfo, scenarioNames } from '../../src/sim/scenarios.js';
 
 describe('named scenarios', () => {
@@ -58,5 +61,40 @@ describe('named scenarios', () => {
     expect(report.liveNodes).toBe(29);
     expect(series.detectionMs).toHaveLength(29);
     expect(report.packetBytesMax).toBeLessThanOrEqual(report.packetBytesLimit);
+  });
+});
+
+describe('the user-event scenario', () => {
+  it('on 40 nodes: every live node hears the event once, within the dissemination bound, at a counted cost', () => {
+    const spec = buildScenario('user-event', { nodes: 40, seed: 4 });
+    const sent = spec.events.find((event) => event.kind === 'user-event');
+    expect(sent).toMatchObject({ kind: 'user-event', name: 'sim-deploy', payloadBytes: 64 });
+    const { report } = runScenario(spec);
+    const event = report.userEvent;
+    expect(event).toMatchObject({ liveNodes: 40, delivered: 40, deliveredShare: 1, duplicates: 0 });
+    const config = resolveScenarioConfig(spec);
+    expect(event?.allMs).not.toBeNull();
+    expect(event?.allMs ?? Number.POSITIVE_INFINITY).toBeLessThanOrEqual(disseminationBoundMs(config, 40));
+    // Each node passes it on retransmitLimit times: 4 * ceil(log10 41) = 8 copies each.
+    expect(event?.copies).toBe(40 * retransmitLimit(config.retransmitMult, 40));
+    expect(event?.costBytes ?? 0).toBeGreaterThan((event?.copies ?? 0) * 64);
+    expect(formatReport(report)).toMatch(/user event \(sim-deploy\)\s+100\.0% of 40 live nodes, all by /);
+  });
+
+  it('counts who missed it: a node cut off for the whole spread does not hear it', () => {
+    const spec = buildScenario('user-event', { nodes: 20, seed: 5 });
+    const sent = spec.events[0];
+    if (sent?.kind !== 'user-event') throw new Error('no user event');
+    const cutOff = sent.slot === 19 ? 18 : 19;
+    const { report } = runScenario({
+      ...spec,
+      // Cut off from 1 s before the event to 3 s after it: every copy is spent by then (8 each, 200 ms apart).
+      events: [
+        ...spec.events,
+        { atMs: sent.atMs - 1000, kind: 'partition', groupA: [cutOff], durationMs: 4000 },
+      ],
+    });
+    expect(report.userEvent).toMatchObject({ liveNodes: 20, delivered: 19, allMs: null });
+    expect(report.userEvent?.deliveredShare).toBeCloseTo(19 / 20);
   });
 });

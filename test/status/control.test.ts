@@ -1,6 +1,7 @@
 /** The state-changing endpoints: who may call them, what they accept, how refusals read. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { UserEventRateError, UserEventTooLargeError } from '../../src/core/errors.js';
 import { MemberAliveError, UnknownMemberError } from '../../src/node/errors.js';
 import { type AgentControl, serveControl } from '../../src/status/control.js';
 import { type StatusServer, startStatusServer } from '../../src/status/server.js';
@@ -28,6 +29,12 @@ function recordingControl() {
     updateTags: async (set, remove) => {
       calls.push(['updateTags', set, remove]);
       return { ...set };
+    },
+    broadcast: (name, payload) => {
+      calls.push(['broadcast', name, payload]);
+      if (name === 'huge') throw new UserEventTooLargeError(600, 512);
+      if (name === 'flood') throw new UserEventRateError(10, 100);
+      return 7;
     },
   };
   return { control, calls };
@@ -57,6 +64,32 @@ describe('POST /v1/agent/...', () => {
     const tags = await fetch(`${base}/v1/agent/tags`, json({ set: { role: 'db' }, delete: ['zone'] }));
     expect(await tags.json()).toEqual({ metadata: { role: 'db' } });
     expect(calls).toEqual([['leave'], ['forceLeave', 'dead-one'], ['updateTags', { role: 'db' }, ['zone']]]);
+  });
+
+  it('event sends a user event, the payload optional, and says its Lamport time', async () => {
+    const { control, calls } = recordingControl();
+    const base = await serve(control);
+    const sent = await fetch(`${base}/v1/agent/event`, json({ name: 'deploy', payload: 'v2' }));
+    expect(sent.status).toBe(200);
+    expect(await sent.json()).toEqual({ name: 'deploy', ltime: 7 });
+    await fetch(`${base}/v1/agent/event`, json({ name: 'ping' }));
+    expect(calls).toEqual([
+      ['broadcast', 'deploy', 'v2'],
+      ['broadcast', 'ping', ''],
+    ]);
+  });
+
+  it('event refusals: no name, a payload that is not text, too large, too fast', async () => {
+    const { control } = recordingControl();
+    const base = await serve(control);
+    const statusOf = async (body: unknown) => {
+      const response = await fetch(`${base}/v1/agent/event`, json(body));
+      return [response.status, ((await response.json()) as { error: { code: string } }).error.code];
+    };
+    expect(await statusOf({})).toEqual([400, 'bad_request']);
+    expect(await statusOf({ name: 'x', payload: 5 })).toEqual([400, 'bad_request']);
+    expect(await statusOf({ name: 'huge' })).toEqual([413, 'ERR_MESH_EVENT_TOO_LARGE']);
+    expect(await statusOf({ name: 'flood' })).toEqual([429, 'ERR_MESH_EVENT_RATE']);
   });
 
   it('maps the agent refusals to statuses with stable codes', async () => {

@@ -93,5 +93,8 @@ describe('status page helpers', () => {
       'rebalanced: index 0, 1 thread(s) of 3, not settled',
     );
     expect(describeEvent({ type: 'something-new' })).toBe('something-new');
+    expect(describeEvent({ type: 'user', name: 'deploy', from: 'b', ltime: 3, payload: 'x' })).toBe(
+      'user event deploy from b (ltime 3)',
+    );
   });
 });

@@ -52,6 +52,7 @@ async function serve(token?: string): Promise<string> {
     leave: () => {},
     forceLeave: () => false,
     updateTags: async () => ({}),
+    broadcast: () => 0,
     keys: keysControl(),
   };
   server = await startStatusServer(

@@ -120,6 +120,8 @@ export function describeEvent(event) {
       return `agent stopping (${event.reason ?? 'signal'})`;
     case 'resync':
       return 'missed some events; state re-read';
+    case 'user':
+      return `user event ${event.name} from ${event.from} (ltime ${event.ltime})`;
     default:
       return typeof event.name === 'string' ? `${event.type}: ${event.name}` : event.type;
   }
