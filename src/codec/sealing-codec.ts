@@ -23,6 +23,7 @@ import { checkHeader, FLAG_ENCRYPTED } from './envelope.js';
 import type { Keyring } from './keyring.js';
 import { ReplayGuard } from './replay-guard.js';
 import { open, SEAL_BYTES, seal } from './seal.js';
+import { STATE_HEAD_BYTES } from './state-codec.js';
 import type { DecodeDrop, PacketDecodeResult, StateDecodeResult, StateDecoding } from './types.js';
 import { MsgpackWireFormat } from './wire-format.js';
 
@@ -99,6 +100,28 @@ export class SealingCodec implements PacketCodec {
   decodeState(bytes: Uint8Array): StateDecodeResult {
     const opened = this.opened(bytes, this.options.stateLimits.stateBytesMax);
     return opened instanceof Uint8Array ? this.plain.decodeState(opened) : opened;
+  }
+
+  readonly stateHeadBytes = STATE_HEAD_BYTES;
+
+  /**
+   * Checks a state frame from its first bytes before the rest is read. A
+   * plaintext state gets the plain codec's full head check (unless this node
+   * only accepts sealed ones); a sealed one only its header and size, since
+   * the rest of its head is ciphertext until the whole frame is in.
+   */
+  checkStateHead(prefix: Uint8Array, totalBytes: number): DecodeDrop | undefined {
+    const { label, stateLimits } = this.options;
+    if (totalBytes > stateLimits.stateBytesMax) return drop('too-large');
+    const rejected = checkHeader(prefix, label, Number.POSITIVE_INFINITY);
+    if (rejected !== undefined) return drop(rejected);
+    const flags = prefix[3];
+    if (flags === 0) {
+      if (this.keyring.size > 0 && this.current.incoming) return drop('not-encrypted');
+      return this.plain.checkStateHead(prefix, totalBytes);
+    }
+    if (flags !== FLAG_ENCRYPTED) return drop('unsupported-flags');
+    return this.keyring.size > 0 ? undefined : drop('no-key');
   }
 
   /**

@@ -230,3 +230,26 @@ describe('replay protection', () => {
     expect(receiver.decodePacket(sealed)).toMatchObject({ reason: 'stale' });
   });
 });
+
+describe('checking a state frame from its first bytes', () => {
+  const plain = new MsgpackCodec({ label: LABEL, packetLimits: WIDE, stateLimits: WIDE_STATE });
+  const head = (bytes: Uint8Array) => bytes.subarray(0, 256);
+
+  it('gives a plaintext state the full head check, unless only sealed states are accepted', () => {
+    const mixed = sealingCodec({ keys: [], verification: { incoming: false, outgoing: false } });
+    const bytes = plain.encodeState(STATE);
+    expect(mixed.checkStateHead(head(bytes), bytes.length)).toBeUndefined();
+    // The same head declaring 21 MB: more than its rows can take, refused before the rest is read.
+    expect(mixed.checkStateHead(head(bytes), 21_000_000)).toMatchObject({ ok: false, reason: 'malformed' });
+    expect(sealingCodec().checkStateHead(head(bytes), bytes.length)).toMatchObject({
+      reason: 'not-encrypted',
+    });
+  });
+
+  it('lets a sealed state be read whole when a key may open it, and refuses it without one', () => {
+    const bytes = sealingCodec().encodeState(STATE);
+    expect(sealingCodec().checkStateHead(head(bytes), bytes.length)).toBeUndefined();
+    const keyless = sealingCodec({ keys: [], verification: { incoming: false, outgoing: false } });
+    expect(keyless.checkStateHead(head(bytes), bytes.length)).toMatchObject({ reason: 'no-key' });
+  });
+});

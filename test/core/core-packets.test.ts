@@ -219,11 +219,7 @@ describe('no packet exceeds packetBytesMax', () => {
           );
         }
         // User events: the largest this node may send, and the largest a peer may send it.
-        const sendable = sendablePayloadBytesMax(
-          config.userEventPayloadBytesMax,
-          packetBytesMax,
-          msgpackWireFormat,
-        );
+        const sendable = sendablePayloadBytesMax(config.userEventPayloadBytesMax, packetBytesMax, wire);
         solo.core.broadcast('n'.repeat(128), new Uint8Array(sendable), solo.host.nowMs);
         solo.receive(
           scenario.rows.slice(0, 3).map(
