@@ -739,8 +739,11 @@ export class MeshCore {
     if (record === undefined || record.viewThreads === 0) return;
     const { context, config } = this;
     if (viewId === this.views.viewId) {
-      this.disputes.agreed(fromId);
-      if (fresh) this.settle.noteEcho();
+      // Only an answer to our own probe settles a dispute: a ping may be an old or a forged one.
+      if (fresh) {
+        this.disputes.agreed(fromId);
+        this.settle.noteEcho();
+      }
       return;
     }
     if (!this.disputes.counts(fromId, context.nowMs)) return;

@@ -233,7 +233,8 @@ export class Prober {
       this.context.drop('wrong-target');
       return;
     }
-    this.hooks.peerViewId(ping.fromId, ping.viewId, false);
+    // A view claim counts only from the member's own address: anyone can put its id on a ping.
+    if (this.table.get(ping.fromId)?.address === from) this.hooks.peerViewId(ping.fromId, ping.viewId, false);
     const ack: AckMessage = { type: 'ack', seq: ping.seq, viewId: this.hooks.viewId() };
     this.answer(from, ping.fromId, [ack], channel);
   }

@@ -60,14 +60,32 @@ describe('a peer that keeps claiming another viewId', () => {
     expect(settledShare).toBeGreaterThan(0.8);
   });
 
-  it('counts again once the peer has echoed our viewId', () => {
+  it('counts again once the peer has echoed our viewId on an ack to our probe, not on a ping', () => {
     const solo = settledCluster();
     underAttack(solo, 10_000, 'reply');
     solo.ackViewIds.delete('a');
+    // A ping with our viewId settles nothing (it may be old or forged): the claims stay muted.
     solo.receive([{ type: 'ping', seq: 2, targetId: 'self', fromId: 'a', viewId: solo.core.viewId }], LIAR);
+    lie(solo);
     expect(solo.core.settled).toBe(true);
+    solo.ackViewIds.delete('a');
+    const mark = solo.host.sent.length;
+    const echoed = solo.advanceUntil(
+      () =>
+        solo.host.sent.slice(mark).some((p) => p.to === LIAR && p.messages.some((m) => m.type === 'ping')),
+      solo.host.nowMs + 20_000,
+    );
+    expect(echoed).toBe(true);
     lie(solo);
     expect(solo.core.settled).toBe(false);
+  });
+
+  it("ignores a view claim on a ping from any address but the member's own", () => {
+    const solo = settledCluster();
+    const viewId = (solo.core.viewId + 1) >>> 0;
+    solo.receive([{ type: 'ping', seq: 1, targetId: 'self', fromId: 'a', viewId }], '10.66.66.66:7946');
+    expect(solo.core.settled).toBe(true);
+    expect(solo.host.syncs).toEqual([]);
   });
 
   it('is not muted by a repair that failed: its claims keep counting', () => {

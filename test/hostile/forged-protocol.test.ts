@@ -28,7 +28,15 @@ afterEach(async () => {
 
 interface MembersJson {
   readonly total: number;
+  readonly settled: boolean;
   readonly members: readonly { id: string; state: string; incarnation: number; threads: number }[];
+}
+
+/** One unlabelled counter of the agent's /metrics. */
+async function metric(agent: Agent, name: string): Promise<number> {
+  const response = await fetch(`${agent.http}/metrics`, { signal: AbortSignal.timeout(WAIT_MS) });
+  const line = (await response.text()).split('\n').find((l) => l.startsWith(`${name} `));
+  return Number(line?.split(' ')[1] ?? Number.NaN);
 }
 
 async function members(agent: Agent): Promise<MembersJson> {
@@ -172,5 +180,32 @@ describe('forged protocol messages', { timeout: 60_000 }, () => {
     const answer = bed.attacker.datagrams[0];
     figure('spoofed-ping', { sentBytes: ping.length, answerTypes: answer?.messages?.map((m) => m.type) });
     expect(answer?.messages?.map((m) => m.type)).toEqual(['ack']);
+  });
+
+  it('pings claiming another viewId, every 50 ms for 6 s, cost a few repair syncs and leave the node mostly settled', async () => {
+    const agents = await bed.cluster(3);
+    const victim = agents[0] as Agent;
+    const syncsBefore = await metric(victim, 'meshnode_syncs_total');
+    let settledSamples = 0;
+    let samples = 0;
+    const started = Date.now();
+    for (let tick = 0; Date.now() - started < 6000 && tick < 200; tick++) {
+      // fromId names a member; the claim is a viewId nobody holds.
+      const ping = bed.attacker.packet([
+        { type: 'ping', seq: tick + 1, targetId: victim.id, fromId: 'real-1', viewId: 0x1234_5678 },
+      ]);
+      await bed.attacker.udp(victim.address, ping);
+      if (tick % 2 === 0) {
+        samples++;
+        if ((await members(victim)).settled) settledSamples++;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const repairs = (await metric(victim, 'meshnode_syncs_total')) - syncsBefore;
+    figure('view-claims', { repairs, settledShare: settledSamples / samples, samples });
+    // Without muting: a repair every settleQuietMs (200 ms here), about 30, and never settled.
+    expect(repairs).toBeLessThanOrEqual(12);
+    expect(settledSamples / samples).toBeGreaterThan(0.5);
+    expect(bed.wronglyFailed()).toEqual([]);
   });
 });
