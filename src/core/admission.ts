@@ -1,7 +1,9 @@
 /**
- * Verified admission. A member we have never seen (or hold dead) enters the
- * table only after it has answered a ping of ours, sent to the address it
- * claims, with a random 32-bit sequence number. Until then it is a
+ * Verified admission. A member we have never seen (or hold dead at another
+ * address) enters the table only after it has answered a ping of ours, sent
+ * to the address it claims, with a random 32-bit sequence number. (A failed
+ * member back where it was is taken back at once: making a node on a lossy
+ * link verify every return left its view behind the others' for long.) Until then it is a
  * candidate, held apart: it owns no index, is no gossip target and no
  * push-pull peer, and cannot fill the member table. So forged alives cannot
  * inflate the view, dilute probing and gossip with fakes, or aim our

@@ -121,9 +121,10 @@ export interface ProtocolConfig {
   /** Also probe over the reliable stream when a direct UDP probe times out. Default true. */
   readonly streamProbe: boolean;
   /**
-   * Admit a new (or returning) member only once it has answered a ping of
-   * ours at the address it claims (src/core/admission.ts), so forged alives
-   * cannot add members. False trusts gossip as memberlist does. Default true.
+   * Admit a new member (or a failed one returning at another address) only
+   * once it has answered a ping of ours at the address it claims
+   * (src/core/admission.ts), so forged alives cannot add members. False
+   * trusts gossip as memberlist does. Default true.
    */
   readonly verifyMembers: boolean;
   /**

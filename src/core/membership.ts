@@ -247,7 +247,9 @@ export class Membership {
       this.prober.addToOrder(target.id);
       kind = 'join';
     } else {
-      if (!isInView(entry.state) && this.mustVerify(verified)) {
+      // A failed member back at the address it had needs no ping of ours: holding back the
+      // return of a member we knew there made the views of lossy nodes disagree for long.
+      if (!isInView(entry.state) && entry.address !== update.address && this.mustVerify(verified)) {
         this.admission.hold(update, delayMs, firstHand);
         return;
       }

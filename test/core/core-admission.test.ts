@@ -92,20 +92,34 @@ describe('verified admission', () => {
     expect(solo.core.stats().drops.unverified).toBe(4096);
   });
 
-  it('a failed member coming back is verified too; a suspect refuting is not', () => {
+  /** A node of four whose member `a` has been declared dead. */
+  function withDeadA(): SoloCore {
     const solo = node(['a', 'b', 'c']);
     solo.silent.add('a');
-    const failed = solo.advanceUntil(() => solo.core.member('a')?.state === 'dead', 120_000);
-    expect(failed).toBe(true);
-    solo.receive([{ type: 'suspect', id: 'c', incarnation: 0, fromId: 'b' }]);
+    expect(solo.advanceUntil(() => solo.core.member('a')?.state === 'dead', 120_000)).toBe(true);
+    solo.silent.delete('a');
     solo.host.clear();
+    return solo;
+  }
+
+  it('a failed member back at its old address, or a suspect refuting, needs no verification', () => {
+    const solo = withDeadA();
+    solo.receive([{ type: 'suspect', id: 'c', incarnation: 0, fromId: 'b' }]);
     solo.receive([alive('a', { incarnation: 1 }), alive('c', { incarnation: 1 })]);
+    expect(solo.core.member('a')).toMatchObject({ state: 'alive', incarnation: 1 });
     expect(solo.core.member('c')?.state).toBe('alive');
-    expect(verificationPings(solo, 'c')).toEqual([]);
+    expect([...verificationPings(solo, 'a'), ...verificationPings(solo, 'c')]).toEqual([]);
+  });
+
+  it('a failed member back at a new address is verified there first', () => {
+    const solo = withDeadA();
+    const moved = '10.77.0.1:7946';
+    solo.receive([alive('a', { incarnation: 1, address: moved })]);
     expect(solo.core.member('a')?.state).toBe('dead');
     const [ping] = verificationPings(solo, 'a');
-    solo.receive([{ type: 'ack', seq: ping?.seq ?? -1, viewId: 0 }], addressFor('a'));
-    expect(solo.core.member('a')).toMatchObject({ state: 'alive', incarnation: 1 });
+    expect(ping?.to).toBe(moved);
+    solo.receive([{ type: 'ack', seq: ping?.seq ?? -1, viewId: 0 }], moved);
+    expect(solo.core.member('a')).toMatchObject({ state: 'alive', incarnation: 1, address: moved });
   });
 
   it('the peer that answered our own sync is admitted at once; the members it names are pinged first', () => {
