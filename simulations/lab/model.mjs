@@ -137,6 +137,10 @@ export function runModel(name, { nodes, preset, bounds, plan, runtimeSyncTimeout
       if (runtimeSyncTimeout) sim.syncTimeoutMs = syncTimeoutMs;
       if (name === 'lossy-host') {
         lossyHost(sim, plan.host, plan.percent / 100, 5 * c.p, 5 * c.p + plan.durationMs);
+        // Tell the simulator's observers the host is lossy (its deaths and verdicts are excused),
+        // with a loss of its own too small to matter: the wrapper above does the losing.
+        sim.at(5 * c.p, () => sim.nodeLoss(plan.host, 1e-12));
+        sim.at(5 * c.p + plan.durationMs, () => sim.nodeLoss(plan.host, 0));
       }
     };
     const { report } = runScenario(spec, { listeners: [counter], onStart });
