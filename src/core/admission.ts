@@ -17,6 +17,7 @@
 import type { CoreContext } from './context.js';
 import type { Channel } from './host.js';
 import type { Message } from './messages.js';
+import { freshUint32 } from './random.js';
 
 /** Pings a candidate gets before it is forgotten (the later ones also over the stream). */
 const ATTEMPTS_MAX = 3;
@@ -144,9 +145,8 @@ export class Admission {
   private ping(candidate: Candidate, attempt: number): void {
     const { context } = this;
     this.bySeq.delete(candidate.seq);
-    let seq = context.random.nextUint32();
-    // Distinct from the seqs in flight (at most CANDIDATES_MAX of them), so the walk is bounded.
-    while (this.bySeq.has(seq)) seq = (seq + 1) >>> 0;
+    // Distinct from the seqs in flight, at most CANDIDATES_MAX of them.
+    const seq = freshUint32(context.random, (taken) => this.bySeq.has(taken));
     candidate.seq = seq;
     candidate.attempts = attempt + 1;
     this.bySeq.set(seq, candidate.update.id);

@@ -8,6 +8,7 @@
 
 import type { Admission } from './admission.js';
 import type { Awareness } from './awareness.js';
+import { setNewest } from './bounded.js';
 import type { CoreContext } from './context.js';
 import type { Disseminator } from './dissemination.js';
 import { expectedConfirmations, suspicionTimeoutMinMs, viewDelayMs } from './formulas.js';
@@ -173,12 +174,7 @@ export class Membership {
       // Look at `settled` again when the window closes.
       context.schedule(windowMs, { kind: 'settle' });
     }
-    this.addressChanges.delete(id);
-    if (this.addressChanges.size >= ADDRESS_CHANGES_MAX) {
-      const oldest = this.addressChanges.keys().next();
-      if (oldest.done !== true) this.addressChanges.delete(oldest.value);
-    }
-    this.addressChanges.set(id, { from, atMs: context.nowMs });
+    setNewest(this.addressChanges, id, { from, atMs: context.nowMs }, ADDRESS_CHANGES_MAX);
   }
 
   /** Two addresses claimed one live id within the conflict window. */

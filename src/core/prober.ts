@@ -7,6 +7,7 @@
  */
 
 import type { Awareness } from './awareness.js';
+import { addNewest } from './bounded.js';
 import type { CoreContext } from './context.js';
 import type { Disseminator } from './dissemination.js';
 import type { Channel } from './host.js';
@@ -15,6 +16,7 @@ import type { MemberEntry, MemberTable } from './member-table.js';
 import type { AckMessage, Message, NackMessage, PingMessage, PingReqMessage } from './messages.js';
 import { isInView } from './precedence.js';
 import { ProbeOrder } from './probe-order.js';
+import { freshUint32 } from './random.js';
 
 /** Indirect probes relayed for others at once; more are dropped and counted. */
 const RELAYS_MAX = 256;
@@ -168,11 +170,7 @@ export class Prober {
    */
   tellSuspect(target: MemberEntry, suspicion: Message): void {
     const seq = this.nextSeq();
-    if (this.buddySeqs.size >= BUDDY_PINGS_MAX) {
-      const oldest = this.buddySeqs.values().next();
-      if (oldest.done !== true) this.buddySeqs.delete(oldest.value);
-    }
-    this.buddySeqs.add(seq);
+    addNewest(this.buddySeqs, seq, BUDDY_PINGS_MAX);
     this.context.host.send(target.address, [suspicion, this.ping(seq, target.id)], 'datagram');
   }
 
@@ -380,10 +378,11 @@ export class Prober {
    * A random 32-bit sequence number, distinct from every one in flight, so
    * an ack cannot be guessed by counting.
    */
+  /** At most RELAYS_MAX + BUDDY_PINGS_MAX + 1 seqs are in flight, which bounds freshUint32's walk. */
   private nextSeq(): number {
-    // At most RELAYS_MAX + BUDDY_PINGS_MAX + 1 numbers are taken, so the walk ends within that many steps.
-    let seq = this.context.random.nextUint32();
-    while (this.active?.seq === seq || this.relays.has(seq) || this.buddySeqs.has(seq)) seq = (seq + 1) >>> 0;
-    return seq;
+    return freshUint32(
+      this.context.random,
+      (seq) => this.active?.seq === seq || this.relays.has(seq) || this.buddySeqs.has(seq),
+    );
   }
 }

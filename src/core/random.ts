@@ -32,6 +32,18 @@ export class SeededRandom implements RandomSource {
 }
 
 /** Uniform integer in [0, bound). Bound must be in 1..2^32. */
+/**
+ * A random 32-bit number (a sequence number an ack must echo, so it cannot
+ * be guessed by counting) for which `taken` is false. From a random start
+ * it walks up past taken ones, so a caller holding at most K numbers at
+ * once bounds the walk to K steps.
+ */
+export function freshUint32(random: RandomSource, taken: (value: number) => boolean): number {
+  let value = random.nextUint32();
+  while (taken(value)) value = (value + 1) >>> 0;
+  return value;
+}
+
 export function randomInt(random: RandomSource, bound: number): number {
   return Math.floor((random.nextUint32() / 0x1_0000_0000) * bound);
 }

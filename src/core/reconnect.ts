@@ -8,6 +8,7 @@
  * life, gossiped by a node that was frozen longer than the retention, cannot
  * bring a reaped member back.
  */
+import { setNewest } from './bounded.js';
 
 /** Most candidates kept; past it the one that failed longest ago is dropped. */
 export const RECONNECT_CANDIDATES_MAX = 1024;
@@ -95,12 +96,7 @@ export class ReconnectCandidates {
 
 /** Adds at the young end, dropping the oldest entry when full. */
 function remember(map: Map<string, Candidate>, id: string, candidate: Candidate): void {
-  map.delete(id);
-  if (map.size >= RECONNECT_CANDIDATES_MAX) {
-    const oldest = map.keys().next();
-    if (oldest.done !== true) map.delete(oldest.value);
-  }
-  map.set(id, candidate);
+  setNewest(map, id, candidate, RECONNECT_CANDIDATES_MAX);
 }
 
 function expireOld(map: Map<string, Candidate>, nowMs: number, timeoutMs: number): void {

@@ -12,6 +12,8 @@
  * repair syncs and unsettled spells instead of holding the node unsettled.
  */
 
+import { setNewest } from './bounded.js';
+
 /** Peers tracked at once; the least recently disputed is forgotten first. */
 const DISPUTES_MAX = 1024;
 /** The mute window grows to at most this many base windows. */
@@ -56,15 +58,11 @@ export class ViewDisputes {
     if (!completed) return;
     const dispute = this.disputes.get(peerId);
     const muteMs = Math.max(baseMuteMs, dispute?.nextMuteMs ?? 0);
-    this.disputes.delete(peerId);
-    if (this.disputes.size >= DISPUTES_MAX) {
-      const oldest = this.disputes.keys().next();
-      if (oldest.done !== true) this.disputes.delete(oldest.value);
-    }
-    this.disputes.set(peerId, {
+    const muted = {
       mutedUntilMs: nowMs + muteMs,
       nextMuteMs: Math.min(2 * muteMs, MUTE_GROWTH_MAX * baseMuteMs),
-    });
+    };
+    setNewest(this.disputes, peerId, muted, DISPUTES_MAX);
   }
 
   /** Forgets everything (on stop). */

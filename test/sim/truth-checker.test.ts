@@ -59,16 +59,21 @@ function setup(nodes: number) {
   return { sim, core: (slot: number) => sim.slot(slot).core as SettledCore };
 }
 
+/** The error a run ends with, or undefined when it ends well. */
+function failureOf(run: () => void): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
 describe('a settled node whose view is not the live truth', () => {
   it('fails the run once it has lasted longer than the tolerance', () => {
     const { sim } = setup(3);
     // A start is a disturbance, forgiven for its grace (about 35 s here); then the lack counts.
-    let failure: unknown;
-    try {
-      sim.runUntil(300_000);
-    } catch (error) {
-      failure = error;
-    }
+    const failure = failureOf(() => sim.runUntil(300_000));
     expect(failure).toBeInstanceOf(SimulationError);
     expect(String(failure)).toMatch(/not the live truth: it lacks/);
   });
@@ -81,12 +86,7 @@ describe('a settled node whose view is not the live truth', () => {
     });
     sim.runUntil(30_000);
     sim.crash(2);
-    let failure: unknown;
-    try {
-      sim.runUntil(60_000);
-    } catch (error) {
-      failure = error;
-    }
+    const failure = failureOf(() => sim.runUntil(60_000));
     expect(failure).toBeInstanceOf(SimulationError);
     expect(String(failure)).toMatch(new RegExp(`it holds ${ids[2]}, which is not running`));
   });
