@@ -326,6 +326,7 @@ export class Membership {
     this.scheduleSuspicionTimer(record, suspicion);
     context.counters.suspicions++;
     this.dissemination.enqueue({ type: 'suspect', id, incarnation, fromId }, 0);
+    if (fromId !== context.id) this.prober.probeSoon(id);
     if (tellMember) {
       // Second-hand news (a lone death, a merged state): the member may not
       // know it is accused. Tell it now rather than when a probe or a gossip

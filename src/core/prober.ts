@@ -22,6 +22,8 @@ import { freshUint32 } from './random.js';
 const RELAYS_MAX = 256;
 /** Buddy pings (a suspicion told to its member) whose acks are awaited at once; the oldest give way. */
 const BUDDY_PINGS_MAX = 64;
+/** Suspects waiting to be probed ahead of the round-robin order; older ones give way. */
+const URGENT_MAX = 8;
 /** How long one unanswered probe marks this node's own network as failing, in probe periods. */
 const OWN_NETWORK_WINDOW_PERIODS = 4;
 /** Weight of a new RTT sample in the smoothed RTT. */
@@ -69,6 +71,8 @@ export class Prober {
   private active: ActiveProbe | undefined;
   /** Seqs of buddy pings sent outside the probe schedule, whose acks are expected and not judged. */
   private readonly buddySeqs = new Set<number>();
+  /** Members someone else suspects: probed next, so that their refutation reaches us on the ack. */
+  private readonly urgent: string[] = [];
   /**
    * When not one relay we asked answered a failed probe at all (a nack
    * proves we reach it), or we had none left to ask: our own link is lossy
@@ -115,10 +119,11 @@ export class Prober {
     this.active = undefined;
   }
 
-  /** Forgets every relay (on stop). */
+  /** Forgets every relay and urgent probe (on stop). */
   clearRelays(): void {
     this.relays.clear();
     this.buddySeqs.clear();
+    this.urgent.length = 0;
   }
 
   /**
@@ -134,7 +139,25 @@ export class Prober {
    * Probes the next member in round-robin order. The probe is judged at the
    * start of the next period (endPeriod), so it needs no timer of its own.
    */
+  /**
+   * Someone else suspects `id`: probe it in one of the next periods rather
+   * than when the round-robin gets there. The probe carries the suspicion
+   * (the buddy system), so a live member's refutation comes straight back on
+   * the ack instead of depending on gossip reaching us before the timeout; a
+   * crashed one fails our probe too, an independent confirmation.
+   */
+  probeSoon(id: string): void {
+    if (this.urgent.includes(id)) return;
+    if (this.urgent.length >= URGENT_MAX) this.urgent.shift();
+    this.urgent.push(id);
+  }
+
   probeNext(): void {
+    const urgent = this.takeUrgent();
+    if (urgent !== undefined) {
+      this.probe(urgent);
+      return;
+    }
     const targetKey = this.order.take(
       (key) => {
         const entry = this.table.byKey(key);
@@ -143,7 +166,19 @@ export class Prober {
       () => this.table.liveOtherKeys(),
     );
     const target = targetKey === undefined ? undefined : this.table.byKey(targetKey);
-    if (target === undefined) return;
+    if (target !== undefined) this.probe(target);
+  }
+
+  /** The next urgent suspect still worth probing (still suspect, still in the view). */
+  private takeUrgent(): MemberEntry | undefined {
+    while (this.urgent.length > 0) {
+      const entry = this.table.get(this.urgent.shift() as string);
+      if (entry !== undefined && entry !== this.table.self && entry.state === 'suspect') return entry;
+    }
+    return undefined;
+  }
+
+  private probe(target: MemberEntry): void {
     const seq = this.nextSeq();
     const { context } = this;
     this.active = {

@@ -196,6 +196,23 @@ describe('indirect probes (ping-req), as the prober', () => {
     ]);
   });
 
+  it('probes a member someone else suspects in the next period, carrying the suspicion', () => {
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+    // Twin of the node below, untouched: which member the round-robin would probe next.
+    const twin = cluster(ids);
+    twin.autoAck = true;
+    twin.advanceTo(3000);
+    const roundRobinNext = twin.nextProbe().ping.targetId;
+    const solo = cluster(ids);
+    solo.autoAck = true;
+    solo.advanceTo(3000);
+    const suspect = ids.find((id) => id !== roundRobinNext && id !== 'b') as string;
+    solo.receive([{ type: 'suspect', id: suspect, incarnation: 0, fromId: 'b' }]);
+    const { ping, packet } = solo.nextProbe();
+    expect(ping.targetId).toBe(suspect);
+    expect(packet.messages[0]).toEqual({ type: 'suspect', id: suspect, incarnation: 0, fromId: 'self' });
+  });
+
   it('sends no stream ping when streamProbe is off', () => {
     const solo = cluster(['a', 'b'], { streamProbe: false });
     const { atMs } = solo.nextProbe();
