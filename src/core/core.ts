@@ -742,7 +742,9 @@ export class MeshCore {
       // Only an answer to our own probe settles a dispute: a ping may be an old or a forged one.
       if (fresh) {
         this.disputes.agreed(fromId);
-        this.settle.noteEcho();
+        this.settle.noteEcho(fromId);
+      } else {
+        this.settle.noteWitness(fromId);
       }
       return;
     }
@@ -771,9 +773,14 @@ export class MeshCore {
   }
 
   private aloneOrLostMost(): boolean {
+    return this.othersInView() === 0 || this.lostMostMembers();
+  }
+
+  /** Live members besides this node (0 when only its own threads, or none, are in the view). */
+  private othersInView(): number {
+    if (this.views.total === this.table.self.viewThreads) return 0;
     // liveCount includes this node while it is in its own view.
-    const others = this.table.liveCount - (isInView(this.table.self.state) ? 1 : 0);
-    return others === 0 || this.lostMostMembers();
+    return this.table.liveCount - (isInView(this.table.self.state) ? 1 : 0);
   }
 
   /**
@@ -816,10 +823,12 @@ export class MeshCore {
       // join storm the last nodes hear of the last joiners seconds after the first settle.
       this.dissemination.viewChangesInFlight === 0 &&
       !this.membership.conflictActive &&
+      // Lifeguard's local health: a node that misses acks probes slowly, so
+      // members it lost touch with may still sit in its view unsuspected.
+      this.awareness.health === 0 &&
       !this.lostMostMembers();
-    // Only this node's own threads (or none) in the view: nobody can renew a lease.
-    const alone = this.views.total === this.table.self.viewThreads;
-    if (this.settle.update(nothingPending, this.views.lastChangeAtMs, alone)) {
+    const muted = this.disputes.mutedCount(this.context.nowMs);
+    if (this.settle.update(nothingPending, this.views.lastChangeAtMs, this.othersInView(), muted)) {
       this.context.emit({ type: 'settled', settled: this.settle.settled, viewId: this.views.viewId });
     }
   }

@@ -11,6 +11,17 @@
  * frozen by a pause longer than that (a GC stall, SIGSTOP, a VM migration)
  * resumes unsettled and settles again only once it has heard the cluster
  * agree, instead of vouching for an index someone else may own by now.
+ *
+ * And it needs witnesses: distinct members that echoed the current view
+ * since it last changed (on an ack to our probe, or on a ping from the
+ * member's own address), every other member in clusters of up to
+ * SETTLE_WITNESSES_MAX + 1, that many in larger ones. One echo is not
+ * enough after a partition: each side agrees with itself, and a member of
+ * the other side that nobody here probed since the cut still sits in our
+ * view unsuspected, holding the other side's view. Both sides would report
+ * settled with overlapping indices until someone probed it. A member whose
+ * claims are muted after a repair (view-disputes.ts) is not waited for: one
+ * member that keeps disagreeing must not hold the whole cluster unsettled.
  */
 import type { ProtocolConfig } from './config.js';
 import type { CoreContext } from './context.js';
@@ -19,6 +30,9 @@ import type { CoreContext } from './context.js';
  * Each probe period's ack echoes the target's viewId; four periods without
  * a matching one means we are cut off, were frozen, or disagree.
  */
+/** Distinct members whose echo of a new view a node waits for, at most. */
+export const SETTLE_WITNESSES_MAX = 16;
+
 export function settleLeaseMs(config: ProtocolConfig): number {
   return Math.max(config.settleQuietMs, 4 * config.probeIntervalMs);
 }
@@ -28,6 +42,8 @@ export class SettleTracker {
   private lastEchoAtMs = Number.NEGATIVE_INFINITY;
   private timerAtMs = Number.NEGATIVE_INFINITY;
   private isSettled = false;
+  /** Members that echoed our view, with when they last did; pruned to the time since the view changed. */
+  private readonly witnesses = new Map<string, number>();
 
   constructor(private readonly context: CoreContext) {}
 
@@ -40,9 +56,17 @@ export class SettleTracker {
     this.lastMismatchAtMs = this.context.nowMs;
   }
 
-  /** A live peer reported our viewId: the lease is renewed. */
-  noteEcho(): void {
+  /** A live peer answered our probe with our viewId: the lease is renewed, and it is a witness. */
+  noteEcho(fromId: string): void {
     this.lastEchoAtMs = this.context.nowMs;
+    this.noteWitness(fromId);
+  }
+
+  /** A member holds our view (its ping said so): a witness, though no lease renewal, as a ping may be old. */
+  noteWitness(fromId: string): void {
+    if (this.witnesses.size < SETTLE_WITNESSES_MAX || this.witnesses.has(fromId)) {
+      this.witnesses.set(fromId, this.context.nowMs);
+    }
   }
 
   onTimer(): void {
@@ -51,12 +75,17 @@ export class SettleTracker {
 
   /**
    * Re-evaluates the flag; true when it flipped. `nothingPending` sums up
-   * the conditions that do not depend on time; `alone` means no other
-   * member is in the view, so nobody can renew the lease.
+   * the conditions that do not depend on time; `othersInView` counts the
+   * members besides this node in the view (0: nobody can renew a lease),
+   * `mutedPeers` those of them not waited for as witnesses.
    */
-  update(nothingPending: boolean, lastViewChangeAtMs: number, alone: boolean): boolean {
+  update(nothingPending: boolean, lastViewChangeAtMs: number, othersInView: number, mutedPeers = 0): boolean {
     const { nowMs, config } = this.context;
-    let settled = nothingPending;
+    // An echo from before the view last changed vouches for the old view.
+    for (const [id, atMs] of this.witnesses) if (atMs < lastViewChangeAtMs) this.witnesses.delete(id);
+    const alone = othersInView === 0;
+    const witnessesNeeded = Math.min(othersInView - mutedPeers, SETTLE_WITNESSES_MAX);
+    let settled = nothingPending && this.witnesses.size >= witnessesNeeded;
     if (settled) {
       const quietUntilMs = Math.max(lastViewChangeAtMs, this.lastMismatchAtMs) + config.settleQuietMs;
       if (nowMs < quietUntilMs) {

@@ -36,6 +36,13 @@ export class ViewDisputes {
     return dispute === undefined || nowMs >= dispute.mutedUntilMs;
   }
 
+  /** Peers whose claims are muted at `nowMs`. */
+  mutedCount(nowMs: number): number {
+    let muted = 0;
+    for (const dispute of this.disputes.values()) if (nowMs < dispute.mutedUntilMs) muted++;
+    return muted;
+  }
+
   /** The peer echoed our viewId: whatever it claimed before is settled. */
   agreed(peerId: string): void {
     this.disputes.delete(peerId);

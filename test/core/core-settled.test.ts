@@ -24,6 +24,16 @@ function echo(solo: SoloCore): void {
   solo.receive([{ type: 'ack', seq: probe.ping.seq, viewId: solo.core.viewId }], probe.to);
 }
 
+/** Each of `ids` pings us from its own address with our current viewId: it holds our view. */
+function witnesses(solo: SoloCore, ids: readonly string[]): void {
+  for (const [seq, id] of ids.entries()) {
+    solo.receive(
+      [{ type: 'ping', seq, targetId: 'self', fromId: id, viewId: solo.core.viewId }],
+      addressFor(id),
+    );
+  }
+}
+
 const settledEvents = (events: readonly CoreEvent[]) =>
   events.filter((event): event is Extract<CoreEvent, { type: 'settled' }> => event.type === 'settled');
 
@@ -62,6 +72,30 @@ describe('settled', () => {
     expect(solo.core.settled).toBe(true);
   });
 
+  it('is false while its own health score is above zero, however quiet the view', () => {
+    const solo = cluster(['a', 'b', 'c']);
+    expect(solo.advanceUntil(() => solo.core.settled, 10_000)).toBe(true);
+    // One probe goes unanswered, and so do the relays asked: the health score rises.
+    const { ping } = solo.nextProbe();
+    solo.silent.add(ping.targetId);
+    solo.advanceUntil(() => solo.core.stats().suspicions > 0, solo.host.nowMs + 10_000);
+    solo.silent.clear();
+    solo.receive([alive(ping.targetId, { incarnation: 1 })]);
+    expect(solo.core.stats().awareness).toBeGreaterThan(0);
+    const refutedAtMs = solo.host.nowMs;
+    let unhealthyAfterQuiet = false;
+    for (let atMs = refutedAtMs; atMs < refutedAtMs + 30_000 && !solo.core.settled; atMs += 100) {
+      solo.advanceTo(atMs);
+      const unhealthy = solo.core.stats().awareness > 0;
+      if (unhealthy) expect(solo.core.settled).toBe(false);
+      if (unhealthy && atMs >= refutedAtMs + 2000) unhealthyAfterQuiet = true;
+    }
+    // The quiet period alone would have settled it; the score held it back until acks brought it to 0.
+    expect(unhealthyAfterQuiet).toBe(true);
+    expect(solo.core.settled).toBe(true);
+    expect(solo.core.stats().awareness).toBe(0);
+  });
+
   it('is false while a view change is pending and for settleQuietMs after it applies', () => {
     const solo = settledCluster(['a']);
     solo.host.nowMs = 3000;
@@ -87,6 +121,8 @@ describe('settled', () => {
     solo.receive([alive('x')]);
     solo.advanceTo(4000);
     solo.receive([alive('y')]);
+    solo.advanceTo(4500);
+    witnesses(solo, ['a', 'x', 'y']);
     solo.advanceTo(5999);
     expect(solo.core.settled).toBe(false);
     solo.advanceTo(6000);

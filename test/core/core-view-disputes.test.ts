@@ -8,7 +8,7 @@ function settledCluster(): SoloCore {
   const config = testConfig({ pushPullIntervalMs: 0 });
   const solo = new SoloCore({ initialMembers: members('a', 'b', 'c'), config }).start(0);
   solo.autoAck = true;
-  solo.advanceTo(2000);
+  solo.advanceTo(4000);
   expect(solo.core.settled).toBe(true);
   return solo;
 }

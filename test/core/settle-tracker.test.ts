@@ -24,34 +24,81 @@ describe('the settle lease', () => {
   it('lapses 4000 ms after the last echo and asks for a timer at that moment', () => {
     const { context, host, settle } = tracker();
     context.nowMs = 600;
-    settle.noteEcho();
-    expect(settle.update(true, 0, false)).toBe(true);
+    settle.noteEcho('a');
+    expect(settle.update(true, 0, 1)).toBe(true);
     expect(settle.settled).toBe(true);
     expect(host.timers.map((timer) => timer.atMs - host.nowMs)).toContain(4000);
     context.nowMs = 4599;
-    expect(settle.update(true, 0, false)).toBe(false);
+    expect(settle.update(true, 0, 1)).toBe(false);
     context.nowMs = 4600;
-    expect(settle.update(true, 0, false)).toBe(true);
+    expect(settle.update(true, 0, 1)).toBe(true);
     expect(settle.settled).toBe(false);
     context.nowMs = 4700;
-    settle.noteEcho();
-    expect(settle.update(true, 0, false)).toBe(true);
+    settle.noteEcho('a');
+    expect(settle.update(true, 0, 1)).toBe(true);
     expect(settle.settled).toBe(true);
   });
 
   it('an echo from before the last view change does not count', () => {
     const { context, settle } = tracker();
     context.nowMs = 100;
-    settle.noteEcho();
+    settle.noteEcho('a');
     context.nowMs = 1000;
-    expect(settle.update(true, 200, false)).toBe(false);
+    expect(settle.update(true, 200, 1)).toBe(false);
     expect(settle.settled).toBe(false);
   });
 
   it('a node alone in its view needs no echo', () => {
     const { context, settle } = tracker();
     context.nowMs = 500;
-    expect(settle.update(true, 0, true)).toBe(true);
+    expect(settle.update(true, 0, 0)).toBe(true);
     expect(settle.settled).toBe(true);
+  });
+});
+
+describe('witnesses of a new view', () => {
+  it('waits for every other member to echo the view, on an ack or a ping, since it changed', () => {
+    const { context, settle } = tracker();
+    context.nowMs = 100;
+    settle.noteEcho('a');
+    settle.noteEcho('b');
+    context.nowMs = 800;
+    // The view changed at 200: the echoes at 100 vouch for the old one.
+    expect(settle.update(true, 200, 3)).toBe(false);
+    settle.noteEcho('a');
+    settle.noteEcho('a');
+    settle.noteWitness('b');
+    expect(settle.update(true, 200, 3)).toBe(false);
+    settle.noteWitness('c');
+    expect(settle.update(true, 200, 3)).toBe(true);
+    expect(settle.settled).toBe(true);
+  });
+
+  it('needs sixteen distinct witnesses in a larger cluster', () => {
+    const { context, settle } = tracker();
+    context.nowMs = 600;
+    settle.noteEcho('m0');
+    for (let i = 1; i < 15; i++) settle.noteWitness(`m${i}`);
+    expect(settle.update(true, 0, 999)).toBe(false);
+    settle.noteWitness('m15');
+    expect(settle.update(true, 0, 999)).toBe(true);
+  });
+
+  it('does not wait for members whose claims are muted', () => {
+    const { context, settle } = tracker();
+    context.nowMs = 600;
+    settle.noteEcho('a');
+    settle.noteEcho('b');
+    expect(settle.update(true, 0, 3, 0)).toBe(false);
+    expect(settle.update(true, 0, 3, 1)).toBe(true);
+  });
+
+  it('a ping makes a witness but renews no lease', () => {
+    const { context, settle } = tracker();
+    context.nowMs = 600;
+    settle.noteWitness('a');
+    expect(settle.update(true, 0, 1)).toBe(false);
+    settle.noteEcho('a');
+    expect(settle.update(true, 0, 1)).toBe(true);
   });
 });
