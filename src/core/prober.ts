@@ -16,12 +16,14 @@ import type { MemberEntry, MemberTable } from './member-table.js';
 import type { AckMessage, Message, NackMessage, PingMessage, PingReqMessage } from './messages.js';
 import { isInView } from './precedence.js';
 import { ProbeOrder } from './probe-order.js';
-import { freshUint32 } from './random.js';
+import { freshUint32, randomInt } from './random.js';
 
 /** Indirect probes relayed for others at once; more are dropped and counted. */
 const RELAYS_MAX = 256;
 /** Buddy pings (a suspicion told to its member) whose acks are awaited at once; the oldest give way. */
 const BUDDY_PINGS_MAX = 64;
+/** Members that probe a suspect ahead of their order, across the cluster, on average. */
+const SUSPECT_PROBERS = 64;
 /** Suspects waiting to be probed ahead of the round-robin order; older ones give way. */
 const URGENT_MAX = 8;
 /** How long one unanswered probe marks this node's own network as failing, in probe periods. */
@@ -136,22 +138,27 @@ export class Prober {
   }
 
   /**
-   * Probes the next member in round-robin order. The probe is judged at the
-   * start of the next period (endPeriod), so it needs no timer of its own.
-   */
-  /**
    * Someone else suspects `id`: probe it in one of the next periods rather
    * than when the round-robin gets there. The probe carries the suspicion
    * (the buddy system), so a live member's refutation comes straight back on
    * the ack instead of depending on gossip reaching us before the timeout; a
-   * crashed one fails our probe too, an independent confirmation.
+   * crashed one fails our probe too, an independent confirmation. Only about
+   * SUSPECT_PROBERS members across the cluster take part, each by its own
+   * draw: in a large cluster every member probing at once would flood the
+   * suspect (and a lossy node suspecting often would aim that flood).
    */
   probeSoon(id: string): void {
+    const others = this.table.liveCount - 1;
+    if (others > SUSPECT_PROBERS && randomInt(this.context.random, others) >= SUSPECT_PROBERS) return;
     if (this.urgent.includes(id)) return;
     if (this.urgent.length >= URGENT_MAX) this.urgent.shift();
     this.urgent.push(id);
   }
 
+  /**
+   * Probes the next member in round-robin order. The probe is judged at the
+   * start of the next period (endPeriod), so it needs no timer of its own.
+   */
   probeNext(): void {
     const urgent = this.takeUrgent();
     if (urgent !== undefined) {

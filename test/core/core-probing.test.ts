@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProtocolConfig } from '../../src/core/config.js';
 import type { Message } from '../../src/core/messages.js';
-import { addressFor, members, SoloCore, testConfig } from './harness.js';
+import { addressFor, alive, members, SoloCore, testConfig } from './harness.js';
 
 const REQUESTER = '10.4.4.4:7946';
 /** The member a relay is asked to probe, at the address the relay knows it by. */
@@ -211,6 +211,24 @@ describe('indirect probes (ping-req), as the prober', () => {
     const { ping, packet } = solo.nextProbe();
     expect(ping.targetId).toBe(suspect);
     expect(packet.messages[0]).toEqual({ type: 'suspect', id: suspect, incarnation: 0, fromId: 'self' });
+  });
+
+  it('in a cluster of 300, only about 64 of the others probe a suspect ahead of their order', () => {
+    const ids = Array.from({ length: 299 }, (_, i) => `m${String(i).padStart(3, '0')}`);
+    const solo = cluster(ids);
+    solo.autoAck = true;
+    solo.advanceTo(3000);
+    // 60 suspicions of distinct members, each raised by m000: a node takes part with chance 64/298.
+    let probedNext = 0;
+    for (let i = 1; i <= 60; i++) {
+      const suspect = ids[i] as string;
+      solo.receive([{ type: 'suspect', id: suspect, incarnation: 0, fromId: 'm000' }]);
+      if (solo.nextProbe().ping.targetId === suspect) probedNext++;
+      solo.receive([alive(suspect, { incarnation: 1 })]);
+    }
+    // About 13 expected; all 60 without the bound, and 0 or 1 (chance) without the urgent probe.
+    expect(probedNext).toBeGreaterThanOrEqual(5);
+    expect(probedNext).toBeLessThanOrEqual(25);
   });
 
   it('sends no stream ping when streamProbe is off', () => {
