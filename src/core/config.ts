@@ -34,6 +34,14 @@ export interface ProtocolConfig {
    */
   readonly suspicionMaxTimeoutMult: number;
   /**
+   * The most independent confirmations a suspicion counts. Beyond the ones
+   * Lifeguard waits for (max(2, suspicionMult - 2) here) each one shortens
+   * the timeout below Lifeguard's minimum: min * (k + 1) / (c + 1), never
+   * under two probe intervals. Many observers whose own probes failed are far
+   * stronger evidence than one. 0 turns this off. Default 8; 0..64.
+   */
+  readonly suspicionConfirmationsMax: number;
+  /**
    * Each update is piggybacked retransmitMult * ceil(log10(N + 1)) times.
    * Higher spreads more reliably under loss and costs bytes. Default 4; 1..100.
    */
@@ -161,6 +169,7 @@ const LAN: Readonly<ProtocolConfig> = {
   indirectChecks: 3,
   suspicionMult: 4,
   suspicionMaxTimeoutMult: 6,
+  suspicionConfirmationsMax: 8,
   retransmitMult: 4,
   gossipIntervalMs: 200,
   gossipNodes: 3,
@@ -239,6 +248,7 @@ export const integerBounds: Readonly<
   indirectChecks: { min: 0, max: 16 },
   suspicionMult: { min: 1, max: 100 },
   suspicionMaxTimeoutMult: { min: 1, max: 100 },
+  suspicionConfirmationsMax: { min: 0, max: 64 },
   retransmitMult: { min: 1, max: 100 },
   gossipIntervalMs: { min: 1, max: 60_000 },
   gossipNodes: { min: 0, max: 64 },

@@ -36,6 +36,26 @@ export function suspicionTimeoutMs(
 }
 
 /**
+ * Below Lifeguard's minimum when many look (meshnode's extension): past the
+ * k' = max(2, k) confirmations that reach the minimum, each further one
+ * shortens the timeout, timeout(c) = min * (k' + 1) / (c + 1), never below
+ * floorMs (infinite, no bound, up to k'). Reaching it takes c + 1 members whose own probes, direct,
+ * indirect and over TCP, all failed: at 10% independent loss one probe fails
+ * so with p of about 0.19 * 0.34^3 = 0.0075, all four of c = 3 with p^4 of
+ * about 3e-9, against one observer's 0.0075 that Lifeguard's floor guards.
+ */
+export function manyObserversTimeoutMs(
+  confirmations: number,
+  expectedConfirmations: number,
+  minMs: number,
+  floorMs: number,
+): number {
+  const lifeguardEnough = Math.max(2, expectedConfirmations);
+  if (confirmations <= lifeguardEnough) return Number.POSITIVE_INFINITY;
+  return Math.max(floorMs, Math.floor((minMs * (lifeguardEnough + 1)) / (confirmations + 1)));
+}
+
+/**
  * Confirmations a suspicion waits for before it reaches its minimum timeout:
  * suspicionMult - 2, or none when the cluster is too small to provide them
  * (neither this node nor the suspect can confirm).

@@ -26,7 +26,7 @@ import type { AliveMessage, UpdateMessage } from './messages.js';
 import { isInView, judgeUpdate } from './precedence.js';
 import type { Prober } from './prober.js';
 import type { ReconnectCandidates } from './reconnect.js';
-import { Suspicion } from './suspicion.js';
+import { SUSPICION_FLOOR_PERIODS, Suspicion } from './suspicion.js';
 import type { Member, MemberSnapshot, MemberState } from './types.js';
 import type { ViewTracker } from './view-tracker.js';
 
@@ -312,7 +312,8 @@ export class Membership {
     record.incarnation = incarnation;
     record.stateChangedAtMs = context.nowMs;
     table.setState(record, 'suspect');
-    const { suspicionMult, suspicionMaxTimeoutMult, probeIntervalMs } = context.config;
+    const { suspicionMult, suspicionMaxTimeoutMult, suspicionConfirmationsMax, probeIntervalMs } =
+      context.config;
     const minMs = suspicionTimeoutMinMs(suspicionMult, table.liveCount, probeIntervalMs);
     const suspicion = new Suspicion(
       incarnation,
@@ -321,6 +322,8 @@ export class Membership {
       expectedConfirmations(suspicionMult, table.liveCount),
       minMs,
       minMs * suspicionMaxTimeoutMult,
+      suspicionConfirmationsMax,
+      Math.min(minMs, SUSPICION_FLOOR_PERIODS * probeIntervalMs),
     );
     record.suspicion = suspicion;
     this.scheduleSuspicionTimer(record, suspicion);

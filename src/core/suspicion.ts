@@ -2,7 +2,10 @@
  * One running suspicion of one member (Lifeguard). It remembers who has
  * independently confirmed it; each new confirmation shortens the timeout.
  */
-import { suspicionTimeoutMs } from './formulas.js';
+import { manyObserversTimeoutMs, suspicionTimeoutMs } from './formulas.js';
+
+/** The shortest timeout many confirmations can bring, in probe intervals: time for the suspect to hear and refute. */
+export const SUSPICION_FLOOR_PERIODS = 2;
 
 export class Suspicion {
   private readonly confirmers = new Set<string>();
@@ -18,6 +21,10 @@ export class Suspicion {
     private readonly expected: number,
     private readonly minMs: number,
     readonly maxMs: number,
+    /** Confirmations counted at most; past `expected` they shorten the timeout below the minimum. */
+    private readonly countedMax: number = expected,
+    /** The shortest timeout those can bring. */
+    private readonly floorMs: number = minMs,
   ) {}
 
   get confirmations(): number {
@@ -32,7 +39,8 @@ export class Suspicion {
   /** Records a confirmation; false when it is not new (or comes from the origin). */
   confirm(fromId: string): boolean {
     if (fromId !== this.originId) this.hasIndependentAccuser = true;
-    if (fromId === this.originId || this.confirmers.size >= this.expected) return false;
+    if (fromId === this.originId || this.confirmers.size >= Math.max(this.expected, this.countedMax))
+      return false;
     if (this.confirmers.has(fromId)) return false;
     this.confirmers.add(fromId);
     return true;
@@ -55,7 +63,11 @@ export class Suspicion {
 
   /** When the suspect should be declared dead, given the confirmations so far. */
   deadlineMs(): number {
-    if (this.atMinimum) return this.startedAtMs + this.minMs;
-    return this.startedAtMs + suspicionTimeoutMs(this.confirmers.size, this.expected, this.minMs, this.maxMs);
+    const confirmations = this.confirmers.size;
+    const lifeguardMs = this.atMinimum
+      ? this.minMs
+      : suspicionTimeoutMs(confirmations, this.expected, this.minMs, this.maxMs);
+    const manyMs = manyObserversTimeoutMs(confirmations, this.expected, this.minMs, this.floorMs);
+    return this.startedAtMs + Math.min(lifeguardMs, manyMs);
   }
 }

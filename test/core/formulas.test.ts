@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   expectedConfirmations,
+  manyObserversTimeoutMs,
   pushPullIntervalMs,
   retransmitLimit,
   suspicionTimeoutMinMs,
@@ -104,6 +105,27 @@ describe('suspicionTimeoutMs (Lifeguard: max falling to min with confirmations)'
       ),
       { seed: 11 },
     );
+  });
+});
+
+describe("manyObserversTimeoutMs = min * (k' + 1) / (c + 1) past k' = max(2, k), never below the floor", () => {
+  it("sets no bound up to k' confirmations", () => {
+    expect(manyObserversTimeoutMs(0, 2, 6800, 2000)).toBe(Number.POSITIVE_INFINITY);
+    expect(manyObserversTimeoutMs(2, 2, 6800, 2000)).toBe(Number.POSITIVE_INFINITY);
+    // Small clusters (k = 0) and local (k = 1) still need three confirmations.
+    expect(manyObserversTimeoutMs(2, 0, 6800, 2000)).toBe(Number.POSITIVE_INFINITY);
+    expect(manyObserversTimeoutMs(4, 4, 9000, 2000)).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('shortens with every confirmation beyond (lan, 50 members: min 6800 ms)', () => {
+    expect(manyObserversTimeoutMs(3, 2, 6800, 2000)).toBe(5100); // 6800 * 3 / 4
+    expect(manyObserversTimeoutMs(5, 2, 6800, 2000)).toBe(3400); // 6800 * 3 / 6
+    expect(manyObserversTimeoutMs(8, 2, 6800, 2000)).toBe(2266); // 6800 * 3 / 9, floored
+    expect(manyObserversTimeoutMs(5, 4, 9000, 2000)).toBe(7500); // wan-like k = 4: 9000 * 5 / 6
+  });
+
+  it('never goes below the floor', () => {
+    expect(manyObserversTimeoutMs(11, 2, 6800, 2000)).toBe(2000); // 6800 * 3 / 12 = 1700
   });
 });
 

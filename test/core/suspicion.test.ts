@@ -65,4 +65,31 @@ describe('Suspicion', () => {
     expect(s.originId).toBe('origin');
     expect(s.startedAtMs).toBe(1000);
   });
+
+  it('past k, counts up to its most and goes below the minimum, not below the floor', () => {
+    const s = new Suspicion(3, 'origin', 1000, 2, MIN, MAX, 8, 2000);
+    for (const id of ['b', 'c']) s.confirm(id);
+    expect(s.deadlineMs()).toBe(1000 + MIN);
+    s.confirm('d');
+    expect(s.deadlineMs()).toBe(1000 + 3000); // 4000 * 3 / 4
+    for (const id of ['e', 'f', 'g', 'h', 'i']) s.confirm(id);
+    expect(s.confirmations).toBe(8);
+    expect(s.deadlineMs()).toBe(1000 + 2000); // 4000 * 3 / 9 = 1333, held at the floor
+    expect(s.confirm('j')).toBe(false);
+    expect(s.confirmations).toBe(8);
+  });
+
+  it('a death declared elsewhere does not lengthen a deadline that many confirmations shortened', () => {
+    const s = new Suspicion(3, 'origin', 1000, 2, MIN, MAX, 8, 2000);
+    for (const id of ['b', 'c', 'd', 'e', 'f']) s.confirm(id);
+    s.jumpToMinimum();
+    expect(s.deadlineMs()).toBe(1000 + 2000); // 4000 * 3 / 6
+  });
+
+  it('counts no more than k when the most is 0 (the extension off)', () => {
+    const s = new Suspicion(3, 'origin', 1000, 2, MIN, MAX, 0, 2000);
+    for (const id of ['b', 'c', 'd', 'e']) s.confirm(id);
+    expect(s.confirmations).toBe(2);
+    expect(s.deadlineMs()).toBe(1000 + MIN);
+  });
 });
