@@ -71,9 +71,10 @@ export function bucketOf(id: string, bucketCount: number): number {
   return mix32(fnv1a(id) ^ BUCKET_SEED) & (bucketCount - 1);
 }
 
-function rowHash(seed: number, idHash: number, row: DigestRow): number {
+/** One lane of a row's hash; the strings are hashed once per row and shared by both lanes. */
+function rowHash(seed: number, idHash: number, addressHash: number, row: DigestRow): number {
   let h = mix32(seed ^ idHash);
-  h = mix32(h ^ fnv1a(row.address));
+  h = mix32(h ^ addressHash);
   h = mix32(h ^ (row.incarnation % TWO_TO_32));
   h = mix32(h ^ Math.floor(row.incarnation / TWO_TO_32));
   return mix32(h ^ (STATE_CODES[row.state] | (row.threads << 2)));
@@ -88,9 +89,10 @@ export function digestOf(
   let check = 0;
   forEach((row) => {
     const idHash = fnv1a(row.id);
+    const addressHash = fnv1a(row.address);
     const bucket = mix32(idHash ^ BUCKET_SEED) & (bucketCount - 1);
-    buckets[bucket] = ((buckets[bucket] as number) + rowHash(ROW_SEED, idHash, row)) >>> 0;
-    check = (check + rowHash(CHECK_SEED, idHash, row)) >>> 0;
+    buckets[bucket] = ((buckets[bucket] as number) + rowHash(ROW_SEED, idHash, addressHash, row)) >>> 0;
+    check = (check + rowHash(CHECK_SEED, idHash, addressHash, row)) >>> 0;
   });
   return { buckets, check };
 }
