@@ -510,22 +510,26 @@ export class MeshCore {
   }
 
   /**
-   * A peer opened a full-state exchange with `request`: merges it, then
-   * returns this node's state for the host to send back. Merging first lets
-   * a joiner learn from the answer that it has been admitted. Undefined when
-   * this node is not running (there is nothing to answer with).
+   * A peer opened an exchange with `request`. A full state is merged, then
+   * this node's state goes back; merging first lets a joiner learn from the
+   * answer that it has been admitted. A digest gets our rows of the buckets
+   * that differ; rows pushed after such an answer are merged and get an
+   * empty acknowledgement. Undefined when this node is not running (there
+   * is nothing to answer with).
    */
   answerState(request: SyncRequest, _from: string, nowMs: number): StateMessage | undefined {
     if (!this.acceptsInput()) return undefined;
-    // A digest merges as a state without rows: its sender's clock, and an admission check.
-    const merged: StateMessage =
-      request.type === 'digest'
-        ? { type: 'state', join: false, fromId: request.fromId, members: [], eventLtime: request.eventLtime }
-        : request;
-    this.mergeState(merged, nowMs);
+    if (request.type === 'digest') {
+      // No rows to merge, so no admission either: a joiner is admitted by the rows pushed next.
+      this.context.nowMs = nowMs;
+      this.userEvents.learnClock(request.eventLtime, this.membership.awaitingAdmission);
+      const answer = this.answerDigest(request);
+      this.finishInput();
+      return answer;
+    }
+    this.mergeState(request, nowMs);
     // A listener called during the merge may have stopped this node: a stopped node does not answer.
     if (!this.acceptsInput()) return undefined;
-    if (request.type === 'digest') return this.answerDigest(request);
     // Rows pushed after our answer to a digest: merged, and acknowledged without rows.
     if (request.scope !== undefined) return this.localState(false, { ...request.scope, buckets: [] });
     return this.localState(false);
