@@ -240,6 +240,41 @@ describe('digest requests', () => {
     expect(joiner.host.syncRequests[0]).toMatchObject({ type: 'state', join: true });
   });
 
+  it('a digest admits no joiner: it stays out of its view until rows arrive', () => {
+    const joiner = new SoloCore({
+      id: 'j',
+      address: addressFor('j'),
+      config: quietConfig(),
+      joining: true,
+    }).start(0);
+    joiner.core.join([addressFor('a')], 0);
+    const digest: DigestMessage = {
+      type: 'digest',
+      join: false,
+      fromId: 'a',
+      buckets: [1, 2],
+      check: 3,
+      eventLtime: 0,
+    };
+    const answer = joiner.core.answerState(digest, addressFor('a'), 10);
+    // It knows only itself, so it answers with its own row for the bucket it is in.
+    expect(answer?.members.map((m) => m.id)).toEqual(['j']);
+    joiner.advanceTo(10_000);
+    expect(joiner.core.view().total).toBe(0);
+    // The rows pushed next admit it as a full state would.
+    const push: StateMessage = {
+      type: 'state',
+      join: false,
+      fromId: 'a',
+      members: [{ ...member('a'), state: 'alive', viewDelayMs: 0 }],
+      eventLtime: 0,
+      scope: answer?.scope ?? { bucketCount: 2, buckets: [0, 1] },
+    };
+    joiner.core.answerState(push, addressFor('a'), 10_000);
+    joiner.advanceTo(30_000);
+    expect(joiner.core.view().total).toBe(2);
+  });
+
   it('an answer to a push earns no second push', () => {
     const ids = ['a', 'b', 'c'];
     const a = node('a', ids);
