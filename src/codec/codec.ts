@@ -5,17 +5,14 @@
  * to each packet (a seal's nonce and tag, later) is in the core's packet
  * budget because it comes from the same object.
  */
-import type { Message, StateMessage } from '../core/messages.js';
+import type { Message, StateMessage, SyncRequest } from '../core/messages.js';
 import type { WireFormat } from '../core/wire-format.js';
+import { DIGEST_BYTES_MAX, decodeDigest, encodeDigest, isDigestFrame } from './digest-codec.js';
+import { drop } from './drop.js';
+import { checkHeader, FLAG_DEFLATED } from './envelope.js';
 import { decodePacket, encodePacket } from './message-codec.js';
-import {
-  checkStateHead,
-  decodeState,
-  encodeState,
-  STATE_HEAD_BYTES,
-  StateDecoder,
-  StateEncoder,
-} from './state-codec.js';
+import { checkStateHead, encodeState, STATE_HEAD_BYTES, StateDecoder, StateEncoder } from './state-codec.js';
+import { deflateEnvelope, inflateEnvelope } from './state-deflate.js';
 import type {
   DecodeDrop,
   DecodeLimits,
@@ -24,6 +21,8 @@ import type {
   StateDecodeResult,
   StateDecoding,
   StateEncoding,
+  SyncDecodeResult,
+  SyncRequestDecoding,
 } from './types.js';
 import { msgpackWireFormat } from './wire-format.js';
 
@@ -34,9 +33,14 @@ export interface PacketCodec {
   encodePacket(messages: readonly Message[]): Uint8Array;
   /** Never throws: every failure is a typed drop. */
   decodePacket(bytes: Uint8Array): PacketDecodeResult;
-  encodeState(state: StateMessage): Uint8Array;
-  /** Never throws: every failure is a typed drop. */
+  /** A state (deflated when that is smaller) or a digest, as one state frame. */
+  encodeState(state: SyncRequest): Uint8Array;
+  /** A state answering a sync; a digest is refused. Never throws: every failure is a typed drop. */
   decodeState(bytes: Uint8Array): StateDecodeResult;
+  /** What opens a sync, a state or a digest; optional (without it a host reads states only). Never throws. */
+  decodeSyncRequest?(bytes: Uint8Array): SyncDecodeResult;
+  /** The same decode in steps (see startStateDecode); optional. */
+  startSyncRequestDecode?(bytes: Uint8Array): SyncRequestDecoding | DecodeDrop;
   /** The same encode in steps (see startStateDecode); optional. */
   startStateEncode?(state: StateMessage): StateEncoding;
   /**
@@ -83,25 +87,74 @@ export class MsgpackCodec implements PacketCodec {
     return decodePacket(bytes, this.label, this.packetLimits);
   }
 
-  encodeState(state: StateMessage): Uint8Array {
-    return encodeState(state, this.label);
+  encodeState(state: SyncRequest): Uint8Array {
+    // A digest is too small for deflate to gain anything.
+    if (state.type === 'digest') return encodeDigest(state, this.label);
+    return deflateEnvelope(encodeState(state, this.label));
   }
 
   decodeState(bytes: Uint8Array): StateDecodeResult {
-    return decodeState(bytes, this.label, this.stateLimits);
+    return finish(this.startStateDecode(bytes));
+  }
+
+  decodeSyncRequest(bytes: Uint8Array): SyncDecodeResult {
+    return finish(this.startSyncRequestDecode(bytes));
   }
 
   startStateEncode(state: StateMessage): StateEncoding {
-    return new StateEncoder(state, this.label);
+    const rows = new StateEncoder(state, this.label);
+    return {
+      next(rowsMax: number): Uint8Array | undefined {
+        const plain = rows.next(rowsMax);
+        return plain === undefined ? undefined : deflateEnvelope(plain);
+      },
+    };
   }
 
   startStateDecode(bytes: Uint8Array): StateDecoding | DecodeDrop {
-    return StateDecoder.start(bytes, this.label, this.stateLimits);
+    const plain = this.inflated(bytes);
+    if (!(plain instanceof Uint8Array)) return plain;
+    if (isDigestFrame(plain)) return drop('invalid-field', 'a digest where a state must be');
+    return StateDecoder.start(plain, this.label, this.stateLimits);
+  }
+
+  startSyncRequestDecode(bytes: Uint8Array): SyncRequestDecoding | DecodeDrop {
+    const plain = this.inflated(bytes);
+    if (!(plain instanceof Uint8Array)) return plain;
+    if (!isDigestFrame(plain)) return StateDecoder.start(plain, this.label, this.stateLimits);
+    const decoded = decodeDigest(plain, this.label);
+    if (!decoded.ok) return decoded;
+    const result: SyncDecodeResult = { ok: true, state: decoded.digest };
+    return { next: () => result };
   }
 
   readonly stateHeadBytes = STATE_HEAD_BYTES;
 
   checkStateHead(prefix: Uint8Array, totalBytes: number): DecodeDrop | undefined {
-    return checkStateHead(prefix, totalBytes, this.label, this.stateLimits);
+    const { label, stateLimits } = this;
+    if (totalBytes > stateLimits.stateBytesMax) return drop('too-large');
+    // A deflated head is unreadable until the whole frame is in; inflating it is bounded on its own.
+    if (prefix[3] === FLAG_DEFLATED) {
+      const rejected = checkHeader(prefix, label, Number.POSITIVE_INFINITY);
+      return rejected === undefined ? undefined : drop(rejected);
+    }
+    if (isDigestFrame(prefix)) return totalBytes > DIGEST_BYTES_MAX ? drop('too-large', 'digest') : undefined;
+    return checkStateHead(prefix, totalBytes, label, stateLimits);
   }
+
+  /** The plain envelope of a state frame, inflated when it is deflated; header problems are left to the decoders. */
+  private inflated(bytes: Uint8Array): Uint8Array | DecodeDrop {
+    const { label, stateLimits } = this;
+    if (checkHeader(bytes, label, stateLimits.stateBytesMax) !== undefined || bytes[3] !== FLAG_DEFLATED)
+      return bytes;
+    return inflateEnvelope(bytes, stateLimits.stateBytesMax);
+  }
+}
+
+/** Runs a stepped decode to its end in one call. */
+function finish<T>(decoding: { next(rowsMax: number): T | undefined } | DecodeDrop): T | DecodeDrop {
+  if ('ok' in decoding) return decoding;
+  let result: T | undefined;
+  while (result === undefined) result = decoding.next(Number.POSITIVE_INFINITY);
+  return result;
 }

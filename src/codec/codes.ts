@@ -13,6 +13,8 @@ export const TYPE_DEAD = 6;
 export const TYPE_LEFT = 7;
 export const TYPE_STATE = 8;
 export const TYPE_USER_EVENT = 9;
+/** A member-table digest opening a periodic push-pull (state-digest.ts); travels as a state frame. */
+export const TYPE_DIGEST = 10;
 
 /** Indexed by state code. */
 export const MEMBER_STATES: readonly MemberState[] = ['alive', 'suspect', 'dead', 'left'];

@@ -3,7 +3,7 @@
  *
  *   0-1  magic 0x4D 0x4E ("MN")
  *   2    protocol version (1)
- *   3    flags; bit 0 = encrypted payload (reserved)
+ *   3    flags; bit 0 = encrypted payload, bit 1 = raw-deflated payload (states only)
  *   4-7  cluster label, uint32 big-endian
  *
  * It is checked with plain byte comparisons before any msgpack decoding, so
@@ -23,6 +23,8 @@ export const MAGIC_0 = 0x4d;
 export const MAGIC_1 = 0x4e;
 export const PROTOCOL_VERSION = 1;
 export const FLAG_ENCRYPTED = 0x01;
+/** A state frame whose payload is raw deflate (state-deflate.ts); never set on a packet. */
+export const FLAG_DEFLATED = 0x02;
 
 /** Writes the header into the first ENVELOPE_BYTES of `target` (space reserved by the packer). */
 export function writeEnvelope(target: Uint8Array, label: number): void {

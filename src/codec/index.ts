@@ -14,6 +14,8 @@ export type {
   StateDecodeResult,
   StateDecoding,
   StateEncoding,
+  SyncDecodeResult,
+  SyncRequestDecoding,
 } from './types.js';
 export {
   MsgpackWireFormat,

@@ -15,16 +15,23 @@
  * Its packet budget always includes the seal, keys or not, so keys can be
  * installed on a running node without any packet outgrowing packetBytesMax.
  */
-import type { Message, StateMessage } from '../core/messages.js';
+import type { Message, SyncRequest } from '../core/messages.js';
 import type { PacketCodec } from './codec.js';
 import { MsgpackCodec, type MsgpackCodecOptions } from './codec.js';
 import { drop, dropFromError } from './drop.js';
-import { checkHeader, FLAG_ENCRYPTED } from './envelope.js';
+import { checkHeader, FLAG_DEFLATED, FLAG_ENCRYPTED } from './envelope.js';
 import type { Keyring } from './keyring.js';
 import { ReplayGuard } from './replay-guard.js';
 import { open, SEAL_BYTES, seal } from './seal.js';
 import { STATE_HEAD_BYTES } from './state-codec.js';
-import type { DecodeDrop, PacketDecodeResult, StateDecodeResult, StateDecoding } from './types.js';
+import type {
+  DecodeDrop,
+  PacketDecodeResult,
+  StateDecodeResult,
+  StateDecoding,
+  SyncDecodeResult,
+  SyncRequestDecoding,
+} from './types.js';
 import { MsgpackWireFormat } from './wire-format.js';
 
 /** The wire format of a sealing codec: the msgpack sizes plus the seal on every packet and state. */
@@ -89,17 +96,23 @@ export class SealingCodec implements PacketCodec {
   }
 
   decodePacket(bytes: Uint8Array): PacketDecodeResult {
-    const opened = this.opened(bytes, this.options.packetLimits.packetBytesMax);
+    const opened = this.opened(bytes, this.options.packetLimits.packetBytesMax, 0);
     return opened instanceof Uint8Array ? this.plain.decodePacket(opened) : opened;
   }
 
-  encodeState(state: StateMessage): Uint8Array {
+  encodeState(state: SyncRequest): Uint8Array {
+    // Deflated first: ciphertext does not compress.
     return this.sealed(this.plain.encodeState(state));
   }
 
   decodeState(bytes: Uint8Array): StateDecodeResult {
-    const opened = this.opened(bytes, this.options.stateLimits.stateBytesMax);
+    const opened = this.opened(bytes, this.options.stateLimits.stateBytesMax, FLAG_DEFLATED);
     return opened instanceof Uint8Array ? this.plain.decodeState(opened) : opened;
+  }
+
+  decodeSyncRequest(bytes: Uint8Array): SyncDecodeResult {
+    const opened = this.opened(bytes, this.options.stateLimits.stateBytesMax, FLAG_DEFLATED);
+    return opened instanceof Uint8Array ? this.plain.decodeSyncRequest(opened) : opened;
   }
 
   readonly stateHeadBytes = STATE_HEAD_BYTES;
@@ -115,12 +128,12 @@ export class SealingCodec implements PacketCodec {
     if (totalBytes > stateLimits.stateBytesMax) return drop('too-large');
     const rejected = checkHeader(prefix, label, Number.POSITIVE_INFINITY);
     if (rejected !== undefined) return drop(rejected);
-    const flags = prefix[3];
-    if (flags === 0) {
+    const flags = prefix[3] as number;
+    if ((flags & ~(FLAG_ENCRYPTED | FLAG_DEFLATED)) !== 0) return drop('unsupported-flags');
+    if ((flags & FLAG_ENCRYPTED) === 0) {
       if (this.keyring.size > 0 && this.current.incoming) return drop('not-encrypted');
       return this.plain.checkStateHead(prefix, totalBytes);
     }
-    if (flags !== FLAG_ENCRYPTED) return drop('unsupported-flags');
     return this.keyring.size > 0 ? undefined : drop('no-key');
   }
 
@@ -130,8 +143,13 @@ export class SealingCodec implements PacketCodec {
    * check before the rest is read: the head is ciphertext until then.
    */
   startStateDecode(bytes: Uint8Array): StateDecoding | DecodeDrop {
-    const opened = this.opened(bytes, this.options.stateLimits.stateBytesMax);
+    const opened = this.opened(bytes, this.options.stateLimits.stateBytesMax, FLAG_DEFLATED);
     return opened instanceof Uint8Array ? this.plain.startStateDecode(opened) : opened;
+  }
+
+  startSyncRequestDecode(bytes: Uint8Array): SyncRequestDecoding | DecodeDrop {
+    const opened = this.opened(bytes, this.options.stateLimits.stateBytesMax, FLAG_DEFLATED);
+    return opened instanceof Uint8Array ? this.plain.startSyncRequestDecode(opened) : opened;
   }
 
   private sealed(plain: Uint8Array): Uint8Array {
@@ -140,22 +158,26 @@ export class SealingCodec implements PacketCodec {
     return seal(plain, key, this.wallClockMs());
   }
 
-  /** The unsealed envelope to decode, or why the input is dropped. Never throws. */
-  private opened(bytes: Uint8Array, bytesMax: number): Uint8Array | DecodeDrop {
+  /**
+   * The unsealed envelope to decode, or why the input is dropped. Never
+   * throws. `otherFlags`: the flags this kind of input may carry besides
+   * the seal's (a state may be deflated, a packet never).
+   */
+  private opened(bytes: Uint8Array, bytesMax: number, otherFlags: number): Uint8Array | DecodeDrop {
     try {
-      return this.unsealed(bytes, bytesMax);
+      return this.unsealed(bytes, bytesMax, otherFlags);
     } catch (error) {
       return dropFromError(error);
     }
   }
 
-  private unsealed(bytes: Uint8Array, bytesMax: number): Uint8Array | DecodeDrop {
+  private unsealed(bytes: Uint8Array, bytesMax: number, otherFlags: number): Uint8Array | DecodeDrop {
     const rejected = checkHeader(bytes, this.options.label, bytesMax);
     if (rejected !== undefined) return drop(rejected);
-    const flags = bytes[3];
+    const flags = bytes[3] as number;
     const keyed = this.keyring.size > 0;
-    if (flags === 0) return keyed && this.current.incoming ? drop('not-encrypted') : bytes;
-    if (flags !== FLAG_ENCRYPTED) return drop('unsupported-flags');
+    if ((flags & ~(FLAG_ENCRYPTED | otherFlags)) !== 0) return drop('unsupported-flags');
+    if ((flags & FLAG_ENCRYPTED) === 0) return keyed && this.current.incoming ? drop('not-encrypted') : bytes;
     if (!keyed) return drop('no-key');
     const result = open(bytes, this.keyring.openingKeys);
     if (result === undefined) return drop('bad-tag');

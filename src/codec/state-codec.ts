@@ -3,10 +3,12 @@
  * own length prefix). Payload after the header:
  *
  *   [8, join, fromId, [row, ...], eventLtime]     (rows: member-row.ts)
+ *   [8, join, fromId, [row, ...], eventLtime, bucketCount, [bucket, ...]]
  *
  * eventLtime (the user-event Lamport clock) is left out when the state has
  * none, and a state without it is accepted: nodes that predate user events
- * still sync.
+ * still sync. The second form is a partial state (StateMessage.scope): the
+ * rows of some digest buckets only (state-digest.ts).
  *
  * Decoding reads the headers itself before msgpackr sees anything: the row
  * count is checked against membersMax, and each row's extent against the
@@ -15,7 +17,8 @@
  * after reading a few bytes. Rows are then decoded one bounded value at a
  * time, so the work can be split into steps (StateDecoder).
  */
-import type { StateMessage } from '../core/messages.js';
+import type { StateMessage, StateScope } from '../core/messages.js';
+import { DIGEST_BUCKETS_MAX, isDigestBucketCount } from '../core/state-digest.js';
 import type { MemberSnapshot } from '../core/types.js';
 import { TYPE_STATE } from './codes.js';
 import { drop, dropFromError } from './drop.js';
@@ -36,11 +39,14 @@ import type { DecodeDrop, StateDecodeLimits, StateDecodeResult } from './types.j
 
 export { memberToRow } from './member-row.js';
 
-/** A state's fields: four, and a fifth (eventLtime) when the sender has a user-event clock. */
+/** A state's fields: four, a fifth (eventLtime) when the sender has a user-event clock, seven with a scope. */
 const STATE_FIELDS_MIN = 4;
-const STATE_FIELDS_MAX = 5;
+const STATE_FIELDS_WITH_LTIME = 5;
+const STATE_FIELDS_SCOPED = 7;
 /** The largest eventLtime: a 9-byte msgpack number. */
 const EVENT_LTIME_BYTES_MAX = 9;
+/** The largest scope: a fixint bucket count, then an array header and a fixint per bucket. */
+const SCOPE_BYTES_MAX = 1 + 3 + DIGEST_BUCKETS_MAX;
 /** The three fields before the rows (type, join, fromId) fit in this many bytes. */
 const HEAD_FIELDS_BYTES_MAX = 1 + 1 + 5 + 4 * ID_BYTES_MAX;
 /** Entries any container inside a row may declare: the row itself, or metadata. */
@@ -51,8 +57,18 @@ const ROW_BYTES_MIN = 1 + MEMBER_ROW_FIELDS;
 /** The payload of a state around its member rows. */
 export function stateToTuple(state: StateMessage, rows: readonly unknown[]): unknown[] {
   const tuple: unknown[] = [TYPE_STATE, state.join, state.fromId, rows];
-  if (state.eventLtime !== undefined) tuple.push(state.eventLtime);
+  const { scope } = state;
+  if (state.eventLtime !== undefined || scope !== undefined) tuple.push(state.eventLtime ?? 0);
+  if (scope !== undefined) tuple.push(scope.bucketCount, scope.buckets);
   return tuple;
+}
+
+/** Bytes after the rows: the packed eventLtime and scope, if any. */
+function trailerBytes(state: StateMessage): number {
+  const tuple = stateToTuple(state, []);
+  let bytes = 0;
+  for (let i = 4; i < tuple.length; i++) bytes += packValue(tuple[i]).length;
+  return bytes;
 }
 
 /** Full state for push-pull over TCP. */
@@ -79,8 +95,7 @@ export class StateEncoder {
   constructor(state: StateMessage, label: number) {
     this.members = state.members;
     const empty = packWithEnvelope(stateToTuple(state, []), label);
-    const trailerBytes = state.eventLtime === undefined ? 0 : packValue(state.eventLtime).length;
-    const rowsAt = empty.length - trailerBytes - 1;
+    const rowsAt = empty.length - trailerBytes(state) - 1;
     // Without its empty rows array (one byte, 0x90), then the real count's header.
     this.parts.push(empty.subarray(0, rowsAt), arrayHeader(state.members.length));
     this.trailer = empty.subarray(rowsAt + 1);
@@ -144,7 +159,7 @@ function problemDrop(problem: ValueEndProblem, what: string, bytesMax: number): 
 
 /** What the bytes before the rows say. */
 interface StateHead {
-  /** 4, or 5 with the eventLtime after the rows. */
+  /** 4, 5 with the eventLtime after the rows, 7 with a scope after it. */
   readonly fields: number;
   readonly join: boolean;
   readonly fromId: string;
@@ -178,10 +193,10 @@ function readHead(
     if (rejected !== undefined) return drop(rejected);
     const fields = readArrayHeader(bytes, ENVELOPE_BYTES);
     if (fields < 0) return drop('malformed', 'payload is not an array');
-    if (fields < STATE_FIELDS_MIN || fields > STATE_FIELDS_MAX) {
+    if (fields !== STATE_FIELDS_MIN && fields !== STATE_FIELDS_WITH_LTIME && fields !== STATE_FIELDS_SCOPED) {
       return drop(
         'invalid-field',
-        `state must be an array of ${STATE_FIELDS_MIN} or ${STATE_FIELDS_MAX} elements`,
+        `state must be an array of ${STATE_FIELDS_MIN}, ${STATE_FIELDS_WITH_LTIME} or ${STATE_FIELDS_SCOPED} elements`,
       );
     }
     let position = ENVELOPE_BYTES + 1;
@@ -208,7 +223,9 @@ function readHead(
     if (rows * ROW_BYTES_MIN > rowsBytes) {
       return drop('malformed', `${rows} members cannot fit in ${rowsBytes} bytes`);
     }
-    const trailerBytesMax = fields === STATE_FIELDS_MAX ? EVENT_LTIME_BYTES_MAX : 0;
+    const trailerBytesMax =
+      (fields >= STATE_FIELDS_WITH_LTIME ? EVENT_LTIME_BYTES_MAX : 0) +
+      (fields === STATE_FIELDS_SCOPED ? SCOPE_BYTES_MAX : 0);
     const rowsBytesMax = rows * memberRowBytesMax(limits.metadataBytesMax) + trailerBytesMax;
     if (rowsBytes > rowsBytesMax) {
       return drop('malformed', `${rowsBytes} bytes of rows for ${rows} members, at most ${rowsBytesMax}`);
@@ -294,14 +311,50 @@ export class StateDecoder {
     }
     if (members.length < this.expected) return undefined;
     let eventLtime: number | undefined;
-    if (this.fields === STATE_FIELDS_MAX) {
+    if (this.fields >= STATE_FIELDS_WITH_LTIME) {
       const end = valueEnd(bytes, this.position, EVENT_LTIME_BYTES_MAX, 0);
       if (typeof end !== 'number') return problemDrop(end, 'eventLtime', EVENT_LTIME_BYTES_MAX);
       eventLtime = readUserEventLtime(unpackValue(bytes, this.position, end));
       this.position = end;
     }
+    let scope: StateScope | undefined;
+    if (this.fields === STATE_FIELDS_SCOPED) {
+      const end = valueEnd(bytes, this.position, SCOPE_BYTES_MAX, DIGEST_BUCKETS_MAX);
+      if (typeof end !== 'number') return problemDrop(end, 'scope', SCOPE_BYTES_MAX);
+      const bucketCount = unpackValue(bytes, this.position, end);
+      this.position = end;
+      const listEnd = valueEnd(bytes, this.position, SCOPE_BYTES_MAX, DIGEST_BUCKETS_MAX);
+      if (typeof listEnd !== 'number') return problemDrop(listEnd, 'scope', SCOPE_BYTES_MAX);
+      scope = readScope(bucketCount, unpackValue(bytes, this.position, listEnd));
+      this.position = listEnd;
+    }
     if (this.position !== bytes.length) return drop('malformed', 'bytes after the last member row');
     const state: StateMessage = { type: 'state', join: this.join, fromId: this.fromId, members };
-    return { ok: true, state: eventLtime === undefined ? state : { ...state, eventLtime } };
+    if (eventLtime === undefined) return { ok: true, state };
+    return {
+      ok: true,
+      state: scope === undefined ? { ...state, eventLtime } : { ...state, eventLtime, scope },
+    };
   }
+}
+
+/** A scope: a bucket count a digest may have, and strictly ascending buckets below it. */
+function readScope(bucketCount: unknown, buckets: unknown): StateScope {
+  if (typeof bucketCount !== 'number' || !isDigestBucketCount(bucketCount)) {
+    throw new FieldError(`scope bucket count must be a power of two up to ${DIGEST_BUCKETS_MAX}`);
+  }
+  if (!Array.isArray(buckets)) throw new FieldError('scope buckets must be an array');
+  let previous = -1;
+  for (const bucket of buckets) {
+    if (
+      typeof bucket !== 'number' ||
+      !Number.isInteger(bucket) ||
+      bucket <= previous ||
+      bucket >= bucketCount
+    ) {
+      throw new FieldError('scope buckets must ascend strictly and stay below the bucket count');
+    }
+    previous = bucket;
+  }
+  return { bucketCount, buckets: buckets as number[] };
 }

@@ -4,7 +4,7 @@
  * count drops by cause.
  */
 import type { DropReasonOf } from '../core/drops.js';
-import type { Message, StateMessage } from '../core/messages.js';
+import type { Message, StateMessage, SyncRequest } from '../core/messages.js';
 
 /** Why the codec dropped an input (the table, with each reason's meaning, is core/drops.ts). */
 export type DecodeDropReason = DropReasonOf<'codec'>;
@@ -15,6 +15,11 @@ export type PacketDecodeResult =
 
 export type StateDecodeResult =
   | { ok: true; state: StateMessage }
+  | { ok: false; reason: DecodeDropReason; detail?: string };
+
+/** What opens a sync: a full or partial state, or a digest. */
+export type SyncDecodeResult =
+  | { ok: true; state: SyncRequest }
   | { ok: false; reason: DecodeDropReason; detail?: string };
 
 export interface DecodeLimits {
@@ -44,4 +49,9 @@ export interface StateEncoding {
 export interface StateDecoding {
   /** Decodes up to `rowsMax` more rows: the result once complete or refused, else undefined. */
   next(rowsMax: number): StateDecodeResult | undefined;
+}
+
+/** A sync request decoded in steps: a state as StateDecoding does, or a digest in one. */
+export interface SyncRequestDecoding {
+  next(rowsMax: number): SyncDecodeResult | undefined;
 }

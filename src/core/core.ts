@@ -28,13 +28,21 @@ import { INCARNATION_MAX, THREADS_MAX } from './limits.js';
 import type { MemberStoreFactory } from './member-store.js';
 import { type MemberRecord, MemberTable, newRecord, snapshotOf } from './member-table.js';
 import { aliveMessageOf, Membership } from './membership.js';
-import type { Message, StateMessage, UpdateMessage } from './messages.js';
+import type {
+  DigestMessage,
+  Message,
+  StateMessage,
+  StateScope,
+  SyncRequest,
+  UpdateMessage,
+} from './messages.js';
 import { PlainMemberStore } from './plain-member-store.js';
 import { isInView } from './precedence.js';
 import { Prober } from './prober.js';
 import { randomInt } from './random.js';
 import { ReconnectCandidates } from './reconnect.js';
 import { SettleTracker } from './settle-tracker.js';
+import { bucketOf, differingBuckets, digestBucketsFor, digestOf } from './state-digest.js';
 import type { Member, MemberSnapshot, Metadata, RandomSource, View } from './types.js';
 import { UserEvents } from './user-events.js';
 import { validateId, validateMetadata } from './validation.js';
@@ -114,6 +122,8 @@ export class MeshCore {
   private leaveReported = false;
   /** When a view mismatch last triggered a repair sync (one per settleQuietMs at most). */
   private lastRepairSyncAtMs = Number.NEGATIVE_INFINITY;
+  /** Peers we sent a digest to and await the answer of: only that answer earns our rows in return. */
+  private readonly digestsInFlight = new Set<string>();
 
   constructor(options: MeshCoreOptions) {
     validateId(options.id, 'id');
@@ -339,10 +349,12 @@ export class MeshCore {
    * This node's full state for a push-pull exchange. The receiver of an
    * exchange merges the remote state first, then answers with its own.
    */
-  private localState(join: boolean): StateMessage {
+  private localState(join: boolean, scope?: StateScope): StateMessage {
     const members: MemberSnapshot[] = [];
     const self = this.table.self;
+    const wanted = scope === undefined ? undefined : new Set(scope.buckets);
     this.table.forEach((entry) => {
+      if (wanted !== undefined && !wanted.has(bucketOf(entry.id, (scope as StateScope).bucketCount))) return;
       // One literal with a fixed shape: states of thousands of members are built and read often.
       members.push({
         id: entry.id,
@@ -354,7 +366,40 @@ export class MeshCore {
         viewDelayMs: entry === self ? this.membership.ownViewDelayMs() : this.views.remainingMs(entry.id),
       });
     });
-    return { type: 'state', join, fromId: this.id, members, eventLtime: this.userEvents.ltime };
+    const state: StateMessage = {
+      type: 'state',
+      join,
+      fromId: this.id,
+      members,
+      eventLtime: this.userEvents.ltime,
+    };
+    return scope === undefined ? state : { ...state, scope };
+  }
+
+  /** What a periodic push-pull opens with: a summary of our table (state-digest.ts). */
+  private localDigest(): DigestMessage {
+    const { buckets, check } = digestOf(digestBucketsFor(this.table.size), (take) =>
+      this.table.forEach(take),
+    );
+    return {
+      type: 'digest',
+      join: false,
+      fromId: this.id,
+      buckets,
+      check,
+      eventLtime: this.userEvents.ltime,
+    };
+  }
+
+  /**
+   * Our answer to a digest: our rows of the buckets where our table differs
+   * from the sender's (none when they agree). The sender merges them and
+   * pushes its own rows of those buckets back.
+   */
+  private answerDigest(request: DigestMessage): StateMessage {
+    const bucketCount = request.buckets.length;
+    const ours = digestOf(bucketCount, (take) => this.table.forEach(take));
+    return this.localState(false, { bucketCount, buckets: differingBuckets(ours, request) });
   }
 
   /** Merges a remote full state with the same precedence rules as gossip. */
@@ -465,24 +510,43 @@ export class MeshCore {
   }
 
   /**
-   * A peer opened a full-state exchange with `request`: merges it, then
-   * returns this node's state for the host to send back. Merging first lets
-   * a joiner learn from the answer that it has been admitted. Undefined when
-   * this node is not running (there is nothing to answer with).
+   * A peer opened an exchange with `request`. A full state is merged, then
+   * this node's state goes back; merging first lets a joiner learn from the
+   * answer that it has been admitted. A digest gets our rows of the buckets
+   * that differ; rows pushed after such an answer are merged and get an
+   * empty acknowledgement. Undefined when this node is not running (there
+   * is nothing to answer with).
    */
-  answerState(request: StateMessage, _from: string, nowMs: number): StateMessage | undefined {
+  answerState(request: SyncRequest, _from: string, nowMs: number): StateMessage | undefined {
     if (!this.acceptsInput()) return undefined;
+    if (request.type === 'digest') {
+      // No rows to merge, so no admission either: a joiner is admitted by the rows pushed next.
+      this.context.nowMs = nowMs;
+      this.userEvents.learnClock(request.eventLtime, this.membership.awaitingAdmission);
+      const answer = this.answerDigest(request);
+      this.finishInput();
+      return answer;
+    }
     this.mergeState(request, nowMs);
     // A listener called during the merge may have stopped this node: a stopped node does not answer.
-    return this.acceptsInput() ? this.localState(false) : undefined;
+    if (!this.acceptsInput()) return undefined;
+    // Rows pushed after our answer to a digest: merged, and acknowledged without rows.
+    if (request.scope !== undefined) return this.localState(false, { ...request.scope, buckets: [] });
+    return this.localState(false);
   }
 
   /** The answer to an exchange this node opened (through `CoreHost.sync`) arrived. */
   handleSyncReply(reply: StateMessage, from: string, nowMs: number): void {
     if (!this.acceptsInput()) return;
+    const answersOurDigest = this.digestsInFlight.delete(from);
     this.disputes.syncEnded(from, true, nowMs, this.disputeMuteMs());
     // We dialed `from` and it answered over TCP: its own entry at that address needs no ping.
     this.mergeState(reply, nowMs, from);
+    const differing = reply.scope;
+    if (answersOurDigest && differing !== undefined && differing.buckets.length > 0 && this.acceptsInput()) {
+      // The second half of the exchange: our rows (merged with theirs) of the buckets that differed.
+      this.context.host.sync(from, this.localState(false, differing));
+    }
   }
 
   /**
@@ -491,6 +555,7 @@ export class MeshCore {
    */
   handleSyncFailed(to: string, join: boolean, nowMs: number): void {
     if (!this.acceptsInput()) return;
+    this.digestsInFlight.delete(to);
     this.disputes.syncEnded(to, false, nowMs, 0);
     this.context.nowMs = nowMs;
     this.context.counters.syncsFailed++;
@@ -675,7 +740,10 @@ export class MeshCore {
     context.schedule(this.jittered(intervalMs), { kind: 'push-pull' });
     if (this.membership.leaving) return;
     const [peer] = table.sample(context.random, 1, (record) => record.state === 'alive');
-    if (peer !== undefined) this.requestSync(peer.address, this.localState(false));
+    if (peer === undefined) return;
+    // Agreeing tables cost a digest and an empty answer; rows move only where they differ.
+    this.digestsInFlight.add(peer.address);
+    this.requestSync(peer.address, this.localDigest());
   }
 
   /**
@@ -803,7 +871,7 @@ export class MeshCore {
   }
 
   /** Opens a full-state exchange; the host reports back through handleSyncReply or handleSyncFailed. */
-  private requestSync(to: string, request: StateMessage): void {
+  private requestSync(to: string, request: SyncRequest): void {
     this.context.counters.syncs++;
     this.context.host.sync(to, request);
   }

@@ -4,7 +4,7 @@
  * clock or a timer: it calls these methods, and the host calls the core back.
  */
 import type { DropReasonOf } from './drops.js';
-import type { Message, StateMessage } from './messages.js';
+import type { Message, StateMessage, SyncRequest } from './messages.js';
 import type { Member } from './types.js';
 
 /** `datagram` is unreliable UDP; `stream` is the reliable TCP path (fallback probes). */
@@ -70,14 +70,14 @@ export interface CoreHost {
    */
   schedule(delayMs: number, token: number): void;
   /**
-   * Open a full-state exchange with `to` over the reliable stream, carrying
-   * `request`. Hand the peer's answer to `core.handleSyncReply`, or on any
+   * Open a state exchange with `to` over the reliable stream, carrying
+   * `request` (a full or partial state, or a digest). Hand the peer's answer to `core.handleSyncReply`, or on any
    * failure call `core.handleSyncFailed(to, request.join, ...)`. On the peer, the
    * host passes the request to `core.answerState` and sends back what it
    * returns (nothing when it returns undefined).
    */
-  sync(to: string, request: StateMessage): void;
+  sync(to: string, request: SyncRequest): void;
   notify(event: CoreEvent): void;
 }
 
-export type { StateMessage };
+export type { StateMessage, SyncRequest };

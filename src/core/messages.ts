@@ -106,4 +106,38 @@ export interface StateMessage {
    * predate it. Absent from the states of nodes that predate user events.
    */
   readonly eventLtime?: number;
+  /**
+   * Present when `members` holds only the rows of some digest buckets (see
+   * state-digest.ts): the answer to a digest, or the rows pushed after it.
+   * Empty `buckets`: the two tables agree and no rows follow.
+   */
+  readonly scope?: StateScope;
 }
+
+/** Which digest buckets a partial state covers. */
+export interface StateScope {
+  /** A power of two, 1..DIGEST_BUCKETS_MAX. */
+  readonly bucketCount: number;
+  /** Ascending bucket indices, each below bucketCount. */
+  readonly buckets: readonly number[];
+}
+
+/**
+ * How a periodic push-pull opens: a summary of the sender's member table
+ * instead of its rows. The receiver answers with its rows of the buckets
+ * that differ (none when the tables agree), and the sender then pushes its
+ * own rows of those buckets, so both end as a full exchange would leave them.
+ */
+export interface DigestMessage {
+  readonly type: 'digest';
+  /** A digest never joins; the field keeps every sync request's flag in one place. */
+  readonly join: false;
+  readonly fromId: string;
+  /** Bucket summaries; the length is the bucket count. */
+  readonly buckets: readonly number[];
+  readonly check: number;
+  readonly eventLtime: number;
+}
+
+/** What opens a sync exchange; the answer is always a StateMessage. */
+export type SyncRequest = StateMessage | DigestMessage;

@@ -5,19 +5,24 @@
  * core runs and handed to the owner once the core call has returned, so a
  * listener can call back into the node without re-entering the core mid-step.
  */
-import { MsgpackCodec, type PacketCodec, type StateDecodeResult } from '../codec/index.js';
+import { MsgpackCodec, type PacketCodec, type SyncDecodeResult } from '../codec/index.js';
 import type { ProtocolConfig } from '../core/config.js';
 import { MeshCore } from '../core/core.js';
 import type { DropReasonName } from '../core/drops.js';
 import type { Channel, CoreEvent, CoreHost } from '../core/host.js';
-import type { Message, StateMessage } from '../core/messages.js';
+import type { Message, SyncRequest } from '../core/messages.js';
 import type { Metadata, RandomSource } from '../core/types.js';
 import { lifeIncarnation, monotonicMs } from './clock.js';
 import { newRuntimeCounters, type RuntimeCounters } from './counters.js';
 import type { Logger } from './logger.js';
 import { PeerDropWarnings } from './peer-warnings.js';
 import { cryptoSeededRandom } from './random.js';
-import { decodeStateInSteps, encodeStateInSteps, type Stepped } from './state-steps.js';
+import {
+  decodeStateInSteps,
+  decodeSyncRequestInSteps,
+  encodeStateInSteps,
+  type Stepped,
+} from './state-steps.js';
 import type { TransportLimits } from './stream.js';
 import { TimerQueue } from './timers.js';
 import type { StateAnswer, Transport } from './transport.js';
@@ -186,7 +191,7 @@ export class Runtime implements CoreHost {
     this.timers.schedule(delayMs, token, this.depth > 0 ? this.entryNowMs : undefined);
   }
 
-  sync(to: string, request: StateMessage): void {
+  sync(to: string, request: SyncRequest): void {
     if (this.closing !== undefined) return;
     const encoded = this.encodeState(request);
     if (encoded instanceof Promise) {
@@ -197,7 +202,7 @@ export class Runtime implements CoreHost {
   }
 
   /** Sends an encoded sync request (undefined: it could not be encoded) and handles the answer. */
-  private exchange(to: string, request: StateMessage, bytes: Uint8Array | undefined): void {
+  private exchange(to: string, request: SyncRequest, bytes: Uint8Array | undefined): void {
     if (this.closing !== undefined) return;
     if (bytes === undefined) {
       this.syncFailed(to, request, 'encode-error');
@@ -253,7 +258,7 @@ export class Runtime implements CoreHost {
     this.enter((now) => this.core.handleMessages(result.messages, from, channel, now));
   }
 
-  private syncFailed(to: string, request: StateMessage, reason: string): void {
+  private syncFailed(to: string, request: SyncRequest, reason: string): void {
     this.enter((now) => this.core.handleSyncFailed(to, request.join, now));
     this.options.onSync?.({ to, join: request.join, ok: false, reason });
   }
@@ -262,7 +267,7 @@ export class Runtime implements CoreHost {
    * Encodes a state in steps when it is large; undefined when it cannot be
    * encoded (logged) or the runtime closed meanwhile. Never throws or rejects.
    */
-  private encodeState(state: StateMessage): Stepped<Uint8Array | undefined> {
+  private encodeState(state: SyncRequest): Stepped<Uint8Array | undefined> {
     const failed = (error: unknown) => {
       this.options.logger.error({ err: error }, 'cannot encode the local state');
       return undefined;
@@ -278,20 +283,21 @@ export class Runtime implements CoreHost {
   /** Serves an inbound full-state request with the answer the core gives. */
   private serveSync(payload: Uint8Array, remote: string): Stepped<StateAnswer> {
     if (this.closing !== undefined) return undefined;
-    const decoded = decodeStateInSteps(this.codec, payload, () => this.closed);
+    const decoded = decodeSyncRequestInSteps(this.codec, payload, () => this.closed);
     if (decoded instanceof Promise) return decoded.then((result) => this.answerSync(result, remote));
     return this.answerSync(decoded, remote);
   }
 
-  private answerSync(result: StateDecodeResult, remote: string): Stepped<StateAnswer> {
+  private answerSync(result: SyncDecodeResult, remote: string): Stepped<StateAnswer> {
     if (this.closing !== undefined) return undefined;
     if (!result.ok) {
       this.dropFrom(result.reason, remote, 'stream');
       return undefined;
     }
-    const request: StateMessage = result.state;
+    const request: SyncRequest = result.state;
     // The sender's own row carries the address it listens on; the TCP source port is ephemeral.
-    const from = request.members.find((m) => m.id === request.fromId)?.address ?? remote;
+    const own = request.type === 'state' ? request.members.find((m) => m.id === request.fromId) : undefined;
+    const from = own?.address ?? remote;
     this.counters.syncsServed++;
     const answer = this.enter((now) => this.core.answerState(request, from, now));
     if (answer === undefined || this.closing !== undefined) return undefined;

@@ -6,8 +6,8 @@
  * STATE_ROWS_PER_STEP rows per step with the event loop free in between.
  * Codecs without the stepped forms (they are optional) are called whole.
  */
-import type { PacketCodec, StateDecodeResult } from '../codec/index.js';
-import type { StateMessage } from '../core/messages.js';
+import type { PacketCodec, StateDecodeResult, SyncDecodeResult } from '../codec/index.js';
+import type { SyncRequest } from '../core/messages.js';
 
 /** Rows per step; a step of the largest rows (about 1 KB each) takes a few milliseconds. */
 export const STATE_ROWS_PER_STEP = 1000;
@@ -50,13 +50,31 @@ export function decodeStateInSteps(
   );
 }
 
+/** Decodes what opens a sync, a state or a digest, as decodeStateInSteps does a state. */
+export function decodeSyncRequestInSteps(
+  codec: PacketCodec,
+  bytes: Uint8Array,
+  stopped: () => boolean,
+): Stepped<SyncDecodeResult> {
+  // A codec that knows no digests reads states only.
+  if (codec.decodeSyncRequest === undefined) return decodeStateInSteps(codec, bytes, stopped);
+  const decoding = codec.startSyncRequestDecode?.(bytes);
+  if (decoding === undefined) return codec.decodeSyncRequest(bytes);
+  if (!('next' in decoding)) return decoding;
+  return inSteps(
+    () => decoding.next(STATE_ROWS_PER_STEP),
+    stopped,
+    () => ({ ok: false, reason: 'malformed', detail: 'stopped before the end' }),
+  );
+}
+
 /** Encodes `state`; throws (or rejects) what the codec throws. Undefined when `stopped` cut it short. */
 export function encodeStateInSteps(
   codec: PacketCodec,
-  state: StateMessage,
+  state: SyncRequest,
   stopped: () => boolean,
 ): Stepped<Uint8Array | undefined> {
-  const encoding = codec.startStateEncode?.(state);
+  const encoding = state.type === 'state' ? codec.startStateEncode?.(state) : undefined;
   if (encoding === undefined) return codec.encodeState(state);
   return inSteps<Uint8Array | undefined>(
     () => encoding.next(STATE_ROWS_PER_STEP),

@@ -13,7 +13,7 @@ import { MeshCore, type MeshCoreOptions } from '../core/core.js';
 import { MeshError } from '../core/errors.js';
 import { syncTimeoutMs } from '../core/formulas.js';
 import type { Channel, CoreEvent, CoreHost } from '../core/host.js';
-import type { Message, StateMessage } from '../core/messages.js';
+import type { Message, SyncRequest } from '../core/messages.js';
 import { SeededRandom } from '../core/random.js';
 import type { Member, Metadata, RandomSource } from '../core/types.js';
 import { Network, type NetworkOptions, type PartitionSpec } from './network.js';
@@ -85,7 +85,7 @@ export interface SimListener {
     now: number,
   ): void;
   /**
-   * A full state of `bytes` bytes (its exact encoded size, encoded or not) went from
+   * A state (full or partial) or a digest of `bytes` bytes (its exact encoded size, deflated, encoded or not) went from
    * `from` to `to` in a sync exchange; `reply` for the answer.
    */
   stateSent?(from: number, to: number, bytes: number, members: number, reply: boolean, now: number): void;
@@ -143,8 +143,8 @@ interface SyncExchange {
   readonly targetAddress: string;
   readonly join: boolean;
   done: boolean;
-  request: Uint8Array | StateMessage | undefined;
-  reply: Uint8Array | StateMessage | undefined;
+  request: Uint8Array | SyncRequest | undefined;
+  reply: Uint8Array | SyncRequest | undefined;
 }
 
 /** One monomorphic event shape for everything in the queue. */
@@ -753,7 +753,7 @@ export class Simulation {
    * answer one. A target that is down refuses at once (one round trip); a
    * partition or a target that never answers runs into the sync timeout.
    */
-  private startSync(slot: Slot, to: string, state: StateMessage): void {
+  private startSync(slot: Slot, to: string, state: SyncRequest): void {
     const target = this.slotByAddress.get(to) ?? -1;
     const exchange: SyncExchange = {
       initiator: slot.index,
@@ -794,21 +794,15 @@ export class Simulation {
     this.queue.push(request);
   }
 
-  private packState(
-    from: number,
-    to: number,
-    state: StateMessage,
-    reply: boolean,
-  ): Uint8Array | StateMessage {
+  private packState(from: number, to: number, state: SyncRequest, reply: boolean): Uint8Array | SyncRequest {
     const packed = this.encodeStates ? this.wire.encodeState(state) : state;
     const bytes = packed instanceof Uint8Array ? packed.length : this.wire.stateBytes(state);
-    for (const listener of this.listeners) {
-      listener.stateSent?.(from, to, bytes, state.members.length, reply, this.now);
-    }
+    const rows = state.type === 'state' ? state.members.length : 0;
+    for (const listener of this.listeners) listener.stateSent?.(from, to, bytes, rows, reply, this.now);
     return packed;
   }
 
-  private unpackState(packed: Uint8Array | StateMessage | undefined, from: number, to: number): StateMessage {
+  private unpackState(packed: Uint8Array | SyncRequest | undefined, from: number, to: number): SyncRequest {
     if (packed === undefined) return this.fail('internal: sync exchange without a state');
     if (!(packed instanceof Uint8Array)) return packed;
     const decoded = this.wire.decodeState(packed);
@@ -863,6 +857,7 @@ export class Simulation {
     const core = slot.core as SimCore;
     const state = this.unpackState(exchange.reply, exchange.target, exchange.initiator);
     exchange.reply = undefined;
+    if (state.type !== 'state') this.fail(`${this.slotName(exchange.target)} answered a sync with a digest`);
     this.guard(slot, 'handleSyncReply', () =>
       core.handleSyncReply(state, exchange.targetAddress, this.coreNow),
     );

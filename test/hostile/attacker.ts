@@ -22,9 +22,15 @@
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
-import { clusterLabel, decodePacket, decodeState, encodePacket, encodeState } from '../../src/codec/index.js';
+import {
+  clusterLabel,
+  decodePacket,
+  encodePacket,
+  encodeState,
+  MsgpackCodec,
+} from '../../src/codec/index.js';
 import { formatAddress, parseAddress } from '../../src/core/address.js';
-import type { Message, StateMessage } from '../../src/core/messages.js';
+import type { Message, StateMessage, SyncRequest } from '../../src/core/messages.js';
 import type { MemberSnapshot } from '../../src/core/types.js';
 import { encodeFrame, FrameDecoder, FrameKind } from '../../src/runtime/framing.js';
 
@@ -154,9 +160,15 @@ export class Attacker {
     return sockets;
   }
 
-  /** A push-pull with `to`: sends `state`, resolves with its decoded answer or rejects with why not. */
-  async sync(to: string, state: StateMessage): Promise<StateMessage> {
-    const socket = await this.tcp(to, this.stateFrame(state));
+  /** A push-pull with `to`: sends `state` (or a digest), resolves with its decoded answer or rejects with why not. */
+  async sync(to: string, state: SyncRequest): Promise<StateMessage> {
+    const limits = { stateBytesMax: 1 << 30, membersMax: 1_000_000, metadataBytesMax: 16_384 };
+    const codec = new MsgpackCodec({
+      label: this.label,
+      packetLimits: { packetBytesMax: 65_000, metadataBytesMax: 16_384 },
+      stateLimits: limits,
+    });
+    const socket = await this.tcp(to, encodeFrame(FrameKind.state, codec.encodeState(state)));
     const decoder = new FrameDecoder({ packet: -1, state: 1 << 30 });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -170,8 +182,8 @@ export class Attacker {
         clearTimeout(timer);
         socket.destroy();
         if (answer === undefined) return reject(new Error(`bad answer frame: ${error}`));
-        const limits = { stateBytesMax: 1 << 30, membersMax: 1_000_000, metadataBytesMax: 16_384 };
-        const result = decodeState(answer.payload, this.label, limits);
+        // The answer may be deflated: the codec inflates it.
+        const result = codec.decodeState(answer.payload);
         if (result.ok) resolve(result.state);
         else reject(new Error(`answer refused: ${result.reason}`));
       });

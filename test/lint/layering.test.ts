@@ -54,6 +54,7 @@ const SAMPLES: ReadonlyArray<readonly [string, string, string | undefined]> = [
   ['codec/s1.ts', "import { Runtime } from '../runtime/runtime.js';\nexport { Runtime };", IMPORT],
   ['codec/s2.ts', "import { readFileSync } from 'node:fs';\nexport { readFileSync };", IMPORT],
   ['codec/ok1.ts', "import { randomBytes } from 'node:crypto';\nexport { randomBytes };", undefined],
+  ['codec/ok2.ts', "import { deflateRawSync } from 'node:zlib';\nexport { deflateRawSync };", undefined],
   // The runtime does not reach up, bind.ts included (BindError lives in runtime/errors.ts).
   ['runtime/s1.ts', "import { JoinError } from '../node/errors.js';\nexport { JoinError };", IMPORT],
   ['runtime/s2.ts', "import type { NodeStats } from '../node/types.js';\nexport type { NodeStats };", IMPORT],

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/core/config.js';
 import type { StateMessage } from '../../src/core/messages.js';
-import { codecWire, stateBytes } from '../../src/sim/wire.js';
+import { codecWire } from '../../src/sim/wire.js';
 
 const member = fc.record({
   id: fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme' }),
@@ -19,7 +19,7 @@ const member = fc.record({
 });
 
 describe('wire', () => {
-  it('counts the exact encoded size of a state without encoding it', () => {
+  it('sizes a state as the codec sends it, deflated when that is smaller, and decodes what it sized', () => {
     const wire = codecWire(resolveConfig({}, 'lan'));
     fc.assert(
       fc.property(
@@ -28,38 +28,43 @@ describe('wire', () => {
         fc.array(member, { maxLength: 40 }),
         (join, fromId, members) => {
           const state: StateMessage = { type: 'state', join, fromId, members };
-          expect(stateBytes(state)).toBe(wire.encodeState(state).length);
+          const encoded = wire.encodeState(state);
+          expect(wire.stateBytes(state)).toBe(encoded.length);
+          const decoded = wire.decodeState(encoded);
+          expect(decoded.ok && decoded.value.type === 'state' && decoded.value.members.length).toBe(
+            members.length,
+          );
         },
       ),
       { numRuns: 200 },
     );
   });
 
-  it('sizes a member again once any field of its row changes', () => {
+  it('a state of many similar rows travels deflated, a digest plain', () => {
     const wire = codecWire(resolveConfig({}, 'lan'));
-    const row = {
-      id: 'n0001',
-      address: '10.0.0.1:7946',
-      incarnation: 0,
+    const members = Array.from({ length: 200 }, (_, i) => ({
+      id: `node-${i}`,
+      address: `10.0.${i >> 8}.${i & 0xff}:7946`,
+      incarnation: 1_764_000_000_000 + i,
       state: 'alive' as const,
       threads: 1,
       metadata: {},
       viewDelayMs: 0,
+    }));
+    const state: StateMessage = { type: 'state', join: false, fromId: 'node-0', members, eventLtime: 3 };
+    const encoded = wire.encodeState(state);
+    expect(encoded[3]).toBe(0x02);
+    const digest = {
+      type: 'digest' as const,
+      join: false as const,
+      fromId: 'node-0',
+      buckets: [1, 2, 3, 4],
+      check: 5,
+      eventLtime: 3,
     };
-    const rows = [
-      row,
-      { ...row, address: '10.0.100.200:65000' },
-      { ...row, metadata: { zone: 'eu-west-1', rack: 'r17' } },
-      { ...row, incarnation: 70_000 },
-      { ...row, state: 'left' as const },
-      { ...row, threads: 65_535 },
-      { ...row, viewDelayMs: 600_000 },
-      row,
-    ];
-    for (const member of rows) {
-      const state: StateMessage = { type: 'state', join: false, fromId: 'a', members: [member, member] };
-      expect(stateBytes(state)).toBe(wire.encodeState(state).length);
-    }
+    expect(wire.encodeState(digest)[3]).toBe(0);
+    expect(wire.decodeState(wire.encodeState(digest))).toEqual({ ok: true, value: digest });
+    expect(wire.decodeState(encoded)).toEqual({ ok: true, value: state });
   });
 
   it('round-trips packets and states through the real codec', () => {

@@ -1,0 +1,113 @@
+/**
+ * A compact summary of a member table, so that a periodic push-pull between
+ * two nodes that already agree costs a few hundred bytes instead of every
+ * row both ways. Members fall into a power-of-two number of buckets by a
+ * hash of their id; each bucket's summary is the sum (mod 2^32) of its rows'
+ * hashes, so it needs no sorting and two tables agree on a bucket exactly
+ * when they hold the same rows there (up to a 2^-32 chance per bucket). A
+ * second hash over all rows with another seed (`check`) makes a false
+ * agreement of the whole table a 2^-64 chance.
+ *
+ * A row's hash covers what the merge rules look at: id, incarnation, state,
+ * address and thread count. Metadata is left out: it only ever changes
+ * together with the incarnation, and hashing every map on every sync would
+ * cost more than the rest of the row.
+ */
+import type { MemberState } from './types.js';
+import { fnv1a } from './utf8.js';
+
+/** The most buckets a digest may have: 64 summaries of 5 bytes keep a digest near 350 bytes. */
+export const DIGEST_BUCKETS_MAX = 64;
+/** Rows per bucket a digest aims at: a difference then moves about this many rows each way. */
+const ROWS_PER_BUCKET = 16;
+
+const BUCKET_SEED = 0x9e3779b9;
+const ROW_SEED = 0x27d4eb2f;
+const CHECK_SEED = 0x165667b1;
+const TWO_TO_32 = 2 ** 32;
+
+/** The fields of a row the digest covers. */
+export interface DigestRow {
+  readonly id: string;
+  readonly address: string;
+  readonly incarnation: number;
+  readonly state: MemberState;
+  readonly threads: number;
+}
+
+export interface TableDigest {
+  /** One summary per bucket; the length is a power of two up to DIGEST_BUCKETS_MAX. */
+  readonly buckets: readonly number[];
+  /** A hash of every row under another seed. */
+  readonly check: number;
+}
+
+/** Buckets for a table of `memberCount` rows: about ROWS_PER_BUCKET rows each, 1 to DIGEST_BUCKETS_MAX. */
+export function digestBucketsFor(memberCount: number): number {
+  let buckets = 1;
+  while (buckets < DIGEST_BUCKETS_MAX && buckets * ROWS_PER_BUCKET < memberCount) buckets *= 2;
+  return buckets;
+}
+
+export function isDigestBucketCount(count: number): boolean {
+  return Number.isInteger(count) && count >= 1 && count <= DIGEST_BUCKETS_MAX && (count & (count - 1)) === 0;
+}
+
+/** A 32-bit finaliser (murmur3's): every input bit moves about half the output bits. */
+function mix32(value: number): number {
+  let h = value >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+const STATE_CODES: Readonly<Record<MemberState, number>> = { alive: 0, suspect: 1, dead: 2, left: 3 };
+
+/** The bucket `id` falls into among `bucketCount` (a power of two). */
+export function bucketOf(id: string, bucketCount: number): number {
+  return mix32(fnv1a(id) ^ BUCKET_SEED) & (bucketCount - 1);
+}
+
+/** One lane of a row's hash; the strings are hashed once per row and shared by both lanes. */
+function rowHash(seed: number, idHash: number, addressHash: number, row: DigestRow): number {
+  let h = mix32(seed ^ idHash);
+  h = mix32(h ^ addressHash);
+  h = mix32(h ^ (row.incarnation % TWO_TO_32));
+  h = mix32(h ^ Math.floor(row.incarnation / TWO_TO_32));
+  return mix32(h ^ (STATE_CODES[row.state] | (row.threads << 2)));
+}
+
+/** Summarises rows into `bucketCount` buckets (a power of two); `forEach` hands over every row once. */
+export function digestOf(
+  bucketCount: number,
+  forEach: (take: (row: DigestRow) => void) => void,
+): TableDigest {
+  const buckets = new Array<number>(bucketCount).fill(0);
+  let check = 0;
+  forEach((row) => {
+    const idHash = fnv1a(row.id);
+    const addressHash = fnv1a(row.address);
+    const bucket = mix32(idHash ^ BUCKET_SEED) & (bucketCount - 1);
+    buckets[bucket] = ((buckets[bucket] as number) + rowHash(ROW_SEED, idHash, addressHash, row)) >>> 0;
+    check = (check + rowHash(CHECK_SEED, idHash, addressHash, row)) >>> 0;
+  });
+  return { buckets, check };
+}
+
+/**
+ * The buckets whose rows differ between two digests of the same bucket
+ * count, in ascending order; every bucket when only the check tells them apart.
+ */
+export function differingBuckets(ours: TableDigest, theirs: TableDigest): number[] {
+  const differing: number[] = [];
+  for (let i = 0; i < ours.buckets.length; i++) {
+    if (ours.buckets[i] !== theirs.buckets[i]) differing.push(i);
+  }
+  if (differing.length === 0 && ours.check !== theirs.check) {
+    for (let i = 0; i < ours.buckets.length; i++) differing.push(i);
+  }
+  return differing;
+}
