@@ -79,7 +79,7 @@ const record = (row) => {
   if (row.error === undefined) bySize.get(row.nodes).push(row);
 };
 
-let failures = 0;
+const failedRuns = [];
 let harnessRuns = 0;
 const started = Date.now();
 for (let rep = 1; rep <= runs; rep++) {
@@ -108,9 +108,9 @@ for (let rep = 1; rep <= runs; rep++) {
               );
         record({ ...row, rep, idleBefore });
       } catch (error) {
-        failures++;
         console.error(`  failed: ${error.message}`);
         record({ tool, nodes: count, rep, idleBefore, error: error.message });
+        failedRuns.push(`- ${label} failed: ${error.message}`);
       }
       console.error(`  took ${((Date.now() - runStart) / 1000).toFixed(0)} s`);
     }
@@ -121,8 +121,20 @@ console.log(caption(allRows()));
 console.log();
 console.log(ratioTable());
 console.log();
+for (const line of [...failedRuns, ...runNotes()]) console.log(line);
 console.log(`Every run: ${outFile}`);
-process.exit(failures > 0 ? 1 : 0);
+process.exit(failedRuns.length > 0 ? 1 : 0);
+
+/** What went wrong in a run, one line each: a note in a finished run is worth reading beside the table. */
+function runNotes() {
+  const lines = [];
+  for (const tool of Object.keys(results)) {
+    for (const row of [...results[tool].values()].flat()) {
+      for (const note of row.notes ?? []) lines.push(`- ${tool} N=${row.nodes} run ${row.rep}: ${note}`);
+    }
+  }
+  return lines;
+}
 
 function allRows() {
   return [...results.meshnode.values(), ...results.memberlist.values()].flat();
@@ -150,7 +162,9 @@ function ratioTable() {
     const theirs = mediansOver(results.memberlist.get(count) ?? []);
     const versus = (column) => {
       const ratio = ours[column.key] / theirs[column.key];
-      const ratioText = Number.isFinite(ratio) && theirs[column.key] !== 0 ? ` (${ratio.toFixed(2)})` : '';
+      // Two significant digits below 0.1, so a ratio of 0.004 does not print as 0.00.
+      const digits = ratio < 0.1 ? ratio.toPrecision(2) : ratio.toFixed(2);
+      const ratioText = Number.isFinite(ratio) && theirs[column.key] !== 0 ? ` (${digits})` : '';
       return `${cell(column, ours)} vs ${cell(column, theirs)}${ratioText}`;
     };
     const [views, settled] = MESHNODE_COLUMNS;

@@ -130,6 +130,16 @@ function trafficTotals(nodes) {
   return { udpBytes, udpPackets, tcpBytes };
 }
 
+/** Drops by reason summed over the nodes (a refused or queued join shows here). */
+function dropsOver(nodes) {
+  const sum = {};
+  for (const node of nodes) {
+    for (const [reason, times] of Object.entries(node.stats().drops))
+      sum[reason] = (sum[reason] ?? 0) + times;
+  }
+  return sum;
+}
+
 /** Whether `node`'s view still holds member `id` (the out-of-view times). */
 const viewHolds = (node, id) => node.members().some((member) => member.id === id);
 
@@ -157,6 +167,7 @@ export async function runMeshnode({ count, preset, settleMs, steadyMs, steadyHoo
       JOINS_IN_FLIGHT_MAX,
     );
     const joinCallsDoneMs = now() - joinStart;
+    const joinDrops = dropsOver(nodes);
     await until(() => tracker.fullAtMs.every((at) => at !== undefined), JOIN_WAIT_MS);
     const join = spread(tracker.fullAtMs);
     if (join.missing > 0)
@@ -250,6 +261,7 @@ export async function runMeshnode({ count, preset, settleMs, steadyMs, steadyHoo
       joinCallsDoneMs,
       joinRetries: joins.reduce((sum, outcome) => sum + outcome.retries, 0),
       joinFailures: joins.filter((outcome) => outcome.failed).length,
+      joinDrops,
       joinFirstMs: join.firstMs,
       joinMedianMs: join.medianMs,
       joinKnownMs: join.maxMs,
@@ -260,6 +272,8 @@ export async function runMeshnode({ count, preset, settleMs, steadyMs, steadyHoo
       udpPacketsPerNodePerS: perNodeSecond(trafficAfter.udpPackets - trafficBefore.udpPackets),
       tcpBytesPerNodePerS: perNodeSecond(trafficAfter.tcpBytes - trafficBefore.tcpBytes),
       cpuSecondsPerNodeSecond: (cpu.user + cpu.system) / 1e6 / count / windowS,
+      // The kernel's part (sendmsg, recvmsg, epoll): what fewer packets and timers would save.
+      cpuSystemShare: cpu.system / Math.max(1, cpu.user + cpu.system),
       // Whole machine, all cores: above ~0.5 on two cores, other processes were competing.
       machineBusySteady,
       pushPullExchangeBytes,
