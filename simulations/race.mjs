@@ -109,8 +109,9 @@ for (let rep = 1; rep <= runs; rep++) {
         record({ ...row, rep, idleBefore });
       } catch (error) {
         console.error(`  failed: ${error.message}`);
-        record({ tool, nodes: count, rep, idleBefore, error: error.message });
-        failedRuns.push(`- ${label} failed: ${error.message}`);
+        // A failed harness run still says why (its log samples): keep them in the run's record.
+        record({ tool, nodes: count, rep, idleBefore, error: error.message, failedRun: error.result });
+        failedRuns.push(`- ${error.message}`);
       }
       console.error(`  took ${((Date.now() - runStart) / 1000).toFixed(0)} s`);
     }

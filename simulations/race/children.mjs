@@ -18,7 +18,10 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
-/** Runs `command args`, resolves with the JSON object on its last stdout line; rejects on failure or timeout. */
+/**
+ * Runs `command args`, resolves with the JSON object on its last stdout line;
+ * rejects on failure or timeout (a failed run's JSON, if any, as `error.result`).
+ */
 export function runJsonChild(command, args, { timeoutMs, label }) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -46,8 +49,11 @@ export function runJsonChild(command, args, { timeoutMs, label }) {
       try {
         const result = JSON.parse(last);
         // The harness exits 1 with a JSON object when the join did not converge.
-        if (code !== 0)
-          return reject(new Error(`${label}: exit ${code}: ${result.notes?.join('; ') ?? last}`));
+        if (code !== 0) {
+          const failure = new Error(`${label}: exit ${code}: ${result.notes?.join('; ') ?? last}`);
+          failure.result = result;
+          return reject(failure);
+        }
         resolve(result);
       } catch {
         reject(
