@@ -1,176 +1,99 @@
 #!/usr/bin/env node
-// Live runs on real sockets: N meshnode nodes in one process on 127.0.0.1,
-// ephemeral ports, measured the way the brief measures memberlist:
-//   - join:  every node joins through one seed; time until every node knows
-//            all N members (and until every view holds them, and all settled)
-//   - crash: one node is closed without leaving; time until every other node
-//            marks it dead (and until it is out of every view)
-//   - leave: one node leaves gracefully; time until every other node marks it
-//            left (and until it is out of every view)
-//   - steady state between join and crash: UDP bytes and packets out per node
-//            per second, process CPU seconds per node-second, RSS
-// Each run is its own process; the table gives medians over the runs.
+// Live runs on real sockets: N meshnode nodes in one process on 127.0.0.1, in
+// the phases of the memberlist reference harness (race/meshnode-run.mjs says
+// which), so that simulations/race.mjs can set the two side by side. Each run
+// is its own process; the table gives medians over the runs.
 //
-//   npm run build && node simulations/loopback-bench.mjs [--nodes 50,100] [--runs 5] [--preset lan] [--steady-ms 10000]
-import { execFileSync } from 'node:child_process';
+//   npm run build && node simulations/loopback-bench.mjs [--nodes 50,100] [--runs 3] [--preset lan]
+//       [--steady-ms 20000] [--settle-ms 3000] [--json]
+//   node simulations/loopback-bench.mjs --child 50 --cpu-prof-steady steady.cpuprofile
+//
+// --json prints one JSON object per run and no table. --child N runs once in
+// this process and prints its result (what the parent and race.mjs spawn);
+// with --cpu-prof-steady FILE it also profiles the steady window into FILE.
 import { fileURLToPath } from 'node:url';
+import { runJsonChild } from './race/children.mjs';
+import { cell, MESHNODE_COLUMNS, markdownTable, SHARED_COLUMNS } from './race/columns.mjs';
+import { mediansOver } from './race/stats.mjs';
+
+/** A run that takes longer than this is stuck: the child is killed. */
+export const RUN_TIMEOUT_MS = 600_000;
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {
   const at = args.indexOf(name);
   return at >= 0 && args[at + 1] !== undefined ? args[at + 1] : fallback;
 };
+const options = {
+  preset: flag('--preset', 'lan'),
+  steadyMs: Number(flag('--steady-ms', '20000')),
+  settleMs: Number(flag('--settle-ms', '3000')),
+};
 
-if (args[0] === '--child') {
-  await runOnce(Number(args[1]), args[2], Number(args[3]));
-} else {
-  parent();
+/** The arguments that run one meshnode run in a child process (also used by race.mjs). */
+export function childArgs(count, { preset, steadyMs, settleMs }) {
+  return [
+    fileURLToPath(import.meta.url),
+    '--child',
+    String(count),
+    '--preset',
+    preset,
+    '--steady-ms',
+    String(steadyMs),
+    '--settle-ms',
+    String(settleMs),
+  ];
 }
 
-function parent() {
+const isMain = process.argv[1] === fileURLToPath(import.meta.url);
+if (isMain && args[0] === '--child') {
+  // A stuck run must end even if a phase's own bound fails to.
+  setTimeout(() => {
+    console.error('loopback-bench: run deadline reached');
+    process.exit(3);
+  }, RUN_TIMEOUT_MS - 10_000).unref();
+  const { runMeshnode } = await import('./race/meshnode-run.mjs');
+  const profileFile = flag('--cpu-prof-steady', undefined);
+  const steadyHooks =
+    profileFile === undefined
+      ? {}
+      : (await import('./race/steady-profile.mjs')).steadyProfileHooks(profileFile);
+  const result = await runMeshnode({ count: Number(args[1]), ...options, steadyHooks });
+  console.log(JSON.stringify(result, roundedForPrint));
+} else if (isMain) {
+  await parent();
+}
+
+/** Six significant digits are plenty for timings and byte rates. */
+function roundedForPrint(_key, value) {
+  return typeof value === 'number' && !Number.isInteger(value) ? Number(value.toPrecision(6)) : value;
+}
+
+async function parent() {
   const sizes = flag('--nodes', '50').split(',').map(Number);
   const runs = Number(flag('--runs', '3'));
-  const preset = flag('--preset', 'lan');
-  const steadyMs = Number(flag('--steady-ms', '10000'));
+  const jsonOnly = args.includes('--json');
   const rows = [];
-  for (const nodes of sizes) {
+  for (const count of sizes) {
     const results = [];
     for (let run = 0; run < runs; run++) {
-      const output = execFileSync(
-        process.execPath,
-        [fileURLToPath(import.meta.url), '--child', String(nodes), preset, String(steadyMs)],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 },
-      );
-      const result = JSON.parse(output.trim().split('\n').pop());
+      const result = await runJsonChild(process.execPath, childArgs(count, options), {
+        timeoutMs: RUN_TIMEOUT_MS,
+        label: `meshnode N=${count} run ${run + 1}`,
+      });
       console.log(JSON.stringify(result));
       results.push(result);
     }
-    rows.push(summarise(nodes, results));
+    rows.push({ nodes: count, ...mediansOver(results) });
   }
-  console.log(`\n${preset} preset, medians of ${runs} runs, N nodes in one process on 127.0.0.1\n`);
-  const columns = [
-    ['nodes', (row) => row.nodes],
-    ['all joined (known)', (row) => seconds(row.allKnownMs)],
-    ['views hold all', (row) => seconds(row.allInViewMs)],
-    ['all settled', (row) => seconds(row.allSettledMs)],
-    ['crash known by all', (row) => seconds(row.crashKnownMs)],
-    ['crash out of views', (row) => seconds(row.crashOutOfViewMs)],
-    ['leave known by all', (row) => seconds(row.leaveKnownMs)],
-    ['leave out of views', (row) => seconds(row.leaveOutOfViewMs)],
-    ['UDP B/s per node', (row) => row.udpBytesPerNodePerS],
-    ['CPU s per node-s', (row) => row.cpuPerNodeSecond],
-    ['RSS MiB', (row) => row.rssMiB],
-  ];
-  console.log(`| ${columns.map(([name]) => name).join(' | ')} |`);
-  console.log(`| ${columns.map(() => '---:').join(' | ')} |`);
-  for (const row of rows) console.log(`| ${columns.map(([, cell]) => cell(row)).join(' | ')} |`);
-}
-
-function summarise(nodes, results) {
-  const keys = Object.keys(results[0]).filter((key) => typeof results[0][key] === 'number');
-  const row = { nodes };
-  for (const key of keys) {
-    const sorted = results.map((result) => result[key]).sort((a, b) => a - b);
-    row[key] = sorted[Math.floor(sorted.length / 2)];
-  }
-  return row;
-}
-
-function seconds(ms) {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
-}
-
-async function runOnce(count, preset, steadyMs) {
-  const { createNode } = await import('../dist/index.js');
-  const now = () => performance.now();
-  const deadlineMs = 180_000;
-  // Polls a condition every 2 ms; bounded so that a stuck run fails instead of hanging.
-  const until = (check, what) =>
-    new Promise((resolve, reject) => {
-      const started = now();
-      const poll = () => {
-        if (check()) return resolve(now());
-        if (now() - started > deadlineMs) return reject(new Error(`timed out waiting for ${what}`));
-        setTimeout(poll, 2);
-      };
-      poll();
-    });
-
-  const nodes = [];
-  for (let i = 0; i < count; i++) {
-    const id = `n${String(i).padStart(4, '0')}`;
-    nodes.push(
-      await createNode({ key: 'bench', env: 'loopback', id, bind: { host: '127.0.0.1', port: 0 }, preset }),
-    );
-  }
-  try {
-    const knowsAll = (node) => nodes.every((other) => node.member(other.id)?.state === 'alive');
-    const joinStart = now();
-    await Promise.all(nodes.slice(1).map((node) => node.join([nodes[0].address])));
-    const allKnownMs =
-      (await until(() => nodes.every(knowsAll), 'every node to know every node')) - joinStart;
-    const allInViewMs =
-      (await until(() => nodes.every((n) => n.members().length === count), 'full views')) - joinStart;
-    const allSettledMs =
-      (await until(() => {
-        const viewId = nodes[0].indices().viewId;
-        return nodes.every((node) => node.indices().settled && node.indices().viewId === viewId);
-      }, 'all settled')) - joinStart;
-
-    const before = nodes.map((node) => node.stats());
-    const cpuBefore = process.cpuUsage();
-    const steadyStart = now();
-    await new Promise((resolve) => setTimeout(resolve, steadyMs));
-    const steadySeconds = (now() - steadyStart) / 1000;
-    const cpu = process.cpuUsage(cpuBefore);
-    let bytesOut = 0;
-    let packetsOut = 0;
-    nodes.forEach((node, i) => {
-      bytesOut += node.stats().bytesOut - before[i].bytesOut;
-      packetsOut += node.stats().packetsOut - before[i].packetsOut;
-    });
-    const rssMiB = Math.round(process.memoryUsage().rss / 1048576);
-
-    const victim = nodes[count - 1];
-    const survivors = nodes.filter((node) => node !== victim);
-    const crashStart = now();
-    await victim.close();
-    const crashKnownMs =
-      (await until(() => survivors.every((n) => n.member(victim.id)?.state === 'dead'), 'crash known')) -
-      crashStart;
-    const crashOutOfViewMs =
-      (await until(() => survivors.every((n) => n.members().length === count - 1), 'crash out of views')) -
-      crashStart;
-
-    const leaver = survivors[survivors.length - 1];
-    const rest = survivors.filter((node) => node !== leaver);
-    const leaveStart = now();
-    const leaving = leaver.leave();
-    const leaveKnownMs =
-      (await until(() => rest.every((n) => n.member(leaver.id)?.state === 'left'), 'leave known')) -
-      leaveStart;
-    await leaving;
-    const leaveOutOfViewMs =
-      (await until(() => rest.every((n) => n.members().length === count - 2), 'leave out of views')) -
-      leaveStart;
-
-    console.log(
-      JSON.stringify({
-        nodes: count,
-        allKnownMs: Math.round(allKnownMs),
-        allInViewMs: Math.round(allInViewMs),
-        allSettledMs: Math.round(allSettledMs),
-        crashKnownMs: Math.round(crashKnownMs),
-        crashOutOfViewMs: Math.round(crashOutOfViewMs),
-        leaveKnownMs: Math.round(leaveKnownMs),
-        leaveOutOfViewMs: Math.round(leaveOutOfViewMs),
-        udpBytesPerNodePerS: Math.round(bytesOut / count / steadySeconds),
-        udpPacketsPerNodePerS: Number((packetsOut / count / steadySeconds).toFixed(2)),
-        cpuPerNodeSecond: Number(((cpu.user + cpu.system) / 1e6 / count / steadySeconds).toFixed(5)),
-        rssMiB,
-      }),
-    );
-  } finally {
-    await Promise.all(nodes.map((node) => node.close()));
-  }
+  if (jsonOnly) return;
+  console.log(`\n${options.preset} preset, medians of ${runs} runs, N nodes in one process on 127.0.0.1\n`);
+  const columns = [SHARED_COLUMNS[0], ...MESHNODE_COLUMNS.slice(0, 2), ...SHARED_COLUMNS.slice(1)];
+  const extra = MESHNODE_COLUMNS.slice(2);
+  console.log(
+    markdownTable(
+      ['N', ...[...columns, ...extra].map((column) => column.title)],
+      rows.map((row) => [row.nodes, ...[...columns, ...extra].map((column) => cell(column, row))]),
+    ),
+  );
 }
