@@ -55,6 +55,13 @@ export class RosterMemberStore implements MemberStore {
   private untouched = 0;
   /** Roster members reaped here: their roster entry no longer speaks for them. */
   private readonly reaped = new Set<string>();
+  /**
+   * One bit per roster position, set once the roster entry stops speaking
+   * for that member here (it got a private record, or was reaped): an
+   * untouched member, most of them, is then found by its position alone,
+   * without a lookup in `records` that would miss.
+   */
+  private overridden = new Uint32Array(0);
 
   // The others, densely (every member but this node), in the order in which
   // an array of records with swap-removal would hold them. Positions below
@@ -89,6 +96,7 @@ export class RosterMemberStore implements MemberStore {
     const count = roster.size - (selfPosition >= 0 ? 1 : 0);
     if (count > room) return undefined;
     this.roster = roster;
+    this.overridden = new Uint32Array(Math.ceil(roster.size / 32));
     this.selfPosition = selfPosition;
     this.adoptedAtMs = nowMs;
     this.untouched = count;
@@ -113,12 +121,12 @@ export class RosterMemberStore implements MemberStore {
   }
 
   get(id: string): MemberEntry | undefined {
-    const record = this.records.get(id);
-    if (record !== undefined || this.untouched === 0) return record;
-    const roster = this.roster as Roster;
+    const roster = this.roster;
+    if (roster === undefined || this.untouched === 0) return this.records.get(id);
     const position = roster.position(id);
-    if (position < 0 || position === this.selfPosition || this.reaped.has(id)) return undefined;
-    return roster.entries[position];
+    if (position >= 0 && position !== this.selfPosition && !this.isOverridden(position))
+      return roster.entries[position];
+    return this.records.get(id);
   }
 
   record(id: string): MemberRecord | undefined {
@@ -130,6 +138,7 @@ export class RosterMemberStore implements MemberStore {
     if (existing !== undefined) return existing;
     if (this.get(entry.id) !== entry) throw new Error(`internal: ${entry.id} is not in the member table`);
     const position = (this.roster as Roster).position(entry.id);
+    this.override(position);
     const record: MemberRecord = {
       id: entry.id,
       address: entry.address,
@@ -183,6 +192,10 @@ export class RosterMemberStore implements MemberStore {
         const position = order === undefined ? i : (order[i] as number);
         if (position === this.selfPosition) continue;
         const entry = entries[position] as MemberEntry;
+        if (!this.isOverridden(position)) {
+          visit(entry);
+          continue;
+        }
         if (this.reaped.size > 0 && this.reaped.has(entry.id)) continue;
         visit(this.records.get(entry.id) ?? entry);
       }
@@ -193,6 +206,7 @@ export class RosterMemberStore implements MemberStore {
   }
 
   add(record: MemberRecord): void {
+    // Only a member get() does not find is added: a roster member here was reaped, its bit is set.
     record.slot = this.othersLength;
     this.records.set(record.id, record);
     this.tail.push(record);
@@ -203,7 +217,11 @@ export class RosterMemberStore implements MemberStore {
     const last = this.popOther();
     if (last !== record) this.placeOther(record.slot, last);
     this.records.delete(record.id);
-    if (this.roster !== undefined && this.roster.position(record.id) >= 0) this.reaped.add(record.id);
+    const position = this.roster === undefined ? -1 : this.roster.position(record.id);
+    if (position >= 0) {
+      this.reaped.add(record.id);
+      this.override(position);
+    }
   }
 
   otherAt(position: number): MemberEntry {
@@ -213,9 +231,18 @@ export class RosterMemberStore implements MemberStore {
       if (moved !== undefined) return moved;
     }
     const self = this.selfPosition;
-    const entry = (this.roster as Roster).entries[self >= 0 && position >= self ? position + 1 : position];
-    const original = entry as MemberEntry;
+    const rosterPosition = self >= 0 && position >= self ? position + 1 : position;
+    const original = (this.roster as Roster).entries[rosterPosition] as MemberEntry;
+    if (!this.isOverridden(rosterPosition)) return original;
     return this.records.get(original.id) ?? original;
+  }
+
+  private isOverridden(position: number): boolean {
+    return ((this.overridden[position >>> 5] as number) & (1 << (position & 31))) !== 0;
+  }
+
+  private override(position: number): void {
+    this.overridden[position >>> 5] = (this.overridden[position >>> 5] as number) | (1 << (position & 31));
   }
 
   /** Takes the last of the others off the end. */
