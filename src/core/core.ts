@@ -342,17 +342,11 @@ export class MeshCore {
   private localState(join: boolean): StateMessage {
     const members: MemberSnapshot[] = [];
     const self = this.table.self;
-    this.table.forEach((entry) => {
-      // One literal with a fixed shape: states of thousands of members are built and read often.
-      members.push({
-        id: entry.id,
-        address: entry.address,
-        incarnation: entry.incarnation,
-        state: entry.state,
-        threads: entry.threads,
-        metadata: entry.metadata,
-        viewDelayMs: entry === self ? this.membership.ownViewDelayMs() : this.views.remainingMs(entry.id),
-      });
+    const table = this.table;
+    table.forEach((entry) => {
+      const viewDelayMs =
+        entry === self ? this.membership.ownViewDelayMs() : this.views.remainingMs(entry.id);
+      members.push(table.stateRow(entry, viewDelayMs));
     });
     return { type: 'state', join, fromId: this.id, members, eventLtime: this.userEvents.ltime };
   }

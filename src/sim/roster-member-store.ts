@@ -8,8 +8,8 @@
  * members, in the same order, as the core's plain store would.
  */
 import type { InitialShare, MemberStore, MemberStoreFactory, ProbeKeyCodec } from '../core/member-store.js';
-import type { MemberEntry, MemberKey, MemberRecord } from '../core/member-table.js';
-import type { Member } from '../core/types.js';
+import { type MemberEntry, type MemberKey, type MemberRecord, stateRowOf } from '../core/member-table.js';
+import type { Member, MemberSnapshot } from '../core/types.js';
 import { viewShare } from '../core/view.js';
 import { type Roster, rosterOf } from './roster.js';
 
@@ -156,6 +156,17 @@ export class RosterMemberStore implements MemberStore {
     this.records.set(record.id, record);
     this.untouched--;
     return record;
+  }
+
+  stateRow(entry: MemberEntry, viewDelayMs: number): MemberSnapshot {
+    const roster = this.roster;
+    if (viewDelayMs === 0 && roster !== undefined) {
+      // States visit the roster in order: position() finds the next entry at its first try.
+      const position = roster.position(entry.id);
+      if (position >= 0 && roster.entries[position] === entry)
+        return roster.stateRows[position] as MemberSnapshot;
+    }
+    return stateRowOf(entry, viewDelayMs);
   }
 
   stateChangedAtMs(entry: MemberEntry): number {
