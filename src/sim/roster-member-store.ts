@@ -190,18 +190,24 @@ export class RosterMemberStore implements MemberStore {
 
   /**
    * This node first, then the roster members still in their place (in
-   * roster order, or by id when `byId`), then the other records in the
-   * order they were added: the order of a map of records.
+   * roster order), then the other records in the order they were added:
+   * the order of a map of records. By id (`byId`), the roster members come
+   * in id order with this node in its place among them, if it is in the
+   * roster: then the view of a cluster nobody joined needs no sorting.
    */
   forEach(visit: (entry: MemberEntry) => void, byId = false): void {
-    visit(this.self);
     const roster = this.roster;
+    const selfInPlace = byId && this.selfPosition >= 0;
+    if (!selfInPlace) visit(this.self);
     if (roster !== undefined) {
       const order = byId ? roster.byId() : undefined;
       const entries = roster.entries;
       for (let i = 0; i < entries.length; i++) {
         const position = order === undefined ? i : (order[i] as number);
-        if (position === this.selfPosition) continue;
+        if (position === this.selfPosition) {
+          if (selfInPlace) visit(this.self);
+          continue;
+        }
         const entry = entries[position] as MemberEntry;
         if (!this.isOverridden(position)) {
           visit(entry);
