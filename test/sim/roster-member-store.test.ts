@@ -223,4 +223,14 @@ describe('RosterMemberStore', () => {
     expect(after.position('m5')).toBe(1);
     expect(after.position('m2')).toBe(-1);
   });
+
+  it('keeps the roster of a frozen array, which cannot change', () => {
+    const members = Object.freeze([rosterMember('m1', 1), rosterMember('m2', 1)]);
+    const roster = rosterOf(members);
+    expect(rosterOf(members)).toBe(roster);
+    expect(() => {
+      (members as Member[])[1] = rosterMember('m5', 1);
+    }).toThrow(TypeError);
+    expect(rosterOf(members).position('m2')).toBe(1);
+  });
 });
