@@ -199,32 +199,6 @@ export function slotAddress(slot: number): string {
   return `10.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}:7946`;
 }
 
-/**
- * The slot whose slotAddress() `address` would be, read from its digits; -1
- * when it does not have that form. A guess for the caller to confirm: a
- * lookup in a map of 10,000 addresses costs a cache miss or two per packet,
- * reading 15 characters does not.
- */
-function slotIndexGuess(address: string): number {
-  const DOT = 46;
-  const COLON = 58;
-  if (!address.startsWith('10.')) return -1;
-  let n = 0;
-  let part = 0;
-  let dots = 0;
-  for (let i = 3; i < address.length; i++) {
-    const code = address.charCodeAt(i);
-    if (code >= 48 && code <= 57) part = part * 10 + (code - 48);
-    else if (code === DOT) {
-      n = n * 256 + part;
-      part = 0;
-      dots++;
-    } else if (code === COLON) return dots === 2 ? n * 256 + part - 1 : -1;
-    else return -1;
-  }
-  return -1;
-}
-
 /** One simulated node. */
 export class Slot {
   readonly index: number;
@@ -363,8 +337,6 @@ export class Simulation {
   }
 
   slotOfAddress(address: string): number {
-    const guess = slotIndexGuess(address);
-    if (guess >= 0 && this.slots[guess]?.address === address) return guess;
     return this.slotByAddress.get(address) ?? -1;
   }
 
@@ -715,7 +687,7 @@ export class Simulation {
     if (messages.length === 0) this.fail(`${slot.id} sent an empty packet to ${to}`);
     const bytes = this.wire.encodePacket(messages);
     const from = slot.index;
-    const target = this.slotOfAddress(to);
+    const target = this.slotByAddress.get(to) ?? -1;
     for (const listener of this.listeners)
       listener.packetSent?.(from, target, bytes.length, messages, channel, this.now);
     if (target < 0) return;
@@ -781,7 +753,7 @@ export class Simulation {
    * partition or a target that never answers runs into the sync timeout.
    */
   private startSync(slot: Slot, to: string, state: StateMessage): void {
-    const target = this.slotOfAddress(to);
+    const target = this.slotByAddress.get(to) ?? -1;
     const exchange: SyncExchange = {
       initiator: slot.index,
       initiatorLife: slot.life,

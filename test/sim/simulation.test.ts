@@ -42,26 +42,6 @@ describe('Simulation', () => {
     expect(sim.slotOfAddress('10.9.9.9:1')).toBe(-1);
   });
 
-  it('finds the slot of every address across byte boundaries, and no slot for look-alikes', () => {
-    const { sim } = setup(70_000);
-    expect(sim.slotOfAddress('10.0.1.0:7946')).toBe(255);
-    expect(sim.slotOfAddress('10.0.1.1:7946')).toBe(256);
-    expect(sim.slotOfAddress('10.1.0.0:7946')).toBe(65_535);
-    expect(sim.slotOfAddress('10.1.17.112:7946')).toBe(69_999);
-    for (const address of [
-      '10.1.17.113:7946', // one past the last slot
-      '10.0.0.0:7946', // slot -1
-      '10.0.0.2:7947',
-      '10.0.0.02:7946',
-      '11.0.0.2:7946',
-      '10.0.2:7946',
-      '10.0.0.2',
-      '',
-    ]) {
-      expect(sim.slotOfAddress(address)).toBe(-1);
-    }
-  });
-
   it('delivers a datagram after the link delay and hands the core whole milliseconds', () => {
     const { sim, core } = setup(2, {
       network: { ...exact, latency: { baseMs: 1.5, linkSpreadMs: 0, jitterMeanMs: 0 } },
