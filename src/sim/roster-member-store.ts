@@ -124,9 +124,7 @@ export class RosterMemberStore implements MemberStore {
     const roster = this.roster;
     if (roster === undefined || this.untouched === 0) return this.records.get(id);
     const position = roster.position(id);
-    if (position >= 0 && position !== this.selfPosition && !this.isOverridden(position))
-      return roster.entries[position];
-    return this.records.get(id);
+    return this.speaksFor(position) ? roster.entries[position] : this.records.get(id);
   }
 
   record(id: string): MemberRecord | undefined {
@@ -136,8 +134,10 @@ export class RosterMemberStore implements MemberStore {
   own(entry: MemberEntry): MemberRecord {
     const existing = this.records.get(entry.id);
     if (existing !== undefined) return existing;
-    if (this.get(entry.id) !== entry) throw new Error(`internal: ${entry.id} is not in the member table`);
-    const position = (this.roster as Roster).position(entry.id);
+    // Without a private record, only the untouched roster entry itself can be owned.
+    const position = this.roster === undefined ? -1 : this.roster.position(entry.id);
+    if (!this.speaksFor(position) || this.roster?.entries[position] !== entry)
+      throw new Error(`internal: ${entry.id} is not in the member table`);
     this.override(position);
     const record: MemberRecord = {
       id: entry.id,
@@ -180,8 +180,9 @@ export class RosterMemberStore implements MemberStore {
 
   byKey(key: MemberKey): MemberEntry | undefined {
     if (typeof key === 'string') return this.get(key);
+    // A roster position is the position of its entry's id: no lookup by id for an untouched member.
     const entry = (this.roster as Roster).entries[key] as MemberEntry;
-    return this.get(entry.id);
+    return this.speaksFor(key) ? entry : this.records.get(entry.id);
   }
 
   probeKeyCodec(): ProbeKeyCodec {
@@ -252,6 +253,11 @@ export class RosterMemberStore implements MemberStore {
     const original = (this.roster as Roster).entries[rosterPosition] as MemberEntry;
     if (!this.isOverridden(rosterPosition)) return original;
     return this.records.get(original.id) ?? original;
+  }
+
+  /** Whether the roster entry at `position` is this store's answer for its member (untouched, not this node). */
+  private speaksFor(position: number): boolean {
+    return position >= 0 && position !== this.selfPosition && !this.isOverridden(position);
   }
 
   private isOverridden(position: number): boolean {
