@@ -65,7 +65,9 @@ export function codecWire(config: ProtocolConfig, key = 'sim', env = 'sim'): Wir
  * members in much the same order: the member after the last one looked up
  * is tried first, so most rows cost two array reads and a few comparisons
  * instead of a lookup by id and a sizing. A row is sized again, by the
- * codec, whenever any of its fields differs from the one remembered.
+ * codec, whenever any of its fields differs from the one remembered. The
+ * same frozen row object again (a store shares rows of untouched members
+ * between states) is known without comparing its fields.
  */
 class RowSizes {
   private readonly index = new Map<string, number>();
@@ -77,11 +79,17 @@ class RowSizes {
   private readonly threads: number[] = [];
   private readonly viewDelays: number[] = [];
   private readonly bytes: number[] = [];
+  /** The row object last sized at each place. */
+  private readonly rows: MemberSnapshot[] = [];
   private last = -1;
 
   of(member: MemberSnapshot): number {
     let at = this.last + 1;
     if (this.ids[at] !== member.id) at = this.index.get(member.id) ?? -1;
+    if (at >= 0 && this.rows[at] === member && Object.isFrozen(member)) {
+      this.last = at;
+      return this.bytes[at] as number;
+    }
     if (
       at >= 0 &&
       this.addresses[at] === member.address &&
@@ -91,6 +99,7 @@ class RowSizes {
       this.threads[at] === member.threads &&
       this.viewDelays[at] === member.viewDelayMs
     ) {
+      this.rows[at] = member;
       this.last = at;
       return this.bytes[at] as number;
     }
@@ -108,6 +117,7 @@ class RowSizes {
     this.threads[at] = member.threads;
     this.viewDelays[at] = member.viewDelayMs;
     this.bytes[at] = bytes;
+    this.rows[at] = member;
     this.last = at;
     return bytes;
   }
@@ -123,6 +133,7 @@ class RowSizes {
       this.threads,
       this.viewDelays,
       this.bytes,
+      this.rows,
     ]) {
       column.length = 0;
     }

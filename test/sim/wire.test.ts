@@ -62,6 +62,31 @@ describe('wire', () => {
     }
   });
 
+  it('sizes a shared frozen row again after another row of that member was sized', () => {
+    const wire = codecWire(resolveConfig({}, 'lan'));
+    const shared = Object.freeze({
+      id: 'n0002',
+      address: '10.0.0.2:7946',
+      incarnation: 0,
+      state: 'alive' as const,
+      threads: 1,
+      metadata: {},
+      viewDelayMs: 0,
+    });
+    const rows = [
+      shared,
+      shared,
+      { ...shared, viewDelayMs: 1_500 },
+      shared,
+      { ...shared, threads: 300 },
+      shared,
+    ];
+    for (const member of rows) {
+      const state: StateMessage = { type: 'state', join: false, fromId: 'a', members: [member] };
+      expect(stateBytes(state)).toBe(wire.encodeState(state).length);
+    }
+  });
+
   it('round-trips packets and states through the real codec', () => {
     const wire = codecWire(resolveConfig({}, 'lan'));
     const ping = { type: 'ping' as const, seq: 7, targetId: 'b', fromId: 'a', viewId: 99 };
