@@ -341,11 +341,13 @@ export class MeshCore {
    */
   private localState(join: boolean): StateMessage {
     const members: MemberSnapshot[] = [];
-    const self = this.table.self;
-    const table = this.table;
+    const { table, views } = this;
+    const self = table.self;
+    // Usually no change waits: then every other member's delay is 0, without asking per member.
+    const noneWaiting = views.pendingCount === 0;
     table.forEach((entry) => {
       const viewDelayMs =
-        entry === self ? this.membership.ownViewDelayMs() : this.views.remainingMs(entry.id);
+        entry === self ? this.membership.ownViewDelayMs() : noneWaiting ? 0 : views.remainingMs(entry.id);
       members.push(table.stateRow(entry, viewDelayMs));
     });
     return { type: 'state', join, fromId: this.id, members, eventLtime: this.userEvents.ltime };
