@@ -9,7 +9,9 @@
 // `node --max-old-space-size=20000 --cpu-prof simulations/bench.mjs ...`);
 // --heap-mib N (default 16384) sets the heap when no such flag does.
 //
-// Prints one line per run and a markdown table (median of the repeats).
+// Prints one line per run and a markdown table (median of the repeats). CPU
+// is the run's process time (user + system, GC helper threads included):
+// on a machine shared with other work it moves less than the wall time.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -30,6 +32,7 @@ async function child(nodes, virtualMs, checks) {
   const spec = buildScenario('large-cluster', { nodes, seed: 1, durationMs: virtualMs });
   let peakRss = 0;
   let setupMs;
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const { report } = runScenario(spec, {
     checks,
@@ -39,12 +42,14 @@ async function child(nodes, virtualMs, checks) {
     },
   });
   const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   process.stdout.write(
     `${JSON.stringify({
       nodes,
       virtualMs: report.virtualMs,
       wallMs: Math.round(wallMs),
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
       setupMs: Math.round(setupMs ?? wallMs),
       events: report.events,
       eventsPerSecond: Math.round(report.events / (wallMs / 1000)),
@@ -85,12 +90,12 @@ function parent() {
   }
   console.log('');
   console.log(
-    `| nodes | virtual | wall (median of ${repeat}) | of which setup | events | events/s | peak RSS |`,
+    `| nodes | virtual | wall (median of ${repeat}) | CPU | of which setup | events | events/s | peak RSS |`,
   );
-  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
     console.log(
-      `| ${r.nodes.toLocaleString('en-US')} | ${(r.virtualMs / 1000).toFixed(0)} s | ${(r.wallMs / 1000).toFixed(1)} s | ` +
+      `| ${r.nodes.toLocaleString('en-US')} | ${(r.virtualMs / 1000).toFixed(0)} s | ${(r.wallMs / 1000).toFixed(1)} s | ${(r.cpuMs / 1000).toFixed(1)} s | ` +
         `${(r.setupMs / 1000).toFixed(1)} s | ${r.events.toLocaleString('en-US')} | ${r.eventsPerSecond.toLocaleString('en-US')} | ${r.peakRssMiB.toLocaleString('en-US')} MiB |`,
     );
   }

@@ -351,20 +351,16 @@ export class MeshCore {
    */
   private localState(join: boolean, scope?: StateScope): StateMessage {
     const members: MemberSnapshot[] = [];
-    const self = this.table.self;
+    const { table, views } = this;
+    const self = table.self;
     const wanted = scope === undefined ? undefined : new Set(scope.buckets);
-    this.table.forEach((entry) => {
+    // Usually no change waits: then every other member's delay is 0, without asking per member.
+    const noneWaiting = views.pendingCount === 0;
+    table.forEach((entry) => {
       if (wanted !== undefined && !wanted.has(bucketOf(entry.id, (scope as StateScope).bucketCount))) return;
-      // One literal with a fixed shape: states of thousands of members are built and read often.
-      members.push({
-        id: entry.id,
-        address: entry.address,
-        incarnation: entry.incarnation,
-        state: entry.state,
-        threads: entry.threads,
-        metadata: entry.metadata,
-        viewDelayMs: entry === self ? this.membership.ownViewDelayMs() : this.views.remainingMs(entry.id),
-      });
+      const viewDelayMs =
+        entry === self ? this.membership.ownViewDelayMs() : noneWaiting ? 0 : views.remainingMs(entry.id);
+      members.push(table.stateRow(entry, viewDelayMs));
     });
     const state: StateMessage = {
       type: 'state',

@@ -10,7 +10,7 @@
  * the same order, with the same random picks.
  */
 import type { MemberEntry, MemberKey, MemberRecord } from './member-table.js';
-import type { Member } from './types.js';
+import type { Member, MemberSnapshot } from './types.js';
 
 /** Turns probe-order keys into the 4-byte codes the probe order holds, and back. */
 export interface ProbeKeyCodec {
@@ -56,6 +56,12 @@ export interface MemberStore {
    * store ignores it.
    */
   forEach(visit: (entry: MemberEntry) => void, byId?: boolean): void;
+  /**
+   * The member as a full state lists it (stateRowOf in member-table.ts). A
+   * store that shares entries may hand out one read-only row for a shared
+   * entry to every core: a state is only read.
+   */
+  stateRow(entry: MemberEntry, viewDelayMs: number): MemberSnapshot;
   /** Adds another member's record at the end of the others. */
   add(record: MemberRecord): void;
   /** Forgets a member: the last of the others takes its place (swap removal). */

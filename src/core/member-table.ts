@@ -13,7 +13,7 @@ import type { InitialShare, MemberStore, ProbeKeyCodec } from './member-store.js
 import { isInView } from './precedence.js';
 import { sampleFrom } from './random.js';
 import type { Suspicion } from './suspicion.js';
-import type { Member, MemberState, Metadata, RandomSource } from './types.js';
+import type { Member, MemberSnapshot, MemberState, Metadata, RandomSource } from './types.js';
 
 /** A member as the rules read it: a private record, or an entry a store shares and this node has not touched. */
 export interface MemberEntry {
@@ -76,6 +76,20 @@ export function snapshotOf(entry: MemberEntry): Member {
     state: entry.state,
     threads: entry.threads,
     metadata: entry.metadata,
+  };
+}
+
+/** A member as a full state lists it, with the delay before its change applies. */
+export function stateRowOf(entry: MemberEntry, viewDelayMs: number): MemberSnapshot {
+  // One literal with a fixed shape: states of thousands of members are built and read often.
+  return {
+    id: entry.id,
+    address: entry.address,
+    incarnation: entry.incarnation,
+    state: entry.state,
+    threads: entry.threads,
+    metadata: entry.metadata,
+    viewDelayMs,
   };
 }
 
@@ -150,6 +164,11 @@ export class MemberTable {
   /** A codec for the probe order's keys. */
   probeKeyCodec(): ProbeKeyCodec {
     return this.store.probeKeyCodec();
+  }
+
+  /** The member as a full state lists it (see MemberStore.stateRow). */
+  stateRow(entry: MemberEntry, viewDelayMs: number): MemberSnapshot {
+    return this.store.stateRow(entry, viewDelayMs);
   }
 
   /** Visits every member, this node first (see MemberStore.forEach). */

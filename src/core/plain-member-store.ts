@@ -4,7 +4,8 @@
  * keys are ids.
  */
 import type { InitialShare, MemberStore, ProbeKeyCodec } from './member-store.js';
-import type { MemberEntry, MemberKey, MemberRecord } from './member-table.js';
+import { type MemberEntry, type MemberKey, type MemberRecord, stateRowOf } from './member-table.js';
+import type { MemberSnapshot } from './types.js';
 
 /** Codes are positions in a list of the ids encoded this round. */
 export class IdKeyCodec implements ProbeKeyCodec {
@@ -51,6 +52,10 @@ export class PlainMemberStore implements MemberStore {
     const record = this.records.get(entry.id);
     if (record !== entry) throw new Error(`internal: ${entry.id} is not in the member table`);
     return record;
+  }
+
+  stateRow(entry: MemberEntry, viewDelayMs: number): MemberSnapshot {
+    return stateRowOf(entry, viewDelayMs);
   }
 
   stateChangedAtMs(entry: MemberEntry): number {

@@ -12,10 +12,13 @@ export class SeededRandom implements RandomSource {
   private d: number;
 
   constructor(seed: number) {
-    this.a = 0x9e3779b9;
-    this.b = 0x243f6a88;
-    this.c = 0xb7e15162;
-    this.d = seed >>> 0;
+    // The state is kept as signed 32-bit integers: the same bits as unsigned,
+    // and the arithmetic below is mod 2^32 either way, but V8 then holds the
+    // fields as small integers instead of boxed doubles (draws ran twice as slow).
+    this.a = 0x9e3779b9 | 0;
+    this.b = 0x243f6a88 | 0;
+    this.c = 0xb7e15162 | 0;
+    this.d = seed | 0;
     // Discard the first outputs: they still echo the seed.
     for (let i = 0; i < 15; i++) this.nextUint32();
   }

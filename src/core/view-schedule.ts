@@ -29,6 +29,8 @@ export class ViewSchedule {
    * another view than this one, so the caller treats it as a view change.
    */
   want(id: string, threads: number, appliedThreads: number, atMs: number): boolean {
+    // Most news confirms what the view holds while nothing waits: no lookup by id then.
+    if (threads === appliedThreads && this.pending.size === 0) return false;
     const existing = this.pending.get(id);
     if (threads === appliedThreads) {
       this.pending.delete(id);
@@ -47,12 +49,12 @@ export class ViewSchedule {
   }
 
   get(id: string): PendingChange | undefined {
-    return this.pending.get(id);
+    return this.pending.size === 0 ? undefined : this.pending.get(id);
   }
 
   /** Whole milliseconds left before the change about `id` applies; 0 when none waits. */
   remainingMs(id: string, nowMs: number): number {
-    const change = this.pending.get(id);
+    const change = this.get(id);
     return change === undefined ? 0 : Math.max(0, Math.round(change.atMs - nowMs));
   }
 

@@ -6,7 +6,8 @@
 import type { CoreContext } from './context.js';
 import type { InitialShare } from './member-store.js';
 import type { MemberEntry, MemberRecord, MemberTable } from './member-table.js';
-import type { View } from './types.js';
+import type { View, ViewMember } from './types.js';
+import { compareUtf8 } from './utf8.js';
 import { sortView, viewShare } from './view.js';
 import { ViewSchedule } from './view-schedule.js';
 
@@ -107,12 +108,29 @@ export class ViewTracker {
   /** The sorted view, built on demand and cached until the next change. */
   view(): View {
     if (this.cache === undefined) {
-      const entries: Array<[string, number]> = [];
-      // A store may visit in id order, which leaves little for the sort to do.
+      // A store may visit in id order: while the members come in order, they
+      // go straight into the view; from the first one out of order, the rest
+      // is sorted.
+      const members: ViewMember[] = [];
+      let index = 0;
+      let previous: string | undefined;
+      let unsorted: Array<[string, number]> | undefined;
       this.table.forEach((entry) => {
-        if (entry.viewThreads > 0) entries.push([entry.id, entry.viewThreads]);
+        const threads = entry.viewThreads;
+        if (threads <= 0) return;
+        if (unsorted === undefined && (previous === undefined || compareUtf8(previous, entry.id) < 0)) {
+          members.push({ id: entry.id, threads, index });
+          index += threads;
+          previous = entry.id;
+          return;
+        }
+        unsorted ??= members.map((member): [string, number] => [member.id, member.threads]);
+        unsorted.push([entry.id, threads]);
       }, true);
-      this.cache = sortView(entries, this.digest);
+      this.cache =
+        unsorted === undefined
+          ? { members, total: index, viewId: this.digest }
+          : sortView(unsorted, this.digest);
     }
     return this.cache;
   }

@@ -6,22 +6,15 @@
  */
 import { MinHeap } from '../core/min-heap.js';
 
-interface Entry {
-  readonly dueMs: number;
-  /** Insertion order: equal due times fire first in, first out. */
-  readonly order: number;
-  readonly token: number;
-}
-
 export type Clock = () => number;
 
 export class TimerQueue {
-  private readonly heap = new MinHeap<Entry>(before);
+  /** Tokens by due time; equal due times fire first in, first out. */
+  private readonly heap = new MinHeap<number>();
   private readonly clock: Clock;
   private readonly fire: (token: number, nowMs: number) => void;
   private handle: NodeJS.Timeout | undefined;
   private armedForMs = Number.POSITIVE_INFINITY;
-  private order = 0;
   private closed = false;
 
   /** `fire` is called once per due token, in due order, with the current time. */
@@ -44,7 +37,7 @@ export class TimerQueue {
     if (this.closed) return;
     const delay = Number.isFinite(delayMs) && delayMs > 0 ? delayMs : 0;
     const now = nowMs ?? this.clock();
-    this.heap.push({ dueMs: now + delay, order: this.order++, token });
+    this.heap.push(now + delay, token);
     this.arm(now);
   }
 
@@ -56,15 +49,15 @@ export class TimerQueue {
   }
 
   private arm(nowMs?: number): void {
-    const next = this.heap.peek();
-    if (next === undefined) {
+    if (this.heap.size === 0) {
       this.disarm();
       return;
     }
-    if (this.handle !== undefined && this.armedForMs <= next.dueMs) return;
+    const dueMs = this.heap.peekTimeMs();
+    if (this.handle !== undefined && this.armedForMs <= dueMs) return;
     this.disarm();
-    const wait = Math.max(0, Math.ceil(next.dueMs - (nowMs ?? this.clock())));
-    this.armedForMs = next.dueMs;
+    const wait = Math.max(0, Math.ceil(dueMs - (nowMs ?? this.clock())));
+    this.armedForMs = dueMs;
     this.handle = setTimeout(() => this.onTimeout(), wait);
   }
 
@@ -80,18 +73,12 @@ export class TimerQueue {
     // Drain what is due now; entries scheduled while firing wait for the next turn.
     // One clock read serves the whole batch: every entry in it is due by then.
     const now = this.clock();
-    const due: Entry[] = [];
-    for (let next = this.heap.peek(); next !== undefined && next.dueMs <= now; next = this.heap.peek()) {
-      due.push(this.heap.pop() as Entry);
-    }
-    for (const entry of due) {
+    const due: number[] = [];
+    while (this.heap.size > 0 && this.heap.peekTimeMs() <= now) due.push(this.heap.pop() as number);
+    for (const token of due) {
       if (this.closed) return;
-      this.fire(entry.token, now);
+      this.fire(token, now);
     }
     if (!this.closed) this.arm();
   }
-}
-
-function before(a: Entry, b: Entry): boolean {
-  return a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.order < b.order);
 }

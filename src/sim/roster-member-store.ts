@@ -8,8 +8,8 @@
  * members, in the same order, as the core's plain store would.
  */
 import type { InitialShare, MemberStore, MemberStoreFactory, ProbeKeyCodec } from '../core/member-store.js';
-import type { MemberEntry, MemberKey, MemberRecord } from '../core/member-table.js';
-import type { Member } from '../core/types.js';
+import { type MemberEntry, type MemberKey, type MemberRecord, stateRowOf } from '../core/member-table.js';
+import type { Member, MemberSnapshot } from '../core/types.js';
 import { viewShare } from '../core/view.js';
 import { type Roster, rosterOf } from './roster.js';
 
@@ -55,6 +55,13 @@ export class RosterMemberStore implements MemberStore {
   private untouched = 0;
   /** Roster members reaped here: their roster entry no longer speaks for them. */
   private readonly reaped = new Set<string>();
+  /**
+   * One bit per roster position, set once the roster entry stops speaking
+   * for that member here (it got a private record, or was reaped): an
+   * untouched member, most of them, is then found by its position alone,
+   * without a lookup in `records` that would miss.
+   */
+  private overridden = new Uint32Array(0);
 
   // The others, densely (every member but this node), in the order in which
   // an array of records with swap-removal would hold them. Positions below
@@ -89,6 +96,7 @@ export class RosterMemberStore implements MemberStore {
     const count = roster.size - (selfPosition >= 0 ? 1 : 0);
     if (count > room) return undefined;
     this.roster = roster;
+    this.overridden = new Uint32Array(Math.ceil(roster.size / 32));
     this.selfPosition = selfPosition;
     this.adoptedAtMs = nowMs;
     this.untouched = count;
@@ -113,12 +121,10 @@ export class RosterMemberStore implements MemberStore {
   }
 
   get(id: string): MemberEntry | undefined {
-    const record = this.records.get(id);
-    if (record !== undefined || this.untouched === 0) return record;
-    const roster = this.roster as Roster;
+    const roster = this.roster;
+    if (roster === undefined || this.untouched === 0) return this.records.get(id);
     const position = roster.position(id);
-    if (position < 0 || position === this.selfPosition || this.reaped.has(id)) return undefined;
-    return roster.entries[position];
+    return this.speaksFor(position) ? roster.entries[position] : this.records.get(id);
   }
 
   record(id: string): MemberRecord | undefined {
@@ -128,8 +134,11 @@ export class RosterMemberStore implements MemberStore {
   own(entry: MemberEntry): MemberRecord {
     const existing = this.records.get(entry.id);
     if (existing !== undefined) return existing;
-    if (this.get(entry.id) !== entry) throw new Error(`internal: ${entry.id} is not in the member table`);
-    const position = (this.roster as Roster).position(entry.id);
+    // Without a private record, only the untouched roster entry itself can be owned.
+    const position = this.roster === undefined ? -1 : this.roster.position(entry.id);
+    if (!this.speaksFor(position) || this.roster?.entries[position] !== entry)
+      throw new Error(`internal: ${entry.id} is not in the member table`);
+    this.override(position);
     const record: MemberRecord = {
       id: entry.id,
       address: entry.address,
@@ -149,6 +158,17 @@ export class RosterMemberStore implements MemberStore {
     return record;
   }
 
+  stateRow(entry: MemberEntry, viewDelayMs: number): MemberSnapshot {
+    const roster = this.roster;
+    if (viewDelayMs === 0 && roster !== undefined) {
+      // States visit the roster in order: position() finds the next entry at its first try.
+      const position = roster.position(entry.id);
+      if (position >= 0 && roster.entries[position] === entry)
+        return roster.stateRows[position] as MemberSnapshot;
+    }
+    return stateRowOf(entry, viewDelayMs);
+  }
+
   stateChangedAtMs(entry: MemberEntry): number {
     return this.records.get(entry.id)?.stateChangedAtMs ?? this.adoptedAtMs;
   }
@@ -160,8 +180,9 @@ export class RosterMemberStore implements MemberStore {
 
   byKey(key: MemberKey): MemberEntry | undefined {
     if (typeof key === 'string') return this.get(key);
+    // A roster position is the position of its entry's id: no lookup by id for an untouched member.
     const entry = (this.roster as Roster).entries[key] as MemberEntry;
-    return this.get(entry.id);
+    return this.speaksFor(key) ? entry : this.records.get(entry.id);
   }
 
   probeKeyCodec(): ProbeKeyCodec {
@@ -170,19 +191,29 @@ export class RosterMemberStore implements MemberStore {
 
   /**
    * This node first, then the roster members still in their place (in
-   * roster order, or by id when `byId`), then the other records in the
-   * order they were added: the order of a map of records.
+   * roster order), then the other records in the order they were added:
+   * the order of a map of records. By id (`byId`), the roster members come
+   * in id order with this node in its place among them, if it is in the
+   * roster: then the view of a cluster nobody joined needs no sorting.
    */
   forEach(visit: (entry: MemberEntry) => void, byId = false): void {
-    visit(this.self);
     const roster = this.roster;
+    const selfInPlace = byId && this.selfPosition >= 0;
+    if (!selfInPlace) visit(this.self);
     if (roster !== undefined) {
       const order = byId ? roster.byId() : undefined;
       const entries = roster.entries;
       for (let i = 0; i < entries.length; i++) {
         const position = order === undefined ? i : (order[i] as number);
-        if (position === this.selfPosition) continue;
+        if (position === this.selfPosition) {
+          if (selfInPlace) visit(this.self);
+          continue;
+        }
         const entry = entries[position] as MemberEntry;
+        if (!this.isOverridden(position)) {
+          visit(entry);
+          continue;
+        }
         if (this.reaped.size > 0 && this.reaped.has(entry.id)) continue;
         visit(this.records.get(entry.id) ?? entry);
       }
@@ -193,6 +224,7 @@ export class RosterMemberStore implements MemberStore {
   }
 
   add(record: MemberRecord): void {
+    // Only a member get() does not find is added: a roster member here was reaped, its bit is set.
     record.slot = this.othersLength;
     this.records.set(record.id, record);
     this.tail.push(record);
@@ -203,7 +235,11 @@ export class RosterMemberStore implements MemberStore {
     const last = this.popOther();
     if (last !== record) this.placeOther(record.slot, last);
     this.records.delete(record.id);
-    if (this.roster !== undefined && this.roster.position(record.id) >= 0) this.reaped.add(record.id);
+    const position = this.roster === undefined ? -1 : this.roster.position(record.id);
+    if (position >= 0) {
+      this.reaped.add(record.id);
+      this.override(position);
+    }
   }
 
   otherAt(position: number): MemberEntry {
@@ -213,9 +249,23 @@ export class RosterMemberStore implements MemberStore {
       if (moved !== undefined) return moved;
     }
     const self = this.selfPosition;
-    const entry = (this.roster as Roster).entries[self >= 0 && position >= self ? position + 1 : position];
-    const original = entry as MemberEntry;
+    const rosterPosition = self >= 0 && position >= self ? position + 1 : position;
+    const original = (this.roster as Roster).entries[rosterPosition] as MemberEntry;
+    if (!this.isOverridden(rosterPosition)) return original;
     return this.records.get(original.id) ?? original;
+  }
+
+  /** Whether the roster entry at `position` is this store's answer for its member (untouched, not this node). */
+  private speaksFor(position: number): boolean {
+    return position >= 0 && position !== this.selfPosition && !this.isOverridden(position);
+  }
+
+  private isOverridden(position: number): boolean {
+    return ((this.overridden[position >>> 5] as number) & (1 << (position & 31))) !== 0;
+  }
+
+  private override(position: number): void {
+    this.overridden[position >>> 5] = (this.overridden[position >>> 5] as number) | (1 << (position & 31));
   }
 
   /** Takes the last of the others off the end. */

@@ -433,6 +433,8 @@ function scheduleBootstrap(sim: Simulation, spec: ScenarioSpec): void {
         metadata: {},
       });
     }
+    // Frozen: every core shares the one roster built from it without checking it changed.
+    Object.freeze(members);
     for (let slot = 0; slot < nodes; slot++) {
       sim.at(startAt(slot), () => sim.start(slot, { initialMembers: members }));
     }

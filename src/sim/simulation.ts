@@ -150,7 +150,6 @@ interface SyncExchange {
 /** One monomorphic event shape for everything in the queue. */
 class SimEvent implements QueueEntry {
   time: number;
-  seq = 0;
   kind: number;
   slot: number;
   life: number;

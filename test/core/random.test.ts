@@ -17,6 +17,28 @@ describe('SeededRandom', () => {
     expect(draws(0, 10)).not.toEqual(draws(0x1_0000_0000 - 1, 10));
   });
 
+  it('is sfc32 seeded as (golden ratio, pi, e, seed) with 15 outputs discarded', () => {
+    // The reference works in exact integers mod 2^32 (BigInt), independently of the generator.
+    const mask = (1n << 32n) - 1n;
+    const reference = (seed: number, count: number): number[] => {
+      let [a, b, c, d] = [0x9e3779b9n, 0x243f6a88n, 0xb7e15162n, BigInt(seed >>> 0)];
+      const next = (): number => {
+        const t = (a + b + d) & mask;
+        d = (d + 1n) & mask;
+        a = b ^ (b >> 9n);
+        b = (c + (c << 3n)) & mask;
+        c = ((c << 21n) | (c >> 11n)) & mask;
+        c = (c + t) & mask;
+        return Number(t);
+      };
+      for (let i = 0; i < 15; i++) next();
+      return Array.from({ length: count }, next);
+    };
+    for (const seed of [0, 1, 1234, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff]) {
+      expect(draws(seed, 2000)).toEqual(reference(seed, 2000));
+    }
+  });
+
   it('yields unsigned 32-bit integers', () => {
     for (const value of draws(99, 1000)) {
       expect(Number.isInteger(value)).toBe(true);

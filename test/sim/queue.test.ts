@@ -4,14 +4,13 @@ import { EventQueue } from '../../src/sim/queue.js';
 
 interface Item {
   time: number;
-  seq: number;
   label: number;
 }
 
 describe('EventQueue', () => {
   it('pops by time, then by insertion order', () => {
     const queue = new EventQueue<Item>();
-    const push = (time: number, label: number): void => queue.push({ time, seq: 0, label });
+    const push = (time: number, label: number): void => queue.push({ time, label });
     push(5, 1);
     push(1, 2);
     push(5, 3);
@@ -34,7 +33,7 @@ describe('EventQueue', () => {
           let label = 0;
           for (const op of ops) {
             if (op >= 0) {
-              const item = { time: op, seq: 0, label: label++ };
+              const item = { time: op, label: label++ };
               queue.push(item);
               model.push(item);
             } else {

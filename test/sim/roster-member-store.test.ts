@@ -120,6 +120,7 @@ function observe(table: MemberTable) {
       viewThreads: entry.viewThreads,
       rttMs: entry.rttMs,
       changedAtMs: table.stateChangedAtMs(entry),
+      stateRows: [table.stateRow(entry, 0), table.stateRow(entry, 7)],
     });
   });
   const inView: Array<[string, number]> = [];
@@ -175,6 +176,15 @@ describe('RosterMemberStore', () => {
     expect(two.get('m1')).toMatchObject({ state: 'alive', incarnation: 1 });
     expect(rosterOf(members).entries[0]).toMatchObject({ id: 'm1', state: 'alive', incarnation: 1 });
     expect(Object.isFrozen(two.get('m2'))).toBe(true);
+    // An untouched member is listed in states by one shared, read-only row.
+    const row = two.stateRow(two.get('m2') as MemberEntry, 0);
+    expect(row).toEqual({ ...rosterMember('m2', 2), viewDelayMs: 0 });
+    expect(Object.isFrozen(row)).toBe(true);
+    const three = sharedTable(members, 0);
+    expect(three.stateRow(three.get('m2') as MemberEntry, 0)).toBe(row);
+    expect(three.stateRow(three.get('m2') as MemberEntry, 3)).toEqual({ ...row, viewDelayMs: 3 });
+    // m2 moved into the place m1 left in `one`: a private record, listed by a row of its own.
+    expect(one.stateRow(one.get('m2') as MemberEntry, 0)).not.toBe(row);
     expect(two.size).toBe(3);
   });
 
@@ -212,5 +222,15 @@ describe('RosterMemberStore', () => {
     expect(after).not.toBe(before);
     expect(after.position('m5')).toBe(1);
     expect(after.position('m2')).toBe(-1);
+  });
+
+  it('keeps the roster of a frozen array, which cannot change', () => {
+    const members = Object.freeze([rosterMember('m1', 1), rosterMember('m2', 1)]);
+    const roster = rosterOf(members);
+    expect(rosterOf(members)).toBe(roster);
+    expect(() => {
+      (members as Member[])[1] = rosterMember('m5', 1);
+    }).toThrow(TypeError);
+    expect(rosterOf(members).position('m2')).toBe(1);
   });
 });
