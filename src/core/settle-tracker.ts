@@ -44,6 +44,8 @@ export class SettleTracker {
   private isSettled = false;
   /** Members that echoed our view, with when they last did; pruned to the time since the view changed. */
   private readonly witnesses = new Map<string, number>();
+  /** The view change the witnesses were last pruned for: pruning again before the next one finds nothing. */
+  private witnessesPrunedForMs = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly context: CoreContext) {}
 
@@ -82,7 +84,10 @@ export class SettleTracker {
   update(nothingPending: boolean, lastViewChangeAtMs: number, othersInView: number, mutedPeers = 0): boolean {
     const { nowMs, config } = this.context;
     // An echo from before the view last changed vouches for the old view.
-    for (const [id, atMs] of this.witnesses) if (atMs < lastViewChangeAtMs) this.witnesses.delete(id);
+    if (lastViewChangeAtMs !== this.witnessesPrunedForMs) {
+      this.witnessesPrunedForMs = lastViewChangeAtMs;
+      for (const [id, atMs] of this.witnesses) if (atMs < lastViewChangeAtMs) this.witnesses.delete(id);
+    }
     const alone = othersInView === 0;
     const witnessesNeeded = Math.min(othersInView - mutedPeers, SETTLE_WITNESSES_MAX);
     let settled = nothingPending && this.witnesses.size >= witnessesNeeded;
