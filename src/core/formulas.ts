@@ -39,10 +39,11 @@ export function suspicionTimeoutMs(
  * Below Lifeguard's minimum when many look (meshnode's extension): past the
  * k' = max(2, k) confirmations that reach the minimum, each further one
  * shortens the timeout, timeout(c) = min * (k' + 1) / (c + 1), never below
- * floorMs (infinite, no bound, up to k'). Reaching it takes c + 1 members whose own probes, direct,
- * indirect and over TCP, all failed: at 10% independent loss one probe fails
- * so with p of about 0.19 * 0.34^3 = 0.0075, all four of c = 3 with p^4 of
- * about 3e-9, against one observer's 0.0075 that Lifeguard's floor guards.
+ * floorMs; up to k' confirmations it sets no bound (infinity). Reaching it
+ * takes c + 1 members whose own probes, direct, indirect and over TCP, all
+ * failed: at 10% independent loss one probe fails with p of about
+ * 0.19 * 0.34^3 = 0.0075, all four of c = 3 with p^4 of about 3e-9, against
+ * the one observer's 0.0075 that Lifeguard's floor guards against.
  */
 export function manyObserversTimeoutMs(
   confirmations: number,

@@ -26,13 +26,13 @@
 import type { ProtocolConfig } from './config.js';
 import type { CoreContext } from './context.js';
 
+/** Distinct members whose echo of a new view a node waits for, at most. */
+export const SETTLE_WITNESSES_MAX = 16;
+
 /**
  * Each probe period's ack echoes the target's viewId; four periods without
  * a matching one means we are cut off, were frozen, or disagree.
  */
-/** Distinct members whose echo of a new view a node waits for, at most. */
-export const SETTLE_WITNESSES_MAX = 16;
-
 export function settleLeaseMs(config: ProtocolConfig): number {
   return Math.max(config.settleQuietMs, 4 * config.probeIntervalMs);
 }
