@@ -301,7 +301,13 @@ export class Membership {
     if (verdict === 'confirm') {
       const suspicion = record.suspicion;
       if (!confirms) return;
-      if (suspicion !== undefined && suspicion.incarnation === incarnation && suspicion.confirm(fromId)) {
+      // Any packet can name an accuser: below Lifeguard's floor only members we hold live count.
+      const fromMember = isInView(table.get(fromId)?.state ?? 'dead');
+      if (
+        suspicion !== undefined &&
+        suspicion.incarnation === incarnation &&
+        suspicion.confirm(fromId, fromMember)
+      ) {
         this.scheduleSuspicionTimer(record, suspicion);
         // Lifeguard: a new independent confirmation is worth spreading.
         this.dissemination.enqueue({ type: 'suspect', id, incarnation, fromId }, 0);

@@ -36,11 +36,16 @@ export class Suspicion {
     return this.hasIndependentAccuser;
   }
 
-  /** Records a confirmation; false when it is not new (or comes from the origin). */
-  confirm(fromId: string): boolean {
+  /**
+   * Records a confirmation; false when it is not new (or comes from the
+   * origin). Past Lifeguard's `expected` ones, which shorten the timeout
+   * below its minimum, only confirmations `fromMember` (a member held live) count.
+   */
+  confirm(fromId: string, fromMember = true): boolean {
     if (fromId !== this.originId) this.hasIndependentAccuser = true;
     if (fromId === this.originId || this.confirmers.size >= Math.max(this.expected, this.countedMax))
       return false;
+    if (this.confirmers.size >= this.expected && !fromMember) return false;
     if (this.confirmers.has(fromId)) return false;
     this.confirmers.add(fromId);
     return true;

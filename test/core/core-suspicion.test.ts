@@ -37,6 +37,23 @@ describe('suspicion timeouts shrinking with confirmations', () => {
     expect(deathTime(solo, 'm0', 60_000)).toBeLessThan(MAX);
   });
 
+  it('goes below the minimum on confirmations from members, never on ones naming strangers', () => {
+    // Origin m1; m2..m7 confirm: c = 6 > k' = 2, so min * 3 / 7 = 1714 ms, held at the floor of 2 periods.
+    const members = cluster(9);
+    members.receive([
+      suspect('m0', 'm1'),
+      ...['m2', 'm3', 'm4', 'm5', 'm6', 'm7'].map((id) => suspect('m0', id)),
+    ]);
+    expect(deathTime(members, 'm0', 60_000)).toBe(2000);
+    // The same packet naming six accusers nobody knows: only Lifeguard's k = 2 count, the minimum holds.
+    const strangers = cluster(9);
+    strangers.receive([
+      suspect('m0', 'm1'),
+      ...['x2', 'x3', 'x4', 'x5', 'x6', 'x7'].map((id) => suspect('m0', id)),
+    ]);
+    expect(deathTime(strangers, 'm0', 60_000)).toBe(MIN);
+  });
+
   it('declares the suspect dead after the maximum timeout without confirmations', () => {
     const solo = cluster(9);
     solo.receive([suspect('m0', 'm1')]);

@@ -92,4 +92,14 @@ describe('Suspicion', () => {
     expect(s.confirmations).toBe(2);
     expect(s.deadlineMs()).toBe(1000 + MIN);
   });
+
+  it('past k, counts no confirmation that does not come from a member', () => {
+    const s = new Suspicion(3, 'origin', 1000, 2, MIN, MAX, 8, 2000);
+    expect(s.confirm('b', false)).toBe(true);
+    expect(s.confirm('c', false)).toBe(true);
+    expect(s.confirm('d', false)).toBe(false);
+    expect(s.deadlineMs()).toBe(1000 + MIN);
+    expect(s.confirm('d', true)).toBe(true);
+    expect(s.deadlineMs()).toBe(1000 + 3000);
+  });
 });
