@@ -52,8 +52,54 @@ export function isValidAddress(text: string): boolean {
  * configuration feature (seeds, the advertised host), resolved by the host.
  */
 export function isIpAddress(text: string): boolean {
+  if (typeof text !== 'string') return false;
+  // Every address of every decoded message comes through here: IPv4 is read
+  // in one pass, without the regexes and the slices of the general parser.
+  if (!text.startsWith('[')) return isIpv4WithPort(text);
   const parsed = parseAddress(text);
   return parsed !== undefined && isIpLiteral(parsed.host);
+}
+
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+const DOT = 0x2e;
+const COLON = 0x3a;
+const PORT_DIGITS_MAX = 5;
+const PORT_MAX = 65535;
+const OCTET_MAX = 255;
+
+/** "a.b.c.d:port" exactly as parseAddress and isIpv4Literal accept it. */
+function isIpv4WithPort(text: string): boolean {
+  let at = 0;
+  for (let part = 0; part < 4; part++) {
+    if (part > 0) {
+      if (text.charCodeAt(at) !== DOT) return false;
+      at++;
+    }
+    const start = at;
+    let octet = 0;
+    while (at < text.length && at - start < 4) {
+      const code = text.charCodeAt(at);
+      if (code < DIGIT_0 || code > DIGIT_9) break;
+      octet = octet * 10 + (code - DIGIT_0);
+      at++;
+    }
+    const digits = at - start;
+    // No leading zeros ("01" is refused, as by node:net), three digits at most.
+    if (digits === 0 || digits > 3 || (digits > 1 && text.charCodeAt(start) === DIGIT_0)) return false;
+    if (octet > OCTET_MAX) return false;
+  }
+  if (text.charCodeAt(at) !== COLON) return false;
+  at++;
+  const digits = text.length - at;
+  if (digits < 1 || digits > PORT_DIGITS_MAX) return false;
+  let port = 0;
+  for (; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    if (code < DIGIT_0 || code > DIGIT_9) return false;
+    port = port * 10 + (code - DIGIT_0);
+  }
+  return port <= PORT_MAX;
 }
 
 /** A dotted-quad IPv4 address or an IPv6 address (an optional %zone, an optional dotted-quad tail). */

@@ -692,6 +692,21 @@ export class MeshCore {
     return this.views.viewId;
   }
 
+  /** The cluster total of the applied view. */
+  get viewTotal(): number {
+    return this.views.total;
+  }
+
+  /** This node's index in the applied view, or -1 while it is not in it (without building the view). */
+  ownIndex(): number {
+    return this.views.ownIndex();
+  }
+
+  /** A member's index in the applied view, or -1 while it is not in it. */
+  indexOf(id: string): number {
+    return this.views.indexOf(id);
+  }
+
   get settled(): boolean {
     return this.settle.settled;
   }

@@ -11,11 +11,23 @@ import { compareUtf8 } from './utf8.js';
 import { sortView, viewShare } from './view.js';
 import { ViewSchedule } from './view-schedule.js';
 
+/** The index of a member outside the applied view. */
+export const NOT_IN_VIEW = -1;
+
 export class ViewTracker {
   private readonly schedule = new ViewSchedule();
   private digest = 0;
   private totalThreads = 0;
   private cache: View | undefined;
+  /** Each view member's index in `cache`, built when first asked for. */
+  private cachedIndices: Map<string, number> | undefined;
+  /**
+   * The threads of the members sorted before this node: its index whenever
+   * it is in the view. Kept in step with each change (one comparison), so
+   * index and total are O(1) where a rebuilt view costs a sort; counted from
+   * the table when first asked for.
+   */
+  private threadsBeforeSelf: number | undefined;
   private timerAtMs = Number.POSITIVE_INFINITY;
   private changedInInput = false;
   /** When the applied view last changed. */
@@ -74,7 +86,7 @@ export class ViewTracker {
    */
   placeInitially(record: MemberRecord, threads: number): void {
     this.setThreads(record, threads);
-    this.cache = undefined;
+    this.forgetBuilt();
   }
 
   /**
@@ -85,7 +97,7 @@ export class ViewTracker {
   placeInitialShare(share: InitialShare): void {
     this.digest = (this.digest + share.digest) >>> 0;
     this.totalThreads += share.total;
-    this.cache = undefined;
+    this.forgetBuilt();
   }
 
   /** Puts a member in or out of the applied view at once (admission). */
@@ -103,6 +115,26 @@ export class ViewTracker {
     if (!this.changedInInput) return undefined;
     this.changedInInput = false;
     return { viewId: this.digest, total: this.totalThreads };
+  }
+
+  /** This node's index in the applied view, or -1 while it is not in it. */
+  ownIndex(): number {
+    if (this.table.self.viewThreads <= 0) return NOT_IN_VIEW;
+    this.threadsBeforeSelf ??= this.countThreadsBeforeSelf();
+    return this.threadsBeforeSelf;
+  }
+
+  /** A member's index in the applied view, or -1 while it is not in it. */
+  indexOf(id: string): number {
+    if (id === this.context.id) return this.ownIndex();
+    const entry = this.table.get(id);
+    // A member waiting for its coordinated deadline is not in the view yet: no view to build.
+    if (entry === undefined || entry.viewThreads <= 0) return NOT_IN_VIEW;
+    if (this.cachedIndices === undefined) {
+      this.cachedIndices = new Map();
+      for (const member of this.view().members) this.cachedIndices.set(member.id, member.index);
+    }
+    return this.cachedIndices.get(id) ?? NOT_IN_VIEW;
   }
 
   /** The sorted view, built on demand and cached until the next change. */
@@ -152,6 +184,9 @@ export class ViewTracker {
   }
 
   private setThreads(record: MemberRecord, threads: number): void {
+    if (this.threadsBeforeSelf !== undefined && this.sortsBeforeSelf(record.id)) {
+      this.threadsBeforeSelf += Math.max(0, threads) - Math.max(0, record.viewThreads);
+    }
     if (record.viewThreads > 0) {
       this.digest = (this.digest - viewShare(record.id, record.viewThreads)) >>> 0;
       this.totalThreads -= record.viewThreads;
@@ -163,8 +198,28 @@ export class ViewTracker {
     record.viewThreads = threads;
   }
 
+  private sortsBeforeSelf(id: string): boolean {
+    return id !== this.context.id && compareUtf8(id, this.context.id) < 0;
+  }
+
+  private countThreadsBeforeSelf(): number {
+    let threads = 0;
+    this.table.forEach((entry) => {
+      if (entry.viewThreads > 0 && this.sortsBeforeSelf(entry.id)) threads += entry.viewThreads;
+    });
+    return threads;
+  }
+
+  /** Drops what was built from the view, for a change made without the running counts. */
+  private forgetBuilt(): void {
+    this.cache = undefined;
+    this.cachedIndices = undefined;
+    this.threadsBeforeSelf = undefined;
+  }
+
   private markChanged(): void {
     this.cache = undefined;
+    this.cachedIndices = undefined;
     this.lastChangeAtMs = this.context.nowMs;
     this.changedInInput = true;
   }

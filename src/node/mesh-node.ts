@@ -11,6 +11,7 @@ import type { SealingCodec } from '../codec/sealing-codec.js';
 import { StateError } from '../core/errors.js';
 import type { Metadata } from '../core/types.js';
 import { validateMetadata } from '../core/validation.js';
+import { NOT_IN_VIEW } from '../core/view-tracker.js';
 import { Rendezvous } from '../hashing/rendezvous.js';
 import type { Logger } from '../runtime/logger.js';
 import { sealingCodecFor } from './encryption.js';
@@ -38,8 +39,7 @@ const NAME_RETRY_FIRST_MS = 250;
 const NAME_RETRY_MAX_MS = 2000;
 const NAME_ROUNDS_MAX = 1000;
 
-/** The index of a node outside the view. */
-export const NOT_IN_VIEW = -1;
+export { NOT_IN_VIEW };
 
 /** Where a node starts: its index and total, and whether that view has settled. */
 export interface StartingPlacement {

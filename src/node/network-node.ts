@@ -5,9 +5,10 @@
  * out before closing the sockets.
  */
 import { clusterLabel } from '../codec/index.js';
+import type { MeshCore } from '../core/core.js';
 import { StateError } from '../core/errors.js';
 import type { CoreEvent } from '../core/host.js';
-import type { Member, Metadata, View } from '../core/types.js';
+import type { Member, Metadata } from '../core/types.js';
 import type { BoundSockets } from '../runtime/bind.js';
 import { monotonicMs } from '../runtime/clock.js';
 import type { Logger } from '../runtime/logger.js';
@@ -80,22 +81,20 @@ export class NetworkNode extends MeshNode {
     });
     this.familyWarnings = new AddressFamilyWarnings(sockets.family, logger);
     this.runtime.start();
-    const view = this.runtime.core.view();
-    this.lastIndex = indexIn(view, this.id);
-    this.lastTotal = view.total;
+    this.lastIndex = this.runtime.core.ownIndex();
+    this.lastTotal = this.runtime.core.viewTotal;
     this.settledFlag = this.runtime.core.settled;
     logger.debug({ id: this.id, address: this.address }, 'meshnode started');
   }
 
   indices(): Indices {
     const core = this.runtime.core;
-    const view = core.view();
     const left = this.lifecycle === 'left' || core.hasLeft;
     return {
-      index: left ? NOT_IN_VIEW : indexIn(view, this.id),
+      index: left ? NOT_IN_VIEW : core.ownIndex(),
       threads: this.options.threads,
-      total: left ? totalWithout(view, this.id) : view.total,
-      viewId: view.viewId,
+      total: left ? totalWithout(core) : core.viewTotal,
+      viewId: core.viewId,
       settled: !left && this.lifecycle !== 'closed' && core.settled,
     };
   }
@@ -214,10 +213,10 @@ export class NetworkNode extends MeshNode {
       this.leaveWaiter?.();
     }
     await done;
-    const view = runtime.core.view();
+    const total = totalWithout(runtime.core);
     if (this.lifecycle === 'leaving') this.lifecycle = 'left';
     await this.shutdown();
-    this.emitRebalanceIfChanged(NOT_IN_VIEW, totalWithout(view, this.id));
+    this.emitRebalanceIfChanged(NOT_IN_VIEW, total);
     this.logger.debug({ id: this.id }, 'meshnode left');
   }
 
@@ -291,8 +290,8 @@ export class NetworkNode extends MeshNode {
         if (this.lifecycle !== 'running') return;
         // Events arrive after the core call that raised them: read the view as it is now,
         // so index and total always come from one view.
-        const view = this.runtime.core.view();
-        this.emitRebalanceIfChanged(indexIn(view, this.id), view.total);
+        const core = this.runtime.core;
+        this.emitRebalanceIfChanged(core.ownIndex(), core.viewTotal);
         return;
       }
       case 'settled': {
@@ -387,9 +386,7 @@ export class NetworkNode extends MeshNode {
   }
 
   private describe(member: Member): MemberInfo {
-    const view = this.runtime.core.view();
-    const entry = view.members.find((m) => m.id === member.id);
-    return this.info(member, entry?.index ?? NOT_IN_VIEW);
+    return this.info(member, this.runtime.core.indexOf(member.id));
   }
 
   private info(member: Member, index: number): MemberInfo {
@@ -406,13 +403,8 @@ export class NetworkNode extends MeshNode {
   }
 }
 
-function indexIn(view: View, id: string): number {
-  for (const member of view.members) if (member.id === id) return member.index;
-  return NOT_IN_VIEW;
-}
-
-/** The view's total without `id`: what a leaver reports while peers may still count it. */
-function totalWithout(view: View, id: string): number {
-  for (const member of view.members) if (member.id === id) return view.total - member.threads;
-  return view.total;
+/** The view's total without this node: what a leaver reports while peers may still count it. */
+function totalWithout(core: MeshCore): number {
+  const own = core.view().members.find((member) => member.id === core.id);
+  return core.viewTotal - (own?.threads ?? 0);
 }

@@ -14,8 +14,17 @@ export interface DatagramHandlers {
   onDrop(reason: DropReasonOf<'transport'>): void;
 }
 
+/** Addresses remembered with their parsed send target (about 100 bytes each). */
+export const SEND_TARGETS_MAX = 4096;
+
+interface SendTarget {
+  readonly host: string;
+  readonly port: number;
+}
+
 export class DatagramTransport {
   private readonly socket: Socket;
+  private readonly targets = new Map<string, SendTarget | DropReasonOf<'transport'>>();
   private readonly family: 4 | 6;
   private readonly handlers: DatagramHandlers;
   private readonly logger: Logger;
@@ -50,27 +59,44 @@ export class DatagramTransport {
   /** Sends one datagram; returns false when it could not even be handed to the kernel. */
   send(to: string, bytes: Uint8Array): boolean {
     if (this.closed) return false;
-    const target = parseAddress(to);
-    if (target === undefined) {
-      this.handlers.onDrop('bad-address');
+    const target = this.targetOf(to);
+    if (typeof target === 'string') {
+      this.handlers.onDrop(target);
       return false;
     }
-    let host = target.host;
-    const kind = isIP(host);
-    if (kind === 6 && this.family === 4) {
-      this.handlers.onDrop('address-family');
-      return false;
-    }
-    // A udp6 socket is dual-stack: reach IPv4 peers through mapped addresses.
-    if (kind === 4 && this.family === 6) host = `::ffff:${host}`;
     this.inFlight++;
     try {
-      this.socket.send(bytes, target.port, host, this.onSent);
+      this.socket.send(bytes, target.port, target.host, this.onSent);
       return true;
     } catch (error) {
       this.onSent(error as Error);
       return false;
     }
+  }
+
+  /**
+   * Where `to` is sent (host as dgram wants it), or why it cannot be: one
+   * parse per address, since a node sends to the same few hundred members
+   * every second.
+   */
+  private targetOf(to: string): SendTarget | DropReasonOf<'transport'> {
+    const known = this.targets.get(to);
+    if (known !== undefined) return known;
+    const target = this.resolveTarget(to);
+    // Bounded: addresses come from packets; past the bound, start over.
+    if (this.targets.size >= SEND_TARGETS_MAX) this.targets.clear();
+    this.targets.set(to, target);
+    return target;
+  }
+
+  private resolveTarget(to: string): SendTarget | DropReasonOf<'transport'> {
+    const parsed = parseAddress(to);
+    if (parsed === undefined) return 'bad-address';
+    const kind = isIP(parsed.host);
+    if (kind === 6 && this.family === 4) return 'address-family';
+    // A udp6 socket is dual-stack: reach IPv4 peers through mapped addresses.
+    const host = kind === 4 && this.family === 6 ? `::ffff:${parsed.host}` : parsed.host;
+    return { host, port: parsed.port };
   }
 
   /** Refuses further sends and input. */

@@ -110,6 +110,42 @@ describe('isIpLiteral and isIpAddress: what the wire may carry', () => {
     );
   });
 
+  it('agrees with parsing plus node:net on arbitrary address-like text', () => {
+    const reference = (text: string) => {
+      const parsed = parseAddress(text);
+      return parsed !== undefined && isIP(parsed.host) !== 0;
+    };
+    const v4 = fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 70_000 })).map(([h, p]) => `${h}:${p}`);
+    const v6 = fc.tuple(fc.ipV6(), fc.integer({ min: 0, max: 65535 })).map(([h, p]) => `[${h}]:${p}`);
+    const near = fc.stringMatching(/^\[?[0-9a-f:.]{0,24}\]?:?[0-9]{0,7}$/);
+    fc.assert(
+      fc.property(fc.oneof(v4, v6, near, fc.string({ maxLength: 30 })), (text) => {
+        expect(isIpAddress(text)).toBe(reference(text));
+      }),
+      { numRuns: 5000, seed: 7 },
+    );
+  });
+
+  it.each([
+    ['1.2.3.4:0', true],
+    ['1.2.3.4:00080', true],
+    ['1.2.3.4:65535', true],
+    ['1.2.3.4:65536', false],
+    ['1.2.3.4:123456', false],
+    ['1.2.3.4:', false],
+    ['1.2.3.4', false],
+    ['1.2.3.04:80', false],
+    ['1.2.3.256:80', false],
+    ['1.2.3.1000:80', false],
+    ['1.2.3:80', false],
+    ['1.2.3.4.5:80', false],
+    ['1.2.3.4:80:80', false],
+    ['1.2..4:80', false],
+    [' 1.2.3.4:80', false],
+  ])('IPv4 with a port, %s: %s', (text, expected) => {
+    expect(isIpAddress(text)).toBe(expected);
+  });
+
   it('accepts "ip:port" and "[ip6]:port", refuses a name with a port', () => {
     expect(isIpAddress('10.0.0.1:7946')).toBe(true);
     expect(isIpAddress('[::1]:7946')).toBe(true);

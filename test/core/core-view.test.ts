@@ -53,6 +53,48 @@ describe('the sorted view of a core', () => {
   });
 });
 
+describe('indices without building the view', () => {
+  it('follows this node through arrivals, thread changes and departures before and after it', () => {
+    const solo = new SoloCore({
+      id: 'm',
+      threads: 2,
+      initialMembers: [member('d', { threads: 3 }), member('x', { threads: 4 })],
+    }).start(0);
+    solo.autoAck = true;
+    // d(3) sorts before m: m starts at 3.
+    expect(solo.core.ownIndex()).toBe(3);
+    expect(solo.core.viewTotal).toBe(9);
+    solo.receive([alive('a', { threads: 5 })]);
+    expect(solo.core.ownIndex()).toBe(8);
+    solo.receive([alive('z', { threads: 7 })]);
+    expect(solo.core.ownIndex()).toBe(8);
+    expect(solo.core.viewTotal).toBe(21);
+    solo.receive([alive('d', { threads: 1, incarnation: 1 })]);
+    expect(solo.core.ownIndex()).toBe(6);
+    solo.declareDead('a', { fromId: 'x' });
+    expect(solo.core.ownIndex()).toBe(1);
+    expect(solo.core.viewTotal).toBe(14);
+  });
+
+  it('gives -1 for this node out of the view and for members not in it yet', () => {
+    const solo = new SoloCore({ id: 'm', initialMembers: [member('a'), member('b', { threads: 2 })] }).start(
+      0,
+    );
+    solo.autoAck = true;
+    solo.host.nowMs = 100;
+    solo.receive([alive('c', { viewDelayMs: 500 })]);
+    expect(solo.core.indexOf('c')).toBe(-1);
+    expect(solo.core.indexOf('b')).toBe(1);
+    expect(solo.core.indexOf('nobody')).toBe(-1);
+    solo.advanceTo(600);
+    expect(solo.core.indexOf('c')).toBe(3);
+    expect(solo.core.indexOf('m')).toBe(4);
+    solo.core.leave(600);
+    solo.advanceTo(20_000);
+    expect(solo.core.ownIndex()).toBe(-1);
+  });
+});
+
 describe('coordinated view changes', () => {
   it('a newcomer enters the view at the deadline its update carries, not when heard', () => {
     const solo = cluster(['a']);
