@@ -16,13 +16,29 @@
  */
 import type { CoreContext } from './context.js';
 import type { Channel } from './host.js';
-import type { Message } from './messages.js';
+import type { AliveMessage, Message } from './messages.js';
 import { freshUint32 } from './random.js';
 
 /** Pings a candidate gets before it is forgotten (the later ones also over the stream). */
 const ATTEMPTS_MAX = 3;
 /** Candidates held at once, at most (and never more than membersMax). */
 const CANDIDATES_MAX = 4096;
+/**
+ * Candidates whose first ping is out at once; the others wait their turn,
+ * oldest first. A joiner verifies every member its seed told it of: without
+ * a window, a thousand acks (each with a packet of gossip) would arrive at
+ * once and overflow its socket's receive buffer. A candidate that misses its
+ * first answer leaves the window for its retries, so unanswered (forged)
+ * candidates delay the others by one probe period at most.
+ */
+export const VERIFY_WINDOW = 32;
+/**
+ * Every VERIFY_PACE_MS, VERIFY_WINDOW more waiting candidates are pinged,
+ * window or not: the window paces, it never stalls (a flood of candidates
+ * that never answer is worked through at 1,600 a second, and forgotten
+ * within a few seconds as before).
+ */
+export const VERIFY_PACE_MS = 20;
 
 /** The news that made a member a candidate, as applyAlive takes it. */
 export interface CandidateUpdate {
@@ -47,6 +63,17 @@ interface Candidate {
 export interface AdmissionHooks {
   /** The viewId our pings carry. */
   viewId(): number;
+  /**
+   * An alive about ourselves with the view deadline our own announcements
+   * carry, or undefined while we leave.
+   */
+  ownAlive(): AliveMessage | undefined;
+  /**
+   * Whether candidates may be pinged now: not while this node joins (it
+   * does not know yet whether the cluster takes it, or whether another
+   * process holds its id); they wait, and resume() sends them on.
+   */
+  mayVerify(): boolean;
   /** The candidate answered: apply its news with what remains of its view delay. */
   admit(update: CandidateUpdate, remainingDelayMs: number, firstHand: boolean): void;
 }
@@ -54,6 +81,11 @@ export interface AdmissionHooks {
 export class Admission {
   private readonly candidates = new Map<string, Candidate>();
   private readonly bySeq = new Map<number, string>();
+  /** Candidates not pinged yet, in arrival order (a Set keeps it and removes in O(1)). */
+  private readonly waiting = new Set<string>();
+  /** Candidates whose first ping is out: the window. */
+  private readonly firstOut = new Set<string>();
+  private paceArmed = false;
 
   constructor(
     private readonly context: CoreContext,
@@ -76,8 +108,8 @@ export class Admission {
       held.firstHand = firstHand;
       held.delayMs = delayMs;
       held.heardAtMs = context.nowMs;
-      // A new address needs its own answer.
-      if (moved) this.ping(held, 0);
+      // A new address needs its own answer (a waiting candidate gets it in its turn).
+      if (moved && !this.waiting.has(update.id)) this.ping(held, 0);
       return;
     }
     if (this.candidates.size >= Math.min(CANDIDATES_MAX, context.config.membersMax)) {
@@ -93,7 +125,40 @@ export class Admission {
       attempts: 0,
     };
     this.candidates.set(update.id, candidate);
-    this.ping(candidate, 0);
+    this.waiting.add(update.id);
+    this.resume();
+  }
+
+  /** Sends waiting candidates on, if verifying is allowed now (the core calls this after each input). */
+  resume(): void {
+    if (this.waiting.size === 0 || !this.hooks.mayVerify()) return;
+    this.pingWaiting(VERIFY_WINDOW - this.firstOut.size);
+    if (this.waiting.size > 0 && !this.paceArmed) {
+      this.paceArmed = true;
+      this.context.schedule(VERIFY_PACE_MS, { kind: 'verify-pace' });
+    }
+  }
+
+  /** The pace step: the next VERIFY_WINDOW waiting candidates go out, however full the window is. */
+  onPaceTimer(): void {
+    this.paceArmed = false;
+    if (!this.hooks.mayVerify()) return;
+    this.pingWaiting(VERIFY_WINDOW);
+    this.resume();
+  }
+
+  /** Pings up to `count` waiting candidates, oldest first. */
+  private pingWaiting(count: number): void {
+    let left = count;
+    for (const id of this.waiting) {
+      if (left <= 0) return;
+      this.waiting.delete(id);
+      const candidate = this.candidates.get(id);
+      if (candidate === undefined) continue;
+      left--;
+      this.firstOut.add(id);
+      this.ping(candidate, 0);
+    }
   }
 
   /** Whether `id` waits for verification. */
@@ -127,6 +192,7 @@ export class Admission {
       return;
     }
     this.ping(candidate, candidate.attempts);
+    if (this.firstOut.delete(id)) this.resume();
   }
 
   /** The member became known another way (or the node stops): no answer is awaited any more. */
@@ -135,11 +201,16 @@ export class Admission {
     if (candidate === undefined) return;
     this.bySeq.delete(candidate.seq);
     this.candidates.delete(id);
+    this.waiting.delete(id);
+    this.firstOut.delete(id);
+    this.resume();
   }
 
   clear(): void {
     this.candidates.clear();
     this.bySeq.clear();
+    this.waiting.clear();
+    this.firstOut.clear();
   }
 
   private ping(candidate: Candidate, attempt: number): void {
@@ -157,8 +228,13 @@ export class Admission {
       fromId: context.id,
       viewId: this.hooks.viewId(),
     };
+    // The candidate has often just heard of us too, or not yet: a joiner verifies every
+    // member it got from its seed, and the members learn of the joiner from these pings
+    // at once, instead of waiting for gossip (whose last copies miss a node now and then).
+    const ownAlive = this.hooks.ownAlive();
+    const messages: Message[] = ownAlive === undefined ? [ping] : [ping, ownAlive];
     const channels: Channel[] = attempt === 0 ? ['datagram'] : ['datagram', 'stream'];
-    for (const channel of channels) context.host.send(candidate.update.address, [ping], channel);
+    for (const channel of channels) context.host.send(candidate.update.address, messages, channel);
     context.schedule(context.config.probeIntervalMs, { kind: 'verify', id: candidate.update.id, seq });
   }
 }

@@ -29,6 +29,7 @@ import type { MemberStoreFactory } from './member-store.js';
 import { type MemberRecord, MemberTable, newRecord, snapshotOf } from './member-table.js';
 import { aliveMessageOf, Membership } from './membership.js';
 import type {
+  AliveMessage,
   DigestMessage,
   Message,
   StateMessage,
@@ -162,6 +163,8 @@ export class MeshCore {
     });
     this.admission = new Admission(this.context, {
       viewId: () => this.views.viewId,
+      ownAlive: () => this.ownAliveNow(),
+      mayVerify: () => !this.membership.awaitingAdmission && this.idCheck === undefined,
       admit: (update, remainingDelayMs, firstHand) =>
         this.membership.applyAlive(update, remainingDelayMs, firstHand, true),
     });
@@ -313,6 +316,9 @@ export class MeshCore {
         break;
       case 'verify':
         this.admission.onTimer(action.id, action.seq);
+        break;
+      case 'verify-pace':
+        this.admission.onPaceTimer();
         break;
       case 'gossip':
         this.onGossipTick();
@@ -881,6 +887,15 @@ export class MeshCore {
     return viewDelayMs(this.config.viewDelayMs, this.table.liveCount) + this.config.settleQuietMs;
   }
 
+  /** An alive about this node as its announcements carry it now (none once it leaves). */
+  private ownAliveNow(): AliveMessage | undefined {
+    if (this.membership.leaving || this.membership.awaitingAdmission || this.idCheck !== undefined)
+      return undefined;
+    const viewAtMs = this.membership.ownAnnouncementViewAtMs();
+    const viewDelayMs = viewAtMs > 0 ? Math.max(0, Math.round(viewAtMs - this.context.nowMs)) : 0;
+    return { ...aliveMessageOf(this.table.self), viewDelayMs };
+  }
+
   /** Opens a full-state exchange; the host reports back through handleSyncReply or handleSyncFailed. */
   private requestSync(to: string, request: SyncRequest): void {
     this.context.counters.syncs++;
@@ -889,6 +904,8 @@ export class MeshCore {
 
   /** Ends every input: one 'view' event for all its changes, then the settled flag. */
   private finishInput(): void {
+    // Candidates held while joining go out once admitted (or once the join gave up).
+    if (this.isRunning) this.admission.resume();
     const change = this.views.takeChange();
     if (change !== undefined) this.context.emit({ type: 'view', ...change });
     const nothingPending =

@@ -8,6 +8,7 @@ export type TimerAction =
   | { readonly kind: 'reconnect' }
   | { readonly kind: 'id-check'; readonly seq: number }
   | { readonly kind: 'verify'; readonly id: string; readonly seq: number }
+  | { readonly kind: 'verify-pace' }
   | { readonly kind: 'reap' }
   | { readonly kind: 'suspicion'; readonly id: string }
   | { readonly kind: 'view' }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { VERIFY_PACE_MS, VERIFY_WINDOW } from '../../src/core/admission.js';
 import type { StateMessage } from '../../src/core/messages.js';
 import type { MemberSnapshot } from '../../src/core/types.js';
 import { addressFor, alive, members, SoloCore, testConfig } from './harness.js';
@@ -83,13 +84,63 @@ describe('verified admission', () => {
         .sort(),
     ).toEqual(['a', 'b', 'c', 'self']);
     expect(solo.core.stats().drops['candidates-max']).toBe(6000 - 4096);
-    solo.advanceTo(5000);
+    // The window works through 4,096 candidates in about 2.6 s (32 per 20 ms); each then has its 3 s.
+    solo.advanceTo(6000);
     const probed = solo.host
       .messagesOfType('ping')
       .filter((ping) => !ping.targetId.startsWith('fake'))
       .map((ping) => ping.targetId);
     expect([...new Set(probed)].sort()).toEqual(['a', 'b', 'c']);
     expect(solo.core.stats().drops.unverified).toBe(4096);
+  });
+
+  it('pings at most 32 candidates at once; an answer lets the next one in, the clock the others', () => {
+    expect(VERIFY_WINDOW).toBe(32);
+    expect(VERIFY_PACE_MS).toBe(20);
+    const solo = node();
+    const ids = Array.from({ length: 100 }, (_, i) => `new${String(i).padStart(3, '0')}`);
+    for (const id of ids) solo.silent.add(id);
+    solo.receive(ids.map((id) => alive(id)));
+    const firstPinged = () => ids.filter((id) => verificationPings(solo, id).length > 0);
+    expect(firstPinged()).toEqual(ids.slice(0, 32));
+    const [answered] = verificationPings(solo, 'new000');
+    solo.receive([{ type: 'ack', seq: answered?.seq ?? -1, viewId: 0 }], addressFor('new000'));
+    expect(solo.core.member('new000')?.state).toBe('alive');
+    expect(firstPinged()).toEqual(ids.slice(0, 33));
+    solo.advanceTo(19);
+    expect(firstPinged().length).toBe(33);
+    // Every 20 ms the next 32 go out, however many are still unanswered.
+    solo.advanceTo(20);
+    expect(firstPinged()).toEqual(ids.slice(0, 65));
+    solo.advanceTo(39);
+    expect(firstPinged()).toEqual(ids.slice(0, 65));
+    solo.advanceTo(40);
+    expect(firstPinged()).toEqual(ids.slice(0, 97));
+    solo.advanceTo(60);
+    expect(firstPinged()).toEqual(ids);
+    // Each was pinged once for its first attempt.
+    expect(ids.map((id) => verificationPings(solo, id).length)).toEqual(ids.map(() => 1));
+  });
+
+  it('tells the candidate who we are: the verification ping carries our own alive', () => {
+    const solo = node();
+    solo.silent.add('new');
+    solo.receive([alive('new')]);
+    const packet = solo.host.sent.find((sent) =>
+      sent.messages.some((message) => message.type === 'ping' && message.targetId === 'new'),
+    );
+    expect(packet?.messages).toEqual([
+      expect.objectContaining({ type: 'ping', targetId: 'new', fromId: 'self' }),
+      {
+        type: 'alive',
+        id: 'self',
+        address: '10.0.0.1:7946',
+        incarnation: 0,
+        threads: 1,
+        metadata: {},
+        viewDelayMs: 0,
+      },
+    ]);
   });
 
   /** A node of four whose member `a` has been declared dead. */

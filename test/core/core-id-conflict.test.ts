@@ -91,6 +91,43 @@ describe('two processes with one id', () => {
     expect(solo.core.view().members.map((m) => m.id)).toEqual(['dup', 'seed']);
   });
 
+  it('verifies no other member while it checks its id: after a conflict it never has, after silence it does', () => {
+    const OTHER = '10.0.0.8:7946';
+    const joiner = (): SoloCore => {
+      const solo = new SoloCore({
+        id: 'dup',
+        address: HERE,
+        config: testConfig({ verifyMembers: true }),
+        joining: true,
+      });
+      solo.start(0);
+      solo.core.join(['10.0.0.7:7946'], 0);
+      solo.host.nowMs = 5;
+      solo.core.handleSyncReply(
+        seedState([snapshot('seed', '10.0.0.7:7946'), snapshot('dup', ELSEWHERE), snapshot('other', OTHER)]),
+        '10.0.0.7:7946',
+        5,
+      );
+      return solo;
+    };
+    const pingsToOther = (solo: SoloCore) => solo.host.sent.filter((packet) => packet.to === OTHER);
+    const conflicted = joiner();
+    expect(pingsToOther(conflicted)).toEqual([]);
+    const ping = pingsForOwnId(conflicted)[0]?.messages.find((m) => m.type === 'ping');
+    if (ping?.type !== 'ping') throw new Error('no ping');
+    conflicted.receive([{ type: 'ack', seq: ping.seq, viewId: 1 }], ELSEWHERE);
+    conflicted.advanceTo(10_000);
+    expect(pingsToOther(conflicted)).toEqual([]);
+
+    const cleared = joiner();
+    cleared.advanceTo(1004);
+    expect(pingsToOther(cleared)).toEqual([]);
+    cleared.advanceTo(1005);
+    const [verification] = pingsToOther(cleared);
+    expect(verification?.messages.map((m) => m.type)).toEqual(['ping', 'alive']);
+    expect(verification?.messages[1]).toMatchObject({ id: 'dup', address: HERE });
+  });
+
   it("a seed does not adopt a joiner's request for an id it holds alive at another address", () => {
     const seed = new SoloCore({ id: 'seed', initialMembers: members('dup'), config: testConfig() }).start(0);
     const before = seed.core.member('dup');
