@@ -25,6 +25,7 @@ export const SHARED_COLUMNS = [
 export const MESHNODE_COLUMNS = [
   { key: 'joinViewsMs', title: 'views hold all', format: seconds },
   { key: 'joinSettledMs', title: 'all settled', format: seconds },
+  { key: 'periodicSyncBytes', title: 'periodic sync bytes', format: whole },
   { key: 'crashOutOfViewsMs', title: 'crash out of views', format: seconds },
   { key: 'leaveOutOfViewsMs', title: 'leave out of views', format: seconds },
 ];
