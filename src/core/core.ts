@@ -42,7 +42,7 @@ import { Prober } from './prober.js';
 import { randomInt } from './random.js';
 import { ReconnectCandidates } from './reconnect.js';
 import { SettleTracker } from './settle-tracker.js';
-import { bucketOf, differingBuckets, digestBucketsFor, digestOf } from './state-digest.js';
+import { bucketOf, differingBuckets, digestBucketsFor } from './state-digest.js';
 import type { Member, MemberSnapshot, Metadata, RandomSource, View } from './types.js';
 import { UserEvents } from './user-events.js';
 import { validateId, validateMetadata } from './validation.js';
@@ -374,9 +374,7 @@ export class MeshCore {
 
   /** What a periodic push-pull opens with: a summary of our table (state-digest.ts). */
   private localDigest(): DigestMessage {
-    const { buckets, check } = digestOf(digestBucketsFor(this.table.size), (take) =>
-      this.table.forEach(take),
-    );
+    const { buckets, check } = this.table.digest(digestBucketsFor(this.table.size));
     return {
       type: 'digest',
       join: false,
@@ -394,7 +392,7 @@ export class MeshCore {
    */
   private answerDigest(request: DigestMessage): StateMessage {
     const bucketCount = request.buckets.length;
-    const ours = digestOf(bucketCount, (take) => this.table.forEach(take));
+    const ours = this.table.digest(bucketCount);
     return this.localState(false, { bucketCount, buckets: differingBuckets(ours, request) });
   }
 

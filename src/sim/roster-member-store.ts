@@ -9,6 +9,7 @@
  */
 import type { InitialShare, MemberStore, MemberStoreFactory, ProbeKeyCodec } from '../core/member-store.js';
 import { type MemberEntry, type MemberKey, type MemberRecord, stateRowOf } from '../core/member-table.js';
+import type { DigestSum } from '../core/state-digest.js';
 import type { Member, MemberSnapshot } from '../core/types.js';
 import { viewShare } from '../core/view.js';
 import { type Roster, rosterOf } from './roster.js';
@@ -221,6 +222,30 @@ export class RosterMemberStore implements MemberStore {
     for (const record of this.records.values()) {
       if (record !== this.self && !this.inRosterPlace(record.id)) visit(record);
     }
+  }
+
+  /**
+   * The roster's sums, less the entries that do not speak for their member
+   * here (this node's and the overridden ones), plus every private record:
+   * the rows forEach visits, without hashing the untouched ones again.
+   */
+  digestInto(sum: DigestSum): void {
+    const roster = this.roster;
+    if (roster !== undefined) {
+      const lanes = roster.digestLanes;
+      lanes.addAll(sum);
+      if (this.selfPosition >= 0) lanes.subtract(sum, this.selfPosition);
+      const words = this.overridden;
+      for (let word = 0; word < words.length; word++) {
+        let bits = words[word] as number;
+        while (bits !== 0) {
+          const lowest = bits & -bits;
+          lanes.subtract(sum, word * 32 + 31 - Math.clz32(lowest));
+          bits ^= lowest;
+        }
+      }
+    }
+    for (const record of this.records.values()) sum.addRow(record);
   }
 
   add(record: MemberRecord): void {
