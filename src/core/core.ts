@@ -356,12 +356,16 @@ export class MeshCore {
     const wanted = scope === undefined ? undefined : new Set(scope.buckets);
     // Usually no change waits: then every other member's delay is 0, without asking per member.
     const noneWaiting = views.pendingCount === 0;
-    table.forEach((entry) => {
-      if (wanted !== undefined && !wanted.has(bucketOf(entry.id, (scope as StateScope).bucketCount))) return;
-      const viewDelayMs =
-        entry === self ? this.membership.ownViewDelayMs() : noneWaiting ? 0 : views.remainingMs(entry.id);
-      members.push(table.stateRow(entry, viewDelayMs));
-    });
+    // Two tables that agree want no bucket: then there is no row to look for.
+    if (wanted === undefined || wanted.size > 0) {
+      table.forEach((entry) => {
+        if (wanted !== undefined && !wanted.has(bucketOf(entry.id, (scope as StateScope).bucketCount)))
+          return;
+        const viewDelayMs =
+          entry === self ? this.membership.ownViewDelayMs() : noneWaiting ? 0 : views.remainingMs(entry.id);
+        members.push(table.stateRow(entry, viewDelayMs));
+      });
+    }
     const state: StateMessage = {
       type: 'state',
       join,
