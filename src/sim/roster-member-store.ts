@@ -162,8 +162,8 @@ export class RosterMemberStore implements MemberStore {
   stateRow(entry: MemberEntry, viewDelayMs: number): MemberSnapshot {
     const roster = this.roster;
     if (viewDelayMs === 0 && roster !== undefined) {
-      // States visit the roster in order: position() finds the next entry at its first try.
-      const position = roster.position(entry.id);
+      // States visit the roster in order: the next entry is found at the first try.
+      const position = roster.positionInOrder(entry.id);
       if (position >= 0 && roster.entries[position] === entry)
         return roster.stateRows[position] as MemberSnapshot;
     }
@@ -175,7 +175,8 @@ export class RosterMemberStore implements MemberStore {
   }
 
   keyOf(id: string): MemberKey {
-    const position = this.roster === undefined ? -1 : this.roster.position(id);
+    // The probe order's keys are listed in the order of the others: roster order, mostly.
+    const position = this.roster === undefined ? -1 : this.roster.positionInOrder(id);
     return position >= 0 ? position : id;
   }
 

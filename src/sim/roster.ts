@@ -32,7 +32,7 @@ export class Roster {
   /** The array's elements when the roster was built, to notice an array changed since. */
   private readonly source: readonly Member[];
   private idOrder: Int32Array | undefined;
-  /** Where the last lookup by id landed (a cache: it changes no answer). */
+  /** Where positionInOrder() last landed (a cache: it changes no answer). */
   private lastFound = -1;
 
   constructor(members: readonly Member[]) {
@@ -76,7 +76,16 @@ export class Roster {
 
   /** Position of `id` in `entries`, or -1. */
   position(id: string): number {
-    // A full state lists the roster's members in roster order: try the next one first.
+    return this.positions.get(id) ?? -1;
+  }
+
+  /**
+   * position(), for a caller that walks the roster in order (a full state,
+   * the list of keys for a probe round): the entry after the one found last
+   * is tried first. Lookups in no order skip the guess, which would cost
+   * them a read of a cold entry.
+   */
+  positionInOrder(id: string): number {
     const next = this.lastFound + 1;
     if (next < this.entries.length && (this.entries[next] as MemberEntry).id === id) {
       this.lastFound = next;
