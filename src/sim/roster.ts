@@ -4,9 +4,9 @@
  * array). What follows from the array alone is worked out once per array
  * and shared by every core started from it: each member as the alive entry
  * an untouched core holds, an index by id, the view digest and thread
- * total, the rows' push-pull digest lanes, and the order by id. A core's member store reads the members it
- * has not touched from here (roster-member-store.ts); the roster itself
- * never changes.
+ * total, the rows' push-pull digest lanes, and the order by id. A core's
+ * member store reads the members it has not touched from here
+ * (roster-member-store.ts); the roster itself never changes.
  */
 import { type MemberEntry, stateRowOf } from '../core/member-table.js';
 import { DigestLanes } from '../core/state-digest.js';
