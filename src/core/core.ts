@@ -43,7 +43,7 @@ import { Prober } from './prober.js';
 import { randomInt } from './random.js';
 import { ReconnectCandidates } from './reconnect.js';
 import { SettleTracker } from './settle-tracker.js';
-import { bucketOf, differingBuckets, digestBucketsFor, digestOf } from './state-digest.js';
+import { bucketOf, differingBuckets, digestBucketsFor } from './state-digest.js';
 import type { Member, MemberSnapshot, Metadata, RandomSource, View } from './types.js';
 import { UserEvents } from './user-events.js';
 import { validateId, validateMetadata } from './validation.js';
@@ -362,12 +362,16 @@ export class MeshCore {
     const wanted = scope === undefined ? undefined : new Set(scope.buckets);
     // Usually no change waits: then every other member's delay is 0, without asking per member.
     const noneWaiting = views.pendingCount === 0;
-    table.forEach((entry) => {
-      if (wanted !== undefined && !wanted.has(bucketOf(entry.id, (scope as StateScope).bucketCount))) return;
-      const viewDelayMs =
-        entry === self ? this.membership.ownViewDelayMs() : noneWaiting ? 0 : views.remainingMs(entry.id);
-      members.push(table.stateRow(entry, viewDelayMs));
-    });
+    // Two tables that agree want no bucket: then there is no row to look for.
+    if (wanted === undefined || wanted.size > 0) {
+      table.forEach((entry) => {
+        if (wanted !== undefined && !wanted.has(bucketOf(entry.id, (scope as StateScope).bucketCount)))
+          return;
+        const viewDelayMs =
+          entry === self ? this.membership.ownViewDelayMs() : noneWaiting ? 0 : views.remainingMs(entry.id);
+        members.push(table.stateRow(entry, viewDelayMs));
+      });
+    }
     const state: StateMessage = {
       type: 'state',
       join,
@@ -380,9 +384,7 @@ export class MeshCore {
 
   /** What a periodic push-pull opens with: a summary of our table (state-digest.ts). */
   private localDigest(): DigestMessage {
-    const { buckets, check } = digestOf(digestBucketsFor(this.table.size), (take) =>
-      this.table.forEach(take),
-    );
+    const { buckets, check } = this.table.digest(digestBucketsFor(this.table.size));
     return {
       type: 'digest',
       join: false,
@@ -400,7 +402,7 @@ export class MeshCore {
    */
   private answerDigest(request: DigestMessage): StateMessage {
     const bucketCount = request.buckets.length;
-    const ours = digestOf(bucketCount, (take) => this.table.forEach(take));
+    const ours = this.table.digest(bucketCount);
     return this.localState(false, { bucketCount, buckets: differingBuckets(ours, request) });
   }
 

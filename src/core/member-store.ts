@@ -10,6 +10,7 @@
  * the same order, with the same random picks.
  */
 import type { MemberEntry, MemberKey, MemberRecord } from './member-table.js';
+import type { DigestSum } from './state-digest.js';
 import type { Member, MemberSnapshot } from './types.js';
 
 /** Turns probe-order keys into the 4-byte codes the probe order holds, and back. */
@@ -62,6 +63,12 @@ export interface MemberStore {
    * entry to every core: a state is only read.
    */
   stateRow(entry: MemberEntry, viewDelayMs: number): MemberSnapshot;
+  /**
+   * Adds every member forEach visits to a digest. A store that shares
+   * entries may add the shared ones from sums it worked out beforehand
+   * (state-digest.ts DigestLanes): the digest must come out the same.
+   */
+  digestInto(sum: DigestSum): void;
   /** Adds another member's record at the end of the others. */
   add(record: MemberRecord): void;
   /** Forgets a member: the last of the others takes its place (swap removal). */

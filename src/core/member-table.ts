@@ -12,6 +12,7 @@
 import type { InitialShare, MemberStore, ProbeKeyCodec } from './member-store.js';
 import { isInView } from './precedence.js';
 import { sampleFrom } from './random.js';
+import { DigestSum, type TableDigest } from './state-digest.js';
 import type { Suspicion } from './suspicion.js';
 import type { Member, MemberSnapshot, MemberState, Metadata, RandomSource } from './types.js';
 
@@ -169,6 +170,13 @@ export class MemberTable {
   /** The member as a full state lists it (see MemberStore.stateRow). */
   stateRow(entry: MemberEntry, viewDelayMs: number): MemberSnapshot {
     return this.store.stateRow(entry, viewDelayMs);
+  }
+
+  /** A digest of every member's row in `bucketCount` buckets (state-digest.ts). */
+  digest(bucketCount: number): TableDigest {
+    const sum = new DigestSum(bucketCount);
+    this.store.digestInto(sum);
+    return sum.digest();
   }
 
   /** Visits every member, this node first (see MemberStore.forEach). */

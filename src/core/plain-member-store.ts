@@ -5,6 +5,7 @@
  */
 import type { InitialShare, MemberStore, ProbeKeyCodec } from './member-store.js';
 import { type MemberEntry, type MemberKey, type MemberRecord, stateRowOf } from './member-table.js';
+import type { DigestSum } from './state-digest.js';
 import type { MemberSnapshot } from './types.js';
 
 /** Codes are positions in a list of the ids encoded this round. */
@@ -77,6 +78,10 @@ export class PlainMemberStore implements MemberStore {
 
   forEach(visit: (entry: MemberEntry) => void): void {
     for (const record of this.records.values()) visit(record);
+  }
+
+  digestInto(sum: DigestSum): void {
+    for (const record of this.records.values()) sum.addRow(record);
   }
 
   add(record: MemberRecord): void {

@@ -80,21 +80,126 @@ function rowHash(seed: number, idHash: number, addressHash: number, row: DigestR
   return mix32(h ^ (STATE_CODES[row.state] | (row.threads << 2)));
 }
 
+/**
+ * A digest being summed. Rows go in one at a time, hashed here, or as the
+ * lanes a store worked out for them beforehand (DigestLanes): the sums are
+ * the same either way, and they do not depend on the order rows come in.
+ */
+export class DigestSum {
+  /** Sums mod 2^32: a typed array wraps every store. */
+  private readonly buckets: Uint32Array;
+  private check = 0;
+  private readonly bucketMask: number;
+
+  /** `bucketCount`: a power of two. */
+  constructor(readonly bucketCount: number) {
+    this.buckets = new Uint32Array(bucketCount);
+    this.bucketMask = bucketCount - 1;
+  }
+
+  /** Adds one row, hashing its strings. */
+  addRow(row: DigestRow): void {
+    const idHash = fnv1a(row.id);
+    const addressHash = fnv1a(row.address);
+    this.addHashes(
+      mix32(idHash ^ BUCKET_SEED),
+      rowHash(ROW_SEED, idHash, addressHash, row),
+      rowHash(CHECK_SEED, idHash, addressHash, row),
+    );
+  }
+
+  /** Adds a row by its lanes: a bucket key (the bucket before masking) and one hash per lane. */
+  addHashes(bucketKey: number, rowLane: number, checkLane: number): void {
+    const bucket = bucketKey & this.bucketMask;
+    this.buckets[bucket] = (this.buckets[bucket] as number) + rowLane;
+    this.check = (this.check + checkLane) >>> 0;
+  }
+
+  /** Takes out a row added before by its lanes. */
+  subtractHashes(bucketKey: number, rowLane: number, checkLane: number): void {
+    const bucket = bucketKey & this.bucketMask;
+    this.buckets[bucket] = (this.buckets[bucket] as number) - rowLane;
+    this.check = (this.check - checkLane) >>> 0;
+  }
+
+  /** Adds whole bucket sums (of the same bucket count) and their check. */
+  addSums(buckets: Uint32Array, check: number): void {
+    for (let i = 0; i < this.buckets.length; i++)
+      this.buckets[i] = (this.buckets[i] as number) + (buckets[i] as number);
+    this.check = (this.check + check) >>> 0;
+  }
+
+  digest(): TableDigest {
+    return { buckets: Array.from(this.buckets), check: this.check };
+  }
+}
+
+/**
+ * The lanes of a fixed list of rows, worked out once: a store that shares
+ * rows between many tables keeps them by position, so that a digest of a
+ * table made mostly of those rows starts from their sums and hashes only
+ * the rows that differ.
+ */
+export class DigestLanes {
+  private readonly bucketKeys: Uint32Array;
+  private readonly rowLanes: Uint32Array;
+  private readonly checkLanes: Uint32Array;
+  /** Sums of every row by bucket count, made when first asked for. */
+  private readonly sums = new Map<number, { readonly buckets: Uint32Array; readonly check: number }>();
+
+  constructor(rows: readonly DigestRow[]) {
+    this.bucketKeys = new Uint32Array(rows.length);
+    this.rowLanes = new Uint32Array(rows.length);
+    this.checkLanes = new Uint32Array(rows.length);
+    rows.forEach((row, position) => {
+      const idHash = fnv1a(row.id);
+      const addressHash = fnv1a(row.address);
+      this.bucketKeys[position] = mix32(idHash ^ BUCKET_SEED);
+      this.rowLanes[position] = rowHash(ROW_SEED, idHash, addressHash, row);
+      this.checkLanes[position] = rowHash(CHECK_SEED, idHash, addressHash, row);
+    });
+  }
+
+  /** Adds every row to `sum`. */
+  addAll(sum: DigestSum): void {
+    let all = this.sums.get(sum.bucketCount);
+    if (all === undefined) {
+      const whole = new DigestSum(sum.bucketCount);
+      for (let position = 0; position < this.bucketKeys.length; position++) this.add(whole, position);
+      const { buckets, check } = whole.digest();
+      all = { buckets: Uint32Array.from(buckets), check };
+      this.sums.set(sum.bucketCount, all);
+    }
+    sum.addSums(all.buckets, all.check);
+  }
+
+  /** Adds the row at `position` to `sum`. */
+  add(sum: DigestSum, position: number): void {
+    sum.addHashes(
+      this.bucketKeys[position] as number,
+      this.rowLanes[position] as number,
+      this.checkLanes[position] as number,
+    );
+  }
+
+  /** Takes the row at `position` out of `sum`. */
+  subtract(sum: DigestSum, position: number): void {
+    sum.subtractHashes(
+      this.bucketKeys[position] as number,
+      this.rowLanes[position] as number,
+      this.checkLanes[position] as number,
+    );
+  }
+}
+
 /** Summarises rows into `bucketCount` buckets (a power of two); `forEach` hands over every row once. */
 export function digestOf(
   bucketCount: number,
   forEach: (take: (row: DigestRow) => void) => void,
 ): TableDigest {
-  const buckets = new Array<number>(bucketCount).fill(0);
-  let check = 0;
-  forEach((row) => {
-    const idHash = fnv1a(row.id);
-    const addressHash = fnv1a(row.address);
-    const bucket = mix32(idHash ^ BUCKET_SEED) & (bucketCount - 1);
-    buckets[bucket] = ((buckets[bucket] as number) + rowHash(ROW_SEED, idHash, addressHash, row)) >>> 0;
-    check = (check + rowHash(CHECK_SEED, idHash, addressHash, row)) >>> 0;
-  });
-  return { buckets, check };
+  const sum = new DigestSum(bucketCount);
+  forEach((row) => sum.addRow(row));
+  return sum.digest();
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import type { InitialShare, MemberStore, MemberStoreFactory, ProbeKeyCodec } from '../core/member-store.js';
 import { type MemberEntry, type MemberKey, type MemberRecord, stateRowOf } from '../core/member-table.js';
+import type { DigestSum } from '../core/state-digest.js';
 import type { Member, MemberSnapshot } from '../core/types.js';
 import { viewShare } from '../core/view.js';
 import { type Roster, rosterOf } from './roster.js';
@@ -161,8 +162,8 @@ export class RosterMemberStore implements MemberStore {
   stateRow(entry: MemberEntry, viewDelayMs: number): MemberSnapshot {
     const roster = this.roster;
     if (viewDelayMs === 0 && roster !== undefined) {
-      // States visit the roster in order: position() finds the next entry at its first try.
-      const position = roster.position(entry.id);
+      // States visit the roster in order: the next entry is found at the first try.
+      const position = roster.positionInOrder(entry.id);
       if (position >= 0 && roster.entries[position] === entry)
         return roster.stateRows[position] as MemberSnapshot;
     }
@@ -174,7 +175,8 @@ export class RosterMemberStore implements MemberStore {
   }
 
   keyOf(id: string): MemberKey {
-    const position = this.roster === undefined ? -1 : this.roster.position(id);
+    // The probe order's keys are listed in the order of the others: roster order, mostly.
+    const position = this.roster === undefined ? -1 : this.roster.positionInOrder(id);
     return position >= 0 ? position : id;
   }
 
@@ -221,6 +223,30 @@ export class RosterMemberStore implements MemberStore {
     for (const record of this.records.values()) {
       if (record !== this.self && !this.inRosterPlace(record.id)) visit(record);
     }
+  }
+
+  /**
+   * The roster's sums, less the entries that do not speak for their member
+   * here (this node's and the overridden ones), plus every private record:
+   * the rows forEach visits, without hashing the untouched ones again.
+   */
+  digestInto(sum: DigestSum): void {
+    const roster = this.roster;
+    if (roster !== undefined) {
+      const lanes = roster.digestLanes;
+      lanes.addAll(sum);
+      if (this.selfPosition >= 0) lanes.subtract(sum, this.selfPosition);
+      const words = this.overridden;
+      for (let word = 0; word < words.length; word++) {
+        let bits = words[word] as number;
+        while (bits !== 0) {
+          const lowest = bits & -bits;
+          lanes.subtract(sum, word * 32 + 31 - Math.clz32(lowest));
+          bits ^= lowest;
+        }
+      }
+    }
+    for (const record of this.records.values()) sum.addRow(record);
   }
 
   add(record: MemberRecord): void {

@@ -4,11 +4,12 @@
  * array). What follows from the array alone is worked out once per array
  * and shared by every core started from it: each member as the alive entry
  * an untouched core holds, an index by id, the view digest and thread
- * total, and the order by id. A core's member store reads the members it
- * has not touched from here (roster-member-store.ts); the roster itself
- * never changes.
+ * total, the rows' push-pull digest lanes, and the order by id. A core's
+ * member store reads the members it has not touched from here
+ * (roster-member-store.ts); the roster itself never changes.
  */
 import { type MemberEntry, stateRowOf } from '../core/member-table.js';
+import { DigestLanes } from '../core/state-digest.js';
 import type { Member, MemberSnapshot } from '../core/types.js';
 import { compareUtf8 } from '../core/utf8.js';
 import { viewShare } from '../core/view.js';
@@ -21,6 +22,8 @@ export class Roster {
    * every untouched core lists it so, and shares this one row.
    */
   readonly stateRows: readonly MemberSnapshot[];
+  /** The entries' digest lanes by position: an untouched entry is the same row in every core. */
+  readonly digestLanes: DigestLanes;
   /** Sum of the entries' view shares (mod 2^32), as the view digest counts them. */
   readonly digest: number;
   /** Sum of the entries' threads in the view. */
@@ -29,7 +32,7 @@ export class Roster {
   /** The array's elements when the roster was built, to notice an array changed since. */
   private readonly source: readonly Member[];
   private idOrder: Int32Array | undefined;
-  /** Where the last lookup by id landed (a cache: it changes no answer). */
+  /** Where positionInOrder() last landed (a cache: it changes no answer). */
   private lastFound = -1;
 
   constructor(members: readonly Member[]) {
@@ -62,6 +65,7 @@ export class Roster {
     }
     this.entries = entries;
     this.stateRows = entries.map((entry) => Object.freeze(stateRowOf(entry, 0)));
+    this.digestLanes = new DigestLanes(entries);
     this.digest = digest;
     this.total = total;
   }
@@ -72,7 +76,16 @@ export class Roster {
 
   /** Position of `id` in `entries`, or -1. */
   position(id: string): number {
-    // A full state lists the roster's members in roster order: try the next one first.
+    return this.positions.get(id) ?? -1;
+  }
+
+  /**
+   * position(), for a caller that walks the roster in order (a full state,
+   * the list of keys for a probe round): the entry after the one found last
+   * is tried first. Lookups in no order skip the guess, which would cost
+   * them a read of a cold entry.
+   */
+  positionInOrder(id: string): number {
     const next = this.lastFound + 1;
     if (next < this.entries.length && (this.entries[next] as MemberEntry).id === id) {
       this.lastFound = next;

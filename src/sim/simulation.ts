@@ -149,19 +149,26 @@ interface SyncExchange {
 
 /** One monomorphic event shape for everything in the queue. */
 class SimEvent implements QueueEntry {
-  time: number;
-  kind: number;
-  slot: number;
-  life: number;
-  token: number;
-  from: number;
-  bytes: Uint8Array | undefined;
-  channel: Channel;
+  // Every field is set by reset(), from the constructor too, in one order: one shape.
+  time!: number;
+  kind!: number;
+  slot!: number;
+  life!: number;
+  token!: number;
+  from!: number;
+  bytes!: Uint8Array | undefined;
+  channel!: Channel;
   /** Already held back once by a slow node's input delay. */
-  delayed: boolean;
-  sync: SyncExchange | undefined;
-  action: (() => void) | undefined;
+  delayed!: boolean;
+  sync!: SyncExchange | undefined;
+  action!: (() => void) | undefined;
+
   constructor(time: number, kind: number, slot: number) {
+    this.reset(time, kind, slot);
+  }
+
+  /** Sets every field as for a new event (also how SimEvents reuses a spent one). */
+  reset(time: number, kind: number, slot: number): void {
     this.time = time;
     this.kind = kind;
     this.slot = slot;
@@ -173,6 +180,32 @@ class SimEvent implements QueueEntry {
     this.delayed = false;
     this.sync = undefined;
     this.action = undefined;
+  }
+}
+
+/**
+ * Spent timer and packet events, kept for reuse. Most events wait in the
+ * queue for a gossip or probe period, long enough for the young generation
+ * to copy them and often to promote them: reusing them took about a tenth
+ * off a 10,000-node run. An event is handed back only once nothing holds it
+ * (not while a paused node defers it or a slow one holds it back).
+ */
+class SimEvents {
+  private readonly spare: SimEvent[] = [];
+
+  take(time: number, kind: number, slot: number): SimEvent {
+    const event = this.spare.pop();
+    if (event === undefined) return new SimEvent(time, kind, slot);
+    event.reset(time, kind, slot);
+    return event;
+  }
+
+  /** `event` is out of the queue and nothing keeps it: its fields no longer hold on to anything. */
+  give(event: SimEvent): void {
+    event.bytes = undefined;
+    event.sync = undefined;
+    event.action = undefined;
+    this.spare.push(event);
   }
 }
 
@@ -297,6 +330,7 @@ export class Simulation {
   /** Every partition started so far, healed ones included. */
   readonly partitions: PartitionRecord[] = [];
   private readonly queue = new EventQueue<SimEvent>();
+  private readonly events = new SimEvents();
   private readonly slotByAddress = new Map<string, number>();
   private readonly listeners: SimListener[] = [];
   private readonly wire: Wire;
@@ -621,7 +655,7 @@ export class Simulation {
         if (!(delayMs >= 0) || !Number.isFinite(delayMs)) {
           this.fail(`${slot.id} scheduled timer ${token} with delay ${delayMs}`);
         }
-        const event = new SimEvent(this.now + delayMs, TIMER, slot.index);
+        const event = this.events.take(this.now + delayMs, TIMER, slot.index);
         event.life = life;
         event.token = token;
         this.queue.push(event);
@@ -670,14 +704,20 @@ export class Simulation {
 
   private fireTimer(event: SimEvent): void {
     const slot = this.slots[event.slot] as Slot;
-    if (slot.life !== event.life) return;
+    if (slot.life !== event.life) {
+      this.events.give(event);
+      return;
+    }
     if (slot.paused) {
       slot.deferredTimers.push(event);
       return;
     }
     const core = slot.core as SimCore;
+    const token = event.token;
+    // Handed back first: the timer the core sets next can reuse it.
+    this.events.give(event);
     try {
-      core.handleTimer(event.token, this.coreNow);
+      core.handleTimer(token, this.coreNow);
     } catch (error) {
       this.coreThrew(slot, 'handleTimer', error);
     }
@@ -707,7 +747,7 @@ export class Simulation {
   }
 
   private queuePacket(time: number, target: number, from: number, bytes: Uint8Array, channel: Channel): void {
-    const event = new SimEvent(time, PACKET, target);
+    const event = this.events.take(time, PACKET, target);
     event.from = from;
     event.bytes = bytes;
     event.channel = channel;
@@ -717,10 +757,15 @@ export class Simulation {
   private arrive(event: SimEvent): void {
     const slot = this.slots[event.slot] as Slot;
     const core = slot.core;
-    if (!slot.active || core === undefined) return;
+    if (!slot.active || core === undefined) {
+      this.events.give(event);
+      return;
+    }
     if (slot.paused) {
-      if (slot.deferredInputs.length >= this.pauseBufferPackets) this.pauseOverflows++;
-      else slot.deferredInputs.push(event);
+      if (slot.deferredInputs.length >= this.pauseBufferPackets) {
+        this.pauseOverflows++;
+        this.events.give(event);
+      } else slot.deferredInputs.push(event);
       return;
     }
     if (this.holdBack(slot, event)) return;
@@ -731,9 +776,11 @@ export class Simulation {
       );
     }
     const from = (this.slots[event.from] as Slot).address;
+    const channel = event.channel;
+    this.events.give(event);
     const messages = decoded.value;
     try {
-      core.handleMessages(messages, from, event.channel, this.coreNow);
+      core.handleMessages(messages, from, channel, this.coreNow);
     } catch (error) {
       this.coreThrew(slot, 'handleMessages', error);
     }

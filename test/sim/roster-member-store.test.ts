@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { type MemberEntry, MemberTable, newRecord, snapshotOf } from '../../src/core/member-table.js';
 import { PlainMemberStore } from '../../src/core/plain-member-store.js';
 import { SeededRandom } from '../../src/core/random.js';
+import { digestOf } from '../../src/core/state-digest.js';
 import type { Member, MemberState } from '../../src/core/types.js';
 import { sortView, viewShare } from '../../src/core/view.js';
 import { rosterOf } from '../../src/sim/roster.js';
@@ -129,7 +130,14 @@ function observe(table: MemberTable) {
   }, true);
   const lookups = Array.from({ length: ID_MAX + 2 }, (_, n) => table.get(idOf(n))?.id ?? null);
   const liveOthers = table.liveOtherKeys().map((key) => table.byKey(key)?.id);
+  // The store's digest (from shared sums where it has them) against one hashed row by row.
+  const digests = [1, 2, 8, 64].map((count) => {
+    const rowByRow = digestOf(count, (take) => table.forEach(take));
+    expect(table.digest(count)).toEqual(rowByRow);
+    return rowByRow;
+  });
   return {
+    digests,
     rows,
     view: sortView(inView, 0),
     lookups,
@@ -162,6 +170,26 @@ describe('RosterMemberStore', () => {
       }),
       { seed: 11, numRuns: 400 },
     );
+  });
+
+  it('digests a roster of many words of position bits as the plain table does', () => {
+    const members = Array.from({ length: 100 }, (_, n) => rosterMember(idOf(n), 1 + (n % 3)));
+    const shared = sharedTable(members, 0);
+    const reference = privateTable(members, 0);
+    // Positions at both ends of the bit words, and this node (m3) among them.
+    for (const n of [0, 31, 32, 33, 63, 64, 95, 99]) {
+      for (const table of [shared, reference]) {
+        const record = table.own(table.get(idOf(n)) as MemberEntry);
+        record.incarnation = 5;
+        table.setState(record, n % 2 === 0 ? 'suspect' : 'dead');
+        if (n === 64) table.remove(record);
+      }
+    }
+    for (const count of [1, 4, 64]) {
+      expect(shared.digest(count)).toEqual(reference.digest(count));
+      expect(shared.digest(count)).toEqual(digestOf(count, (take) => reference.forEach(take)));
+    }
+    expect(shared.digest(64)).not.toEqual(sharedTable(members, 0).digest(64));
   });
 
   it('leaves the roster and every other table untouched when one table changes a member', () => {
