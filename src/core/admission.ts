@@ -65,7 +65,7 @@ export interface AdmissionHooks {
   viewId(): number;
   /**
    * An alive about ourselves with the view deadline our own announcements
-   * carry, or undefined while we leave.
+   * carry, while that news is still spreading; undefined otherwise.
    */
   ownAlive(): AliveMessage | undefined;
   /**

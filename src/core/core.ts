@@ -889,10 +889,16 @@ export class MeshCore {
     return viewDelayMs(this.config.viewDelayMs, this.table.liveCount) + this.config.settleQuietMs;
   }
 
-  /** An alive about this node as its announcements carry it now (none once it leaves). */
+  /**
+   * An alive about this node for a verification ping, while its own news is
+   * still spreading (it joined, refuted or changed): then the candidate may
+   * not know it yet. Not otherwise, so that a forged alive naming a victim's
+   * address draws no more than three bare pings there.
+   */
   private ownAliveNow(): AliveMessage | undefined {
     if (this.membership.leaving || this.membership.awaitingAdmission || this.idCheck !== undefined)
       return undefined;
+    if (!this.dissemination.isQueued(this.id)) return undefined;
     const viewAtMs = this.membership.ownAnnouncementViewAtMs();
     const viewDelayMs = viewAtMs > 0 ? Math.max(0, Math.round(viewAtMs - this.context.nowMs)) : 0;
     return { ...aliveMessageOf(this.table.self), viewDelayMs };

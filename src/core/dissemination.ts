@@ -107,6 +107,11 @@ export class Disseminator {
     this.queue.remove(id);
   }
 
+  /** True when an update about `id` is still queued (it has not gone out its limit of times). */
+  isQueued(id: string): boolean {
+    return this.queue.transmitsOf(id) !== undefined;
+  }
+
   /** True when an update about `id` is queued and has not gone out yet. */
   isFresh(id: string): boolean {
     return this.queue.transmitsOf(id) === 0;

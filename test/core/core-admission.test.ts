@@ -122,22 +122,28 @@ describe('verified admission', () => {
     expect(ids.map((id) => verificationPings(solo, id).length)).toEqual(ids.map(() => 1));
   });
 
-  it('tells the candidate who we are: the verification ping carries our own alive', () => {
+  it('tells the candidate who we are while our own news spreads, and only then', () => {
     const solo = node();
+    const verificationPacket = (id: string) =>
+      solo.host.sent.find((sent) =>
+        sent.messages.some((message) => message.type === 'ping' && message.targetId === id),
+      );
+    solo.silent.add('quiet');
+    solo.receive([alive('quiet')]);
+    // Nothing of ours is spreading: a bare ping, so a forged alive draws no more at its address.
+    expect(verificationPacket('quiet')?.messages.map((message) => message.type)).toEqual(['ping']);
+    solo.core.setMetadata({ zone: 'b' }, solo.host.nowMs);
     solo.silent.add('new');
     solo.receive([alive('new')]);
-    const packet = solo.host.sent.find((sent) =>
-      sent.messages.some((message) => message.type === 'ping' && message.targetId === 'new'),
-    );
-    expect(packet?.messages).toEqual([
+    expect(verificationPacket('new')?.messages).toEqual([
       expect.objectContaining({ type: 'ping', targetId: 'new', fromId: 'self' }),
       {
         type: 'alive',
         id: 'self',
         address: '10.0.0.1:7946',
-        incarnation: 0,
+        incarnation: 1,
         threads: 1,
-        metadata: {},
+        metadata: { zone: 'b' },
         viewDelayMs: 0,
       },
     ]);
