@@ -326,6 +326,9 @@ export class MeshCore {
       case 'push-pull':
         this.onPushPullTick();
         break;
+      case 'follow-up-sync':
+        this.syncDigestWithRandomPeer();
+        break;
       case 'reconnect':
         this.onReconnectTick();
         break;
@@ -464,6 +467,13 @@ export class MeshCore {
     const admissionAtMs = this.views.pendingAtMs(this.id);
     if (admissionAtMs !== undefined)
       this.dissemination.enqueue(aliveMessageOf(this.table.self), admissionAtMs);
+    // Members that joined at the same moment were in neither's seed state: each knows of
+    // the other by gossip alone, whose last copies miss a node now and then. One digest
+    // sync with a random member once the joins around ours have spread finds them.
+    const { context, config } = this;
+    if (config.pushPullIntervalMs === 0) return;
+    const followUpMs = membership.freshViewDelayMs() + randomInt(context.random, config.probeIntervalMs);
+    context.schedule(followUpMs, { kind: 'follow-up-sync' });
   }
 
   /** While joining, the cluster holds our id alive (or suspect) at another address. */
@@ -758,6 +768,13 @@ export class MeshCore {
     const intervalMs = pushPullIntervalMs(this.config.pushPullIntervalMs, table.liveCount);
     context.schedule(this.jittered(intervalMs), { kind: 'push-pull' });
     if (this.membership.leaving) return;
+    this.syncDigestWithRandomPeer();
+  }
+
+  /** A push-pull with one random live member, opening with a digest. */
+  private syncDigestWithRandomPeer(): void {
+    const { context, table } = this;
+    if (this.membership.leaving || !this.isRunning) return;
     const [peer] = table.sample(context.random, 1, (record) => record.state === 'alive');
     if (peer === undefined) return;
     // Agreeing tables cost a digest and an empty answer; rows move only where they differ.

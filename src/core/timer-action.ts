@@ -5,6 +5,7 @@ export type TimerAction =
   | { readonly kind: 'relay-timeout'; readonly seq: number }
   | { readonly kind: 'gossip' }
   | { readonly kind: 'push-pull' }
+  | { readonly kind: 'follow-up-sync' }
   | { readonly kind: 'reconnect' }
   | { readonly kind: 'id-check'; readonly seq: number }
   | { readonly kind: 'verify'; readonly id: string; readonly seq: number }

@@ -295,3 +295,45 @@ describe('digest requests', () => {
     expect(a.host.syncRequests.length).toBe(before + 1);
   });
 });
+
+describe('the follow-up sync after a join', () => {
+  /** A joiner admitted through `seed` at 5 ms; the seed's state names two more members. */
+  function admittedJoiner(pushPullIntervalMs: number): SoloCore {
+    const solo = new SoloCore({
+      id: 'joiner',
+      address: addressFor('joiner'),
+      joining: true,
+      config: testConfig({ pushPullIntervalMs }),
+    });
+    solo.start(0);
+    solo.core.join([addressFor('seed')], 0);
+    const row = (id: string): MemberSnapshot => ({ ...member(id), state: 'alive', viewDelayMs: 0 });
+    solo.host.nowMs = 5;
+    solo.core.handleSyncReply(
+      { type: 'state', join: false, fromId: 'seed', members: [row('seed'), row('a'), row('b')] },
+      addressFor('seed'),
+      5,
+    );
+    return solo;
+  }
+
+  it('opens one digest sync with a member once the joins around it have spread: a view delay and up to a period later', () => {
+    // An hour between periodic syncs, so only the follow-up can fall in this window.
+    const solo = admittedJoiner(3_600_000);
+    expect(solo.host.syncs).toEqual([{ to: addressFor('seed'), join: true }]);
+    // lan: viewDelayMs 1500 at four members, then up to one 1000 ms period.
+    solo.advanceTo(5 + 1500 - 1);
+    expect(solo.host.syncRequests.length).toBe(1);
+    solo.advanceTo(5 + 1500 + 1000);
+    expect(solo.host.syncRequests.map((request) => request.type)).toEqual(['state', 'digest']);
+    expect([addressFor('seed'), addressFor('a'), addressFor('b')]).toContain(solo.host.syncs[1]?.to);
+    solo.advanceTo(60_000);
+    expect(solo.host.syncRequests.length).toBe(2);
+  });
+
+  it('opens none when push-pull is off', () => {
+    const solo = admittedJoiner(0);
+    solo.advanceTo(60_000);
+    expect(solo.host.syncs).toEqual([{ to: addressFor('seed'), join: true }]);
+  });
+});
