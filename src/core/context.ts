@@ -32,6 +32,11 @@ export class CoreContext {
     return token;
   }
 
+  /** Forgets a pending timer and tells the host it may drop it. */
+  cancel(token: number): void {
+    if (this.timers.delete(token)) this.host.cancel?.(token);
+  }
+
   /** The action of a fired timer, once; undefined for tokens no longer expected. */
   takeTimer(token: number): TimerAction | undefined {
     const action = this.timers.get(token);

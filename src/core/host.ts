@@ -65,10 +65,16 @@ export interface CoreHost {
    */
   send(to: string, messages: readonly Message[], channel: Channel): void;
   /**
-   * Call `core.handleTimer(token, now)` once `delayMs` from now. Timers are
-   * never cancelled: the core ignores tokens it no longer expects.
+   * Call `core.handleTimer(token, now)` once `delayMs` from now. The core
+   * ignores tokens it no longer expects, so a host may fire every timer.
    */
   schedule(delayMs: number, token: number): void;
+  /**
+   * Optional: the core no longer needs timer `token` (a probe was answered
+   * before its timeout). A host may drop it to spare a wakeup; firing it
+   * anyway is harmless.
+   */
+  cancel?(token: number): void;
   /**
    * Open a state exchange with `to` over the reliable stream, carrying
    * `request` (a full or partial state, or a digest). Hand the peer's answer to `core.handleSyncReply`, or on any

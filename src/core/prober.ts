@@ -38,6 +38,8 @@ interface ActiveProbe {
   readonly targetAddress: string;
   readonly relayAddresses: string[];
   readonly sentAtMs: number;
+  /** The probe-timeout timer, cancelled by a direct ack. */
+  timeoutToken: number;
   acked: boolean;
   indirect: boolean;
   nacksExpected: number;
@@ -194,6 +196,7 @@ export class Prober {
       targetAddress: target.address,
       relayAddresses: [],
       sentAtMs: context.nowMs,
+      timeoutToken: 0,
       acked: false,
       indirect: false,
       nacksExpected: 0,
@@ -201,7 +204,10 @@ export class Prober {
     };
     context.counters.probes++;
     this.dissemination.send(target.address, this.probeMessages(seq, target), 'datagram');
-    context.schedule(this.awareness.scaleMs(context.config.probeTimeoutMs), { kind: 'probe-timeout', seq });
+    this.active.timeoutToken = context.schedule(this.awareness.scaleMs(context.config.probeTimeoutMs), {
+      kind: 'probe-timeout',
+      seq,
+    });
   }
 
   /**
@@ -318,7 +324,11 @@ export class Prober {
             record.rttMs === undefined ? sample : record.rttMs + RTT_SMOOTHING * (sample - record.rttMs);
         }
       }
-      if (!probe.indirect) this.awareness.applyDelta(-1);
+      if (!probe.indirect) {
+        this.awareness.applyDelta(-1);
+        // Answered in time: its timeout has nothing left to do.
+        this.context.cancel(probe.timeoutToken);
+      }
       return;
     }
     // The answer to a buddy ping: its piggybacked refutation has been applied already.

@@ -191,6 +191,10 @@ export class Runtime implements CoreHost {
     this.timers.schedule(delayMs, token, this.depth > 0 ? this.entryNowMs : undefined);
   }
 
+  cancel(token: number): void {
+    this.timers.cancel(token);
+  }
+
   sync(to: string, request: SyncRequest): void {
     if (this.closing !== undefined) return;
     const encoded = this.encodeState(request);

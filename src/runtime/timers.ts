@@ -1,8 +1,10 @@
 /**
  * One timer queue per node: a binary min-heap of (due time, token) drained by
- * a single Node timer armed for the earliest entry. The core never cancels
- * timers (it ignores stale tokens), so the queue only ever adds and pops.
- * clear() drops everything and disarms the Node timer: nothing stays alive.
+ * a single Node timer armed for the earliest entry. A cancelled token stays
+ * in the heap, marked, until it reaches the top, where it is dropped without
+ * firing: a probe answered in time (most of them) costs no wakeup for its
+ * timeout. clear() drops everything and disarms the Node timer: nothing
+ * stays alive.
  */
 import { MinHeap } from '../core/min-heap.js';
 
@@ -14,6 +16,8 @@ export class TimerQueue {
   private readonly clock: Clock;
   private readonly fire: (token: number, nowMs: number) => void;
   private handle: NodeJS.Timeout | undefined;
+  /** Tokens in the heap that must not fire (at most as many as the heap holds). */
+  private readonly cancelled = new Set<number>();
   private armedForMs = Number.POSITIVE_INFINITY;
   private closed = false;
 
@@ -41,14 +45,27 @@ export class TimerQueue {
     this.arm(now);
   }
 
+  /** `token` (pending) will not fire; when it is the next due, the Node timer moves on at once. */
+  cancel(token: number): void {
+    if (this.closed) return;
+    this.cancelled.add(token);
+    if (this.heap.peek() === token) this.arm();
+  }
+
   /** Drops every pending entry and disarms; later schedule() calls are ignored. */
   clear(): void {
     this.closed = true;
     this.heap.clear();
+    this.cancelled.clear();
     this.disarm();
   }
 
+  private dropCancelledHead(): void {
+    while (this.heap.size > 0 && this.cancelled.delete(this.heap.peek() as number)) this.heap.pop();
+  }
+
   private arm(nowMs?: number): void {
+    this.dropCancelledHead();
     if (this.heap.size === 0) {
       this.disarm();
       return;
@@ -77,6 +94,8 @@ export class TimerQueue {
     while (this.heap.size > 0 && this.heap.peekTimeMs() <= now) due.push(this.heap.pop() as number);
     for (const token of due) {
       if (this.closed) return;
+      // Cancelled in the heap, or by a timer of this same batch.
+      if (this.cancelled.delete(token)) continue;
       this.fire(token, now);
     }
     if (!this.closed) this.arm();

@@ -492,3 +492,32 @@ describe('indirect probes, as the relay', () => {
     expect(solo.core.stats().drops['ack-source']).toBe(1);
   });
 });
+
+describe('the probe timeout of an answered probe', () => {
+  it('is cancelled by a direct ack (a host need not wake for it), and kept when no ack comes', () => {
+    const answered = cluster(['a', 'b']);
+    answered.autoAck = true;
+    const scheduled: Array<{ atMs: number; token: number }> = [];
+    const schedule = answered.host.schedule.bind(answered.host);
+    answered.host.schedule = (delayMs, token) => {
+      scheduled.push({ atMs: answered.host.nowMs + delayMs, token });
+      schedule(delayMs, token);
+    };
+    const probe = answered.nextProbe();
+    // The timer set for probeTimeoutMs after the ping is the probe's timeout: cancelled, and gone.
+    const timeout = scheduled.find((timer) => timer.atMs === probe.atMs + 500);
+    expect(timeout).toBeDefined();
+    expect(answered.host.cancelled).toEqual([timeout?.token]);
+    expect(answered.host.timers.map((timer) => timer.token)).not.toContain(timeout?.token);
+    answered.advanceTo(probe.atMs + 999);
+    expect(relaysAsked(answered, probe.ping.seq)).toEqual([]);
+
+    const silent = cluster(['a', 'b']);
+    silent.silent.add('a');
+    silent.silent.add('b');
+    const lost = silent.nextProbe();
+    silent.advanceTo(lost.atMs + 500);
+    expect(silent.host.cancelled).toEqual([]);
+    expect(relaysAsked(silent, lost.ping.seq).length).toBe(1);
+  });
+});

@@ -44,6 +44,13 @@ export class RecordingHost implements CoreHost {
     }
     this.timers.splice(low, 0, timer);
   }
+  /** Tokens the core cancelled; like the runtime, this host drops them from `timers`. */
+  cancelled: number[] = [];
+  cancel(token: number): void {
+    this.cancelled.push(token);
+    const at = this.timers.findIndex((timer) => timer.token === token);
+    if (at >= 0) this.timers.splice(at, 1);
+  }
   sync(to: string, request: StateMessage): void {
     this.syncs.push({ to, join: request.join });
     this.syncRequests.push(request);

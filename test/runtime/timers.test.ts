@@ -49,6 +49,50 @@ describe('TimerQueue', () => {
     expect(fired).toEqual([1, 10, 2]);
   });
 
+  it('a cancelled token never fires; at the top of the queue it moves the Node timer on at once', () => {
+    vi.useFakeTimers();
+    const fired: [number, number][] = [];
+    const start = Date.now();
+    const queue = new TimerQueue(
+      () => Date.now(),
+      (token, now) => fired.push([token, now - start]),
+    );
+    queue.schedule(500, 1);
+    queue.schedule(1000, 2);
+    queue.schedule(700, 3);
+    queue.cancel(3);
+    queue.cancel(1);
+    // Token 1 was next: the Node timer now waits for token 2, the next one left.
+    vi.advanceTimersByTime(999);
+    expect(fired).toEqual([]);
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(1);
+    expect(fired).toEqual([[2, 1000]]);
+    expect(queue.size).toBe(0);
+    expect(queue.armed).toBe(false);
+  });
+
+  it('a token cancelled by a timer of the same batch does not fire', () => {
+    vi.useFakeTimers();
+    const fired: number[] = [];
+    const queue = new TimerQueue(
+      () => Date.now(),
+      (token) => {
+        fired.push(token);
+        if (token === 1) queue.cancel(2);
+      },
+    );
+    queue.schedule(10, 1);
+    queue.schedule(10, 2);
+    queue.schedule(10, 3);
+    vi.advanceTimersByTime(10);
+    expect(fired).toEqual([1, 3]);
+    queue.schedule(5, 2);
+    vi.advanceTimersByTime(5);
+    // The same token scheduled again later fires: its cancellation was spent.
+    expect(fired).toEqual([1, 3, 2]);
+  });
+
   it('clear() leaves no timer alive and ignores later schedules', () => {
     vi.useFakeTimers();
     const fired: number[] = [];
