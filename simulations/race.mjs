@@ -149,7 +149,7 @@ function caption(rows) {
   return [
     `meshnode ${pkg.version} (lan preset) against memberlist (DefaultLANConfig), N nodes in one process each on 127.0.0.1,`,
     `run alternately in one session (${minutes} min); medians of ${runs} runs; ratio = meshnode / memberlist, below 1 is better.`,
-    `Steady window ${windows.steadyMs / 1000} s after ${windows.settleMs / 1000} s settle; long-run bytes = UDP + one exchange per scaled push-pull interval.`,
+    `Steady window ${windows.steadyMs / 1000} s after ${windows.settleMs / 1000} s settle; long-run bytes = UDP + one periodic sync per scaled push-pull interval (memberlist: a full exchange; meshnode: its digest sync, priced from the syncs the window saw).`,
     `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${goVersion()}.`,
     `Machine busy (all cores, 0..1) before the runs: ${busy[0]}..${busy[busy.length - 1]}; during the steady windows: median ${median(steadyBusy)?.toFixed(2)}.`,
   ].join('\n');
