@@ -295,7 +295,8 @@ export async function runMeshnode({ count, preset, settleMs, steadyMs, steadyHoo
       longRunBytesPerNodePerS:
         udpBytesPerNodePerS + (periodicSyncBytes ?? pushPullExchangeBytes) / (syncIntervalMs / 1000),
       // The old definition (a full exchange per interval), kept for comparison with earlier runs.
-      longRunFullExchangeBytesPerNodePerS: udpBytesPerNodePerS + pushPullExchangeBytes / (syncIntervalMs / 1000),
+      longRunFullExchangeBytesPerNodePerS:
+        udpBytesPerNodePerS + pushPullExchangeBytes / (syncIntervalMs / 1000),
       crashFirstMs: crash.firstMs,
       crashMedianMs: crash.medianMs,
       crashP90Ms: crash.p90Ms,
