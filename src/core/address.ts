@@ -68,12 +68,16 @@ const PORT_DIGITS_MAX = 5;
 const PORT_MAX = 65535;
 const OCTET_MAX = 255;
 
-/** "a.b.c.d:port" exactly as parseAddress and isIpv4Literal accept it. */
-function isIpv4WithPort(text: string): boolean {
+/**
+ * Where the dotted-quad IPv4 address at the start of `text` ends, or -1:
+ * four decimal octets up to 255, without leading zeros ("01" is refused, as
+ * by node:net).
+ */
+function ipv4End(text: string): number {
   let at = 0;
   for (let part = 0; part < 4; part++) {
     if (part > 0) {
-      if (text.charCodeAt(at) !== DOT) return false;
+      if (text.charCodeAt(at) !== DOT) return -1;
       at++;
     }
     const start = at;
@@ -85,11 +89,16 @@ function isIpv4WithPort(text: string): boolean {
       at++;
     }
     const digits = at - start;
-    // No leading zeros ("01" is refused, as by node:net), three digits at most.
-    if (digits === 0 || digits > 3 || (digits > 1 && text.charCodeAt(start) === DIGIT_0)) return false;
-    if (octet > OCTET_MAX) return false;
+    if (digits === 0 || digits > 3 || (digits > 1 && text.charCodeAt(start) === DIGIT_0)) return -1;
+    if (octet > OCTET_MAX) return -1;
   }
-  if (text.charCodeAt(at) !== COLON) return false;
+  return at;
+}
+
+/** "a.b.c.d:port" exactly as parseAddress and isIpv4Literal accept it. */
+function isIpv4WithPort(text: string): boolean {
+  let at = ipv4End(text);
+  if (at < 0 || text.charCodeAt(at) !== COLON) return false;
   at++;
   const digits = text.length - at;
   if (digits < 1 || digits > PORT_DIGITS_MAX) return false;
@@ -107,13 +116,11 @@ export function isIpLiteral(host: string): boolean {
   return host.includes(':') ? isIpv6Literal(host) : isIpv4Literal(host);
 }
 
-const IPV4_PART = /^(?:0|[1-9][0-9]{0,2})$/;
 const IPV6_GROUP = /^[0-9A-Fa-f]{1,4}$/;
 const IPV6_GROUPS = 8;
 
 function isIpv4Literal(host: string): boolean {
-  const parts = host.split('.');
-  return parts.length === 4 && parts.every((part) => IPV4_PART.test(part) && Number(part) <= 255);
+  return ipv4End(host) === host.length;
 }
 
 function isIpv6Literal(host: string): boolean {
