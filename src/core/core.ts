@@ -164,7 +164,7 @@ export class MeshCore {
     this.admission = new Admission(this.context, {
       viewId: () => this.views.viewId,
       ownAlive: () => this.ownAliveNow(),
-      mayVerify: () => !this.membership.awaitingAdmission && this.idCheck === undefined,
+      mayVerify: () => !this.joining,
       admit: (update, remainingDelayMs, firstHand) =>
         this.membership.applyAlive(update, remainingDelayMs, firstHand, true),
     });
@@ -913,12 +913,15 @@ export class MeshCore {
    * address draws no more than three bare pings there.
    */
   private ownAliveNow(): AliveMessage | undefined {
-    if (this.membership.leaving || this.membership.awaitingAdmission || this.idCheck !== undefined)
-      return undefined;
-    if (!this.dissemination.isQueued(this.id)) return undefined;
+    if (this.membership.leaving || this.joining || !this.dissemination.isQueued(this.id)) return undefined;
     const viewAtMs = this.membership.ownAnnouncementViewAtMs();
     const viewDelayMs = viewAtMs > 0 ? Math.max(0, Math.round(viewAtMs - this.context.nowMs)) : 0;
     return { ...aliveMessageOf(this.table.self), viewDelayMs };
+  }
+
+  /** Still joining: not admitted yet, or asking whether another process holds our id. */
+  private get joining(): boolean {
+    return this.membership.awaitingAdmission || this.idCheck !== undefined;
   }
 
   /** Opens a full-state exchange; the host reports back through handleSyncReply or handleSyncFailed. */
