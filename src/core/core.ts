@@ -15,6 +15,7 @@
  */
 import { isIpAddress, isValidAddress } from './address.js';
 import { Admission } from './admission.js';
+import { Announcement } from './announcement.js';
 import { Awareness } from './awareness.js';
 import { checkPacketBudget, type ProtocolConfig } from './config.js';
 import { CoreContext } from './context.js';
@@ -110,6 +111,7 @@ export class MeshCore {
   private readonly reconnect = new ReconnectCandidates();
   private readonly disputes = new ViewDisputes();
   private readonly admission: Admission;
+  private readonly announcement: Announcement;
   private readonly userEvents: UserEvents;
   private readonly initialMembers: readonly Member[];
   /** The failed member last asked (by a ping) whether it is back; an ack from it opens the sync. */
@@ -125,6 +127,8 @@ export class MeshCore {
   private lastRepairSyncAtMs = Number.NEGATIVE_INFINITY;
   /** Peers we sent a digest to and await the answer of: only that answer earns our rows in return. */
   private readonly digestsInFlight = new Set<string>();
+  /** Seeds we sent our join request to and await the answer of: see mergeState. */
+  private readonly joinsInFlight = new Set<string>();
 
   constructor(options: MeshCoreOptions) {
     validateId(options.id, 'id');
@@ -167,6 +171,9 @@ export class MeshCore {
       mayVerify: () => !this.joining,
       admit: (update, remainingDelayMs, firstHand) =>
         this.membership.applyAlive(update, remainingDelayMs, firstHand, true),
+    });
+    this.announcement = new Announcement(this.context, this.table, {
+      ownAlive: () => this.ownAnnouncement(),
     });
     this.membership = new Membership(
       this.context,
@@ -224,7 +231,10 @@ export class MeshCore {
     if (seeds.length > 0 && this.table.liveCount === 1 && self.viewThreads > 0) this.views.setNow(self, 0);
     if (seeds.length > 0) {
       const request = this.localState(true);
-      for (const seed of seeds) this.requestSync(seed, request);
+      for (const seed of seeds) {
+        this.joinsInFlight.add(seed);
+        this.requestSync(seed, request);
+      }
     } else {
       // Nobody to join: a node that waited outside its view for admission forms a cluster of one.
       this.membership.formClusterOfOne();
@@ -316,6 +326,9 @@ export class MeshCore {
         break;
       case 'verify':
         this.admission.onTimer(action.id, action.seq);
+        break;
+      case 'announce-pace':
+        this.announcement.onPaceTimer();
         break;
       case 'verify-pace':
         this.admission.onPaceTimer();
@@ -409,9 +422,20 @@ export class MeshCore {
     return this.localState(false, { bucketCount, buckets: differingBuckets(ours, request) });
   }
 
-  /** Merges a remote full state with the same precedence rules as gossip. */
-  /** `answeredAt`: the address we dialed, when this state is its answer. */
-  private mergeState(state: StateMessage, nowMs: number, answeredAt?: string): void {
+  /**
+   * Merges a remote full state with the same precedence rules as gossip.
+   * `answeredAt`: the address we dialed, when this state is its answer; its
+   * own entry at that address needs no ping of ours. `vouched`: the state
+   * answers our join request, and none of its rows needs a ping: it came
+   * over a TCP connection this node opened to a seed it was told to join,
+   * which no one off the path can write into, and that seed admitted them
+   * by the same rules. Whoever answers our join decides which cluster we
+   * join anyway; pinging its members one by one told us nothing more, and
+   * cost two packets per member for every joiner. Any other state (a sync,
+   * one pushed at us by whoever connects) is verified row by row, as
+   * gossip is: a member's stale or forged rows must not enter unchecked.
+   */
+  private mergeState(state: StateMessage, nowMs: number, answeredAt?: string, vouched = false): void {
     this.context.nowMs = nowMs;
     const { membership } = this;
     // What the remote says about us goes first: on admission we step out of
@@ -421,6 +445,10 @@ export class MeshCore {
       if (this.claimsOurIdElsewhere(snapshot)) this.startIdCheck(snapshot);
       else membership.mergeSelfSnapshot(snapshot);
     }
+    // While we ask whether another process holds our id, its members wait as candidates:
+    // a process with a duplicate id must not start probing the cluster.
+    const rowsVouched = vouched && this.idCheck === undefined;
+    const vouchedIds: string[] = [];
     for (const snapshot of state.members) {
       if (snapshot.id === this.id) continue;
       switch (snapshot.state) {
@@ -432,11 +460,12 @@ export class MeshCore {
           // someone answers, or announces itself above the old life if not.
           if (isJoiner && membership.holdsLiveElsewhere(snapshot)) break;
           const firstHand = snapshot.id === state.fromId;
+          if (rowsVouched) vouchedIds.push(snapshot.id);
           membership.applyAlive(
             snapshot,
             isJoiner ? membership.freshViewDelayMs() : snapshot.viewDelayMs,
             firstHand,
-            firstHand && snapshot.address === answeredAt,
+            rowsVouched || (firstHand && snapshot.address === answeredAt),
           );
           break;
         }
@@ -453,6 +482,8 @@ export class MeshCore {
     }
     this.userEvents.learnClock(state.eventLtime ?? 0, this.membership.awaitingAdmission);
     if (this.idCheck === undefined) this.finishAdmission();
+    // After the admission, which queued our alive: they hear of us from us (announcement.ts).
+    if (vouchedIds.length > 0) this.announcement.start(vouchedIds);
     this.finishInput();
   }
 
@@ -553,9 +584,10 @@ export class MeshCore {
   handleSyncReply(reply: StateMessage, from: string, nowMs: number): void {
     if (!this.acceptsInput()) return;
     const answersOurDigest = this.digestsInFlight.delete(from);
+    const answersOurJoin = this.joinsInFlight.delete(from);
     this.disputes.syncEnded(from, true, nowMs, this.disputeMuteMs());
-    // We dialed `from` and it answered over TCP: its own entry at that address needs no ping.
-    this.mergeState(reply, nowMs, from);
+    // We dialed `from` and it answered over TCP: what needs no ping, see mergeState.
+    this.mergeState(reply, nowMs, from, answersOurJoin);
     const differing = reply.scope;
     if (answersOurDigest && differing !== undefined && differing.buckets.length > 0 && this.acceptsInput()) {
       // The second half of the exchange: our rows (merged with theirs) of the buckets that differed.
@@ -570,6 +602,7 @@ export class MeshCore {
   handleSyncFailed(to: string, join: boolean, nowMs: number): void {
     if (!this.acceptsInput()) return;
     this.digestsInFlight.delete(to);
+    this.joinsInFlight.delete(to);
     this.disputes.syncEnded(to, false, nowMs, 0);
     this.context.nowMs = nowMs;
     this.context.counters.syncsFailed++;
@@ -665,7 +698,9 @@ export class MeshCore {
     this.context.clearTimers();
     this.prober.clearRelays();
     this.disputes.clear();
+    this.joinsInFlight.clear();
     this.admission.clear();
+    this.announcement.clear();
   }
 
   // ----------------------------------------------------------------- queries
@@ -913,7 +948,13 @@ export class MeshCore {
    * address draws no more than three bare pings there.
    */
   private ownAliveNow(): AliveMessage | undefined {
-    if (this.membership.leaving || this.joining || !this.dissemination.isQueued(this.id)) return undefined;
+    if (!this.dissemination.isQueued(this.id)) return undefined;
+    return this.ownAnnouncement();
+  }
+
+  /** Our alive with the view deadline our announcements carry; undefined while joining or leaving. */
+  private ownAnnouncement(): AliveMessage | undefined {
+    if (this.membership.leaving || this.joining) return undefined;
     const viewAtMs = this.membership.ownAnnouncementViewAtMs();
     const viewDelayMs = viewAtMs > 0 ? Math.max(0, Math.round(viewAtMs - this.context.nowMs)) : 0;
     return { ...aliveMessageOf(this.table.self), viewDelayMs };

@@ -10,6 +10,7 @@ export type TimerAction =
   | { readonly kind: 'id-check'; readonly seq: number }
   | { readonly kind: 'verify'; readonly id: string; readonly seq: number }
   | { readonly kind: 'verify-pace' }
+  | { readonly kind: 'announce-pace' }
   | { readonly kind: 'reap' }
   | { readonly kind: 'suspicion'; readonly id: string }
   | { readonly kind: 'view' }

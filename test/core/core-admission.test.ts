@@ -179,29 +179,61 @@ describe('verified admission', () => {
     expect(solo.core.member('a')).toMatchObject({ state: 'alive', incarnation: 1, address: moved });
   });
 
-  it('the peer that answered our own sync is admitted at once; the members it names are pinged first', () => {
+  const row = (id: string): MemberSnapshot => ({
+    id,
+    address: addressFor(id),
+    incarnation: 1,
+    state: 'alive',
+    threads: 1,
+    metadata: {},
+    viewDelayMs: 0,
+  });
+  const stateOf = (fromId: string, ids: string[]): StateMessage => ({
+    type: 'state',
+    join: false,
+    fromId,
+    members: ids.map(row),
+  });
+
+  it('the answer to our join request is taken as the seed gives it: its members enter without a ping', () => {
     const solo = new SoloCore({ config: testConfig({ verifyMembers: true }), joining: true });
     solo.start(0);
     solo.core.join([addressFor('seed')], 0);
-    const row = (id: string): MemberSnapshot => ({
-      id,
-      address: addressFor(id),
-      incarnation: 1,
-      state: 'alive',
-      threads: 1,
-      metadata: {},
-      viewDelayMs: 0,
-    });
-    const answer: StateMessage = {
-      type: 'state',
-      join: false,
-      fromId: 'seed',
-      members: [row('seed'), row('other')],
-    };
-    solo.core.handleSyncReply(answer, addressFor('seed'), 1);
-    expect(solo.core.member('seed')?.state).toBe('alive');
+    solo.core.handleSyncReply(stateOf('seed', ['seed', 'x', 'y']), addressFor('seed'), 1);
+    expect(['seed', 'x', 'y'].map((id) => solo.core.member(id)?.state)).toEqual(['alive', 'alive', 'alive']);
+    expect([...verificationPings(solo, 'x'), ...verificationPings(solo, 'y')]).toEqual([]);
+    // Only that one answer: a later exchange with the same seed is checked row by row.
+    solo.core.handleSyncReply(stateOf('seed', ['seed', 'later']), addressFor('seed'), 2);
+    expect(solo.core.member('later')).toBeUndefined();
+    expect(verificationPings(solo, 'later')).toHaveLength(1);
+  });
+
+  it('a seed we did not ask to join through vouches for nothing but itself', () => {
+    const solo = new SoloCore({ config: testConfig({ verifyMembers: true }), joining: true });
+    solo.start(0);
+    solo.core.join([addressFor('seed')], 0);
+    solo.core.handleSyncReply(stateOf('other-seed', ['other-seed', 'x']), addressFor('other-seed'), 1);
+    expect(solo.core.member('other-seed')?.state).toBe('alive');
+    expect(solo.core.member('x')).toBeUndefined();
+    expect(verificationPings(solo, 'x')).toHaveLength(1);
+  });
+
+  it('a member that answered our sync is admitted at once; the members it names are pinged first', () => {
+    const solo = node(['a', 'b']);
+    solo.core.handleSyncReply(stateOf('c', ['c', 'other']), addressFor('c'), 1);
+    expect(solo.core.member('c')?.state).toBe('alive');
     expect(solo.core.member('other')).toBeUndefined();
     expect(verificationPings(solo, 'other')).toHaveLength(1);
+  });
+
+  it('a state pushed at us names no one who enters unverified, joiner or not', () => {
+    const solo = node(['a', 'b']);
+    const pushed = { ...stateOf('pusher', ['pusher', 'named']), join: true };
+    solo.core.answerState(pushed, '10.9.9.9:50000', 1);
+    expect(solo.core.member('pusher')).toBeUndefined();
+    expect(solo.core.member('named')).toBeUndefined();
+    expect(verificationPings(solo, 'pusher')).toHaveLength(1);
+    expect(verificationPings(solo, 'named')).toHaveLength(1);
   });
 
   it('a reaped member that reaches us itself is admitted once it answers, at the incarnation that ended', () => {

@@ -1,0 +1,72 @@
+/**
+ * A joiner's own announcement to the members its seed vouched for. Its seed's
+ * answer put them in our table without a ping each (core.ts, mergeState), so
+ * nothing of ours has reached them yet; left to gossip alone, the last of them
+ * heard of us only from a repair sync seconds later. One datagram with our
+ * alive goes to each instead, and each verifies us as it would any news
+ * (admission.ts): three packets per pair where pinging each member first took
+ * four. Paced like verification, so that the answers never arrive at once.
+ */
+import { VERIFY_PACE_MS, VERIFY_WINDOW } from './admission.js';
+import type { CoreContext } from './context.js';
+import type { MemberTable } from './member-table.js';
+import type { AliveMessage } from './messages.js';
+
+export interface AnnouncementHooks {
+  /** Our alive, with the view deadline it carries now; undefined once we leave or stop. */
+  ownAlive(): AliveMessage | undefined;
+}
+
+export class Announcement {
+  /** Members still to be told, in the order the seed listed them. */
+  private readonly pending = new Set<string>();
+  private paceArmed = false;
+
+  constructor(
+    private readonly context: CoreContext,
+    private readonly table: MemberTable,
+    private readonly hooks: AnnouncementHooks,
+  ) {}
+
+  /** Members still to be told (for tests). */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Tells `ids` of us, VERIFY_WINDOW of them every VERIFY_PACE_MS. */
+  start(ids: Iterable<string>): void {
+    for (const id of ids) if (id !== this.context.id) this.pending.add(id);
+    this.sendNext();
+  }
+
+  onPaceTimer(): void {
+    this.paceArmed = false;
+    this.sendNext();
+  }
+
+  clear(): void {
+    this.pending.clear();
+  }
+
+  private sendNext(): void {
+    const alive = this.hooks.ownAlive();
+    // We leave (or stopped): what we would announce is no longer true.
+    if (alive === undefined) {
+      this.pending.clear();
+      return;
+    }
+    let left = VERIFY_WINDOW;
+    for (const id of this.pending) {
+      if (left <= 0) break;
+      this.pending.delete(id);
+      const member = this.table.get(id);
+      if (member === undefined || member.state !== 'alive') continue;
+      left--;
+      this.context.host.send(member.address, [alive], 'datagram');
+    }
+    if (this.pending.size > 0 && !this.paceArmed) {
+      this.paceArmed = true;
+      this.context.schedule(VERIFY_PACE_MS, { kind: 'announce-pace' });
+    }
+  }
+}

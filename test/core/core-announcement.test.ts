@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { VERIFY_PACE_MS, VERIFY_WINDOW } from '../../src/core/admission.js';
+import type { StateMessage } from '../../src/core/messages.js';
+import type { MemberSnapshot } from '../../src/core/types.js';
+import { addressFor, SoloCore, testConfig } from './harness.js';
+
+const SEED = addressFor('seed');
+
+const row = (id: string): MemberSnapshot => ({
+  id,
+  address: addressFor(id),
+  incarnation: 1,
+  state: 'alive',
+  threads: 1,
+  metadata: {},
+  viewDelayMs: 0,
+});
+
+/** A joiner whose seed answered with itself and `count` members m0, m1, ... */
+function joinedThrough(count: number): { solo: SoloCore; ids: string[] } {
+  const solo = new SoloCore({ config: testConfig({ verifyMembers: true }), joining: true });
+  solo.start(0);
+  solo.core.join([SEED], 0);
+  const ids = ['seed', ...Array.from({ length: count }, (_, i) => `m${i}`)];
+  const answer: StateMessage = { type: 'state', join: false, fromId: 'seed', members: ids.map(row) };
+  solo.host.nowMs = 1;
+  solo.core.handleSyncReply(answer, SEED, 1);
+  return { solo, ids };
+}
+
+/** Datagrams holding our alive alone: the announcement (gossip carries more). */
+function announcements(solo: SoloCore) {
+  return solo.host.sent.filter(
+    (packet) =>
+      packet.channel === 'datagram' &&
+      packet.messages.length === 1 &&
+      packet.messages[0]?.type === 'alive' &&
+      packet.messages[0].id === 'self',
+  );
+}
+
+const announcedTo = (solo: SoloCore): string[] => announcements(solo).map((packet) => packet.to);
+const viewDelays = (solo: SoloCore): number[] =>
+  announcements(solo).map((packet) => (packet.messages[0] as { viewDelayMs: number }).viewDelayMs);
+
+describe("a joiner's announcement to the members its seed vouched for", () => {
+  it(`tells each of them once, ${VERIFY_WINDOW} at a time and ${VERIFY_WINDOW} more every ${VERIFY_PACE_MS} ms`, () => {
+    const { solo, ids } = joinedThrough(70);
+    expect(announcedTo(solo)).toHaveLength(32);
+    solo.advanceTo(1 + VERIFY_PACE_MS - 1);
+    expect(announcedTo(solo)).toHaveLength(32);
+    solo.advanceTo(1 + VERIFY_PACE_MS);
+    expect(announcedTo(solo)).toHaveLength(64);
+    solo.advanceTo(1 + 3 * VERIFY_PACE_MS);
+    const told = announcedTo(solo);
+    expect(told).toHaveLength(ids.length);
+    expect(new Set(told)).toEqual(new Set(ids.map(addressFor)));
+    solo.advanceTo(5000);
+    expect(announcedTo(solo)).toHaveLength(ids.length);
+  });
+
+  it('says who we are and how long until we enter the views, as it stands at each send', () => {
+    const { solo } = joinedThrough(40);
+    expect(announcements(solo)[0]?.messages[0]).toMatchObject({
+      type: 'alive',
+      id: 'self',
+      address: '10.0.0.1:7946',
+      incarnation: solo.core.member('self')?.incarnation,
+    });
+    const [firstDelay] = viewDelays(solo);
+    expect(firstDelay).toBeGreaterThan(VERIFY_PACE_MS);
+    solo.advanceTo(1 + VERIFY_PACE_MS);
+    // The second batch carries a deadline 20 ms nearer: one cluster-wide moment for all.
+    expect(viewDelays(solo).at(-1)).toBe((firstDelay ?? 0) - VERIFY_PACE_MS);
+  });
+
+  it('stops when we leave: what it would say is no longer true', () => {
+    const { solo, ids } = joinedThrough(100);
+    expect(announcedTo(solo)).toHaveLength(32);
+    solo.core.leave(2);
+    solo.advanceTo(1000);
+    expect(announcedTo(solo)).toHaveLength(32);
+    expect(ids.length).toBeGreaterThan(32);
+  });
+});
