@@ -20,6 +20,12 @@ export interface AnnouncementHooks {
 export class Announcement {
   /** Members still to be told, in the order the seed listed them. */
   private readonly pending = new Set<string>();
+  /**
+   * Members told while others are still pending: a join through several
+   * seeds gets an answer from each, mostly naming the same members, and
+   * each member is told once.
+   */
+  private readonly told = new Set<string>();
   private paceArmed = false;
 
   constructor(
@@ -35,7 +41,7 @@ export class Announcement {
 
   /** Tells `ids` of us, VERIFY_WINDOW of them every VERIFY_PACE_MS. */
   start(ids: Iterable<string>): void {
-    for (const id of ids) if (id !== this.context.id) this.pending.add(id);
+    for (const id of ids) if (id !== this.context.id && !this.told.has(id)) this.pending.add(id);
     this.sendNext();
   }
 
@@ -46,25 +52,31 @@ export class Announcement {
 
   clear(): void {
     this.pending.clear();
+    this.told.clear();
   }
 
   private sendNext(): void {
     const alive = this.hooks.ownAlive();
     // We leave (or stopped): what we would announce is no longer true.
     if (alive === undefined) {
-      this.pending.clear();
+      this.clear();
       return;
     }
     let left = VERIFY_WINDOW;
     for (const id of this.pending) {
       if (left <= 0) break;
       this.pending.delete(id);
+      this.told.add(id);
       const member = this.table.get(id);
       if (member === undefined || member.state !== 'alive') continue;
       left--;
       this.context.host.send(member.address, [alive], 'datagram');
     }
-    if (this.pending.size > 0 && !this.paceArmed) {
+    if (this.pending.size === 0) {
+      this.told.clear();
+      return;
+    }
+    if (!this.paceArmed) {
       this.paceArmed = true;
       this.context.schedule(VERIFY_PACE_MS, { kind: 'announce-pace' });
     }

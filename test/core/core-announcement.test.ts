@@ -74,6 +74,26 @@ describe("a joiner's announcement to the members its seed vouched for", () => {
     expect(viewDelays(solo).at(-1)).toBe((firstDelay ?? 0) - VERIFY_PACE_MS);
   });
 
+  it('tells each member once when several seeds answer, naming mostly the same members', () => {
+    const solo = new SoloCore({ config: testConfig({ verifyMembers: true }), joining: true });
+    solo.start(0);
+    const seeds = ['seed-a', 'seed-b'];
+    solo.core.join(seeds.map(addressFor), 0);
+    const members = Array.from({ length: 40 }, (_, i) => `m${i}`);
+    for (const seed of seeds) {
+      const answer: StateMessage = {
+        type: 'state',
+        join: false,
+        fromId: seed,
+        members: [seed, ...members].map(row),
+      };
+      solo.core.handleSyncReply(answer, addressFor(seed), 1);
+    }
+    solo.advanceTo(1000);
+    const told = announcedTo(solo);
+    expect(told.toSorted()).toEqual([...seeds, ...members].map(addressFor).toSorted());
+  });
+
   it('stops when we leave: what it would say is no longer true', () => {
     const { solo, ids } = joinedThrough(100);
     expect(announcedTo(solo)).toHaveLength(32);
