@@ -460,7 +460,11 @@ export class MeshCore {
           // someone answers, or announces itself above the old life if not.
           if (isJoiner && membership.holdsLiveElsewhere(snapshot)) break;
           const firstHand = snapshot.id === state.fromId;
-          if (rowsVouched) vouchedIds.push(snapshot.id);
+          // Only members this answer brings in are told of us: one already live here came in
+          // with an earlier answer (and was told then), or was a member with us before this
+          // join. Otherwise each further seed, and each join() of a member, told the whole table again.
+          const known = this.table.get(snapshot.id);
+          if (rowsVouched && (known === undefined || !isInView(known.state))) vouchedIds.push(snapshot.id);
           membership.applyAlive(
             snapshot,
             isJoiner ? membership.freshViewDelayMs() : snapshot.viewDelayMs,
