@@ -610,7 +610,9 @@ export class MeshCore {
     this.disputes.syncEnded(to, false, nowMs, 0);
     this.context.nowMs = nowMs;
     this.context.counters.syncsFailed++;
-    if (join) this.membership.awaitingAdmission = false;
+    // The join gives up once no seed is left to answer: a seed still asked may yet name our id
+    // at another address, and only a joiner checks that (claimsOurIdElsewhere).
+    if (join && this.joinsInFlight.size === 0) this.membership.awaitingAdmission = false;
     this.finishInput();
   }
 
