@@ -18,14 +18,13 @@ export interface AnnouncementHooks {
 }
 
 export class Announcement {
-  /** Members still to be told, in the order the seed listed them. */
-  private readonly pending = new Set<string>();
   /**
-   * Members told while others are still pending: a join through several
-   * seeds gets an answer from each, mostly naming the same members, and
-   * each member is told once.
+   * Members still to be told, in the order the seed listed them. A join
+   * through several seeds gets an answer from each, mostly naming the same
+   * members: the core passes only the members an answer brought in, so
+   * each is told once.
    */
-  private readonly told = new Set<string>();
+  private readonly pending = new Set<string>();
   private paceArmed = false;
 
   constructor(
@@ -41,7 +40,7 @@ export class Announcement {
 
   /** Tells `ids` of us, VERIFY_WINDOW of them every VERIFY_PACE_MS. */
   start(ids: Iterable<string>): void {
-    for (const id of ids) if (id !== this.context.id && !this.told.has(id)) this.pending.add(id);
+    for (const id of ids) if (id !== this.context.id) this.pending.add(id);
     this.sendNext();
   }
 
@@ -52,7 +51,6 @@ export class Announcement {
 
   clear(): void {
     this.pending.clear();
-    this.told.clear();
   }
 
   private sendNext(): void {
@@ -66,16 +64,12 @@ export class Announcement {
     for (const id of this.pending) {
       if (left <= 0) break;
       this.pending.delete(id);
-      this.told.add(id);
       const member = this.table.get(id);
       if (member === undefined || member.state !== 'alive') continue;
       left--;
       this.context.host.send(member.address, [alive], 'datagram');
     }
-    if (this.pending.size === 0) {
-      this.told.clear();
-      return;
-    }
+    if (this.pending.size === 0) return;
     if (!this.paceArmed) {
       this.paceArmed = true;
       this.context.schedule(VERIFY_PACE_MS, { kind: 'announce-pace' });

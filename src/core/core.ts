@@ -127,8 +127,11 @@ export class MeshCore {
   private lastRepairSyncAtMs = Number.NEGATIVE_INFINITY;
   /** Peers we sent a digest to and await the answer of: only that answer earns our rows in return. */
   private readonly digestsInFlight = new Set<string>();
-  /** Seeds we sent our join request to and await the answer of: see mergeState. */
-  private readonly joinsInFlight = new Set<string>();
+  /**
+   * Seeds we sent our join request to and await the answer of, each with
+   * whether that answer is taken without a ping per row (see mergeState).
+   */
+  private readonly joinsInFlight = new Map<string, boolean>();
 
   constructor(options: MeshCoreOptions) {
     validateId(options.id, 'id');
@@ -231,8 +234,11 @@ export class MeshCore {
     if (seeds.length > 0 && this.table.liveCount === 1 && self.viewThreads > 0) this.views.setNow(self, 0);
     if (seeds.length > 0) {
       const request = this.localState(true);
+      // A seed's answer decides our cluster only while we are in none. A member told to join
+      // a peer (one that answered a discovery query, say) checks that peer's rows as any sync's.
+      const inCluster = this.table.liveCount > (isInView(self.state) ? 1 : 0);
       for (const seed of seeds) {
-        this.joinsInFlight.add(seed);
+        this.joinsInFlight.set(seed, !inCluster);
         this.requestSync(seed, request);
       }
     } else {
@@ -426,7 +432,8 @@ export class MeshCore {
    * Merges a remote full state with the same precedence rules as gossip.
    * `answeredAt`: the address we dialed, when this state is its answer; its
    * own entry at that address needs no ping of ours. `vouched`: the state
-   * answers our join request, and none of its rows needs a ping: it came
+   * answers the join request of a node in no cluster yet, and none of its
+   * rows needs a ping: it came
    * over a TCP connection this node opened to a seed it was told to join,
    * which no one off the path can write into, and that seed admitted them
    * by the same rules. Whoever answers our join decides which cluster we
@@ -460,7 +467,11 @@ export class MeshCore {
           // someone answers, or announces itself above the old life if not.
           if (isJoiner && membership.holdsLiveElsewhere(snapshot)) break;
           const firstHand = snapshot.id === state.fromId;
-          if (rowsVouched) vouchedIds.push(snapshot.id);
+          // Only members this answer brings in are told of us: one already live here came in
+          // with an earlier answer (and was told then), or was a member with us before this
+          // join. Otherwise each further seed, and each join() of a member, told the whole table again.
+          const known = this.table.get(snapshot.id);
+          if (rowsVouched && (known === undefined || !isInView(known.state))) vouchedIds.push(snapshot.id);
           membership.applyAlive(
             snapshot,
             isJoiner ? membership.freshViewDelayMs() : snapshot.viewDelayMs,
@@ -584,10 +595,11 @@ export class MeshCore {
   handleSyncReply(reply: StateMessage, from: string, nowMs: number): void {
     if (!this.acceptsInput()) return;
     const answersOurDigest = this.digestsInFlight.delete(from);
-    const answersOurJoin = this.joinsInFlight.delete(from);
+    const vouched = this.joinsInFlight.get(from) === true;
+    this.joinsInFlight.delete(from);
     this.disputes.syncEnded(from, true, nowMs, this.disputeMuteMs());
     // We dialed `from` and it answered over TCP: what needs no ping, see mergeState.
-    this.mergeState(reply, nowMs, from, answersOurJoin);
+    this.mergeState(reply, nowMs, from, vouched);
     const differing = reply.scope;
     if (answersOurDigest && differing !== undefined && differing.buckets.length > 0 && this.acceptsInput()) {
       // The second half of the exchange: our rows (merged with theirs) of the buckets that differed.
@@ -606,7 +618,9 @@ export class MeshCore {
     this.disputes.syncEnded(to, false, nowMs, 0);
     this.context.nowMs = nowMs;
     this.context.counters.syncsFailed++;
-    if (join) this.membership.awaitingAdmission = false;
+    // The join gives up once no seed is left to answer: a seed still asked may yet name our id
+    // at another address, and only a joiner checks that (claimsOurIdElsewhere).
+    if (join && this.joinsInFlight.size === 0) this.membership.awaitingAdmission = false;
     this.finishInput();
   }
 

@@ -218,6 +218,18 @@ describe('verified admission', () => {
     expect(verificationPings(solo, 'x')).toHaveLength(1);
   });
 
+  it('a member of a cluster that joins a peer (one a discovery found) pings the members that peer names', () => {
+    const solo = node(['a', 'b']);
+    // Whoever answers a multicast query can be that peer: its rows are news like any other.
+    solo.core.join([addressFor('found')], 1);
+    solo.core.handleSyncReply(stateOf('found', ['found', 'p0', 'p1']), addressFor('found'), 2);
+    expect(solo.core.member('found')?.state).toBe('alive');
+    expect(solo.core.member('p0')).toBeUndefined();
+    expect(solo.core.member('p1')).toBeUndefined();
+    expect(verificationPings(solo, 'p0')).toHaveLength(1);
+    expect(verificationPings(solo, 'p1')).toHaveLength(1);
+  });
+
   it('a member that answered our sync is admitted at once; the members it names are pinged first', () => {
     const solo = node(['a', 'b']);
     solo.core.handleSyncReply(stateOf('c', ['c', 'other']), addressFor('c'), 1);

@@ -91,7 +91,7 @@ describe("a joiner's announcement to the members its seed vouched for", () => {
     }
     solo.advanceTo(1000);
     const told = announcedTo(solo);
-    expect(told.toSorted()).toEqual([...seeds, ...members].map(addressFor).toSorted());
+    expect([...told].sort()).toEqual([...seeds, ...members].map(addressFor).sort());
   });
 
   it('stops when we leave: what it would say is no longer true', () => {
@@ -101,5 +101,42 @@ describe("a joiner's announcement to the members its seed vouched for", () => {
     solo.advanceTo(1000);
     expect(announcedTo(solo)).toHaveLength(32);
     expect(ids.length).toBeGreaterThan(32);
+  });
+});
+
+describe('members that already hold our row are not told again', () => {
+  const stateOf = (fromId: string, ids: readonly string[]): StateMessage => ({
+    type: 'state',
+    join: false,
+    fromId,
+    members: ids.map(row),
+  });
+
+  it('tells each member once when a second seed answers after the first announcement has ended', () => {
+    const solo = new SoloCore({ config: testConfig({ verifyMembers: true }), joining: true });
+    solo.start(0);
+    solo.core.join([addressFor('seed-a'), addressFor('seed-b')], 0);
+    const members = Array.from({ length: 10 }, (_, i) => `m${i}`);
+    solo.host.nowMs = 1;
+    solo.core.handleSyncReply(stateOf('seed-a', ['seed-a', ...members]), addressFor('seed-a'), 1);
+    // Fewer than one window: all of them were told at once, and the announcement is over.
+    expect(announcedTo(solo)).toHaveLength(members.length + 1);
+    solo.advanceTo(500);
+    solo.core.handleSyncReply(stateOf('seed-b', ['seed-b', ...members]), addressFor('seed-b'), 500);
+    solo.advanceTo(1000);
+    const told = announcedTo(solo);
+    expect([...told].sort()).toEqual(['seed-a', 'seed-b', ...members].map(addressFor).sort());
+  });
+
+  it('a member that joins again through a peer tells none of the members it already holds', () => {
+    const { solo, ids } = joinedThrough(50);
+    solo.advanceTo(5000);
+    const before = announcements(solo).length;
+    expect(before).toBe(ids.length);
+    // Found again (a discovery or a view file names the peer): the same table comes back.
+    solo.core.join([addressFor('m7')], 5000);
+    solo.core.handleSyncReply(stateOf('m7', ids), addressFor('m7'), 5001);
+    solo.advanceTo(10_000);
+    expect(announcements(solo).length).toBe(before);
   });
 });

@@ -128,6 +128,36 @@ describe('two processes with one id', () => {
     expect(verification?.messages[1]).toMatchObject({ id: 'dup', address: HERE });
   });
 
+  it('checks its id when the seed that answers is not the first one tried: another seed failing ends no join', () => {
+    const solo = new SoloCore({
+      id: 'dup',
+      address: HERE,
+      config: testConfig({ verifyMembers: true }),
+      joining: true,
+      incarnation: 9,
+    });
+    solo.start(0);
+    const down = '10.0.0.8:7946';
+    const seed = '10.0.0.7:7946';
+    solo.core.join([down, seed], 0);
+    solo.host.nowMs = 2;
+    solo.core.handleSyncFailed(down, true, 2);
+    solo.host.nowMs = 5;
+    const others = ['m1', 'm2', 'm3'].map((id, i) => snapshot(id, `10.0.1.${i + 1}:7946`));
+    solo.core.handleSyncReply(
+      seedState([snapshot('seed', seed), snapshot('dup', ELSEWHERE), ...others]),
+      seed,
+      5,
+    );
+    solo.advanceTo(20);
+    expect(solo.core.checkingId).toBe(true);
+    expect(pingsForOwnId(solo)).toHaveLength(2);
+    // Nothing reaches the seed's members while the answer may still be a conflict.
+    const destinations = new Set(solo.host.sent.map((packet) => packet.to));
+    expect([...destinations]).toEqual([ELSEWHERE]);
+    expect(solo.core.incarnation).toBe(9);
+  });
+
   it("a seed does not adopt a joiner's request for an id it holds alive at another address", () => {
     const seed = new SoloCore({ id: 'seed', initialMembers: members('dup'), config: testConfig() }).start(0);
     const before = seed.core.member('dup');
