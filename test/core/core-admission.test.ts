@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VERIFY_PACE_MS, VERIFY_WINDOW } from '../../src/core/admission.js';
-import type { StateMessage } from '../../src/core/messages.js';
 import type { MemberSnapshot } from '../../src/core/types.js';
-import { addressFor, alive, members, SoloCore, testConfig } from './harness.js';
+import { addressFor, alive, members, SoloCore, stateAnswer, testConfig } from './harness.js';
 
 /** A settled node of three, with verification on (the presets' default). */
 function node(ids = ['a', 'b']): SoloCore {
@@ -179,31 +178,15 @@ describe('verified admission', () => {
     expect(solo.core.member('a')).toMatchObject({ state: 'alive', incarnation: 1, address: moved });
   });
 
-  const row = (id: string): MemberSnapshot => ({
-    id,
-    address: addressFor(id),
-    incarnation: 1,
-    state: 'alive',
-    threads: 1,
-    metadata: {},
-    viewDelayMs: 0,
-  });
-  const stateOf = (fromId: string, ids: string[]): StateMessage => ({
-    type: 'state',
-    join: false,
-    fromId,
-    members: ids.map(row),
-  });
-
   it('the answer to our join request is taken as the seed gives it: its members enter without a ping', () => {
     const solo = new SoloCore({ config: testConfig({ verifyMembers: true }), joining: true });
     solo.start(0);
     solo.core.join([addressFor('seed')], 0);
-    solo.core.handleSyncReply(stateOf('seed', ['seed', 'x', 'y']), addressFor('seed'), 1);
+    solo.core.handleSyncReply(stateAnswer('seed', ['seed', 'x', 'y']), addressFor('seed'), 1);
     expect(['seed', 'x', 'y'].map((id) => solo.core.member(id)?.state)).toEqual(['alive', 'alive', 'alive']);
     expect([...verificationPings(solo, 'x'), ...verificationPings(solo, 'y')]).toEqual([]);
     // Only that one answer: a later exchange with the same seed is checked row by row.
-    solo.core.handleSyncReply(stateOf('seed', ['seed', 'later']), addressFor('seed'), 2);
+    solo.core.handleSyncReply(stateAnswer('seed', ['seed', 'later']), addressFor('seed'), 2);
     expect(solo.core.member('later')).toBeUndefined();
     expect(verificationPings(solo, 'later')).toHaveLength(1);
   });
@@ -212,7 +195,7 @@ describe('verified admission', () => {
     const solo = new SoloCore({ config: testConfig({ verifyMembers: true }), joining: true });
     solo.start(0);
     solo.core.join([addressFor('seed')], 0);
-    solo.core.handleSyncReply(stateOf('other-seed', ['other-seed', 'x']), addressFor('other-seed'), 1);
+    solo.core.handleSyncReply(stateAnswer('other-seed', ['other-seed', 'x']), addressFor('other-seed'), 1);
     expect(solo.core.member('other-seed')?.state).toBe('alive');
     expect(solo.core.member('x')).toBeUndefined();
     expect(verificationPings(solo, 'x')).toHaveLength(1);
@@ -222,7 +205,7 @@ describe('verified admission', () => {
     const solo = node(['a', 'b']);
     // Whoever answers a multicast query can be that peer: its rows are news like any other.
     solo.core.join([addressFor('found')], 1);
-    solo.core.handleSyncReply(stateOf('found', ['found', 'p0', 'p1']), addressFor('found'), 2);
+    solo.core.handleSyncReply(stateAnswer('found', ['found', 'p0', 'p1']), addressFor('found'), 2);
     expect(solo.core.member('found')?.state).toBe('alive');
     expect(solo.core.member('p0')).toBeUndefined();
     expect(solo.core.member('p1')).toBeUndefined();
@@ -232,7 +215,7 @@ describe('verified admission', () => {
 
   it('a member that answered our sync is admitted at once; the members it names are pinged first', () => {
     const solo = node(['a', 'b']);
-    solo.core.handleSyncReply(stateOf('c', ['c', 'other']), addressFor('c'), 1);
+    solo.core.handleSyncReply(stateAnswer('c', ['c', 'other']), addressFor('c'), 1);
     expect(solo.core.member('c')?.state).toBe('alive');
     expect(solo.core.member('other')).toBeUndefined();
     expect(verificationPings(solo, 'other')).toHaveLength(1);
@@ -240,7 +223,7 @@ describe('verified admission', () => {
 
   it('a state pushed at us names no one who enters unverified, joiner or not', () => {
     const solo = node(['a', 'b']);
-    const pushed = { ...stateOf('pusher', ['pusher', 'named']), join: true };
+    const pushed = { ...stateAnswer('pusher', ['pusher', 'named']), join: true };
     solo.core.answerState(pushed, '10.9.9.9:50000', 1);
     expect(solo.core.member('pusher')).toBeUndefined();
     expect(solo.core.member('named')).toBeUndefined();

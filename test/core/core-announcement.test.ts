@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { VERIFY_PACE_MS, VERIFY_WINDOW } from '../../src/core/admission.js';
 import type { StateMessage } from '../../src/core/messages.js';
-import type { MemberSnapshot } from '../../src/core/types.js';
-import { addressFor, SoloCore, testConfig } from './harness.js';
+import { addressFor, aliveRow, SoloCore, stateAnswer, testConfig } from './harness.js';
 
 const SEED = addressFor('seed');
-
-const row = (id: string): MemberSnapshot => ({
-  id,
-  address: addressFor(id),
-  incarnation: 1,
-  state: 'alive',
-  threads: 1,
-  metadata: {},
-  viewDelayMs: 0,
-});
 
 /** A joiner whose seed answered with itself and `count` members m0, m1, ... */
 function joinedThrough(count: number): { solo: SoloCore; ids: string[] } {
@@ -22,7 +11,7 @@ function joinedThrough(count: number): { solo: SoloCore; ids: string[] } {
   solo.start(0);
   solo.core.join([SEED], 0);
   const ids = ['seed', ...Array.from({ length: count }, (_, i) => `m${i}`)];
-  const answer: StateMessage = { type: 'state', join: false, fromId: 'seed', members: ids.map(row) };
+  const answer: StateMessage = { type: 'state', join: false, fromId: 'seed', members: ids.map(aliveRow) };
   solo.host.nowMs = 1;
   solo.core.handleSyncReply(answer, SEED, 1);
   return { solo, ids };
@@ -85,7 +74,7 @@ describe("a joiner's announcement to the members its seed vouched for", () => {
         type: 'state',
         join: false,
         fromId: seed,
-        members: [seed, ...members].map(row),
+        members: [seed, ...members].map(aliveRow),
       };
       solo.core.handleSyncReply(answer, addressFor(seed), 1);
     }
@@ -105,24 +94,17 @@ describe("a joiner's announcement to the members its seed vouched for", () => {
 });
 
 describe('members that already hold our row are not told again', () => {
-  const stateOf = (fromId: string, ids: readonly string[]): StateMessage => ({
-    type: 'state',
-    join: false,
-    fromId,
-    members: ids.map(row),
-  });
-
   it('tells each member once when a second seed answers after the first announcement has ended', () => {
     const solo = new SoloCore({ config: testConfig({ verifyMembers: true }), joining: true });
     solo.start(0);
     solo.core.join([addressFor('seed-a'), addressFor('seed-b')], 0);
     const members = Array.from({ length: 10 }, (_, i) => `m${i}`);
     solo.host.nowMs = 1;
-    solo.core.handleSyncReply(stateOf('seed-a', ['seed-a', ...members]), addressFor('seed-a'), 1);
+    solo.core.handleSyncReply(stateAnswer('seed-a', ['seed-a', ...members]), addressFor('seed-a'), 1);
     // Fewer than one window: all of them were told at once, and the announcement is over.
     expect(announcedTo(solo)).toHaveLength(members.length + 1);
     solo.advanceTo(500);
-    solo.core.handleSyncReply(stateOf('seed-b', ['seed-b', ...members]), addressFor('seed-b'), 500);
+    solo.core.handleSyncReply(stateAnswer('seed-b', ['seed-b', ...members]), addressFor('seed-b'), 500);
     solo.advanceTo(1000);
     const told = announcedTo(solo);
     expect([...told].sort()).toEqual(['seed-a', 'seed-b', ...members].map(addressFor).sort());
@@ -135,7 +117,7 @@ describe('members that already hold our row are not told again', () => {
     expect(before).toBe(ids.length);
     // Found again (a discovery or a view file names the peer): the same table comes back.
     solo.core.join([addressFor('m7')], 5000);
-    solo.core.handleSyncReply(stateOf('m7', ids), addressFor('m7'), 5001);
+    solo.core.handleSyncReply(stateAnswer('m7', ids), addressFor('m7'), 5001);
     solo.advanceTo(10_000);
     expect(announcements(solo).length).toBe(before);
   });

@@ -10,6 +10,7 @@ import { MeshCore, type MeshCoreOptions } from '../../src/core/core.js';
 import type { Channel, CoreEvent, CoreHost } from '../../src/core/host.js';
 import type { AliveMessage, Message, PingMessage, StateMessage } from '../../src/core/messages.js';
 import { SeededRandom } from '../../src/core/random.js';
+import type { MemberSnapshot } from '../../src/core/types.js';
 import { fnv1a } from '../../src/core/utf8.js';
 
 export interface SentPacket {
@@ -285,4 +286,22 @@ export function alive(id: string, overrides: Partial<Omit<AliveMessage, 'type' |
 /** Every member of the table as an initial member, for a core that starts inside a formed cluster. */
 export function members(...ids: string[]) {
   return ids.map((id) => member(id));
+}
+
+/** A member's row in a full state: alive at incarnation 1, one thread, already in views. */
+export function aliveRow(id: string): MemberSnapshot {
+  return {
+    id,
+    address: addressFor(id),
+    incarnation: 1,
+    state: 'alive',
+    threads: 1,
+    metadata: {},
+    viewDelayMs: 0,
+  };
+}
+
+/** The answer to an exchange from `fromId`, naming `ids` alive (aliveRow). */
+export function stateAnswer(fromId: string, ids: readonly string[]): StateMessage {
+  return { type: 'state', join: false, fromId, members: ids.map(aliveRow) };
 }
