@@ -33,11 +33,6 @@ export class Announcement {
     private readonly hooks: AnnouncementHooks,
   ) {}
 
-  /** Members still to be told (for tests). */
-  get size(): number {
-    return this.pending.size;
-  }
-
   /** Tells `ids` of us, VERIFY_WINDOW of them every VERIFY_PACE_MS. */
   start(ids: Iterable<string>): void {
     for (const id of ids) if (id !== this.context.id) this.pending.add(id);

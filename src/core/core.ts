@@ -433,10 +433,9 @@ export class MeshCore {
    * `answeredAt`: the address we dialed, when this state is its answer; its
    * own entry at that address needs no ping of ours. `vouched`: the state
    * answers the join request of a node in no cluster yet, and none of its
-   * rows needs a ping: it came
-   * over a TCP connection this node opened to a seed it was told to join,
-   * which no one off the path can write into, and that seed admitted them
-   * by the same rules. Whoever answers our join decides which cluster we
+   * rows needs a ping: it came over a TCP connection this node opened to a
+   * seed it was told to join, which no one off the path can write into, and
+   * that seed admitted them by the same rules. Whoever answers our join decides which cluster we
    * join anyway; pinging its members one by one told us nothing more, and
    * cost two packets per member for every joiner. Any other state (a sync,
    * one pushed at us by whoever connects) is verified row by row, as
@@ -470,8 +469,8 @@ export class MeshCore {
           // Only members this answer brings in are told of us: one already live here came in
           // with an earlier answer (and was told then), or was a member with us before this
           // join. Otherwise each further seed, and each join() of a member, told the whole table again.
-          const known = this.table.get(snapshot.id);
-          if (rowsVouched && (known === undefined || !isInView(known.state))) vouchedIds.push(snapshot.id);
+          if (rowsVouched && !isInView(this.table.get(snapshot.id)?.state ?? 'dead'))
+            vouchedIds.push(snapshot.id);
           membership.applyAlive(
             snapshot,
             isJoiner ? membership.freshViewDelayMs() : snapshot.viewDelayMs,
