@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VERIFY_PACE_MS, VERIFY_WINDOW } from '../../src/core/admission.js';
 import type { MemberSnapshot } from '../../src/core/types.js';
-import { addressFor, alive, members, SoloCore, stateAnswer, testConfig } from './harness.js';
+import { addressFor, alive, joiningThrough, members, SoloCore, stateAnswer, testConfig } from './harness.js';
 
 /** A settled node of three, with verification on (the presets' default). */
 function node(ids = ['a', 'b']): SoloCore {
@@ -179,9 +179,7 @@ describe('verified admission', () => {
   });
 
   it('the answer to our join request is taken as the seed gives it: its members enter without a ping', () => {
-    const solo = new SoloCore({ config: testConfig({ verifyMembers: true }), joining: true });
-    solo.start(0);
-    solo.core.join([addressFor('seed')], 0);
+    const solo = joiningThrough([addressFor('seed')]);
     solo.core.handleSyncReply(stateAnswer('seed', ['seed', 'x', 'y']), addressFor('seed'), 1);
     expect(['seed', 'x', 'y'].map((id) => solo.core.member(id)?.state)).toEqual(['alive', 'alive', 'alive']);
     expect([...verificationPings(solo, 'x'), ...verificationPings(solo, 'y')]).toEqual([]);
@@ -192,9 +190,7 @@ describe('verified admission', () => {
   });
 
   it('a seed we did not ask to join through vouches for nothing but itself', () => {
-    const solo = new SoloCore({ config: testConfig({ verifyMembers: true }), joining: true });
-    solo.start(0);
-    solo.core.join([addressFor('seed')], 0);
+    const solo = joiningThrough([addressFor('seed')]);
     solo.core.handleSyncReply(stateAnswer('other-seed', ['other-seed', 'x']), addressFor('other-seed'), 1);
     expect(solo.core.member('other-seed')?.state).toBe('alive');
     expect(solo.core.member('x')).toBeUndefined();

@@ -1,17 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { VERIFY_PACE_MS, VERIFY_WINDOW } from '../../src/core/admission.js';
-import type { StateMessage } from '../../src/core/messages.js';
-import { addressFor, aliveRow, SoloCore, stateAnswer, testConfig } from './harness.js';
+import { addressFor, joiningThrough, type SoloCore, stateAnswer } from './harness.js';
 
 const SEED = addressFor('seed');
 
 /** A joiner whose seed answered with itself and `count` members m0, m1, ... */
 function joinedThrough(count: number): { solo: SoloCore; ids: string[] } {
-  const solo = new SoloCore({ config: testConfig({ verifyMembers: true }), joining: true });
-  solo.start(0);
-  solo.core.join([SEED], 0);
+  const solo = joiningThrough([SEED]);
   const ids = ['seed', ...Array.from({ length: count }, (_, i) => `m${i}`)];
-  const answer: StateMessage = { type: 'state', join: false, fromId: 'seed', members: ids.map(aliveRow) };
+  const answer = stateAnswer('seed', ids);
   solo.host.nowMs = 1;
   solo.core.handleSyncReply(answer, SEED, 1);
   return { solo, ids };
@@ -64,18 +61,11 @@ describe("a joiner's announcement to the members its seed vouched for", () => {
   });
 
   it('tells each member once when several seeds answer, naming mostly the same members', () => {
-    const solo = new SoloCore({ config: testConfig({ verifyMembers: true }), joining: true });
-    solo.start(0);
     const seeds = ['seed-a', 'seed-b'];
-    solo.core.join(seeds.map(addressFor), 0);
+    const solo = joiningThrough(seeds.map(addressFor));
     const members = Array.from({ length: 40 }, (_, i) => `m${i}`);
     for (const seed of seeds) {
-      const answer: StateMessage = {
-        type: 'state',
-        join: false,
-        fromId: seed,
-        members: [seed, ...members].map(aliveRow),
-      };
+      const answer = stateAnswer(seed, [seed, ...members]);
       solo.core.handleSyncReply(answer, addressFor(seed), 1);
     }
     solo.advanceTo(1000);
@@ -95,9 +85,7 @@ describe("a joiner's announcement to the members its seed vouched for", () => {
 
 describe('members that already hold our row are not told again', () => {
   it('tells each member once when a second seed answers after the first announcement has ended', () => {
-    const solo = new SoloCore({ config: testConfig({ verifyMembers: true }), joining: true });
-    solo.start(0);
-    solo.core.join([addressFor('seed-a'), addressFor('seed-b')], 0);
+    const solo = joiningThrough([addressFor('seed-a'), addressFor('seed-b')]);
     const members = Array.from({ length: 10 }, (_, i) => `m${i}`);
     solo.host.nowMs = 1;
     solo.core.handleSyncReply(stateAnswer('seed-a', ['seed-a', ...members]), addressFor('seed-a'), 1);

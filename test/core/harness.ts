@@ -305,3 +305,11 @@ export function aliveRow(id: string): MemberSnapshot {
 export function stateAnswer(fromId: string, ids: readonly string[]): StateMessage {
   return { type: 'state', join: false, fromId, members: ids.map(aliveRow) };
 }
+
+/** A node outside any cluster, with verification on, that has asked `seeds` to let it join. */
+export function joiningThrough(seeds: readonly string[]): SoloCore {
+  const solo = new SoloCore({ config: testConfig({ verifyMembers: true }), joining: true });
+  solo.start(0);
+  solo.core.join(seeds, 0);
+  return solo;
+}

@@ -1,6 +1,22 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TimerQueue } from '../../src/runtime/timers.js';
 
+/** A queue on the (fake) wall clock that records the tokens it fires, then calls `onFire`. */
+function recordingQueue(onFire: (queue: TimerQueue, token: number) => void): {
+  queue: TimerQueue;
+  fired: number[];
+} {
+  const fired: number[] = [];
+  const queue: TimerQueue = new TimerQueue(
+    () => Date.now(),
+    (token) => {
+      fired.push(token);
+      onFire(queue, token);
+    },
+  );
+  return { queue, fired };
+}
+
 describe('TimerQueue', () => {
   afterEach(() => {
     vi.useRealTimers();
@@ -31,14 +47,9 @@ describe('TimerQueue', () => {
 
   it('re-arms for an earlier entry and accepts schedules made while firing', () => {
     vi.useFakeTimers();
-    const fired: number[] = [];
-    const queue = new TimerQueue(
-      () => Date.now(),
-      (token) => {
-        fired.push(token);
-        if (token === 1) queue.schedule(5, 10);
-      },
-    );
+    const { queue, fired } = recordingQueue((queue, token) => {
+      if (token === 1) queue.schedule(5, 10);
+    });
     queue.schedule(100, 2);
     queue.schedule(1, 1);
     vi.advanceTimersByTime(1);
@@ -74,14 +85,9 @@ describe('TimerQueue', () => {
 
   it('a token cancelled by a timer of the same batch does not fire', () => {
     vi.useFakeTimers();
-    const fired: number[] = [];
-    const queue = new TimerQueue(
-      () => Date.now(),
-      (token) => {
-        fired.push(token);
-        if (token === 1) queue.cancel(2);
-      },
-    );
+    const { queue, fired } = recordingQueue((queue, token) => {
+      if (token === 1) queue.cancel(2);
+    });
     queue.schedule(10, 1);
     queue.schedule(10, 2);
     queue.schedule(10, 3);
