@@ -253,19 +253,41 @@ export class MeshCore {
     if (!this.acceptsInput()) return;
     this.context.nowMs = nowMs;
     const { membership, prober } = this;
+    // A stale accusation is answered to the datagram's sender; a stream's source is a connection, not a listener.
+    const senderAddress = channel === 'datagram' ? from : undefined;
     for (const message of messages) {
       switch (message.type) {
         case 'alive':
           membership.applyAlive(message, message.viewDelayMs);
           break;
         case 'suspect':
-          membership.applySuspect(message.id, message.incarnation, message.fromId);
+          membership.applySuspect(
+            message.id,
+            message.incarnation,
+            message.fromId,
+            true,
+            false,
+            senderAddress,
+          );
           break;
         case 'dead':
-          membership.applyDeath(message.id, message.incarnation, message.fromId, message.viewDelayMs);
+          membership.applyDeath(
+            message.id,
+            message.incarnation,
+            message.fromId,
+            message.viewDelayMs,
+            senderAddress,
+          );
           break;
         case 'left':
-          membership.applyDeparture(message.id, 'left', message.incarnation, message.viewDelayMs);
+          membership.applyDeparture(
+            message.id,
+            'left',
+            message.incarnation,
+            message.viewDelayMs,
+            undefined,
+            senderAddress,
+          );
           break;
         case 'user-event':
           this.userEvents.receive(message);

@@ -145,6 +145,14 @@ export class Disseminator {
     this.context.host.send(to, primary, channel);
   }
 
+  /**
+   * Sends one update on its own, its view deadline as the time still left:
+   * an answer to one sender, which must not pick up the queue's gossip.
+   */
+  sendAlone(to: string, message: UpdateMessage, viewAtMs: number): void {
+    this.context.host.send(to, [this.withRemainingDelay({ message, viewAtMs })], 'datagram');
+  }
+
   private nothingQueued(): boolean {
     return this.queue.length === 0 && this.userEvents.length === 0;
   }

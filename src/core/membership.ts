@@ -26,6 +26,7 @@ import type { AliveMessage, UpdateMessage } from './messages.js';
 import { isInView, judgeUpdate } from './precedence.js';
 import type { Prober } from './prober.js';
 import type { ReconnectCandidates } from './reconnect.js';
+import { StaleCorrections } from './stale-corrections.js';
 import { SUSPICION_FLOOR_PERIODS, Suspicion } from './suspicion.js';
 import type { Member, MemberSnapshot, MemberState } from './types.js';
 import type { ViewTracker } from './view-tracker.js';
@@ -56,6 +57,7 @@ export class Membership {
   private readonly addressChanges = new Map<string, { readonly from: string; readonly atMs: number }>();
   private conflictUntilMs = 0;
   readonly incarnations: IncarnationBounds;
+  private readonly staleCorrections: StaleCorrections;
 
   constructor(
     private readonly context: CoreContext,
@@ -68,6 +70,7 @@ export class Membership {
     private readonly admission: Admission,
   ) {
     this.incarnations = new IncarnationBounds(table.self.incarnation);
+    this.staleCorrections = new StaleCorrections(context.config.probeIntervalMs);
   }
 
   /**
@@ -282,19 +285,28 @@ export class Membership {
    * `fromId` suspects `id`. `confirms` false: the news came second-hand (a
    * full-state merge names the peer that relayed it, not who suspected), so
    * it may start a suspicion but never counts as an independent confirmation.
+   * `senderAddress`: where the datagram that carried it came from, told
+   * directly when the accusation is stale.
    */
-  applySuspect(id: string, incarnation: number, fromId: string, confirms = true, tellMember = false): void {
+  applySuspect(
+    id: string,
+    incarnation: number,
+    fromId: string,
+    confirms = true,
+    tellMember = false,
+    senderAddress?: string,
+  ): void {
     const { context, table } = this;
     if (this.implausible(id, incarnation, true)) return;
     if (id === context.id) {
-      this.hearAboutSelf('suspect', incarnation);
+      this.hearAboutSelf('suspect', incarnation, undefined, senderAddress);
       return;
     }
     const entry = table.get(id);
     const verdict = judgeUpdate(entry, { state: 'suspect', incarnation });
     if (entry === undefined || verdict === 'advance') return;
     if (verdict === 'ignore') {
-      this.correctStaleAccusation(entry, incarnation);
+      this.correctStaleAccusation(entry, incarnation, senderAddress);
       return;
     }
     const record = table.own(entry);
@@ -354,7 +366,7 @@ export class Membership {
    * In an ordinary crash the suspicion spread first, so we already hold the
    * member suspect and the death applies at once.
    */
-  applyDeath(id: string, incarnation: number, fromId: string, delayMs: number): void {
+  applyDeath(id: string, incarnation: number, fromId: string, delayMs: number, senderAddress?: string): void {
     if (this.implausible(id, incarnation, true)) return;
     const entry = this.table.get(id);
     if (id !== this.context.id && entry !== undefined && incarnation >= entry.incarnation) {
@@ -381,7 +393,7 @@ export class Membership {
         return;
       }
     }
-    this.applyDeparture(id, 'dead', incarnation, delayMs, fromId);
+    this.applyDeparture(id, 'dead', incarnation, delayMs, fromId, senderAddress);
   }
 
   /** Dead (failure detected) or left (graceful): out of the view after the delay. */
@@ -392,18 +404,20 @@ export class Membership {
     delayMs: number,
     /** Who declared the death; relays pass it on, so one accuser stays one accuser downstream. */
     accuserId = this.context.id,
+    /** Where the datagram that carried it came from, told directly when it is stale. */
+    senderAddress?: string,
   ): void {
     const { context } = this;
     if (this.implausible(id, incarnation, true)) return;
     if (id === context.id) {
-      this.hearAboutSelf(state, incarnation);
+      this.hearAboutSelf(state, incarnation, undefined, senderAddress);
       return;
     }
     const entry = this.table.get(id);
     if (entry === undefined) return;
     const verdict = judgeUpdate(entry, { state, incarnation });
     if (verdict === 'advance') this.table.own(entry).incarnation = incarnation;
-    if (verdict === 'ignore') this.correctStaleAccusation(entry, incarnation);
+    if (verdict === 'ignore') this.correctStaleAccusation(entry, incarnation, senderAddress);
     if (verdict === 'ignore' && entry.state === state && entry.incarnation === incarnation) {
       // The same departure by another path (or declared by two nodes at
       // once): keep the earliest deadline, so all nodes apply it together.
@@ -431,18 +445,26 @@ export class Membership {
    * Someone accuses a member at an incarnation it has already refuted: they
    * missed the refutation. Spreading the newer alive again corrects them;
    * otherwise they could declare it dead at the old incarnation and keep a
-   * different view until the next full sync. One queue entry per member
-   * bounds the cost however many stale accusations arrive.
+   * different view until the next full sync. The sender of the datagram
+   * holds the accusation (or relays it) and hears the alive at once
+   * (stale-corrections.ts); the gossip copy is for whoever else does. One
+   * queue entry per member bounds the cost however many arrive.
    */
-  private correctStaleAccusation(record: MemberEntry, incarnation: number): void {
+  private correctStaleAccusation(record: MemberEntry, incarnation: number, senderAddress?: string): void {
     if (record.state !== 'alive' || incarnation >= record.incarnation) return;
-    if (this.dissemination.isFresh(record.id)) return;
     // Keep the deadline the alive already carries (a refutation's re-admission):
     // a copy that said "apply now" would let some nodes re-admit early.
     const viewAtMs =
       record === this.table.self
         ? this.ownAnnouncementViewAtMs()
         : (this.dissemination.viewAtOf(record.id) ?? this.views.pendingAtMs(record.id) ?? 0);
+    if (
+      senderAddress !== undefined &&
+      this.staleCorrections.allow(senderAddress, record.id, this.context.nowMs)
+    ) {
+      this.dissemination.sendAlone(senderAddress, aliveMessageOf(record), viewAtMs);
+    }
+    if (this.dissemination.isFresh(record.id)) return;
     this.dissemination.enqueue(aliveMessageOf(record), viewAtMs);
   }
 
@@ -563,13 +585,18 @@ export class Membership {
    * Someone talks about this node. Anything that contradicts our alive
    * record at our incarnation or above is refuted with a higher incarnation.
    */
-  private hearAboutSelf(state: MemberState, incarnation: number, claim?: AliveUpdate): void {
+  private hearAboutSelf(
+    state: MemberState,
+    incarnation: number,
+    claim?: AliveUpdate,
+    senderAddress?: string,
+  ): void {
     const self = this.table.self;
     if (this.leaving) return;
     if (incarnation < self.incarnation) {
       // An accusation from before our last refutation: repeat the refutation
       // (the ack to a buddy ping carries it straight back).
-      if (state !== 'alive') this.correctStaleAccusation(self, incarnation);
+      if (state !== 'alive') this.correctStaleAccusation(self, incarnation, senderAddress);
       return;
     }
     // An alive at our own incarnation is usually our announcement echoed

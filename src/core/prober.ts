@@ -279,10 +279,22 @@ export class Prober {
       this.context.drop('wrong-target');
       return;
     }
+    const sender = this.table.get(ping.fromId);
+    const atItsAddress = sender?.address === from;
     // A view claim counts only from the member's own address: anyone can put its id on a ping.
-    if (this.table.get(ping.fromId)?.address === from) this.hooks.peerViewId(ping.fromId, ping.viewId, false);
-    const ack: AckMessage = { type: 'ack', seq: ping.seq, viewId: this.hooks.viewId() };
-    this.answer(from, ping.fromId, [ack], channel);
+    if (atItsAddress) this.hooks.peerViewId(ping.fromId, ping.viewId, false);
+    const answer: Message[] = [{ type: 'ack', seq: ping.seq, viewId: this.hooks.viewId() }];
+    if (atItsAddress && sender?.state === 'suspect') {
+      // A member we suspect is probing us: the ack tells it, so its refutation (or the alive
+      // it has refuted with already) comes straight back, where its gossip copies missed us.
+      answer.push({
+        type: 'suspect',
+        id: sender.id,
+        incarnation: sender.incarnation,
+        fromId: this.context.id,
+      });
+    }
+    this.answer(from, ping.fromId, answer, channel);
   }
 
   /**
