@@ -253,22 +253,18 @@ export class MeshCore {
     if (!this.acceptsInput()) return;
     this.context.nowMs = nowMs;
     const { membership, prober } = this;
-    // A stale accusation is answered to the datagram's sender; a stream's source is a connection, not a listener.
-    const senderAddress = channel === 'datagram' ? from : undefined;
+    // Whom an accusation we can answer (stale, or about us) is answered to directly. Not a
+    // packet with a ping for us: its ack goes back and carries the answer from our queue. Not
+    // a stream either: the stream's answer carries it, and its source is a connection, not a listener.
+    const carriesPing = messages.some((message) => message.type === 'ping' && message.targetId === this.id);
+    const senderAddress = channel === 'datagram' && !carriesPing ? from : undefined;
     for (const message of messages) {
       switch (message.type) {
         case 'alive':
           membership.applyAlive(message, message.viewDelayMs);
           break;
         case 'suspect':
-          membership.applySuspect(
-            message.id,
-            message.incarnation,
-            message.fromId,
-            true,
-            false,
-            senderAddress,
-          );
+          membership.applySuspect(message.id, message.incarnation, message.fromId, { senderAddress });
           break;
         case 'dead':
           membership.applyDeath(
@@ -280,14 +276,9 @@ export class MeshCore {
           );
           break;
         case 'left':
-          membership.applyDeparture(
-            message.id,
-            'left',
-            message.incarnation,
-            message.viewDelayMs,
-            undefined,
+          membership.applyDeparture(message.id, 'left', message.incarnation, message.viewDelayMs, {
             senderAddress,
-          );
+          });
           break;
         case 'user-event':
           this.userEvents.receive(message);
@@ -505,7 +496,10 @@ export class MeshCore {
         case 'dead':
           // Remote deaths are only suspicions here: the member gets its chance to
           // refute. The sender relays them, so it confirms nothing by itself.
-          membership.applySuspect(snapshot.id, snapshot.incarnation, state.fromId, false, true);
+          membership.applySuspect(snapshot.id, snapshot.incarnation, state.fromId, {
+            confirms: false,
+            tellMember: true,
+          });
           break;
         case 'left':
           membership.applyDeparture(snapshot.id, 'left', snapshot.incarnation, snapshot.viewDelayMs);

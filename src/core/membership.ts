@@ -31,6 +31,24 @@ import { SUSPICION_FLOOR_PERIODS, Suspicion } from './suspicion.js';
 import type { Member, MemberSnapshot, MemberState } from './types.js';
 import type { ViewTracker } from './view-tracker.js';
 
+/** How a suspicion arrived. */
+export interface SuspectOptions {
+  /** False: second-hand news (a full-state merge), which never counts as a confirmation. */
+  readonly confirms?: boolean;
+  /** Tell the member at once: second-hand news it may not have heard. */
+  readonly tellMember?: boolean;
+  /** Where the datagram that carried it came from, answered directly when it is stale. */
+  readonly senderAddress?: string | undefined;
+}
+
+/** How a departure arrived. */
+export interface DepartureOptions {
+  /** Who declared the death; relays pass it on, so one accuser stays one accuser downstream. */
+  readonly accuserId?: string;
+  /** Where the datagram that carried it came from, answered directly when it is stale. */
+  readonly senderAddress?: string | undefined;
+}
+
 /** An alive update, from a message or a full-state snapshot. */
 export type AliveUpdate = Omit<AliveMessage, 'type' | 'viewDelayMs'>;
 
@@ -285,16 +303,13 @@ export class Membership {
    * `fromId` suspects `id`. `confirms` false: the news came second-hand (a
    * full-state merge names the peer that relayed it, not who suspected), so
    * it may start a suspicion but never counts as an independent confirmation.
-   * `senderAddress`: where the datagram that carried it came from, told
-   * directly when the accusation is stale.
+   * `tellMember`: tell the member at once (it may not have heard).
    */
   applySuspect(
     id: string,
     incarnation: number,
     fromId: string,
-    confirms = true,
-    tellMember = false,
-    senderAddress?: string,
+    { confirms = true, tellMember = false, senderAddress }: SuspectOptions = {},
   ): void {
     const { context, table } = this;
     if (this.implausible(id, incarnation, true)) return;
@@ -371,7 +386,7 @@ export class Membership {
     const entry = this.table.get(id);
     if (id !== this.context.id && entry !== undefined && incarnation >= entry.incarnation) {
       if (entry.state === 'alive') {
-        this.applySuspect(id, incarnation, fromId, true, true);
+        this.applySuspect(id, incarnation, fromId, { tellMember: true });
         return;
       }
       const suspicion = entry.state === 'suspect' ? entry.suspicion : undefined;
@@ -393,7 +408,7 @@ export class Membership {
         return;
       }
     }
-    this.applyDeparture(id, 'dead', incarnation, delayMs, fromId, senderAddress);
+    this.applyDeparture(id, 'dead', incarnation, delayMs, { accuserId: fromId, senderAddress });
   }
 
   /** Dead (failure detected) or left (graceful): out of the view after the delay. */
@@ -402,10 +417,7 @@ export class Membership {
     state: 'dead' | 'left',
     incarnation: number,
     delayMs: number,
-    /** Who declared the death; relays pass it on, so one accuser stays one accuser downstream. */
-    accuserId = this.context.id,
-    /** Where the datagram that carried it came from, told directly when it is stale. */
-    senderAddress?: string,
+    { accuserId = this.context.id, senderAddress }: DepartureOptions = {},
   ): void {
     const { context } = this;
     if (this.implausible(id, incarnation, true)) return;
@@ -446,26 +458,44 @@ export class Membership {
    * missed the refutation. Spreading the newer alive again corrects them;
    * otherwise they could declare it dead at the old incarnation and keep a
    * different view until the next full sync. The sender of the datagram
-   * holds the accusation (or relays it) and hears the alive at once
-   * (stale-corrections.ts); the gossip copy is for whoever else does. One
-   * queue entry per member bounds the cost however many arrive.
+   * holds the accusation (or relays it) and hears the alive at once; the
+   * gossip copy is for whoever else does. One queue entry per member bounds
+   * the cost however many arrive.
    */
   private correctStaleAccusation(record: MemberEntry, incarnation: number, senderAddress?: string): void {
     if (record.state !== 'alive' || incarnation >= record.incarnation) return;
+    const self = record === this.table.self;
+    // Not admitted yet: whatever we said would put us in views before the cluster's deadline.
+    if (self && this.awaitingAdmission) return;
     // Keep the deadline the alive already carries (a refutation's re-admission):
     // a copy that said "apply now" would let some nodes re-admit early.
-    const viewAtMs =
-      record === this.table.self
-        ? this.ownAnnouncementViewAtMs()
-        : (this.dissemination.viewAtOf(record.id) ?? this.views.pendingAtMs(record.id) ?? 0);
-    if (
-      senderAddress !== undefined &&
-      this.staleCorrections.allow(senderAddress, record.id, this.context.nowMs)
-    ) {
-      this.dissemination.sendAlone(senderAddress, aliveMessageOf(record), viewAtMs);
-    }
+    const viewAtMs = self
+      ? this.ownAnnouncementViewAtMs()
+      : (this.dissemination.viewAtOf(record.id) ?? this.views.pendingAtMs(record.id) ?? 0);
+    this.answerSender(senderAddress, record, viewAtMs);
     if (this.dissemination.isFresh(record.id)) return;
     this.dissemination.enqueue(aliveMessageOf(record), viewAtMs);
+  }
+
+  /**
+   * Tells the sender of an accusation our newer alive of `record` directly,
+   * within the budget of stale-corrections.ts, when a live member is held
+   * at that address.
+   */
+  private answerSender(senderAddress: string | undefined, record: MemberEntry, viewAtMs: number): void {
+    if (senderAddress === undefined) return;
+    const isMemberAddress = () => this.holdsLiveMemberAt(senderAddress);
+    if (!this.staleCorrections.allow(senderAddress, record.id, this.context.nowMs, isMemberAddress)) return;
+    this.dissemination.sendAlone(senderAddress, aliveMessageOf(record), viewAtMs);
+  }
+
+  private holdsLiveMemberAt(address: string): boolean {
+    const self = this.table.self;
+    let found = false;
+    this.table.forEach((entry) => {
+      if (!found && entry !== self && entry.address === address && isInView(entry.state)) found = true;
+    });
+    return found;
   }
 
   /**
@@ -595,7 +625,7 @@ export class Membership {
     if (this.leaving) return;
     if (incarnation < self.incarnation) {
       // An accusation from before our last refutation: repeat the refutation
-      // (the ack to a buddy ping carries it straight back).
+      // (the ack to a buddy ping carries it straight back, and the sender of any other datagram hears it).
       if (state !== 'alive') this.correctStaleAccusation(self, incarnation, senderAddress);
       return;
     }
@@ -611,6 +641,9 @@ export class Membership {
       this.context.emit({ type: 'conflict', id: self.id, address: claim.address });
     }
     this.refute(incarnation, state !== 'alive');
+    // The accuser hears the refutation at once, not only when gossip reaches it.
+    if (state !== 'alive' && !this.awaitingAdmission)
+      this.answerSender(senderAddress, self, this.refutationViewAtMs);
   }
 
   private refute(claimedIncarnation: number, accused: boolean): void {

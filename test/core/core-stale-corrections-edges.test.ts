@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { msgpackWireFormat } from '../../src/codec/index.js';
 import type { Message } from '../../src/core/messages.js';
-import { CORRECTIONS_PER_PERIOD_MAX } from '../../src/core/stale-corrections.js';
+import { ANSWERS_PER_PERIOD_MAX } from '../../src/core/stale-corrections.js';
 import { addressFor, alive, member, members, type SentPacket, SoloCore, testConfig } from './harness.js';
 
 /** A node in a cluster with a, b and c, holding b and c alive at incarnation 4 (both refuted a suspicion). */
@@ -52,7 +52,7 @@ describe('a stale accusation from a source nobody vouches for', () => {
 describe('the budget for direct answers', () => {
   it('is not spent by strangers before a member that keeps accusing is answered', () => {
     const solo = node();
-    for (let i = 0; i < CORRECTIONS_PER_PERIOD_MAX; i++)
+    for (let i = 0; i < ANSWERS_PER_PERIOD_MAX; i++)
       solo.receive([{ type: 'suspect', id: 'b', incarnation: 3, fromId: 'x' }], `10.66.1.${i + 1}:7946`);
     solo.receive([{ type: 'suspect', id: 'b', incarnation: 3, fromId: 'a' }], addressFor('a'));
     const answersToA = sentTo(solo, addressFor('a')).filter((packet) =>
