@@ -6,14 +6,31 @@
  * all views still agree; the nodes that know of it report "not settled".
  */
 
+import { MinHeap } from './min-heap.js';
+
 export interface PendingChange {
   /** Threads the member will have in the view; 0 removes it. */
   readonly threads: number;
   readonly atMs: number;
 }
 
+/**
+ * Deadlines kept in the heap beyond twice the pending changes (plus this)
+ * make it rebuild from the pending changes: replaced and cancelled changes
+ * leave their entries behind until their deadline passes.
+ */
+const STALE_DEADLINES_SLACK = 64;
+
 export class ViewSchedule {
   private readonly pending = new Map<string, PendingChange>();
+  /**
+   * The ids by deadline, so a deadline costs the changes due then, not a walk
+   * over every pending one: in a join storm each node holds a change per
+   * joiner, and walking them all at each deadline made the storm cubic. An
+   * entry whose change was replaced or dropped no longer matches it and is
+   * skipped.
+   */
+  private readonly deadlines = new MinHeap<string>();
 
   get size(): number {
     return this.pending.size;
@@ -37,10 +54,10 @@ export class ViewSchedule {
       return existing !== undefined;
     }
     if (existing !== undefined && existing.threads === threads) {
-      if (atMs < existing.atMs) this.pending.set(id, { threads, atMs });
+      if (atMs < existing.atMs) this.set(id, { threads, atMs });
       return false;
     }
-    this.pending.set(id, { threads, atMs });
+    this.set(id, { threads, atMs });
     return existing !== undefined;
   }
 
@@ -61,19 +78,37 @@ export class ViewSchedule {
   /** Removes and returns the changes due at `nowMs`. */
   takeDue(nowMs: number): Array<[string, PendingChange]> {
     const due: Array<[string, PendingChange]> = [];
-    for (const entry of this.pending) {
-      if (entry[1].atMs <= nowMs) due.push(entry);
+    const { deadlines, pending } = this;
+    while (deadlines.peekTimeMs() <= nowMs) {
+      const timeMs = deadlines.peekTimeMs();
+      const id = deadlines.pop() as string;
+      const change = pending.get(id);
+      if (change === undefined || change.atMs !== timeMs) continue;
+      pending.delete(id);
+      due.push([id, change]);
     }
-    for (const [id] of due) this.pending.delete(id);
     return due;
   }
 
   /** The earliest deadline, or undefined when nothing waits. */
   nextDueMs(): number | undefined {
-    let earliest: number | undefined;
-    for (const change of this.pending.values()) {
-      if (earliest === undefined || change.atMs < earliest) earliest = change.atMs;
+    const { deadlines, pending } = this;
+    while (deadlines.size > 0) {
+      const change = pending.get(deadlines.peek() as string);
+      if (change !== undefined && change.atMs === deadlines.peekTimeMs()) return change.atMs;
+      deadlines.pop();
     }
-    return earliest;
+    return undefined;
+  }
+
+  private set(id: string, change: PendingChange): void {
+    this.pending.set(id, change);
+    this.deadlines.push(change.atMs, id);
+    if (this.deadlines.size > 2 * this.pending.size + STALE_DEADLINES_SLACK) this.rebuildDeadlines();
+  }
+
+  private rebuildDeadlines(): void {
+    this.deadlines.clear();
+    for (const [id, change] of this.pending) this.deadlines.push(change.atMs, id);
   }
 }

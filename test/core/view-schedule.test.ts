@@ -82,3 +82,53 @@ describe('a cancelled change', () => {
     expect(schedule.want('b', 4, 0, 500)).toBe(true); // redirected: another thread count
   });
 });
+
+describe('deadlines of changes that were replaced or cancelled', () => {
+  it('a change redirected many times is taken once, as it stands last', () => {
+    const schedule = new ViewSchedule();
+    for (let i = 1; i <= 1000; i++) schedule.want('a', i, 0, 1000 + i);
+    expect(schedule.nextDueMs()).toBe(2000);
+    expect(schedule.takeDue(1999)).toEqual([]);
+    expect(schedule.takeDue(5000)).toEqual([['a', { threads: 1000, atMs: 2000 }]]);
+    expect(schedule.nextDueMs()).toBeUndefined();
+  });
+
+  it('a cancelled change is never due and does not hold up the next deadline', () => {
+    const schedule = new ViewSchedule();
+    schedule.want('a', 1, 0, 1000);
+    schedule.want('b', 1, 0, 3000);
+    schedule.want('a', 0, 0, 1000); // the view holds a at 0 already: cancelled
+    expect(schedule.nextDueMs()).toBe(3000);
+    expect(schedule.takeDue(2000)).toEqual([]);
+    expect(schedule.takeDue(3000)).toEqual([['b', { threads: 1, atMs: 3000 }]]);
+  });
+
+  it('a change moved to an earlier deadline is due then, and not again at the later one', () => {
+    const schedule = new ViewSchedule();
+    schedule.want('a', 2, 0, 3000);
+    schedule.want('a', 2, 0, 1000);
+    expect(schedule.takeDue(1000)).toEqual([['a', { threads: 2, atMs: 1000 }]]);
+    schedule.want('a', 0, 2, 4000);
+    expect(schedule.takeDue(3500)).toEqual([]);
+    expect(schedule.get('a')).toEqual({ threads: 0, atMs: 4000 });
+  });
+
+  it('holds every one of many pending changes through churn of the others', () => {
+    const schedule = new ViewSchedule();
+    for (let i = 0; i < 500; i++) schedule.want(`m${i}`, 1, 0, 10_000 + i);
+    // Each of the first 400 is cancelled and wanted again, later, many times.
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 400; i++) {
+        schedule.want(`m${i}`, 1, 1, 0);
+        schedule.want(`m${i}`, 1, 0, 20_000 + round * 1000 + i);
+      }
+    }
+    expect(schedule.size).toBe(500);
+    const early = schedule.takeDue(19_999).map(([id]) => id);
+    expect(early).toEqual(Array.from({ length: 100 }, (_, i) => `m${400 + i}`));
+    const late = schedule.takeDue(30_000);
+    expect(late).toHaveLength(400);
+    expect(late.every(([, change]) => change.atMs >= 24_000)).toBe(true);
+    expect(schedule.size).toBe(0);
+  });
+});
