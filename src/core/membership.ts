@@ -465,7 +465,7 @@ export class Membership {
   private correctStaleAccusation(record: MemberEntry, incarnation: number, senderAddress?: string): void {
     if (record.state !== 'alive' || incarnation >= record.incarnation) return;
     const self = record === this.table.self;
-    // Not admitted yet: whatever we said would put us in views before the cluster's deadline.
+    // Not admitted yet: not even gossip about ourselves (answerSender says why).
     if (self && this.awaitingAdmission) return;
     // Keep the deadline the alive already carries (a refutation's re-admission):
     // a copy that said "apply now" would let some nodes re-admit early.
@@ -484,6 +484,8 @@ export class Membership {
    */
   private answerSender(senderAddress: string | undefined, record: MemberEntry, viewAtMs: number): void {
     if (senderAddress === undefined) return;
+    // Not admitted yet: whatever we said of ourselves would put us in views before the cluster's deadline.
+    if (record === this.table.self && this.awaitingAdmission) return;
     const isMemberAddress = () => this.holdsLiveMemberAt(senderAddress);
     if (!this.staleCorrections.allow(senderAddress, record.id, this.context.nowMs, isMemberAddress)) return;
     this.dissemination.sendAlone(senderAddress, aliveMessageOf(record), viewAtMs);
@@ -642,8 +644,7 @@ export class Membership {
     }
     this.refute(incarnation, state !== 'alive');
     // The accuser hears the refutation at once, not only when gossip reaches it.
-    if (state !== 'alive' && !this.awaitingAdmission)
-      this.answerSender(senderAddress, self, this.refutationViewAtMs);
+    if (state !== 'alive') this.answerSender(senderAddress, self, this.refutationViewAtMs);
   }
 
   private refute(claimedIncarnation: number, accused: boolean): void {

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { msgpackWireFormat } from '../../src/codec/index.js';
 import type { Message } from '../../src/core/messages.js';
 import { ANSWERS_PER_PERIOD_MAX } from '../../src/core/stale-corrections.js';
-import { addressFor, alive, member, members, type SentPacket, SoloCore, testConfig } from './harness.js';
+import {
+  addressFor,
+  alive,
+  joiningThrough,
+  member,
+  members,
+  type SentPacket,
+  SoloCore,
+  testConfig,
+} from './harness.js';
 
 /** A node in a cluster with a, b and c, holding b and c alive at incarnation 4 (both refuted a suspicion). */
 function node(metadataOfB: Record<string, string> = {}): SoloCore {
@@ -81,13 +90,7 @@ describe('a stale accusation that comes with a ping from a member at its address
 
 describe('a joiner not yet admitted, hearing of its previous life', () => {
   it('tells nobody to put it in their view at once while it is outside its own', () => {
-    const solo = new SoloCore({
-      config: testConfig({ verifyMembers: true }),
-      joining: true,
-      incarnation: 10,
-    });
-    solo.start(0);
-    solo.core.join([addressFor('seed')], 0);
+    const solo = joiningThrough([addressFor('seed')], 10);
     solo.host.clear();
     // A member still holds our previous life dead at our address and gossips it to the dead.
     solo.receive(
@@ -103,13 +106,7 @@ describe('a joiner not yet admitted, hearing of its previous life', () => {
 
   it('so the member that answered it does not re-admit it before the cluster does', () => {
     const joinerAddress = '10.0.0.1:7946';
-    const joiner = new SoloCore({
-      config: testConfig({ verifyMembers: true }),
-      joining: true,
-      incarnation: 10,
-    });
-    joiner.start(0);
-    joiner.core.join([addressFor('seed')], 0);
+    const joiner = joiningThrough([addressFor('seed')], 10);
     const c = new SoloCore({
       id: 'c',
       address: addressFor('c'),

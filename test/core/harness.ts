@@ -307,8 +307,12 @@ export function stateAnswer(fromId: string, ids: readonly string[]): StateMessag
 }
 
 /** A node outside any cluster, with verification on, that has asked `seeds` to let it join. */
-export function joiningThrough(seeds: readonly string[]): SoloCore {
-  const solo = new SoloCore({ config: testConfig({ verifyMembers: true }), joining: true });
+export function joiningThrough(seeds: readonly string[], incarnation?: number): SoloCore {
+  const solo = new SoloCore({
+    config: testConfig({ verifyMembers: true }),
+    joining: true,
+    ...(incarnation === undefined ? {} : { incarnation }),
+  });
   solo.start(0);
   solo.core.join(seeds, 0);
   return solo;
