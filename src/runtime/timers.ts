@@ -71,7 +71,10 @@ export class TimerQueue {
       return;
     }
     const dueMs = this.heap.peekTimeMs();
-    if (this.handle !== undefined && this.armedForMs <= dueMs) return;
+    // Armed for an entry that is gone (cancelled and dropped), the Node timer
+    // would wake the process for nothing: a probe answered in time would
+    // cost a wakeup for its timeout. Keep it only when it is for the head.
+    if (this.handle !== undefined && this.armedForMs === dueMs) return;
     this.disarm();
     const wait = Math.max(0, Math.ceil(dueMs - (nowMs ?? this.clock())));
     this.armedForMs = dueMs;

@@ -73,8 +73,12 @@ describe('TimerQueue', () => {
     queue.schedule(700, 3);
     queue.cancel(3);
     queue.cancel(1);
-    // Token 1 was next: the Node timer now waits for token 2, the next one left.
+    // Token 1 was next: the Node timer now waits for token 2, the next one left,
+    // so nothing wakes at 500 or 700 (a wakeup would re-arm through setTimeout).
+    const rearmed = vi.spyOn(globalThis, 'setTimeout');
     vi.advanceTimersByTime(999);
+    expect(rearmed).not.toHaveBeenCalled();
+    rearmed.mockRestore();
     expect(fired).toEqual([]);
     expect(vi.getTimerCount()).toBe(1);
     vi.advanceTimersByTime(1);
