@@ -25,6 +25,7 @@ import type { DropCounts } from './drops.js';
 import { StateError, ValidationError } from './errors.js';
 import { pushPullIntervalMs, viewDelayMs } from './formulas.js';
 import type { Channel, CoreHost } from './host.js';
+import { JoinerIntroductions } from './joiner-introductions.js';
 import { INCARNATION_MAX, THREADS_MAX } from './limits.js';
 import type { MemberStoreFactory } from './member-store.js';
 import { type MemberRecord, MemberTable, newRecord, snapshotOf } from './member-table.js';
@@ -112,6 +113,7 @@ export class MeshCore {
   private readonly disputes = new ViewDisputes();
   private readonly admission: Admission;
   private readonly announcement: Announcement;
+  private readonly joiners = new JoinerIntroductions();
   private readonly userEvents: UserEvents;
   private readonly initialMembers: readonly Member[];
   /** The failed member last asked (by a ping) whether it is back; an ack from it opens the sync. */
@@ -172,8 +174,10 @@ export class MeshCore {
       viewId: () => this.views.viewId,
       ownAlive: () => this.ownAliveNow(),
       mayVerify: () => !this.joining,
-      admit: (update, remainingDelayMs, firstHand) =>
-        this.membership.applyAlive(update, remainingDelayMs, firstHand, true),
+      admit: (update, remainingDelayMs, firstHand) => {
+        this.membership.applyAlive(update, remainingDelayMs, firstHand, true);
+        this.introduceJoiners(update.id);
+      },
     });
     this.announcement = new Announcement(this.context, this.table, {
       ownAlive: () => this.ownAnnouncement(),
@@ -603,7 +607,32 @@ export class MeshCore {
     if (!this.acceptsInput()) return undefined;
     // Rows pushed after our answer to a digest: merged, and acknowledged without rows.
     if (request.scope !== undefined) return this.localState(false, { ...request.scope, buckets: [] });
+    if (request.join) this.noteJoinAnswer(request);
     return this.localState(false);
+  }
+
+  /** Remembers whom a join answer went to, for introductions once both are admitted. */
+  private noteJoinAnswer(request: StateMessage): void {
+    const own = request.members.find((snapshot) => snapshot.id === request.fromId);
+    if (own === undefined || own.state !== 'alive' || own.id === this.id) return;
+    this.joiners.noteAnswer(own.id, own.address);
+  }
+
+  /**
+   * `id` was just admitted: joiners that met it at us, whose answers and its
+   * own both lacked the other, hear of each other from us now
+   * (joiner-introductions.ts). Both must be members here, at the addresses
+   * they joined from.
+   */
+  private introduceJoiners(id: string): void {
+    const admitted = this.table.get(id);
+    if (admitted === undefined || admitted.state !== 'alive') return;
+    for (const other of this.joiners.noteAdmitted(id, admitted.address)) {
+      const record = this.table.get(other.id);
+      if (record === undefined || record.state !== 'alive' || record.address !== other.address) continue;
+      this.membership.tellAlive(record.address, admitted);
+      this.membership.tellAlive(admitted.address, record);
+    }
   }
 
   /** The answer to an exchange this node opened (through `CoreHost.sync`) arrived. */
@@ -730,6 +759,7 @@ export class MeshCore {
     this.joinsInFlight.clear();
     this.admission.clear();
     this.announcement.clear();
+    this.joiners.clear();
   }
 
   // ----------------------------------------------------------------- queries

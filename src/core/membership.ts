@@ -469,9 +469,7 @@ export class Membership {
     if (self && this.awaitingAdmission) return;
     // Keep the deadline the alive already carries (a refutation's re-admission):
     // a copy that said "apply now" would let some nodes re-admit early.
-    const viewAtMs = self
-      ? this.ownAnnouncementViewAtMs()
-      : (this.dissemination.viewAtOf(record.id) ?? this.views.pendingAtMs(record.id) ?? 0);
+    const viewAtMs = self ? this.ownAnnouncementViewAtMs() : this.gossipViewAtMs(record);
     this.answerSender(senderAddress, record, viewAtMs);
     if (this.dissemination.isFresh(record.id)) return;
     this.dissemination.enqueue(aliveMessageOf(record), viewAtMs);
@@ -489,6 +487,19 @@ export class Membership {
     const isMemberAddress = () => this.holdsLiveMemberAt(senderAddress);
     if (!this.staleCorrections.allow(senderAddress, record.id, this.context.nowMs, isMemberAddress)) return;
     this.dissemination.sendAlone(senderAddress, aliveMessageOf(record), viewAtMs);
+  }
+
+  /**
+   * Tells `to` our alive of another member in one datagram of its own, with
+   * the view deadline its gossip carries (joiner-introductions.ts).
+   */
+  tellAlive(to: string, record: MemberEntry): void {
+    this.dissemination.sendAlone(to, aliveMessageOf(record), this.gossipViewAtMs(record));
+  }
+
+  /** The view deadline an alive of `record` carries: the queued copy's, or the pending change's. */
+  private gossipViewAtMs(record: MemberEntry): number {
+    return this.dissemination.viewAtOf(record.id) ?? this.views.pendingAtMs(record.id) ?? 0;
   }
 
   private holdsLiveMemberAt(address: string): boolean {
