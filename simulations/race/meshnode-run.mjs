@@ -255,7 +255,8 @@ export async function runMeshnode({ count, preset, settleMs, steadyMs, steadyHoo
     const leave = spread(leaveWatch.atMs.filter((_, i) => !excluded(i)));
     const leaveOutAt = await until(() => rest.every((node) => !viewHolds(node, leaver.id)), LEAVE_WAIT_MS);
     if (leave.missing > 0) notes.push(`leave: ${leave.missing} nodes never saw the leave`);
-    const rssMiB = process.memoryUsage().rss / 1048576;
+    const memory = process.memoryUsage();
+    const rssMiB = memory.rss / 1048576;
 
     const udpBytesPerNodePerS = perNodeSecond(trafficAfter.udpBytes - trafficBefore.udpBytes);
     // What one periodic sync costs here (a digest, and rows where tables differ), from the
@@ -307,6 +308,12 @@ export async function runMeshnode({ count, preset, settleMs, steadyMs, steadyHoo
       leaveAllMs: leave.missing > 0 ? undefined : leave.maxMs,
       leaveOutOfViewsMs: leaveOutAt === undefined ? undefined : leaveOutAt - leaveWatch.startMs,
       rssMiB,
+      // Where the RSS is: V8's heap (committed, and in use), and memory outside it
+      // (Buffers, sockets) that V8 is told about; the rest is native (malloc, code).
+      heapTotalMiB: memory.heapTotal / 1048576,
+      heapUsedMiB: memory.heapUsed / 1048576,
+      externalMiB: memory.external / 1048576,
+      peakRssMiB: process.resourceUsage().maxRSS / 1024,
       unexpectedFailures: tracker.unexpectedGone(),
       notes,
     };
