@@ -64,6 +64,12 @@ export function readBoolean(value: unknown, field: string): boolean {
 }
 
 /**
+ * The metadata of every member that has none, shared: a node keeps a row per
+ * member, so a hundred nodes in one process kept ten thousand empty objects.
+ */
+const NO_METADATA: Metadata = Object.freeze({});
+
+/**
  * Metadata arrives as a Map (see msgpack.ts). Only string keys and values are
  * accepted, and the byte budget is checked while iterating so an oversized
  * map stops early. A record-extension object is not a Map and is refused.
@@ -71,6 +77,7 @@ export function readBoolean(value: unknown, field: string): boolean {
 export function readMetadata(value: unknown, metadataBytesMax: number): Metadata {
   if (!(value instanceof Map)) throw new FieldError('metadata must be a map');
   if (value.size > METADATA_KEYS_MAX) throw new FieldError(`metadata has over ${METADATA_KEYS_MAX} keys`);
+  if (value.size === 0) return NO_METADATA;
   const metadata: Record<string, string> = {};
   let bytes = 0;
   for (const [key, entry] of value) {

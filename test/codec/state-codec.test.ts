@@ -57,6 +57,23 @@ describe('state codec', () => {
     );
   });
 
+  it('gives every member without metadata one shared, frozen empty object', () => {
+    const state: StateMessage = {
+      ...STATE,
+      members: [member('a', { metadata: {} }), member('b', { metadata: {} }), member('c')],
+    };
+    const first = decodeState(encodeState(state, LABEL), LABEL, WIDE_STATE);
+    const second = decodeState(encodeState(state, LABEL), LABEL, WIDE_STATE);
+    if (!first.ok || !second.ok) throw new Error('the state did not decode');
+    const [a, b, c] = first.state.members;
+    expect(a?.metadata).toBe(b?.metadata);
+    expect(a?.metadata).toBe(second.state.members[0]?.metadata);
+    expect(Object.isFrozen(a?.metadata)).toBe(true);
+    // Metadata with keys is its own object, as before.
+    expect(c?.metadata).toEqual({ zone: 'eu' });
+    expect(Object.isFrozen(c?.metadata)).toBe(false);
+  });
+
   it('limits the number of members', () => {
     const bytes = encodeState(STATE, LABEL);
     expect(decodeState(bytes, LABEL, { ...WIDE_STATE, membersMax: 4 }).ok).toBe(true);
