@@ -20,6 +20,10 @@ export class TimerQueue {
   private readonly cancelled = new Set<number>();
   private armedForMs = Number.POSITIVE_INFINITY;
   private closed = false;
+  /** Made once: every node arms its timer a few times a second, for years. */
+  private readonly onTimeoutBound = () => this.onTimeout();
+  /** The batch being fired, reused for the same reason. */
+  private readonly due: number[] = [];
 
   /** `fire` is called once per due token, in due order, with the current time. */
   constructor(clock: Clock, fire: (token: number, nowMs: number) => void) {
@@ -78,7 +82,7 @@ export class TimerQueue {
     this.disarm();
     const wait = Math.max(0, Math.ceil(dueMs - (nowMs ?? this.clock())));
     this.armedForMs = dueMs;
-    this.handle = setTimeout(() => this.onTimeout(), wait);
+    this.handle = setTimeout(this.onTimeoutBound, wait);
   }
 
   private disarm(): void {
@@ -93,7 +97,8 @@ export class TimerQueue {
     // Drain what is due now; entries scheduled while firing wait for the next turn.
     // One clock read serves the whole batch: every entry in it is due by then.
     const now = this.clock();
-    const due: number[] = [];
+    const due = this.due;
+    due.length = 0;
     while (this.heap.size > 0 && this.heap.peekTimeMs() <= now) due.push(this.heap.pop() as number);
     for (const token of due) {
       if (this.closed) return;
