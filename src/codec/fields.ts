@@ -9,6 +9,7 @@ import { utf8Bytes } from '../core/limits.js';
 import type { Metadata } from '../core/types.js';
 import { USER_EVENT_LTIME_MAX, userEventNameProblem } from '../core/user-events-rules.js';
 import { idProblem } from '../core/validation.js';
+import { INTERNED_ADDRESSES, INTERNED_IDS } from './interned.js';
 import { INCARNATION_MAX, METADATA_KEYS_MAX, THREADS_MAX, UINT32_MAX, VIEW_DELAY_MS_MAX } from './limits.js';
 
 /** A well-formed value that breaks the schema. */
@@ -45,17 +46,25 @@ export function readViewDelay(value: unknown): number {
 
 /** A member id, held to the same rules as a local one (length, Unicode, no control characters). */
 export function readId(value: unknown, field: string): string {
+  if (typeof value === 'string') {
+    const known = INTERNED_IDS.find(value);
+    if (known !== undefined) return known;
+  }
   const problem = idProblem(value);
   if (problem !== undefined) throw new FieldError(`${field} ${problem}`);
-  return value as string;
+  return INTERNED_IDS.keep(value as string);
 }
 
 /** An address from the wire: an IP literal and a port, never a name to look up (see isIpAddress). */
 export function readAddress(value: unknown, field: string): string {
+  if (typeof value === 'string') {
+    const known = INTERNED_ADDRESSES.find(value);
+    if (known !== undefined) return known;
+  }
   if (typeof value !== 'string' || !isIpAddress(value)) {
     throw new FieldError(`${field} is not an IP address with a port`);
   }
-  return value;
+  return INTERNED_ADDRESSES.keep(value);
 }
 
 export function readBoolean(value: unknown, field: string): boolean {
