@@ -20,6 +20,8 @@ export interface QueuedUpdate<M = UpdateMessage> {
 
 interface Entry<M> extends QueuedUpdate<M> {
   readonly key: string;
+  /** Moved earlier when the same news arrives with an earlier deadline (lowerViewAt). */
+  viewAtMs: number;
   transmits: number;
 }
 
@@ -69,6 +71,17 @@ export class BroadcastQueue<M = UpdateMessage> {
     this.bucket(entry.transmits).delete(entry);
     this.byKey.delete(key);
     if (entry.viewAtMs > 0) this.viewChanges--;
+  }
+
+  /**
+   * The update queued about `key` carries `viewAtMs` from now on when that is
+   * earlier: this node took the earlier deadline of the same news, and its
+   * copies must not tell others a later one than it keeps.
+   */
+  lowerViewAt(key: string, viewAtMs: number): void {
+    const entry = this.byKey.get(key);
+    if (entry === undefined || entry.viewAtMs === 0 || viewAtMs <= 0 || viewAtMs >= entry.viewAtMs) return;
+    entry.viewAtMs = viewAtMs;
   }
 
   /** The view deadline of the update queued about `key`, if one is. */

@@ -615,6 +615,9 @@ export class MeshCore {
   private noteJoinAnswer(request: StateMessage): void {
     const own = request.members.find((snapshot) => snapshot.id === request.fromId);
     if (own === undefined || own.state !== 'alive' || own.id === this.id) return;
+    // A member we hold elsewhere that the request did not move (anyone can send one) is no joiner.
+    const held = this.table.get(own.id);
+    if (held !== undefined && isInView(held.state) && held.address !== own.address) return;
     this.joiners.noteAnswer(own.id, own.address);
   }
 

@@ -117,6 +117,11 @@ export class Disseminator {
     return this.queue.transmitsOf(id) === 0;
   }
 
+  /** The queued update about `id`, if any, carries `viewAtMs` when that is earlier. */
+  lowerViewAt(id: string, viewAtMs: number): void {
+    this.queue.lowerViewAt(id, viewAtMs);
+  }
+
   /** The view deadline carried by the queued update about `id`, if any. */
   viewAtOf(id: string): number | undefined {
     const viewAtMs = this.queue.viewAtOf(id);

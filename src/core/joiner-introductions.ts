@@ -45,7 +45,13 @@ export class JoinerIntroductions {
   /** The seed answered `id`'s join request, which it sent from `address`. */
   noteAnswer(id: string, address: string): void {
     const earlier = this.answered.findIndex((joiner) => joiner.id === id);
-    if (earlier >= 0) this.answered.splice(earlier, 1);
+    if (earlier >= 0) {
+      // Asked again once admitted here (a retry, or anyone replaying the request): forgetting
+      // the admission would skip the introductions owed to joiners admitted after it.
+      const known = this.answered[earlier] as AnsweredJoiner;
+      if (known.address === address && known.admittedStep !== undefined) return;
+      this.answered.splice(earlier, 1);
+    }
     if (this.answered.length >= JOINERS_REMEMBERED) this.answered.shift();
     this.answered.push({ id, address, answeredStep: ++this.step, admittedStep: undefined });
   }

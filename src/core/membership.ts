@@ -235,6 +235,7 @@ export class Membership {
       if (entry?.state === 'alive' && entry.incarnation === update.incarnation) {
         // The same news by another path: its deadline may be the earlier one.
         this.views.want(entry, entry.threads, context.nowMs + delayMs);
+        this.dissemination.lowerViewAt(entry.id, context.nowMs + delayMs);
       } else if (entry !== undefined && (entry.state === 'dead' || entry.state === 'left')) {
         this.correctStaleAlive(entry.id, entry.state, entry.incarnation);
       }
