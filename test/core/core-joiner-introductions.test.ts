@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { JOINERS_REMEMBERED } from '../../src/core/joiner-introductions.js';
 import type { StateMessage } from '../../src/core/messages.js';
-import { addressFor, aliveRow, members, SoloCore, testConfig } from './harness.js';
+import { addressFor, alive, aliveRow, members, SoloCore, testConfig } from './harness.js';
 
 /** A seed in a formed cluster of three, verifying newcomers; acks are given by hand. */
 function seed(): SoloCore {
@@ -115,6 +115,53 @@ describe('joiners that met at their seed hear of each other from it', () => {
     solo.advanceTo(5000);
     expect(introductions(solo).filter((line) => line.startsWith('10.66.0.1'))).toEqual([]);
     expect(introductions(solo).filter((line) => line.endsWith('forged'))).toEqual([]);
+  });
+
+  it('a repeated join request of an admitted joiner (a retry, or a replay) keeps its admission', () => {
+    const solo = seed();
+    joinRequest(solo, 'x', 10);
+    const answerY = joinRequest(solo, 'y', 20);
+    expect(names(answerY)).not.toContain('x');
+    answerVerification(solo, 'x', 30);
+    // y is still a candidate, so this second answer to x lacks y as well.
+    const again = joinRequest(solo, 'x', 35);
+    expect(names(again)).not.toContain('y');
+    answerVerification(solo, 'y', 40);
+    expect(introductions(solo)).toEqual([`${addressFor('x')} <- y`, `${addressFor('y')} <- x`]);
+  });
+
+  it('a forged join request naming an admitted joiner at another address does not cancel its introductions', () => {
+    const solo = seed();
+    joinRequest(solo, 'x', 10);
+    joinRequest(solo, 'y', 20);
+    answerVerification(solo, 'x', 30);
+    // Same id and incarnation, an address the seed never verified: anyone can send it.
+    joinRequest(solo, 'x', 35, '10.66.0.1:7946');
+    expect(solo.core.member('x')?.address).toBe(addressFor('x'));
+    answerVerification(solo, 'y', 40);
+    expect(introductions(solo)).toEqual([`${addressFor('x')} <- y`, `${addressFor('y')} <- x`]);
+  });
+
+  it('carries no later view deadline than the seed keeps, after it heard an earlier one for the same news', () => {
+    const solo = seed();
+    joinRequest(solo, 'x', 10);
+    joinRequest(solo, 'y', 20);
+    answerVerification(solo, 'x', 30);
+    const inView = (id: string) => solo.core.view().members.some((entry) => entry.id === id);
+    expect(inView('x')).toBe(false);
+    // The same alive of x by another path, due sooner: the seed takes the earlier deadline.
+    solo.host.nowMs = 31;
+    solo.receive([alive('x', { incarnation: 1, address: addressFor('x'), viewDelayMs: 1 })], addressFor('a'));
+    solo.advanceTo(40);
+    expect(inView('x')).toBe(true);
+    const sentBefore = solo.host.sent.length;
+    answerVerification(solo, 'y', 40);
+    const toY = solo.host.sent
+      .slice(sentBefore)
+      .find((packet) => packet.to === addressFor('y') && packet.messages.length === 1)?.messages[0];
+    expect(toY).toMatchObject({ type: 'alive', id: 'x' });
+    // x is in the seed's view already: y must not wait to put it in its own.
+    expect(toY?.type === 'alive' ? toY.viewDelayMs : -1).toBe(0);
   });
 
   it(`remembers the last ${JOINERS_REMEMBERED} join answers only`, () => {
