@@ -49,10 +49,21 @@ export interface CandidateUpdate {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
+/** How a piece of alive news reached us: see Membership.applyAlive. */
+export interface AliveSource {
+  /** The member itself told us: its own entry in a full state it sent. */
+  readonly firstHand?: boolean;
+  /** It has answered our ping at the address it claims. */
+  readonly verified?: boolean;
+  /** A row of the answer to our own join request: a member our seed holds alive. */
+  readonly joinAnswer?: boolean;
+}
+
 interface Candidate {
   update: CandidateUpdate;
-  /** The member itself told us (its own entry in a full state): see Membership.applyAlive. */
   firstHand: boolean;
+  /** A row of the answer to our own join request (AliveSource). */
+  joinAnswer: boolean;
   /** The view delay its news carried, and when we heard it. */
   delayMs: number;
   heardAtMs: number;
@@ -75,7 +86,7 @@ export interface AdmissionHooks {
    */
   mayVerify(): boolean;
   /** The candidate answered: apply its news with what remains of its view delay. */
-  admit(update: CandidateUpdate, remainingDelayMs: number, firstHand: boolean): void;
+  admit(update: CandidateUpdate, remainingDelayMs: number, source: AliveSource): void;
 }
 
 export class Admission {
@@ -98,14 +109,17 @@ export class Admission {
   }
 
   /** News of a member not (or no longer) in the table: verify it before it enters. */
-  hold(update: CandidateUpdate, delayMs: number, firstHand: boolean): void {
+  hold(update: CandidateUpdate, delayMs: number, source: AliveSource): void {
     const { context } = this;
+    const firstHand = source.firstHand === true;
+    const joinAnswer = source.joinAnswer === true;
     const held = this.candidates.get(update.id);
     if (held !== undefined) {
       if (update.incarnation <= held.update.incarnation) return;
       const moved = update.address !== held.update.address;
       held.update = update;
       held.firstHand = firstHand;
+      held.joinAnswer = joinAnswer;
       held.delayMs = delayMs;
       held.heardAtMs = context.nowMs;
       // A new address needs its own answer (a waiting candidate gets it in its turn).
@@ -119,6 +133,7 @@ export class Admission {
     const candidate: Candidate = {
       update,
       firstHand,
+      joinAnswer,
       delayMs,
       heardAtMs: context.nowMs,
       seq: 0,
@@ -178,7 +193,11 @@ export class Admission {
     }
     this.forget(id);
     const elapsedMs = this.context.nowMs - candidate.heardAtMs;
-    this.hooks.admit(candidate.update, Math.max(0, candidate.delayMs - elapsedMs), candidate.firstHand);
+    this.hooks.admit(candidate.update, Math.max(0, candidate.delayMs - elapsedMs), {
+      firstHand: candidate.firstHand,
+      verified: true,
+      joinAnswer: candidate.joinAnswer,
+    });
     return true;
   }
 

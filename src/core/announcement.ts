@@ -6,11 +6,21 @@
  * alive goes to each instead, and each verifies us as it would any news
  * (admission.ts): three packets per pair where pinging each member first took
  * four. Paced like verification, so that the answers never arrive at once.
+ *
+ * A member that got it pings us (to verify us, or as a probe); one that
+ * stays silent for a probe period is told again, up to ANNOUNCEMENTS_MAX
+ * times in all. Gossip would reach it too, but the rows of every joiner's
+ * answer now spread as a backup only (Disseminator.enqueue), and on a
+ * lossy network the repeat is the surer way to the member whose datagram
+ * was lost.
  */
 import { VERIFY_PACE_MS, VERIFY_WINDOW } from './admission.js';
 import type { CoreContext } from './context.js';
 import type { MemberTable } from './member-table.js';
 import type { AliveMessage } from './messages.js';
+
+/** Announcements a member gets at most: the first, and the repeats while it stays silent. */
+export const ANNOUNCEMENTS_MAX = 3;
 
 export interface AnnouncementHooks {
   /** Our alive, with the view deadline it carries now; undefined once we leave or stop. */
@@ -25,7 +35,10 @@ export class Announcement {
    * each is told once.
    */
   private readonly pending = new Set<string>();
+  /** Members told and not heard from since, with how many times they were told. */
+  private readonly unheard = new Map<string, number>();
   private paceArmed = false;
+  private repeatArmed = false;
 
   constructor(
     private readonly context: CoreContext,
@@ -44,8 +57,25 @@ export class Announcement {
     this.sendNext();
   }
 
+  /** `id` pinged us: it knows of us, and needs no announcement (or no more of them). */
+  heardFrom(id: string): void {
+    this.unheard.delete(id);
+    this.pending.delete(id);
+  }
+
+  /** A probe period after the last announcement went out: tell the silent members again. */
+  onRepeatTimer(): void {
+    this.repeatArmed = false;
+    for (const [id, told] of this.unheard) {
+      if (told >= ANNOUNCEMENTS_MAX) this.unheard.delete(id);
+      else this.pending.add(id);
+    }
+    this.sendNext();
+  }
+
   clear(): void {
     this.pending.clear();
+    this.unheard.clear();
   }
 
   private sendNext(): void {
@@ -60,11 +90,21 @@ export class Announcement {
       if (left <= 0) break;
       this.pending.delete(id);
       const member = this.table.get(id);
-      if (member === undefined || member.state !== 'alive') continue;
+      if (member === undefined || member.state !== 'alive') {
+        this.unheard.delete(id);
+        continue;
+      }
       left--;
+      this.unheard.set(id, (this.unheard.get(id) ?? 0) + 1);
       this.context.host.send(member.address, [alive], 'datagram');
     }
-    if (this.pending.size === 0) return;
+    if (this.pending.size === 0) {
+      if (this.unheard.size > 0 && !this.repeatArmed) {
+        this.repeatArmed = true;
+        this.context.schedule(this.context.config.probeIntervalMs, { kind: 'announce-repeat' });
+      }
+      return;
+    }
     if (!this.paceArmed) {
       this.paceArmed = true;
       this.context.schedule(VERIFY_PACE_MS, { kind: 'announce-pace' });

@@ -6,6 +6,9 @@
  *
  * Entries live in buckets by transmit count, so picking the least-sent
  * updates costs no sorting however long the queue is.
+ *
+ * An update queued as a backup (see Spread) goes out up to `backupLimit`
+ * times instead of `limit`.
  */
 import type { UpdateMessage } from './messages.js';
 
@@ -23,12 +26,24 @@ interface Entry<M> extends QueuedUpdate<M> {
   /** Moved earlier when the same news arrives with an earlier deadline (lowerViewAt). */
   viewAtMs: number;
   transmits: number;
+  readonly spread: Spread;
 }
+
+/**
+ * How far this node spreads an update: `full`, the epidemic's whole
+ * budget; `backup`, a smaller one, for news its subject is telling every
+ * member itself (dissemination.ts says when).
+ */
+export type Spread = 'full' | 'backup';
 
 /** Stop scanning once less room than the smallest update is left. */
 const SMALLEST_UPDATE_BYTES = 8;
 /** Bound on entries looked at per packet, so a huge queue never costs a scan. */
 const ENTRIES_EXAMINED_MAX = 512;
+
+function limitOf(entry: Entry<unknown>, limit: number, backupLimit: number): number {
+  return entry.spread === 'full' ? limit : backupLimit;
+}
 
 /** Queues membership updates by default; user events use a queue of their own (dissemination.ts). */
 export class BroadcastQueue<M = UpdateMessage> {
@@ -49,7 +64,7 @@ export class BroadcastQueue<M = UpdateMessage> {
   }
 
   /** Queues `message` about `key`, replacing any older update about it. False when full. */
-  enqueue(key: string, message: M, bytes: number, viewAtMs = 0): boolean {
+  enqueue(key: string, message: M, bytes: number, viewAtMs = 0, spread: Spread = 'full'): boolean {
     const existing = this.byKey.get(key);
     if (existing !== undefined) {
       this.bucket(existing.transmits).delete(existing);
@@ -57,7 +72,7 @@ export class BroadcastQueue<M = UpdateMessage> {
     } else if (this.byKey.size >= this.lengthMax) {
       return false;
     }
-    const entry: Entry<M> = { key, message, viewAtMs, bytes, transmits: 0 };
+    const entry: Entry<M> = { key, message, viewAtMs, bytes, transmits: 0, spread };
     this.byKey.set(key, entry);
     if (viewAtMs > 0) this.viewChanges++;
     this.bucket(0).add(entry);
@@ -96,10 +111,15 @@ export class BroadcastQueue<M = UpdateMessage> {
 
   /**
    * Takes the least-sent updates that fit in `bytesAvailable` (at most
-   * `countMax` of them) and counts a transmission for each. `limit` is the
-   * current retransmit limit.
+   * `countMax` of them) and counts a transmission for each. `limit` and
+   * `backupLimit` are the current retransmit limits of full and backup spreads.
    */
-  take(bytesAvailable: number, limit: number, countMax = Number.POSITIVE_INFINITY): QueuedUpdate<M>[] {
+  take(
+    bytesAvailable: number,
+    limit: number,
+    countMax = Number.POSITIVE_INFINITY,
+    backupLimit = limit,
+  ): QueuedUpdate<M>[] {
     const taken: Entry<M>[] = [];
     // Most packets find nothing queued: no bucket to walk.
     if (this.byKey.size === 0) return taken;
@@ -109,7 +129,7 @@ export class BroadcastQueue<M = UpdateMessage> {
       const bucket = this.buckets[transmits] as Set<Entry<M>>;
       if (bucket.size === 0) continue;
       for (const entry of bucket) {
-        if (transmits >= limit) {
+        if (transmits >= limitOf(entry, limit, backupLimit)) {
           // The cluster shrank and lowered the limit: this update is spent.
           bucket.delete(entry);
           this.byKey.delete(entry.key);
@@ -127,7 +147,7 @@ export class BroadcastQueue<M = UpdateMessage> {
     for (const entry of taken) {
       this.bucket(entry.transmits).delete(entry);
       entry.transmits++;
-      if (entry.transmits >= limit) {
+      if (entry.transmits >= limitOf(entry, limit, backupLimit)) {
         this.byKey.delete(entry.key);
         if (entry.viewAtMs > 0) this.viewChanges--;
       } else {

@@ -174,8 +174,8 @@ export class MeshCore {
       viewId: () => this.views.viewId,
       ownAlive: () => this.ownAliveNow(),
       mayVerify: () => !this.joining,
-      admit: (update, remainingDelayMs, firstHand) => {
-        this.membership.applyAlive(update, remainingDelayMs, firstHand, true);
+      admit: (update, remainingDelayMs, source) => {
+        this.membership.applyAlive(update, remainingDelayMs, source);
         this.introduceJoiners(update.id);
       },
     });
@@ -299,6 +299,8 @@ export class MeshCore {
             this.context.counters.idConflicts++;
             this.context.emit({ type: 'conflict', id: this.id, address: from });
           }
+          // It knows of us: our announcement reached it, or needs not.
+          if (message.targetId === this.id) this.announcement.heardFrom(message.fromId);
           prober.onPing(message, from, channel);
           break;
         case 'ack':
@@ -349,6 +351,9 @@ export class MeshCore {
         break;
       case 'verify':
         this.admission.onTimer(action.id, action.seq);
+        break;
+      case 'announce-repeat':
+        this.announcement.onRepeatTimer();
         break;
       case 'announce-pace':
         this.announcement.onPaceTimer();
@@ -488,12 +493,11 @@ export class MeshCore {
           // join. Otherwise each further seed, and each join() of a member, told the whole table again.
           if (rowsVouched && !isInView(this.table.get(snapshot.id)?.state ?? 'dead'))
             vouchedIds.push(snapshot.id);
-          membership.applyAlive(
-            snapshot,
-            isJoiner ? membership.freshViewDelayMs() : snapshot.viewDelayMs,
+          membership.applyAlive(snapshot, isJoiner ? membership.freshViewDelayMs() : snapshot.viewDelayMs, {
             firstHand,
-            rowsVouched || (firstHand && snapshot.address === answeredAt),
-          );
+            verified: rowsVouched || (firstHand && snapshot.address === answeredAt),
+            joinAnswer: rowsVouched,
+          });
           break;
         }
         case 'suspect':

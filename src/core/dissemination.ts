@@ -5,9 +5,9 @@
  * the time still left before its deadline at the moment it is sent. User
  * events travel the same way in the room the updates leave.
  */
-import { BroadcastQueue, type QueuedUpdate } from './broadcast-queue.js';
+import { BroadcastQueue, type QueuedUpdate, type Spread } from './broadcast-queue.js';
 import type { CoreContext } from './context.js';
-import { retransmitLimit } from './formulas.js';
+import { backupRetransmitLimit, retransmitLimit } from './formulas.js';
 import type { Channel } from './host.js';
 import type { MemberTable } from './member-table.js';
 import type { Message, UpdateMessage, UserEventMessage } from './messages.js';
@@ -67,13 +67,17 @@ export class Disseminator {
 
   /**
    * Queues an update about `message.id`, replacing an older one. `viewAtMs`
-   * is the deadline of the view change it carries (0 for none).
+   * is the deadline of the view change it carries (0 for none). `spread`
+   * `backup`: the cluster has the news already, and our copies only repair
+   * what its own datagrams lost (a member our join answer named: in a join
+   * storm, every joiner spreading every row of its answer in full made
+   * most of the bytes, each node hearing each member many times over).
    */
-  enqueue(message: UpdateMessage, viewAtMs: number): void {
+  enqueue(message: UpdateMessage, viewAtMs: number, spread: Spread = 'full'): void {
     // Sized as it would go out now: the delay it carries only shrinks from
     // here, and so does its size, so every later send fits this budget too.
     const bytes = this.wire.messageBytes(this.withRemainingDelay({ message, viewAtMs }));
-    if (!this.queue.enqueue(message.id, message, bytes, viewAtMs)) {
+    if (!this.queue.enqueue(message.id, message, bytes, viewAtMs, spread)) {
       this.context.drop('queue-full');
       return;
     }
@@ -137,7 +141,7 @@ export class Disseminator {
     const room = this.context.config.packetBytesMax - wire.packetBytesBound(primaryBytes);
     const limit = this.limit();
     const countMax = this.messagesPerPacketMax - primary.length;
-    const updates = room > 0 ? this.queue.take(room, limit, countMax) : [];
+    const updates = room > 0 ? this.queue.take(room, limit, countMax, this.backupLimit()) : [];
     let eventRoom = room;
     for (const update of updates) eventRoom -= update.bytes;
     const events =
@@ -184,5 +188,9 @@ export class Disseminator {
 
   private limit(): number {
     return retransmitLimit(this.context.config.retransmitMult, this.table.liveCount);
+  }
+
+  private backupLimit(): number {
+    return backupRetransmitLimit(this.context.config.retransmitMult, this.table.liveCount);
   }
 }

@@ -8,6 +8,16 @@ export function retransmitLimit(retransmitMult: number, memberCount: number): nu
   return retransmitMult * Math.ceil(Math.log10(Math.max(0, memberCount) + 1));
 }
 
+/**
+ * Sends of an update the cluster has already (a row of a join answer):
+ * half the epidemic's. Its copies only repair what the direct datagrams
+ * lost, and a node that missed its datagram still gets about this many
+ * copies from the others.
+ */
+export function backupRetransmitLimit(retransmitMult: number, memberCount: number): number {
+  return Math.ceil(retransmitLimit(retransmitMult, memberCount) / 2);
+}
+
 /** Lifeguard's floor: mult * max(1, log10 N) * probe interval. */
 export function suspicionTimeoutMinMs(
   suspicionMult: number,

@@ -6,7 +6,7 @@
  * dissemination and raised as a member event.
  */
 
-import type { Admission } from './admission.js';
+import type { Admission, AliveSource } from './admission.js';
 import type { Awareness } from './awareness.js';
 import { setNewest } from './bounded.js';
 import type { CoreContext } from './context.js';
@@ -214,13 +214,20 @@ export class Membership {
   }
 
   /**
-   * `firstHand`: the member itself says so (its own entry in the full state
-   * it sent us), which a reaped member's memory must not refuse: it is
-   * talking to us, so it is alive. `verified`: it has answered us at this
-   * address (admission.ts); news of a member not in the view waits for that.
+   * `source.firstHand`: the member itself says so (its own entry in the full
+   * state it sent us), which a reaped member's memory must not refuse: it
+   * is talking to us, so it is alive. `source.verified`: it has answered us
+   * at this address (admission.ts); news of a member not in the view waits
+   * for that. `source.joinAnswer`: a row of the answer to our own join
+   * request, which we pass on as a backup only (Disseminator.enqueue): our
+   * seed holds the member alive, so the cluster knows it already, and a
+   * member that is new there announces itself to every member it knows
+   * (announcement.ts).
    */
-  applyAlive(update: AliveUpdate, delayMs: number, firstHand = false, verified = false): void {
+  applyAlive(update: AliveUpdate, delayMs: number, source: AliveSource = {}): void {
     const { context, table } = this;
+    const firstHand = source.firstHand === true;
+    const verified = source.verified === true;
     if (this.implausible(update.id, update.incarnation, false)) return;
     if (update.threads > context.config.threadsMax) {
       context.drop('threads-max');
@@ -253,7 +260,7 @@ export class Membership {
         return;
       }
       if (this.mustVerify(verified)) {
-        this.admission.hold(update, delayMs, firstHand);
+        this.admission.hold(update, delayMs, source);
         return;
       }
       if (table.size >= context.config.membersMax) {
@@ -268,7 +275,7 @@ export class Membership {
       // A failed member back at the address it had needs no ping of ours: holding back the
       // return of a member we knew there made the views of lossy nodes disagree for long.
       if (!isInView(entry.state) && entry.address !== update.address && this.mustVerify(verified)) {
-        this.admission.hold(update, delayMs, firstHand);
+        this.admission.hold(update, delayMs, source);
         return;
       }
       const record = table.own(entry);
@@ -289,7 +296,8 @@ export class Membership {
       if (!wasLive) this.prober.addToOrder(record.id);
     }
     this.views.want(target, target.threads, context.nowMs + delayMs);
-    this.dissemination.enqueue(aliveMessageOf(target), this.views.pendingAtMs(target.id) ?? 0);
+    const spread = entry === undefined && source.joinAnswer === true ? 'backup' : 'full';
+    this.dissemination.enqueue(aliveMessageOf(target), this.views.pendingAtMs(target.id) ?? 0, spread);
     this.emitMember(kind, target, previous);
     // A refutation may also carry new details; listeners for updates must not miss them.
     if (kind === 'alive-again' && previous !== undefined && !sameAnnouncement(previous, target))

@@ -11,6 +11,7 @@ export type TimerAction =
   | { readonly kind: 'verify'; readonly id: string; readonly seq: number }
   | { readonly kind: 'verify-pace' }
   | { readonly kind: 'announce-pace' }
+  | { readonly kind: 'announce-repeat' }
   | { readonly kind: 'reap' }
   | { readonly kind: 'suspicion'; readonly id: string }
   | { readonly kind: 'view' }

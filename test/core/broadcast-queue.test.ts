@@ -48,6 +48,23 @@ describe('BroadcastQueue retransmit limit', () => {
     expect(ids(queue.take(1000, 2))).toEqual(['b']);
     expect(queue.transmitsOf('a')).toBeUndefined();
   });
+
+  it('sends a backup update `backupLimit` times and a full one `limit` times, side by side', () => {
+    const queue = new BroadcastQueue(100);
+    queue.enqueue('full', suspect('full'), 10);
+    queue.enqueue('backup', suspect('backup'), 10, 0, 'backup');
+    const rounds = Array.from({ length: 6 }, () => ids(queue.take(1000, 5, 10, 2)).sort());
+    expect(rounds).toEqual([['backup', 'full'], ['backup', 'full'], ['full'], ['full'], ['full'], []]);
+  });
+
+  it('a replacing update spreads as the replacement says, not as the update it replaced', () => {
+    const queue = new BroadcastQueue(100);
+    queue.enqueue('a', suspect('a'), 10, 0, 'backup');
+    queue.take(1000, 4, 10, 1);
+    queue.enqueue('a', suspect('a', 1), 10);
+    const sent = Array.from({ length: 5 }, () => queue.take(1000, 4, 10, 1).length);
+    expect(sent).toEqual([1, 1, 1, 1, 0]);
+  });
 });
 
 describe('BroadcastQueue invalidation', () => {

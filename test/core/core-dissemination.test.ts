@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { encodePacket } from '../../src/codec/index.js';
 import type { ProtocolConfig } from '../../src/core/config.js';
 import type { Message, UpdateMessage } from '../../src/core/messages.js';
-import { addressFor, alive, members, type SentPacket, SoloCore, testConfig } from './harness.js';
+import {
+  addressFor,
+  alive,
+  joiningThrough,
+  members,
+  type SentPacket,
+  SoloCore,
+  stateAnswer,
+  testConfig,
+} from './harness.js';
 
 function cluster(ids: string[], config: Partial<ProtocolConfig> = {}): SoloCore {
   return new SoloCore({ initialMembers: members(...ids), config: testConfig(config) }).start(0);
@@ -182,5 +191,43 @@ describe('gossip rounds', () => {
       solo.advanceTo(t);
     }
     expect(solo.host.sent.filter((p) => p.to === addressFor('a'))).toEqual([]);
+  });
+});
+
+describe('the rows of the answer to our own join request', () => {
+  // N = 11 with us: the full limit is 4 * ceil(log10 12) = 8 sends, a backup's 4.
+  const seedAndMembers = ['seed', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'];
+
+  /** How many of the next `answers` acks carry an update about each of `ids`. */
+  function sendsOf(solo: SoloCore, ids: readonly string[], answers: number): number[] {
+    const carried = Array.from({ length: answers }, (_, i) => aboutId(solo.pingSelf(i)));
+    return ids.map((id) => carried.filter((about) => about.includes(id)).length);
+  }
+
+  it('are passed on half as often: the cluster knows them, and a newcomer among them announces itself', () => {
+    const solo = joiningThrough([addressFor('seed')]);
+    solo.core.handleSyncReply(stateAnswer('seed', seedAndMembers), addressFor('seed'), 0);
+    expect(solo.core.member('c')?.state).toBe('alive');
+    // Our own news is new to the cluster: it spreads in full.
+    expect(sendsOf(solo, ['c', 'self'], 12)).toEqual([4, 8]);
+  });
+
+  it('a row of a sync that is not our join answer is passed on the full number of times', () => {
+    const solo = cluster(seedAndMembers.slice(0, 9));
+    solo.core.handleSyncReply(stateAnswer('a', ['a', 'x']), addressFor('a'), 0);
+    expect(solo.core.member('x')?.state).toBe('alive');
+    expect(sendsOf(solo, ['x'], 12)).toEqual([8]);
+  });
+
+  it('news of a newcomer by gossip is passed on the full number of times', () => {
+    const solo = cluster(seedAndMembers.slice(0, 9), { verifyMembers: true });
+    solo.receive([alive('x')], addressFor('a'));
+    const ping = solo.host.sent
+      .flatMap((packet) => packet.messages)
+      .find((message) => message.type === 'ping' && message.targetId === 'x');
+    if (ping?.type !== 'ping') throw new Error('x was not verified');
+    solo.receive([{ type: 'ack', seq: ping.seq, viewId: 0 }], addressFor('x'));
+    expect(solo.core.member('x')?.state).toBe('alive');
+    expect(sendsOf(solo, ['x'], 12)).toEqual([8]);
   });
 });

@@ -307,9 +307,13 @@ export function stateAnswer(fromId: string, ids: readonly string[]): StateMessag
 }
 
 /** A node outside any cluster, with verification on, that has asked `seeds` to let it join. */
-export function joiningThrough(seeds: readonly string[], incarnation?: number): SoloCore {
+export function joiningThrough(
+  seeds: readonly string[],
+  incarnation?: number,
+  config: Partial<ProtocolConfig> = {},
+): SoloCore {
   const solo = new SoloCore({
-    config: testConfig({ verifyMembers: true }),
+    config: testConfig({ verifyMembers: true, ...config }),
     joining: true,
     ...(incarnation === undefined ? {} : { incarnation }),
   });
