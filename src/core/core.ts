@@ -383,7 +383,7 @@ export class MeshCore {
         this.views.onTimer();
         break;
       case 'settle':
-        this.settle.onTimer();
+        this.settle.onTimer(token);
         break;
       case 'leave-timeout':
         this.reportLeaveDone(false);

@@ -41,6 +41,7 @@ export class SettleTracker {
   private lastMismatchAtMs = Number.NEGATIVE_INFINITY;
   private lastEchoAtMs = Number.NEGATIVE_INFINITY;
   private timerAtMs = Number.NEGATIVE_INFINITY;
+  private timerToken: number | undefined;
   private isSettled = false;
   /** Members that echoed our view, with when they last did; pruned to the time since the view changed. */
   private readonly witnesses = new Map<string, number>();
@@ -71,8 +72,11 @@ export class SettleTracker {
     }
   }
 
-  onTimer(): void {
+  /** A 'settle' timer fired; `token` tells ours from others (the conflict window's). */
+  onTimer(token: number): void {
+    if (token !== this.timerToken) return;
     this.timerAtMs = Number.NEGATIVE_INFINITY;
+    this.timerToken = undefined;
   }
 
   /**
@@ -110,10 +114,18 @@ export class SettleTracker {
     return true;
   }
 
-  /** One timer at a time: when it fires, the flag is evaluated again. */
+  /**
+   * One timer at a time, for the moment update() last named: when it fires,
+   * the flag is evaluated again. A later moment replaces an earlier one,
+   * since every input evaluates the flag too and only the passing of time
+   * is waited for: a lease renewed by an echo every period would otherwise
+   * wake the node once per lease for nothing.
+   */
   private wakeAt(atMs: number): void {
-    if (this.timerAtMs > this.context.nowMs && this.timerAtMs <= atMs) return;
+    const { context } = this;
+    if (this.timerToken !== undefined && this.timerAtMs === atMs) return;
+    if (this.timerToken !== undefined) context.cancel(this.timerToken);
     this.timerAtMs = atMs;
-    this.context.schedule(atMs - this.context.nowMs, { kind: 'settle' });
+    this.timerToken = context.schedule(atMs - context.nowMs, { kind: 'settle' });
   }
 }

@@ -39,6 +39,34 @@ describe('the settle lease', () => {
     expect(settle.settled).toBe(true);
   });
 
+  it('waits for the lease of the latest echo only: echoes every period cost no wakeup for the lease', () => {
+    const { context, host, settle } = tracker();
+    for (let atMs = 600; atMs <= 10_600; atMs += 1000) {
+      context.nowMs = atMs;
+      host.nowMs = atMs;
+      settle.noteEcho('a');
+      settle.update(true, 0, 1);
+    }
+    expect(settle.settled).toBe(true);
+    expect(host.timers.map((timer) => timer.atMs)).toEqual([10_600 + 4000]);
+  });
+
+  it('an earlier moment to look again replaces a later one', () => {
+    const { context, host, settle } = tracker();
+    context.nowMs = 600;
+    host.nowMs = 600;
+    settle.noteEcho('a');
+    settle.update(true, 0, 1);
+    expect(host.timers.map((timer) => timer.atMs)).toEqual([4600]);
+    // The view changes: the quiet period after it ends before the lease would.
+    context.nowMs = 700;
+    host.nowMs = 700;
+    settle.noteEcho('a');
+    settle.update(true, 650, 1);
+    expect(settle.settled).toBe(false);
+    expect(host.timers.map((timer) => timer.atMs)).toEqual([1150]);
+  });
+
   it('an echo from before the last view change does not count', () => {
     const { context, settle } = tracker();
     context.nowMs = 100;
