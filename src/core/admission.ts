@@ -57,6 +57,8 @@ export interface AliveSource {
   readonly verified?: boolean;
   /** A row of the answer to our own join request: a member our seed holds alive. */
   readonly joinAnswer?: boolean;
+  /** A datagram holding this alone, from the address it names: a joiner's announcement. */
+  readonly announcement?: boolean;
 }
 
 interface Candidate {
@@ -64,6 +66,7 @@ interface Candidate {
   firstHand: boolean;
   /** A row of the answer to our own join request (AliveSource). */
   joinAnswer: boolean;
+  announcement: boolean;
   /** The view delay its news carried, and when we heard it. */
   delayMs: number;
   heardAtMs: number;
@@ -113,13 +116,20 @@ export class Admission {
     const { context } = this;
     const firstHand = source.firstHand === true;
     const joinAnswer = source.joinAnswer === true;
+    const announcement = source.announcement === true;
     const held = this.candidates.get(update.id);
     if (held !== undefined) {
-      if (update.incarnation <= held.update.incarnation) return;
+      if (update.incarnation < held.update.incarnation) return;
+      if (update.incarnation === held.update.incarnation) {
+        // The same news, now announced by the member itself: it tells the others too.
+        if (announcement && update.address === held.update.address) held.announcement = true;
+        return;
+      }
       const moved = update.address !== held.update.address;
       held.update = update;
       held.firstHand = firstHand;
       held.joinAnswer = joinAnswer;
+      held.announcement = announcement;
       held.delayMs = delayMs;
       held.heardAtMs = context.nowMs;
       // A new address needs its own answer (a waiting candidate gets it in its turn).
@@ -134,6 +144,7 @@ export class Admission {
       update,
       firstHand,
       joinAnswer,
+      announcement,
       delayMs,
       heardAtMs: context.nowMs,
       seq: 0,
@@ -197,6 +208,7 @@ export class Admission {
       firstHand: candidate.firstHand,
       verified: true,
       joinAnswer: candidate.joinAnswer,
+      announcement: candidate.announcement,
     });
     return true;
   }

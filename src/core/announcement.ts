@@ -9,10 +9,10 @@
  *
  * A member that got it pings us (to verify us, or as a probe); one that
  * stays silent for a probe period is told again, up to ANNOUNCEMENTS_MAX
- * times in all. Gossip would reach it too, but the rows of every joiner's
- * answer now spread as a backup only (Disseminator.enqueue), and on a
- * lossy network the repeat is the surer way to the member whose datagram
- * was lost.
+ * times in all. Gossip would reach it too, but a member that admits us on
+ * our announcement passes our news on as a backup only (Disseminator.enqueue),
+ * and on a lossy network the repeat is the surer way to the member whose
+ * datagram was lost.
  */
 import { VERIFY_PACE_MS, VERIFY_WINDOW } from './admission.js';
 import type { CoreContext } from './context.js';

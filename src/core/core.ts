@@ -265,7 +265,9 @@ export class MeshCore {
     for (const message of messages) {
       switch (message.type) {
         case 'alive':
-          membership.applyAlive(message, message.viewDelayMs);
+          membership.applyAlive(message, message.viewDelayMs, {
+            announcement: messages.length === 1 && channel === 'datagram' && from === message.address,
+          });
           break;
         case 'suspect':
           membership.applySuspect(message.id, message.incarnation, message.fromId, { senderAddress });

@@ -68,10 +68,11 @@ export class Disseminator {
   /**
    * Queues an update about `message.id`, replacing an older one. `viewAtMs`
    * is the deadline of the view change it carries (0 for none). `spread`
-   * `backup`: the cluster has the news already, and our copies only repair
-   * what its own datagrams lost (a member our join answer named: in a join
-   * storm, every joiner spreading every row of its answer in full made
-   * most of the bytes, each node hearing each member many times over).
+   * `backup`: the cluster has the news already, or its subject is telling
+   * every member itself, and our copies only repair what datagrams lost (a
+   * member our join answer named, a joiner's own announcement: in a join
+   * storm, full spreads of both made most of the bytes, each node hearing
+   * each member many times over).
    */
   enqueue(message: UpdateMessage, viewAtMs: number, spread: Spread = 'full'): void {
     // Sized as it would go out now: the delay it carries only shrinks from

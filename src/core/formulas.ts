@@ -9,8 +9,9 @@ export function retransmitLimit(retransmitMult: number, memberCount: number): nu
 }
 
 /**
- * Sends of an update the cluster has already (a row of a join answer):
- * half the epidemic's. Its copies only repair what the direct datagrams
+ * Sends of an update the cluster has already, or whose subject tells every
+ * member itself (a row of a join answer, a joiner's announcement): half the
+ * epidemic's. Its copies only repair what the direct datagrams
  * lost, and a node that missed its datagram still gets about this many
  * copies from the others.
  */

@@ -218,11 +218,11 @@ export class Membership {
    * state it sent us), which a reaped member's memory must not refuse: it
    * is talking to us, so it is alive. `source.verified`: it has answered us
    * at this address (admission.ts); news of a member not in the view waits
-   * for that. `source.joinAnswer`: a row of the answer to our own join
-   * request, which we pass on as a backup only (Disseminator.enqueue): our
-   * seed holds the member alive, so the cluster knows it already, and a
-   * member that is new there announces itself to every member it knows
-   * (announcement.ts).
+   * for that. News of a member new to us is passed on as a backup only
+   * (Disseminator.enqueue) when it is `source.joinAnswer`, a row of the
+   * answer to our own join request (our seed holds the member alive: the
+   * cluster knows it already), or `source.announcement`, a joiner telling
+   * every member it knows of itself (announcement.ts).
    */
   applyAlive(update: AliveUpdate, delayMs: number, source: AliveSource = {}): void {
     const { context, table } = this;
@@ -296,7 +296,8 @@ export class Membership {
       if (!wasLive) this.prober.addToOrder(record.id);
     }
     this.views.want(target, target.threads, context.nowMs + delayMs);
-    const spread = entry === undefined && source.joinAnswer === true ? 'backup' : 'full';
+    const backup = entry === undefined && (source.joinAnswer === true || source.announcement === true);
+    const spread = backup ? 'backup' : 'full';
     this.dissemination.enqueue(aliveMessageOf(target), this.views.pendingAtMs(target.id) ?? 0, spread);
     this.emitMember(kind, target, previous);
     // A refutation may also carry new details; listeners for updates must not miss them.

@@ -194,7 +194,7 @@ describe('gossip rounds', () => {
   });
 });
 
-describe('the rows of the answer to our own join request', () => {
+describe("news the cluster has already: the rows of a join answer, a newcomer's announcement", () => {
   // N = 11 with us: the full limit is 4 * ceil(log10 12) = 8 sends, a backup's 4.
   const seedAndMembers = ['seed', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'];
 
@@ -219,14 +219,50 @@ describe('the rows of the answer to our own join request', () => {
     expect(sendsOf(solo, ['x'], 12)).toEqual([8]);
   });
 
-  it('news of a newcomer by gossip is passed on the full number of times', () => {
-    const solo = cluster(seedAndMembers.slice(0, 9), { verifyMembers: true });
-    solo.receive([alive('x')], addressFor('a'));
+  /** x answers the verification ping it was sent. */
+  function answerVerificationOfX(solo: SoloCore): void {
     const ping = solo.host.sent
       .flatMap((packet) => packet.messages)
       .find((message) => message.type === 'ping' && message.targetId === 'x');
     if (ping?.type !== 'ping') throw new Error('x was not verified');
     solo.receive([{ type: 'ack', seq: ping.seq, viewId: 0 }], addressFor('x'));
+    expect(solo.core.member('x')?.state).toBe('alive');
+  }
+
+  /** A member of a formed cluster of 10 hears `messages` from `from`, and x is verified. */
+  function admitX(messages: Message[], from: string): SoloCore {
+    const solo = cluster(seedAndMembers.slice(0, 9), { verifyMembers: true });
+    solo.receive(messages, from);
+    answerVerificationOfX(solo);
+    return solo;
+  }
+
+  it('news of a newcomer by gossip is passed on the full number of times', () => {
+    expect(sendsOf(admitX([alive('x')], addressFor('a')), ['x'], 12)).toEqual([8]);
+  });
+
+  it("a newcomer's own announcement (its alive alone, from its address) is passed on half as often", () => {
+    expect(sendsOf(admitX([alive('x')], addressFor('x')), ['x'], 12)).toEqual([4]);
+  });
+
+  it('news of a newcomer from itself among other messages is passed on the full number of times', () => {
+    const solo = admitX([alive('x'), alive('b')], addressFor('x'));
+    expect(sendsOf(solo, ['x'], 12)).toEqual([8]);
+  });
+
+  it('heard by gossip first and then announced, it is passed on half as often', () => {
+    const solo = cluster(seedAndMembers.slice(0, 9), { verifyMembers: true });
+    solo.receive([alive('x')], addressFor('a'));
+    solo.receive([alive('x')], addressFor('x'));
+    answerVerificationOfX(solo);
+    expect(sendsOf(solo, ['x'], 12)).toEqual([4]);
+  });
+
+  it('the return of a member held dead, from the member itself, is passed on the full number of times', () => {
+    const solo = cluster([...seedAndMembers.slice(0, 9), 'x']);
+    solo.declareDead('x', { fromId: 'a' });
+    for (let i = 0; i < 8; i++) solo.pingSelf(100 + i);
+    solo.receive([alive('x', { incarnation: 1 })], addressFor('x'));
     expect(solo.core.member('x')?.state).toBe('alive');
     expect(sendsOf(solo, ['x'], 12)).toEqual([8]);
   });

@@ -4,6 +4,7 @@ import {
   expectedConfirmations,
   manyObserversTimeoutMs,
   pushPullIntervalMs,
+  backupRetransmitLimit,
   retransmitLimit,
   suspicionTimeoutMinMs,
   suspicionTimeoutMs,
@@ -37,6 +38,19 @@ describe('retransmitLimit = mult * ceil(log10(N + 1))', () => {
   it('treats a non-positive count as an empty cluster', () => {
     expect(retransmitLimit(4, 0)).toBe(0);
     expect(retransmitLimit(4, -5)).toBe(0);
+  });
+});
+
+describe('backupRetransmitLimit = ceil(mult * ceil(log10(N + 1)) / 2)', () => {
+  it.each([
+    [4, 9, 2],
+    [4, 10, 4],
+    [4, 200, 6],
+    [4, 1000, 8],
+    [3, 50, 3],
+    [1, 5, 1],
+  ])('mult %i, N = %i: %i sends', (mult, members, limit) => {
+    expect(backupRetransmitLimit(mult, members)).toBe(limit);
   });
 });
 
