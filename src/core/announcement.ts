@@ -38,7 +38,8 @@ export class Announcement {
   /** Members told and not heard from since, with how many times they were told. */
   private readonly unheard = new Map<string, number>();
   private paceArmed = false;
-  private repeatArmed = false;
+  /** The repeat, a probe period after the last announcement went out: a later one moves it. */
+  private repeatToken: number | undefined;
 
   constructor(
     private readonly context: CoreContext,
@@ -65,7 +66,7 @@ export class Announcement {
 
   /** A probe period after the last announcement went out: tell the silent members again. */
   onRepeatTimer(): void {
-    this.repeatArmed = false;
+    this.repeatToken = undefined;
     for (const [id, told] of this.unheard) {
       if (told >= ANNOUNCEMENTS_MAX) this.unheard.delete(id);
       else this.pending.add(id);
@@ -76,6 +77,13 @@ export class Announcement {
   clear(): void {
     this.pending.clear();
     this.unheard.clear();
+    this.cancelRepeat();
+  }
+
+  private cancelRepeat(): void {
+    if (this.repeatToken === undefined) return;
+    this.context.cancel(this.repeatToken);
+    this.repeatToken = undefined;
   }
 
   private sendNext(): void {
@@ -98,10 +106,14 @@ export class Announcement {
       this.unheard.set(id, (this.unheard.get(id) ?? 0) + 1);
       this.context.host.send(member.address, [alive], 'datagram');
     }
+    // A member a later seed's answer brought in was told just now: a repeat armed
+    // for the earlier ones would tell it again before it had the time to answer.
+    if (left < VERIFY_WINDOW) this.cancelRepeat();
     if (this.pending.size === 0) {
-      if (this.unheard.size > 0 && !this.repeatArmed) {
-        this.repeatArmed = true;
-        this.context.schedule(this.context.config.probeIntervalMs, { kind: 'announce-repeat' });
+      if (this.unheard.size > 0 && this.repeatToken === undefined) {
+        this.repeatToken = this.context.schedule(this.context.config.probeIntervalMs, {
+          kind: 'announce-repeat',
+        });
       }
       return;
     }
