@@ -67,6 +67,21 @@ describe('the settle lease', () => {
     expect(host.timers.map((timer) => timer.atMs)).toEqual([1150]);
   });
 
+  it("another 'settle' timer firing (the conflict window's) leaves ours alone: no second one for the same moment", () => {
+    const { context, host, settle } = tracker();
+    context.nowMs = 600;
+    host.nowMs = 600;
+    settle.noteEcho('a');
+    settle.update(true, 0, 1);
+    const conflictWindow = context.schedule(100, { kind: 'settle' });
+    context.nowMs = 700;
+    host.nowMs = 700;
+    context.takeTimer(conflictWindow);
+    settle.onTimer(conflictWindow);
+    settle.update(true, 0, 1);
+    expect(host.timers.filter((timer) => timer.atMs === 4600)).toHaveLength(1);
+  });
+
   it('an echo from before the last view change does not count', () => {
     const { context, settle } = tracker();
     context.nowMs = 100;
