@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  backupRetransmitLimit,
   expectedConfirmations,
   manyObserversTimeoutMs,
   pushPullIntervalMs,
-  backupRetransmitLimit,
   retransmitLimit,
   suspicionTimeoutMinMs,
   suspicionTimeoutMs,
