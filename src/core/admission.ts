@@ -64,8 +64,7 @@ export interface AliveSource {
 interface Candidate {
   update: CandidateUpdate;
   firstHand: boolean;
-  /** A row of the answer to our own join request (AliveSource). */
-  joinAnswer: boolean;
+  /** Its news came as its own announcement (AliveSource); a join answer's rows are never held. */
   announcement: boolean;
   /** The view delay its news carried, and when we heard it. */
   delayMs: number;
@@ -115,7 +114,6 @@ export class Admission {
   hold(update: CandidateUpdate, delayMs: number, source: AliveSource): void {
     const { context } = this;
     const firstHand = source.firstHand === true;
-    const joinAnswer = source.joinAnswer === true;
     const announcement = source.announcement === true;
     const held = this.candidates.get(update.id);
     if (held !== undefined) {
@@ -128,7 +126,6 @@ export class Admission {
       const moved = update.address !== held.update.address;
       held.update = update;
       held.firstHand = firstHand;
-      held.joinAnswer = joinAnswer;
       held.announcement = announcement;
       held.delayMs = delayMs;
       held.heardAtMs = context.nowMs;
@@ -143,7 +140,6 @@ export class Admission {
     const candidate: Candidate = {
       update,
       firstHand,
-      joinAnswer,
       announcement,
       delayMs,
       heardAtMs: context.nowMs,
@@ -207,7 +203,6 @@ export class Admission {
     this.hooks.admit(candidate.update, Math.max(0, candidate.delayMs - elapsedMs), {
       firstHand: candidate.firstHand,
       verified: true,
-      joinAnswer: candidate.joinAnswer,
       announcement: candidate.announcement,
     });
     return true;

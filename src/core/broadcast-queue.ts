@@ -31,8 +31,8 @@ interface Entry<M> extends QueuedUpdate<M> {
 
 /**
  * How far this node spreads an update: `full`, the epidemic's whole
- * budget; `backup`, a smaller one, for news its subject is telling every
- * member itself (dissemination.ts says when).
+ * budget; `backup`, a smaller one, for news the cluster has already or
+ * whose subject tells every member itself (Disseminator.enqueue says when).
  */
 export type Spread = 'full' | 'backup';
 

@@ -8,7 +8,12 @@ function tracker(settleQuietMs = 500, probeIntervalMs = 1000) {
   const host = new RecordingHost();
   const config = testConfig({ settleQuietMs, probeIntervalMs, probeTimeoutMs: 500 });
   const context = new CoreContext('self', config, new SeededRandom(1), host);
-  return { context, host, settle: new SettleTracker(context) };
+  /** Moves the core's and the host's clocks together. */
+  const at = (nowMs: number) => {
+    context.nowMs = nowMs;
+    host.nowMs = nowMs;
+  };
+  return { context, host, at, settle: new SettleTracker(context) };
 }
 
 describe('the settle lease', () => {
@@ -40,10 +45,9 @@ describe('the settle lease', () => {
   });
 
   it('waits for the lease of the latest echo only: echoes every period cost no wakeup for the lease', () => {
-    const { context, host, settle } = tracker();
+    const { host, at, settle } = tracker();
     for (let atMs = 600; atMs <= 10_600; atMs += 1000) {
-      context.nowMs = atMs;
-      host.nowMs = atMs;
+      at(atMs);
       settle.noteEcho('a');
       settle.update(true, 0, 1);
     }
@@ -52,15 +56,13 @@ describe('the settle lease', () => {
   });
 
   it('an earlier moment to look again replaces a later one', () => {
-    const { context, host, settle } = tracker();
-    context.nowMs = 600;
-    host.nowMs = 600;
+    const { host, at, settle } = tracker();
+    at(600);
     settle.noteEcho('a');
     settle.update(true, 0, 1);
     expect(host.timers.map((timer) => timer.atMs)).toEqual([4600]);
     // The view changes: the quiet period after it ends before the lease would.
-    context.nowMs = 700;
-    host.nowMs = 700;
+    at(700);
     settle.noteEcho('a');
     settle.update(true, 650, 1);
     expect(settle.settled).toBe(false);
@@ -68,14 +70,12 @@ describe('the settle lease', () => {
   });
 
   it("another 'settle' timer firing (the conflict window's) leaves ours alone: no second one for the same moment", () => {
-    const { context, host, settle } = tracker();
-    context.nowMs = 600;
-    host.nowMs = 600;
+    const { context, host, at, settle } = tracker();
+    at(600);
     settle.noteEcho('a');
     settle.update(true, 0, 1);
     const conflictWindow = context.schedule(100, { kind: 'settle' });
-    context.nowMs = 700;
-    host.nowMs = 700;
+    at(700);
     context.takeTimer(conflictWindow);
     settle.onTimer(conflictWindow);
     settle.update(true, 0, 1);
