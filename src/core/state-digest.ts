@@ -13,8 +13,10 @@
  * together with the incarnation, and hashing every map on every sync would
  * cost more than the rest of the row.
  */
+
+import { mix32Bits } from './mix32.js';
 import type { MemberState } from './types.js';
-import { fnv1a } from './utf8.js';
+import { fnv1aBits } from './utf8.js';
 
 /** The most buckets a digest may have: 64 summaries of 5 bytes keep a digest near 350 bytes. */
 export const DIGEST_BUCKETS_MAX = 64;
@@ -53,31 +55,23 @@ export function isDigestBucketCount(count: number): boolean {
   return Number.isInteger(count) && count >= 1 && count <= DIGEST_BUCKETS_MAX && (count & (count - 1)) === 0;
 }
 
-/** A 32-bit finaliser (murmur3's): every input bit moves about half the output bits. */
-function mix32(value: number): number {
-  let h = value >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
 const STATE_CODES: Readonly<Record<MemberState, number>> = { alive: 0, suspect: 1, dead: 2, left: 3 };
 
 /** The bucket `id` falls into among `bucketCount` (a power of two). */
 export function bucketOf(id: string, bucketCount: number): number {
-  return mix32(fnv1a(id) ^ BUCKET_SEED) & (bucketCount - 1);
+  return mix32Bits(fnv1aBits(id) ^ BUCKET_SEED) & (bucketCount - 1);
 }
 
-/** One lane of a row's hash; the strings are hashed once per row and shared by both lanes. */
+/**
+ * One lane of a row's hash, as signed 32-bit bits (see mix32.ts); the
+ * strings are hashed once per row and shared by both lanes.
+ */
 function rowHash(seed: number, idHash: number, addressHash: number, row: DigestRow): number {
-  let h = mix32(seed ^ idHash);
-  h = mix32(h ^ addressHash);
-  h = mix32(h ^ (row.incarnation % TWO_TO_32));
-  h = mix32(h ^ Math.floor(row.incarnation / TWO_TO_32));
-  return mix32(h ^ (STATE_CODES[row.state] | (row.threads << 2)));
+  let h = mix32Bits(seed ^ idHash);
+  h = mix32Bits(h ^ addressHash);
+  h = mix32Bits(h ^ (row.incarnation % TWO_TO_32));
+  h = mix32Bits(h ^ Math.floor(row.incarnation / TWO_TO_32));
+  return mix32Bits(h ^ (STATE_CODES[row.state] | (row.threads << 2)));
 }
 
 /**
@@ -88,6 +82,7 @@ function rowHash(seed: number, idHash: number, addressHash: number, row: DigestR
 export class DigestSum {
   /** Sums mod 2^32: a typed array wraps every store. */
   private readonly buckets: Uint32Array;
+  /** Summed as signed 32-bit bits, unsigned only in digest(). */
   private check = 0;
   private readonly bucketMask: number;
 
@@ -99,10 +94,10 @@ export class DigestSum {
 
   /** Adds one row, hashing its strings. */
   addRow(row: DigestRow): void {
-    const idHash = fnv1a(row.id);
-    const addressHash = fnv1a(row.address);
+    const idHash = fnv1aBits(row.id);
+    const addressHash = fnv1aBits(row.address);
     this.addHashes(
-      mix32(idHash ^ BUCKET_SEED),
+      mix32Bits(idHash ^ BUCKET_SEED),
       rowHash(ROW_SEED, idHash, addressHash, row),
       rowHash(CHECK_SEED, idHash, addressHash, row),
     );
@@ -112,25 +107,25 @@ export class DigestSum {
   addHashes(bucketKey: number, rowLane: number, checkLane: number): void {
     const bucket = bucketKey & this.bucketMask;
     this.buckets[bucket] = (this.buckets[bucket] as number) + rowLane;
-    this.check = (this.check + checkLane) >>> 0;
+    this.check = (this.check + checkLane) | 0;
   }
 
   /** Takes out a row added before by its lanes. */
   subtractHashes(bucketKey: number, rowLane: number, checkLane: number): void {
     const bucket = bucketKey & this.bucketMask;
     this.buckets[bucket] = (this.buckets[bucket] as number) - rowLane;
-    this.check = (this.check - checkLane) >>> 0;
+    this.check = (this.check - checkLane) | 0;
   }
 
   /** Adds whole bucket sums (of the same bucket count) and their check. */
   addSums(buckets: Uint32Array, check: number): void {
     for (let i = 0; i < this.buckets.length; i++)
       this.buckets[i] = (this.buckets[i] as number) + (buckets[i] as number);
-    this.check = (this.check + check) >>> 0;
+    this.check = (this.check + check) | 0;
   }
 
   digest(): TableDigest {
-    return { buckets: Array.from(this.buckets), check: this.check };
+    return { buckets: Array.from(this.buckets), check: this.check >>> 0 };
   }
 }
 
@@ -141,20 +136,21 @@ export class DigestSum {
  * the rows that differ.
  */
 export class DigestLanes {
-  private readonly bucketKeys: Uint32Array;
-  private readonly rowLanes: Uint32Array;
-  private readonly checkLanes: Uint32Array;
+  /** Signed bits, as the hashes come (see mix32.ts). */
+  private readonly bucketKeys: Int32Array;
+  private readonly rowLanes: Int32Array;
+  private readonly checkLanes: Int32Array;
   /** Sums of every row by bucket count, made when first asked for. */
   private readonly sums = new Map<number, { readonly buckets: Uint32Array; readonly check: number }>();
 
   constructor(rows: readonly DigestRow[]) {
-    this.bucketKeys = new Uint32Array(rows.length);
-    this.rowLanes = new Uint32Array(rows.length);
-    this.checkLanes = new Uint32Array(rows.length);
+    this.bucketKeys = new Int32Array(rows.length);
+    this.rowLanes = new Int32Array(rows.length);
+    this.checkLanes = new Int32Array(rows.length);
     rows.forEach((row, position) => {
-      const idHash = fnv1a(row.id);
-      const addressHash = fnv1a(row.address);
-      this.bucketKeys[position] = mix32(idHash ^ BUCKET_SEED);
+      const idHash = fnv1aBits(row.id);
+      const addressHash = fnv1aBits(row.address);
+      this.bucketKeys[position] = mix32Bits(idHash ^ BUCKET_SEED);
       this.rowLanes[position] = rowHash(ROW_SEED, idHash, addressHash, row);
       this.checkLanes[position] = rowHash(CHECK_SEED, idHash, addressHash, row);
     });

@@ -29,10 +29,14 @@ const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
 function fnvByte(hash: number, byte: number): number {
-  return Math.imul(hash ^ byte, FNV_PRIME) >>> 0;
+  return Math.imul(hash ^ byte, FNV_PRIME);
 }
 
-/** FNV-1a over the UTF-8 bytes of a string, continuing from `hash`. */
+/**
+ * FNV-1a over the UTF-8 bytes of a string, continuing from `hash`, as
+ * signed 32-bit bits: V8 holds those as small integers, where a value
+ * above 2^31 would be a heap number allocated at every return.
+ */
 function fnv1aString(hash: number, text: string): number {
   let h = hash;
   for (let i = 0; i < text.length; i++) {
@@ -60,5 +64,13 @@ function fnv1aString(hash: number, text: string): number {
 
 /** 32-bit FNV-1a over the UTF-8 bytes of a string (a lone surrogate counts as U+FFFD, as TextEncoder writes it). */
 export function fnv1a(text: string): number {
-  return fnv1aString(FNV_OFFSET, text);
+  return fnv1aString(FNV_OFFSET, text) >>> 0;
+}
+
+/**
+ * The same hash as fnv1a, as signed 32-bit bits (fnv1a(text) === fnv1aBits(text) >>> 0),
+ * for hashing that runs over every row of a table and only needs the bits.
+ */
+export function fnv1aBits(text: string): number {
+  return fnv1aString(FNV_OFFSET, text) | 0;
 }

@@ -3,16 +3,10 @@
  * member id compared in UTF-8 byte order (utf8.ts); addresses never
  * take part (they would sort "10.0.0.10" before "10.0.0.9").
  */
-import type { View, ViewMember } from './types.js';
-import { compareUtf8, fnv1a } from './utf8.js';
 
-/** Mixes a 32-bit value (murmur3's finaliser) so that sums of hashes stay well spread. */
-function mix32(value: number): number {
-  let h = value >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-  return (h ^ (h >>> 16)) >>> 0;
-}
+import { mix32Bits } from './mix32.js';
+import type { View, ViewMember } from './types.js';
+import { compareUtf8, fnv1aBits } from './utf8.js';
 
 /**
  * One member's share of the view digest. The digest of a view is the sum of
@@ -20,7 +14,7 @@ function mix32(value: number): number {
  * O(1) per change instead of re-sorting, and equal member sets give equal ids.
  */
 export function viewShare(id: string, threads: number): number {
-  return mix32(fnv1a(id) ^ Math.imul(threads, 0x9e3779b1));
+  return mix32Bits(fnv1aBits(id) ^ Math.imul(threads, 0x9e3779b1)) >>> 0;
 }
 
 /** Sorts (id, threads) pairs into a view whose viewId is the given digest. */
