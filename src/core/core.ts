@@ -852,6 +852,22 @@ export class MeshCore {
     return this.table.get(id)?.rttMs;
   }
 
+  /**
+   * Each other member's measured round-trip time (members never measured are
+   * left out), read in place: stats are scraped periodically, and a snapshot
+   * of every member per scrape is garbage proportional to the mesh.
+   */
+  forEachRttMs(visit: (id: string, rttMs: number) => void): void {
+    this.table.forEach((entry) => {
+      if (entry.rttMs !== undefined && entry.id !== this.context.id) visit(entry.id, entry.rttMs);
+    });
+  }
+
+  /** How many members the table holds, this node and tombstones included (members().length). */
+  get memberCount(): number {
+    return this.table.size;
+  }
+
   // --------------------------------------------------------------- periodic
 
   private onProbeTick(): void {

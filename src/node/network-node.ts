@@ -119,7 +119,7 @@ export class NetworkNode extends MeshNode {
   }
 
   stats(): NodeStats {
-    return runtimeStats(this.runtime, this.id);
+    return runtimeStats(this.runtime);
   }
 
   protected formClusterOfOne(): void {

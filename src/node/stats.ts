@@ -34,21 +34,18 @@ export function emptyStats(): NodeStats {
 }
 
 /** The stats of a networked node: the runtime's and the core's counters, drops summed by reason. */
-export function runtimeStats(runtime: Runtime, selfId: string): NodeStats {
+export function runtimeStats(runtime: Runtime): NodeStats {
   const counters = runtime.counters;
   const core = runtime.core.stats();
   const drops: DropCounts = addDrops(addDrops({}, counters.drops), core.drops);
   const rttMs: Record<string, number> = {};
-  const known = runtime.core.members();
-  for (const member of known) {
-    if (member.id === selfId) continue;
-    const rtt = runtime.core.rttMs(member.id);
-    if (rtt !== undefined) rttMs[member.id] = rtt;
-  }
+  runtime.core.forEachRttMs((id, rtt) => {
+    rttMs[id] = rtt;
+  });
   const stats: Record<string, unknown> = {
     drops,
     awareness: core.awareness,
-    membersKnown: known.length,
+    membersKnown: runtime.core.memberCount,
     viewSize: runtime.core.view().members.length,
     rttMs,
   };
