@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ProtocolConfig } from '../../src/core/config.js';
 import type { CoreEvent } from '../../src/core/host.js';
@@ -92,6 +93,52 @@ describe('indices without building the view', () => {
     solo.core.leave(600);
     solo.advanceTo(20_000);
     expect(solo.core.ownIndex()).toBe(-1);
+  });
+
+  it('gives every member the threads of the ids before it in UTF-8 byte order as its index, for any ids', () => {
+    // Ids mix ASCII, BMP characters above the surrogates and astral ones: UTF-16 order differs from UTF-8 order there.
+    const idChar = fc.constantFrom(
+      'a',
+      'B',
+      '0',
+      '.',
+      '\uFFFD',
+      '\uE000',
+      '\u00E9',
+      '\u{1F600}',
+      '\u{10000}',
+    );
+    const idArb = fc.array(idChar, { minLength: 1, maxLength: 4 }).map((chars) => chars.join(''));
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.record({ id: idArb, threads: fc.integer({ min: 1, max: 5 }) }), {
+          minLength: 1,
+          maxLength: 40,
+          selector: (entry) => entry.id,
+        }),
+        (entries) => {
+          const [self, ...others] = entries as [
+            { id: string; threads: number },
+            ...{ id: string; threads: number }[],
+          ];
+          const solo = new SoloCore({
+            id: self.id,
+            threads: self.threads,
+            initialMembers: others.map((entry) => member(entry.id, { threads: entry.threads })),
+          }).start(0);
+          // Expected indices from the UTF-8 bytes themselves, not from the core's comparison.
+          const bytesOf = (id: string) => Buffer.from(id, 'utf8');
+          const sorted = [...entries].sort((x, y) => Buffer.compare(bytesOf(x.id), bytesOf(y.id)));
+          let before = 0;
+          for (const entry of sorted) {
+            expect(solo.core.indexOf(entry.id)).toBe(before);
+            before += entry.threads;
+          }
+          expect(solo.core.indexOf('not-a-member')).toBe(-1);
+        },
+      ),
+      { numRuns: 200, seed: 20261202 },
+    );
   });
 });
 
