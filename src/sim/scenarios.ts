@@ -47,6 +47,7 @@ export const scenarioNames = [
   'slow-node',
   'large-cluster',
   'long-partition',
+  'partition-join',
   'fast-restart',
   'lossy-node',
   'isolated-return',
@@ -101,6 +102,12 @@ export const scenarioInfo: Readonly<Record<ScenarioName, ScenarioInfo>> = {
     name: 'long-partition',
     summary: 'a 4|4 split for 150 P (--fault-ms), longer than tombstone retention on lan, then healed',
     defaultNodes: 8,
+  },
+  'partition-join': {
+    name: 'partition-join',
+    summary:
+      'a split for 150 P (--fault-ms); halfway through, the last slot joins through the seeds its side can reach; then healed',
+    defaultNodes: 9,
   },
   'fast-restart': {
     name: 'fast-restart',
@@ -373,6 +380,31 @@ const builders: Readonly<Record<ScenarioName, (c: Context) => ScenarioSpec>> = {
     return base(c, at + cut + healAfterReconnectMs(c) + 20 * c.p, [
       { atMs: at, kind: 'partition', groupA, durationMs: cut },
     ]);
+  },
+
+  'partition-join'(c) {
+    // The last slot is the joiner, idle until halfway through the split. Seed 0 is on the far
+    // side and seeds 1 and 2 on the joiner's: its join succeeds on one side only, and the other
+    // side first hears of it after the heal.
+    const members = Math.max(4, c.nodes - 1);
+    const joiner = members;
+    const others = shuffle(
+      c.random,
+      [...Array(members).keys()].filter((slot) => !seedSlots(members).includes(slot)),
+    );
+    const groupA = [0, ...others.slice(0, Math.floor(members / 2) - 1)];
+    const at = 10 * c.p;
+    const cut = c.faultMs ?? 150 * c.p;
+    const spec = base(c, at + cut + healAfterReconnectMs(c) + 20 * c.p, [
+      { atMs: at, kind: 'partition', groupA, durationMs: cut },
+      { atMs: at + Math.round(cut / 2), kind: 'join', slot: joiner },
+    ]);
+    return {
+      ...spec,
+      nodes: members + 1,
+      bootstrap: { ...spec.bootstrap, nodes: members },
+      seeds: seedSlots(members),
+    };
   },
 
   'fast-restart'(c) {

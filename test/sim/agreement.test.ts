@@ -49,6 +49,21 @@ describe('agreement under faults (simulated, lan preset)', () => {
     );
   });
 
+  it('a node that joins one side of a split, 10 s to 1 h long, is in every view within the reconnect bound after the heal', () => {
+    fc.assert(
+      fc.property(seedArb, fc.constantFrom(10_000, 150_000, 3_600_000), (seed, faultMs) => {
+        const report = run('partition-join', { seed, faultMs });
+        // Converged: one view on every live node, holding every live node, the joiner among them.
+        expect(report.converged).toBe(true);
+        expect(report.liveNodes).toBe(9);
+        expect(report.recoveryMs).not.toBeNull();
+        expect(report.recoveryMs as number).toBeLessThanOrEqual(reconnectHealBoundMs(9));
+        expect(report.falsePositives).toBe(0);
+      }),
+      budget(6),
+    );
+  });
+
   it('a restart within half a period with the same id and 4 threads reaches every view', () => {
     fc.assert(
       fc.property(seedArb, fc.integer({ min: 4, max: 12 }), (seed, nodes) => {
