@@ -13,7 +13,6 @@
  * together with the incarnation, and hashing every map on every sync would
  * cost more than the rest of the row.
  */
-
 import { mix32Bits } from './mix32.js';
 import type { MemberState } from './types.js';
 import { fnv1aBits } from './utf8.js';

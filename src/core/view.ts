@@ -3,7 +3,6 @@
  * member id compared in UTF-8 byte order (utf8.ts); addresses never
  * take part (they would sort "10.0.0.10" before "10.0.0.9").
  */
-
 import { mix32Bits } from './mix32.js';
 import type { View, ViewMember } from './types.js';
 import { compareUtf8, fnv1aBits } from './utf8.js';
