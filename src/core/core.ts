@@ -863,11 +863,6 @@ export class MeshCore {
     });
   }
 
-  /** How many members the table holds, this node and tombstones included (members().length). */
-  get memberCount(): number {
-    return this.table.size;
-  }
-
   // --------------------------------------------------------------- periodic
 
   private onProbeTick(): void {

@@ -45,7 +45,7 @@ export function runtimeStats(runtime: Runtime): NodeStats {
   const stats: Record<string, unknown> = {
     drops,
     awareness: core.awareness,
-    membersKnown: runtime.core.memberCount,
+    membersKnown: core.members,
     viewSize: runtime.core.view().members.length,
     rttMs,
   };

@@ -4,7 +4,7 @@
  */
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { isIP } from 'node:net';
-import { formatAddress, ipv4PortOf, parseAddress } from '../core/address.js';
+import { formatAddress, parseAddress } from '../core/address.js';
 import type { DropReasonOf } from '../core/drops.js';
 import type { Logger } from './logger.js';
 import { normalizeHost } from './stream.js';
@@ -77,12 +77,6 @@ export class DatagramTransport {
    * nodes in one process, to save well under a microsecond per datagram.
    */
   private resolveTarget(to: string): SendTarget | DropReasonOf<'transport'> {
-    // IPv4 peers (nearly every send) are read in one pass, without the general parser.
-    const ipv4Port = ipv4PortOf(to);
-    if (ipv4Port >= 0) {
-      const host = to.slice(0, to.lastIndexOf(':'));
-      return { host: this.family === 6 ? `::ffff:${host}` : host, port: ipv4Port };
-    }
     const parsed = parseAddress(to);
     if (parsed === undefined) return 'bad-address';
     const kind = isIP(parsed.host);
