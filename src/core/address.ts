@@ -14,6 +14,11 @@ export const ADDRESS_CHARS_MAX = 262;
 /** Parses "host:port" or "[v6]:port"; returns undefined for anything else. */
 export function parseAddress(text: string): HostPort | undefined {
   if (typeof text !== 'string' || text.length === 0 || text.length > ADDRESS_CHARS_MAX) return undefined;
+  // IPv4 with a port, nearly every address a node sends to, is read in one
+  // pass: this runs at every datagram sent, and the general path below runs
+  // two regexes and makes two slices.
+  const ipv4Port = ipv4PortOf(text);
+  if (ipv4Port >= 0) return { host: text.slice(0, text.lastIndexOf(':')), port: ipv4Port };
   let host: string;
   let portText: string;
   if (text.startsWith('[')) {
@@ -96,11 +101,10 @@ function ipv4End(text: string): number {
 }
 
 /**
- * The port of "a.b.c.d:port" exactly as parseAddress and isIpv4Literal accept
- * it, or -1 for any other text: one pass, without the regexes and slices of
- * the general parser, for the paths that see every packet.
+ * The port of "a.b.c.d:port" exactly as parseAddress's general path and
+ * isIpv4Literal accept it, or -1 for any other text.
  */
-export function ipv4PortOf(text: string): number {
+function ipv4PortOf(text: string): number {
   let at = ipv4End(text);
   if (at < 0 || text.charCodeAt(at) !== COLON) return -1;
   at++;

@@ -45,6 +45,27 @@ describe('parseAddress', () => {
     expect(isValidAddress(text)).toBe(false);
   });
 
+  it('reads any dotted quad with a port, leading zeros and out-of-range parts included, as its text says', () => {
+    // Well-formed quads take a one-pass path, near misses the general one: both must give this.
+    const octet = fc.oneof(
+      fc.integer({ min: 0, max: 255 }).map(String),
+      fc.constantFrom('00', '01', '007', '256', '999', '1000'),
+    );
+    const portText = fc.oneof(
+      fc.integer({ min: 0, max: 65_535 }).map(String),
+      fc.constantFrom('0080', '00000', '65536', '99999', '123456'),
+    );
+    fc.assert(
+      fc.property(fc.array(octet, { minLength: 4, maxLength: 4 }), portText, (octets, port) => {
+        const host = octets.join('.');
+        const expected =
+          /^[0-9]{1,5}$/.test(port) && Number(port) <= 65_535 ? { host, port: Number(port) } : undefined;
+        expect(parseAddress(`${host}:${port}`)).toEqual(expected);
+      }),
+      { seed: 41, numRuns: 1000 },
+    );
+  });
+
   it('rejects text longer than ADDRESS_CHARS_MAX and accepts it at the limit', () => {
     const port = ':7946';
     const atLimit = 'a'.repeat(ADDRESS_CHARS_MAX - port.length) + port;
