@@ -64,6 +64,31 @@ describe('agreement under faults (simulated, lan preset)', () => {
     );
   });
 
+  it('a node that joins a split with every seed on the far side is in every view within the reconnect bound after the heal', () => {
+    fc.assert(
+      fc.property(
+        seedArb,
+        fc.constantFrom(10_000, 150_000, 3_600_000),
+        fc.integer({ min: 3, max: 7 }),
+        (seed, faultMs, companion) => {
+          const spec = buildScenario('partition-join', { seed, faultMs });
+          // The three seeds and one other member on side A; the joiner (slot 8) is on side B
+          // with the rest, so its join can only succeed after the heal, by its retries.
+          const events = spec.events.map((event) =>
+            event.kind === 'partition' ? { ...event, groupA: [0, 1, 2, companion] } : event,
+          );
+          const report = runScenario({ ...spec, events }).report;
+          expect(report.converged).toBe(true);
+          expect(report.liveNodes).toBe(9);
+          expect(report.recoveryMs).not.toBeNull();
+          expect(report.recoveryMs as number).toBeLessThanOrEqual(reconnectHealBoundMs(9));
+          expect(report.falsePositives).toBe(0);
+        },
+      ),
+      budget(6),
+    );
+  });
+
   it('a restart within half a period with the same id and 4 threads reaches every view', () => {
     fc.assert(
       fc.property(seedArb, fc.integer({ min: 4, max: 12 }), (seed, nodes) => {
