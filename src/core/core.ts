@@ -53,6 +53,9 @@ import { ViewDisputes } from './view-disputes.js';
 import { ViewTracker } from './view-tracker.js';
 import type { WireFormat } from './wire-format.js';
 
+/** The metadata of a remembered failure's row in a join answer: the member's own is no longer held. */
+const NO_METADATA: Metadata = Object.freeze({});
+
 export interface MeshCoreOptions {
   readonly id: string;
   /** The address other members should send to (the advertise address). */
@@ -125,6 +128,8 @@ export class MeshCore {
   private isRunning = false;
   private stopped = false;
   private leaveReported = false;
+  /** The seed whose answer admitted us: it vouched for the members it listed, not for itself. */
+  private admittedBy: string | undefined;
   /** When a view mismatch last triggered a repair sync (one per settleQuietMs at most). */
   private lastRepairSyncAtMs = Number.NEGATIVE_INFINITY;
   /** Peers we sent a digest to and await the answer of: only that answer earns our rows in return. */
@@ -467,6 +472,8 @@ export class MeshCore {
    */
   private mergeState(state: StateMessage, nowMs: number, answeredAt?: string, vouched = false): void {
     this.context.nowMs = nowMs;
+    if (vouched && this.membership.awaitingAdmission && this.admittedBy === undefined)
+      this.admittedBy = state.fromId;
     const { membership } = this;
     // What the remote says about us goes first: on admission we step out of
     // our own view before the others step in, so the view never flickers.
@@ -504,6 +511,9 @@ export class MeshCore {
         }
         case 'suspect':
         case 'dead':
+          // A failure our seed remembers counts against us as against it (lostMostMembers).
+          if (snapshot.state === 'dead' && rowsVouched && this.table.get(snapshot.id) === undefined)
+            this.reconnect.noteFailed(snapshot.id, snapshot.address, snapshot.incarnation, nowMs, true);
           // Remote deaths are only suspicions here: the member gets its chance to
           // refute. The sender relays them, so it confirms nothing by itself.
           membership.applySuspect(snapshot.id, snapshot.incarnation, state.fromId, {
@@ -529,6 +539,10 @@ export class MeshCore {
     membership.enterOwnViewIfOutside();
     if (!membership.awaitingAdmission) return;
     membership.awaitingAdmission = false;
+    // We vouch for what our seed's answer listed; not for ourselves until we settle, nor for
+    // the seed, which may not vouch for itself (a joiner of a cut-off side, say).
+    this.table.vouchAll(false);
+    if (this.admittedBy !== undefined) this.table.unvouch(this.admittedBy);
     // Announce ourselves too, so the news does not rest on the seed alone;
     // a refutation made while merging has queued that announcement already.
     const admissionAtMs = this.views.pendingAtMs(this.id);
@@ -613,8 +627,42 @@ export class MeshCore {
     if (!this.acceptsInput()) return undefined;
     // Rows pushed after our answer to a digest: merged, and acknowledged without rows.
     if (request.scope !== undefined) return this.localState(false, { ...request.scope, buckets: [] });
-    if (request.join) this.noteJoinAnswer(request);
+    if (request.join) {
+      this.noteJoinAnswer(request);
+      return this.joinAnswer(request.fromId);
+    }
     return this.localState(false);
+  }
+
+  /**
+   * Our state for a joiner, who vouches for the live members it lists
+   * (lostMostMembers). While we may be the cut-off side, it lists only the
+   * live members we vouch for: a joiner of our side must count no more of
+   * them than we do, or one joiner on each side of an even split makes both
+   * sides a majority. It also lists the failed members we still remember,
+   * reaped or not, as dead rows, so that they count against the joiner too.
+   * A node of an older version ignores dead rows of members it does not hold.
+   * The joiner's own row stays: it never vouches for itself.
+   */
+  private joinAnswer(joinerId: string): StateMessage {
+    const state = this.localState(false);
+    const { table } = this;
+    const members = this.lostMostMembers()
+      ? state.members.filter((row) => !isInView(row.state) || row.id === joinerId || table.isVouched(row.id))
+      : [...state.members];
+    this.reconnect.forEachFailed((id, address, incarnation) => {
+      if (table.get(id) !== undefined || members.length >= this.config.membersMax) return;
+      members.push({
+        id,
+        address,
+        incarnation,
+        state: 'dead',
+        threads: 1,
+        metadata: NO_METADATA,
+        viewDelayMs: 0,
+      });
+    });
+    return { ...state, members };
   }
 
   /** Remembers whom a join answer went to, for introductions once both are admitted. */
@@ -980,14 +1028,27 @@ export class MeshCore {
   }
 
   /**
-   * No more live members than failed ones we still remember (for
-   * reconnectTimeoutMs): we may be the cut-off half, so we neither vouch for
-   * our view (the two halves' settled indices would overlap) nor rest until
-   * we find the others. Only a strict majority of what we knew settles.
+   * No more live members we vouch for than failed members we vouched for
+   * and still remember (for reconnectTimeoutMs): we may be the cut-off half,
+   * so we neither vouch for our view (the two halves' settled indices would
+   * overlap) nor rest until we find the others. Only a strict majority of
+   * what we knew settles.
+   *
+   * "Vouched for": held when we last settled (member-table.ts), or listed
+   * by the seed whose answer admitted us. A member first seen since then
+   * does not count: otherwise new members joining both sides of an even
+   * split would make each side a majority of what it knows, and both sides
+   * would settle on overlapping indices.
    */
   private lostMostMembers(): boolean {
-    const failed = this.reconnect.failedCount;
-    return failed > 0 && this.table.liveCount <= failed;
+    const { reconnect, table } = this;
+    if (reconnect.failedCount === 0) return false;
+    // Started from a given view (a view file) and not settled yet: we vouch for nobody, and
+    // count every member. A view file may list members long gone, and their failures must not
+    // hold a cluster that formed without them unsettled.
+    if (!table.vouchedBefore) return table.liveCount <= reconnect.failedCount;
+    const failed = reconnect.vouchedFailedCount;
+    return failed > 0 && this.table.vouchedLiveCount <= failed;
   }
 
   private aloneOrLostMost(): boolean {
@@ -1073,6 +1134,8 @@ export class MeshCore {
       !this.lostMostMembers();
     const muted = this.disputes.mutedCount(this.context.nowMs);
     if (this.settle.update(nothingPending, this.views.lastChangeAtMs, this.othersInView(), muted)) {
+      // Settled: every live node holds our view, so every member we hold is one we vouch for.
+      if (this.settle.settled) this.table.vouchAll(true);
       this.context.emit({ type: 'settled', settled: this.settle.settled, viewId: this.views.viewId });
     }
   }

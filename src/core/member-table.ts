@@ -100,6 +100,17 @@ export class MemberTable {
   /** Alive plus suspect members, this node included: the N of the formulas. */
   private live = 1;
   private suspects = 0;
+  /**
+   * Members this node does not vouch for (see MeshCore.lostMostMembers):
+   * first seen since it last vouched for all it held, live or not. Empty in
+   * a quiet cluster; it holds the members that joined since the last settle.
+   */
+  private readonly unvouched = new Set<string>();
+  /** How many of `unvouched` are alive or suspect. */
+  private unvouchedLive = 0;
+  private selfVouched = false;
+  /** False until the first vouchAll: before it, this node vouches for nobody. */
+  private hasVouched = false;
 
   readonly self: MemberRecord;
 
@@ -184,16 +195,54 @@ export class MemberTable {
     this.store.forEach(visit, byId);
   }
 
-  /** Adds another member's record (alive, as built by newRecord). */
-  add(record: MemberRecord): void {
+  /** Adds another member's record (alive, as built by newRecord); `vouched` for one we vouched for before it failed. */
+  add(record: MemberRecord, vouched = false): void {
     this.store.add(record);
-    if (isInView(record.state)) this.live++;
+    if (!vouched) this.unvouched.add(record.id);
+    if (isInView(record.state)) {
+      this.live++;
+      if (!vouched) this.unvouchedLive++;
+    }
   }
 
   /** Forgets a tombstone for good. */
   remove(record: MemberRecord): void {
     this.store.remove(record);
     this.tombstones.delete(record.id);
+    this.unvouched.delete(record.id);
+  }
+
+  /** Vouches for every member held, and for this node with `self`; members added later are not. */
+  vouchAll(self: boolean): void {
+    this.hasVouched = true;
+    this.unvouched.clear();
+    this.unvouchedLive = 0;
+    if (self) this.selfVouched = true;
+  }
+
+  /** Whether this node has vouched for its members yet (settled, or admitted by a seed). */
+  get vouchedBefore(): boolean {
+    return this.hasVouched;
+  }
+
+  /** Takes back the vouch for one member held (not this node). */
+  unvouch(id: string): void {
+    const entry = this.store.get(id);
+    if (entry === undefined || id === this.self.id || this.unvouched.has(id)) return;
+    this.unvouched.add(id);
+    if (isInView(entry.state)) this.unvouchedLive++;
+  }
+
+  /** Whether this node vouches for `id` (held or not: an id it never held is not in `unvouched`). */
+  isVouched(id: string): boolean {
+    if (id === this.self.id) return this.selfVouched;
+    return this.hasVouched && !this.unvouched.has(id);
+  }
+
+  /** Live members this node vouches for, itself included when it does. */
+  get vouchedLiveCount(): number {
+    const selfLive = isInView(this.self.state) ? 1 : 0;
+    return this.live - selfLive - this.unvouchedLive + (this.selfVouched ? selfLive : 0);
   }
 
   setState(record: MemberRecord, state: MemberState): void {
@@ -201,6 +250,10 @@ export class MemberTable {
     const isLive = isInView(state);
     if (wasLive && !isLive) this.live--;
     if (!wasLive && isLive) this.live++;
+    if (record !== this.self && this.unvouched.has(record.id)) {
+      if (wasLive && !isLive) this.unvouchedLive--;
+      if (!wasLive && isLive) this.unvouchedLive++;
+    }
     if (record.state === 'suspect') this.suspects--;
     if (state === 'suspect') this.suspects++;
     if (record !== this.self) {

@@ -268,7 +268,9 @@ export class Membership {
         return;
       }
       target = newRecord(update, context.nowMs);
-      table.add(target);
+      // Back after its tombstone was reaped: the failure we remembered is over, as below.
+      table.add(target, this.reconnect.wasVouched(update.id));
+      this.reconnect.forget(update.id);
       this.prober.addToOrder(target.id);
       kind = 'join';
     } else {
@@ -452,7 +454,8 @@ export class Membership {
     record.stateChangedAtMs = context.nowMs;
     record.suspicion = undefined;
     this.table.setState(record, state);
-    if (state === 'dead') this.reconnect.noteFailed(id, record.address, incarnation, context.nowMs);
+    if (state === 'dead')
+      this.reconnect.noteFailed(id, record.address, incarnation, context.nowMs, this.table.isVouched(id));
     else this.reconnect.noteLeft(id, record.address, incarnation, context.nowMs);
     this.views.want(record, 0, context.nowMs + delayMs);
     const message: UpdateMessage =

@@ -19,6 +19,8 @@ interface Candidate {
   readonly incarnation: number;
   /** When it failed (or the seed was given); candidates expire reconnectTimeoutMs after. */
   readonly sinceMs: number;
+  /** Failed members only: whether this node vouched for it when it failed (member-table.ts). */
+  readonly vouched: boolean;
 }
 
 export class ReconnectCandidates {
@@ -38,15 +40,31 @@ export class ReconnectCandidates {
   }
 
   /** A member failed (not a graceful leave: a member that left will not come back by itself). */
-  noteFailed(id: string, address: string, incarnation: number, nowMs: number): void {
+  noteFailed(id: string, address: string, incarnation: number, nowMs: number, vouched = false): void {
     this.left.delete(id);
-    remember(this.failed, id, { address, incarnation, sinceMs: nowMs });
+    remember(this.failed, id, { address, incarnation, sinceMs: nowMs, vouched });
+  }
+
+  /**
+   * Failed members this node vouched for when they failed. Counted on each
+   * call, over at most RECONNECT_CANDIDATES_MAX entries, and only asked for
+   * while some member is remembered failed.
+   */
+  get vouchedFailedCount(): number {
+    let count = 0;
+    for (const candidate of this.failed.values()) if (candidate.vouched) count++;
+    return count;
+  }
+
+  /** Whether `id` is remembered failed, and was vouched for when it failed: back, it is vouched for again. */
+  wasVouched(id: string): boolean {
+    return this.failed.get(id)?.vouched === true;
   }
 
   /** A member left gracefully: not a candidate, but its life is over. */
   noteLeft(id: string, address: string, incarnation: number, nowMs: number): void {
     this.failed.delete(id);
-    remember(this.left, id, { address, incarnation, sinceMs: nowMs });
+    remember(this.left, id, { address, incarnation, sinceMs: nowMs, vouched: false });
   }
 
   /** The member is alive again. */
@@ -83,6 +101,11 @@ export class ReconnectCandidates {
       if (position++ === index) return { id, address: candidate.address };
     }
     return undefined;
+  }
+
+  /** Visits the members remembered failed, failed longest ago first. */
+  forEachFailed(visit: (id: string, address: string, incarnation: number) => void): void {
+    for (const [id, candidate] of this.failed) visit(id, candidate.address, candidate.incarnation);
   }
 
   seedAt(index: number): string | undefined {

@@ -48,6 +48,7 @@ export const scenarioNames = [
   'large-cluster',
   'long-partition',
   'partition-join',
+  'split-joins',
   'fast-restart',
   'lossy-node',
   'isolated-return',
@@ -108,6 +109,12 @@ export const scenarioInfo: Readonly<Record<ScenarioName, ScenarioInfo>> = {
     summary:
       'a split for 150 P (--fault-ms); halfway through, the last slot joins through the seeds its side can reach; then healed',
     defaultNodes: 9,
+  },
+  'split-joins': {
+    name: 'split-joins',
+    summary:
+      'a 4|4 split for 150 P (--fault-ms); halfway through, one node joins each side through the seeds it can reach; then healed',
+    defaultNodes: 10,
   },
   'fast-restart': {
     name: 'fast-restart',
@@ -402,6 +409,33 @@ const builders: Readonly<Record<ScenarioName, (c: Context) => ScenarioSpec>> = {
     return {
       ...spec,
       nodes: members + 1,
+      bootstrap: { ...spec.bootstrap, nodes: members },
+      seeds: seedSlots(members),
+    };
+  },
+
+  'split-joins'(c) {
+    // The last two slots join halfway through, one on each side (seed 0 is on the first joiner's
+    // side, seeds 1 and 2 on the second's). Each side then holds more live members than failed
+    // ones, but neither holds a majority of the members it held before the split.
+    const members = Math.max(4, c.nodes - 2);
+    const [joinerA, joinerB] = [members, members + 1];
+    const others = shuffle(
+      c.random,
+      [...Array(members).keys()].filter((slot) => !seedSlots(members).includes(slot)),
+    );
+    const groupA = [0, ...others.slice(0, Math.floor(members / 2) - 1), joinerA];
+    const at = 10 * c.p;
+    const cut = c.faultMs ?? 150 * c.p;
+    const joinAt = at + Math.round(cut / 2);
+    const spec = base(c, at + cut + healAfterReconnectMs(c) + 20 * c.p, [
+      { atMs: at, kind: 'partition', groupA, durationMs: cut },
+      { atMs: joinAt, kind: 'join', slot: joinerA },
+      { atMs: joinAt, kind: 'join', slot: joinerB },
+    ]);
+    return {
+      ...spec,
+      nodes: members + 2,
       bootstrap: { ...spec.bootstrap, nodes: members },
       seeds: seedSlots(members),
     };
