@@ -327,6 +327,8 @@ export class Runtime implements CoreHost {
     if (this.closing !== undefined && !rethrow) return undefined;
     const now = this.depth > 0 ? this.entryNowMs : (nowMs ?? this.clock());
     this.entryNowMs = now;
+    // The core's timer changes of this step arm one Node timer, when it returns.
+    if (this.depth === 0) this.timers.hold();
     this.depth++;
     let result: T | undefined;
     try {
@@ -337,7 +339,10 @@ export class Runtime implements CoreHost {
       this.options.logger.error({ err: error }, 'protocol core threw');
     } finally {
       this.depth--;
-      if (this.depth === 0) this.flush();
+      if (this.depth === 0) {
+        this.timers.release();
+        this.flush();
+      }
     }
     return result;
   }

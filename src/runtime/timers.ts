@@ -5,6 +5,13 @@
  * firing: a probe answered in time (most of them) costs no wakeup for its
  * timeout. clear() drops everything and disarms the Node timer: nothing
  * stays alive.
+ *
+ * Every re-arm costs a Node Timeout object that lives until it fires or is
+ * replaced, long enough to reach V8's old generation: between hold() and
+ * release() (one synchronous step of the node, such as one tick or one
+ * datagram) schedules and cancels only mark the Node timer stale, and the
+ * release arms it once. Nothing can fire inside a synchronous step, so
+ * arming at its end fires every entry exactly when arming at once would.
  */
 import { MinHeap } from '../core/min-heap.js';
 
@@ -24,6 +31,10 @@ export class TimerQueue {
   private readonly onTimeoutBound = () => this.onTimeout();
   /** The batch being fired, reused for the same reason. */
   private readonly due: number[] = [];
+  /** Open hold() calls; while > 0 the Node timer is not re-armed. */
+  private holds = 0;
+  /** The heap's head changed during a hold: release() must arm. */
+  private stale = false;
 
   /** `fire` is called once per due token, in due order, with the current time. */
   constructor(clock: Clock, fire: (token: number, nowMs: number) => void) {
@@ -46,14 +57,31 @@ export class TimerQueue {
     const delay = Number.isFinite(delayMs) && delayMs > 0 ? delayMs : 0;
     const now = nowMs ?? this.clock();
     this.heap.push(now + delay, token);
-    this.arm(now);
+    if (this.holds > 0) this.stale = true;
+    else this.arm(now);
   }
 
   /** `token` (pending) will not fire; when it is the next due, the Node timer moves on at once. */
   cancel(token: number): void {
     if (this.closed) return;
     this.cancelled.add(token);
-    if (this.heap.peek() === token) this.arm();
+    if (this.heap.peek() !== token) return;
+    if (this.holds > 0) this.stale = true;
+    else this.arm();
+  }
+
+  /** Defers arming the Node timer until the matching release(); holds nest. */
+  hold(): void {
+    this.holds++;
+  }
+
+  /** Ends a hold(); the outermost one arms the Node timer if anything changed. */
+  release(): void {
+    if (this.holds === 0) return;
+    this.holds--;
+    if (this.holds > 0 || !this.stale) return;
+    this.stale = false;
+    if (!this.closed) this.arm();
   }
 
   /** Drops every pending entry and disarms; later schedule() calls are ignored. */
@@ -100,12 +128,19 @@ export class TimerQueue {
     const due = this.due;
     due.length = 0;
     while (this.heap.size > 0 && this.heap.peekTimeMs() <= now) due.push(this.heap.pop() as number);
-    for (const token of due) {
-      if (this.closed) return;
-      // Cancelled in the heap, or by a timer of this same batch.
-      if (this.cancelled.delete(token)) continue;
-      this.fire(token, now);
+    // The whole batch is one step: what it schedules arms one Node timer, below.
+    this.holds++;
+    try {
+      for (const token of due) {
+        if (this.closed) return;
+        // Cancelled in the heap, or by a timer of this same batch.
+        if (this.cancelled.delete(token)) continue;
+        this.fire(token, now);
+      }
+    } finally {
+      this.holds--;
+      this.stale = false;
+      if (!this.closed) this.arm();
     }
-    if (!this.closed) this.arm();
   }
 }

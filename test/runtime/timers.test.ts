@@ -135,6 +135,82 @@ describe('TimerQueue', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('arms one Node timer for the schedules and cancels made between hold() and release()', () => {
+    vi.useFakeTimers();
+    const start = Date.now();
+    const fired: [number, number][] = [];
+    const queue = new TimerQueue(
+      () => Date.now(),
+      (token, now) => fired.push([token, now - start]),
+    );
+    queue.schedule(1000, 1);
+    const armings = vi.spyOn(globalThis, 'setTimeout');
+    queue.hold();
+    queue.schedule(500, 2);
+    queue.schedule(300, 3);
+    queue.cancel(3);
+    queue.hold();
+    queue.schedule(700, 4);
+    queue.release();
+    expect(armings).not.toHaveBeenCalled();
+    queue.release();
+    expect(armings).toHaveBeenCalledTimes(1);
+    expect(armings.mock.calls[0]?.[1]).toBe(500);
+    armings.mockRestore();
+    vi.advanceTimersByTime(1000);
+    expect(fired).toEqual([
+      [2, 500],
+      [4, 700],
+      [1, 1000],
+    ]);
+  });
+
+  it('a hold that changed nothing at the head leaves the Node timer alone', () => {
+    vi.useFakeTimers();
+    const { queue, fired } = recordingQueue(() => {});
+    queue.schedule(100, 1);
+    const armings = vi.spyOn(globalThis, 'setTimeout');
+    queue.hold();
+    queue.schedule(200, 2);
+    queue.cancel(2);
+    queue.release();
+    // One extra release is harmless.
+    queue.release();
+    expect(armings).not.toHaveBeenCalled();
+    armings.mockRestore();
+    vi.advanceTimersByTime(300);
+    expect(fired).toEqual([1]);
+  });
+
+  it('a due batch that schedules several entries arms one Node timer, for the earliest', () => {
+    vi.useFakeTimers();
+    const start = Date.now();
+    let armings: { mock: { calls: unknown[][] }; mockRestore(): void } | undefined;
+    const fired: [number, number][] = [];
+    const queue: TimerQueue = new TimerQueue(
+      () => Date.now(),
+      (token, now) => {
+        fired.push([token, now - start]);
+        if (token !== 1) return;
+        armings = vi.spyOn(globalThis, 'setTimeout');
+        queue.schedule(1000, 10);
+        queue.schedule(500, 11);
+        queue.schedule(20, 12);
+        queue.cancel(12);
+      },
+    );
+    queue.schedule(10, 1);
+    vi.advanceTimersByTime(10);
+    expect(armings?.mock.calls.map((call) => call[1])).toEqual([500]);
+    armings?.mockRestore();
+    vi.advanceTimersByTime(1000);
+    expect(fired).toEqual([
+      [1, 10],
+      [11, 510],
+      [10, 1010],
+    ]);
+  });
+
   it('keeps heap order under many random schedules', () => {
     vi.useFakeTimers();
     const fired: number[] = [];
