@@ -5,9 +5,12 @@
 // is its own process; the table gives medians over the runs.
 //
 //   npm run build && node simulations/loopback-bench.mjs [--nodes 50,100] [--runs 3] [--preset lan]
-//       [--steady-ms 20000] [--settle-ms 3000] [--json]
+//       [--steady-ms 20000] [--settle-ms 3000] [--node-flags "--optimize-for-size"] [--json]
 //   node simulations/loopback-bench.mjs --child 50 --cpu-prof-steady steady.cpuprofile
 //
+// --node-flags gives each run's Node process these V8/Node flags (space
+// separated, each starting with --): how the heap's sizing policy, not the
+// data, decides most of the RSS of many nodes in one process.
 // --json prints one JSON object per run and no table. --child N runs once in
 // this process and prints its result (what the parent and race.mjs spawn);
 // with --cpu-prof-steady FILE it also profiles the steady window into FILE.
@@ -28,11 +31,27 @@ const options = {
   preset: flag('--preset', 'lan'),
   steadyMs: Number(flag('--steady-ms', '20000')),
   settleMs: Number(flag('--settle-ms', '3000')),
+  nodeFlags: parseNodeFlags(flag('--node-flags', '')),
 };
 
+/**
+ * "--a --b=1" as ["--a", "--b=1"]; anything that is not a flag is refused,
+ * so a typo cannot turn into a script argument.
+ */
+export function parseNodeFlags(text) {
+  const flags = text.split(/\s+/).filter((part) => part !== '');
+  const bad = flags.find((part) => !/^--[a-z0-9][a-z0-9-]*(=[^\s]+)?$/i.test(part));
+  if (bad !== undefined) {
+    console.error(`--node-flags takes Node flags such as --optimize-for-size, not ${JSON.stringify(bad)}`);
+    process.exit(2);
+  }
+  return flags;
+}
+
 /** The arguments that run one meshnode run in a child process (also used by race.mjs). */
-export function childArgs(count, { preset, steadyMs, settleMs }) {
+export function childArgs(count, { preset, steadyMs, settleMs, nodeFlags = [] }) {
   return [
+    ...nodeFlags,
     fileURLToPath(import.meta.url),
     '--child',
     String(count),
@@ -87,7 +106,10 @@ async function parent() {
     rows.push({ nodes: count, ...mediansOver(results) });
   }
   if (jsonOnly) return;
-  console.log(`\n${options.preset} preset, medians of ${runs} runs, N nodes in one process on 127.0.0.1\n`);
+  const under = options.nodeFlags.length > 0 ? `, Node flags ${options.nodeFlags.join(' ')}` : '';
+  console.log(
+    `\n${options.preset} preset, medians of ${runs} runs, N nodes in one process on 127.0.0.1${under}\n`,
+  );
   const columns = [SHARED_COLUMNS[0], ...MESHNODE_COLUMNS.slice(0, 2), ...SHARED_COLUMNS.slice(1)];
   const extra = MESHNODE_COLUMNS.slice(2);
   console.log(

@@ -8,6 +8,10 @@
 //
 //   npm run build && node simulations/race.mjs [--nodes 50,100,200] [--runs 3]
 //       [--steady-ms 20000] [--settle-ms 3000] [--idle-wait-s 60] [--harness PATH] [--harness-source DIR]
+//       [--node-flags "--optimize-for-size"]
+//
+// --node-flags runs meshnode's processes under these Node flags (memberlist
+// keeps Go's defaults); the caption says so.
 //
 // Exit codes: 0 done, 1 a run failed (the table shows what finished), 2 the
 // harness is missing (it says how to install it; nothing is downloaded).
@@ -15,7 +19,7 @@ import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { childArgs, RUN_TIMEOUT_MS } from './loopback-bench.mjs';
+import { childArgs, parseNodeFlags, RUN_TIMEOUT_MS } from './loopback-bench.mjs';
 import { runJsonChild } from './race/children.mjs';
 import { cell, MESHNODE_COLUMNS, markdownTable, SHARED_COLUMNS } from './race/columns.mjs';
 import { waitUntilIdle } from './race/machine.mjs';
@@ -46,6 +50,7 @@ const windows = {
   steadyMs: Number(flag('--steady-ms', '20000')),
   settleMs: Number(flag('--settle-ms', '3000')),
 };
+const nodeFlags = parseNodeFlags(flag('--node-flags', ''));
 if (sizes.some((n) => !Number.isInteger(n) || n < 4 || n > 1000) || !(runs >= 1)) {
   console.error('race: --nodes takes sizes from 4 to 1000, --runs at least 1');
   process.exit(2);
@@ -92,10 +97,14 @@ for (let rep = 1; rep <= runs; rep++) {
       try {
         const row =
           tool === 'meshnode'
-            ? await runJsonChild(process.execPath, childArgs(count, { preset: 'lan', ...windows }), {
-                timeoutMs: RUN_TIMEOUT_MS,
-                label,
-              })
+            ? await runJsonChild(
+                process.execPath,
+                childArgs(count, { preset: 'lan', ...windows, nodeFlags }),
+                {
+                  timeoutMs: RUN_TIMEOUT_MS,
+                  label,
+                },
+              )
             : rowFromHarness(
                 await runJsonChild(
                   harness,
@@ -147,7 +156,7 @@ function caption(rows) {
   const pkg = JSON.parse(readFileSync(join(here, '..', 'package.json'), 'utf8'));
   const minutes = ((Date.now() - started) / 60_000).toFixed(0);
   return [
-    `meshnode ${pkg.version} (lan preset) against memberlist (DefaultLANConfig), N nodes in one process each on 127.0.0.1,`,
+    `meshnode ${pkg.version} (lan preset${nodeFlags.length > 0 ? `, Node flags ${nodeFlags.join(' ')}` : ''}) against memberlist (DefaultLANConfig), N nodes in one process each on 127.0.0.1,`,
     `run alternately in one session (${minutes} min); medians of ${runs} runs; ratio = meshnode / memberlist, below 1 is better.`,
     `Steady window ${windows.steadyMs / 1000} s after ${windows.settleMs / 1000} s settle; long-run bytes = UDP + one periodic sync per scaled push-pull interval (memberlist: a full exchange; meshnode: its digest sync, priced from the syncs the window saw).`,
     `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${goVersion()}.`,
