@@ -237,6 +237,7 @@ export class MeshCore {
       if (!isValidAddress(seed)) throw new ValidationError(`seed "${seed}" is not host:port`);
     }
     this.membership.awaitingAdmission = seeds.length > 0;
+    this.admittedBy = undefined;
     this.reconnect.rememberSeeds(seeds, nowMs);
     // A cluster of one that now joins others waits outside its view to be admitted with them.
     const self = this.table.self;
@@ -539,10 +540,15 @@ export class MeshCore {
     membership.enterOwnViewIfOutside();
     if (!membership.awaitingAdmission) return;
     membership.awaitingAdmission = false;
-    // We vouch for what our seed's answer listed; not for ourselves until we settle, nor for
-    // the seed, which may not vouch for itself (a joiner of a cut-off side, say).
-    this.table.vouchAll(false);
-    if (this.admittedBy !== undefined) this.table.unvouch(this.admittedBy);
+    // A first admission: we vouch for what our seed's answer listed; not for ourselves until we
+    // settle, nor for the seed, which may not vouch for itself (a joiner of a cut-off side, say).
+    // A member that vouched before and joins again (discovery finding a peer it does not hold,
+    // say) keeps what it vouches for: the members it holds now may include joiners of its own
+    // side of a split, which would make that side look like a majority.
+    if (!this.table.vouchedBefore) {
+      this.table.vouchAll(false);
+      if (this.admittedBy !== undefined) this.table.unvouch(this.admittedBy);
+    }
     // Announce ourselves too, so the news does not rest on the seed alone;
     // a refutation made while merging has queued that announcement already.
     const admissionAtMs = this.views.pendingAtMs(this.id);
@@ -639,18 +645,25 @@ export class MeshCore {
    * (lostMostMembers). While we may be the cut-off side, it lists only the
    * live members we vouch for: a joiner of our side must count no more of
    * them than we do, or one joiner on each side of an even split makes both
-   * sides a majority. It also lists the failed members we still remember,
-   * reaped or not, as dead rows, so that they count against the joiner too.
+   * sides a majority. It also lists the failed members that count against
+   * us (those since we last settled), reaped or not, as dead rows, so that
+   * they count against the joiner too, and no others: a joiner must not
+   * count a failure we no longer count, or a replacement for a crashed
+   * member would never settle. For the same reason a dead member still in
+   * our table goes out only while its failure counts against us.
    * A node of an older version ignores dead rows of members it does not hold.
    * The joiner's own row stays: it never vouches for itself.
    */
   private joinAnswer(joinerId: string): StateMessage {
     const state = this.localState(false);
     const { table } = this;
-    const members = this.lostMostMembers()
-      ? state.members.filter((row) => !isInView(row.state) || row.id === joinerId || table.isVouched(row.id))
-      : [...state.members];
-    this.reconnect.forEachFailed((id, address, incarnation) => {
+    const lostMost = this.lostMostMembers();
+    const members = state.members.filter((row) => {
+      // The joiner counts every dead row against itself (mergeState): only those we count.
+      if (row.state === 'dead') return this.reconnect.wasVouched(row.id);
+      return !lostMost || !isInView(row.state) || row.id === joinerId || table.isVouched(row.id);
+    });
+    this.reconnect.forEachCountedFailure((id, address, incarnation) => {
       if (table.get(id) !== undefined || members.length >= this.config.membersMax) return;
       members.push({
         id,
@@ -1134,8 +1147,12 @@ export class MeshCore {
       !this.lostMostMembers();
     const muted = this.disputes.mutedCount(this.context.nowMs);
     if (this.settle.update(nothingPending, this.views.lastChangeAtMs, this.othersInView(), muted)) {
-      // Settled: every live node holds our view, so every member we hold is one we vouch for.
-      if (this.settle.settled) this.table.vouchAll(true);
+      // Settled: every live node holds our view, so every member we hold is one we vouch for,
+      // and failures count against this view from now on (ReconnectCandidates.stopCounting).
+      if (this.settle.settled) {
+        this.table.vouchAll(true);
+        this.reconnect.stopCounting();
+      }
       this.context.emit({ type: 'settled', settled: this.settle.settled, viewId: this.views.viewId });
     }
   }

@@ -13,6 +13,12 @@ import { setNewest } from './bounded.js';
 /** Most candidates kept; past it the one that failed longest ago is dropped. */
 export const RECONNECT_CANDIDATES_MAX = 1024;
 
+/**
+ * Most counted failures remembered past RECONNECT_CANDIDATES_MAX, as their
+ * failure times alone (8 bytes each): the default membersMax.
+ */
+export const COUNTED_BEYOND_CANDIDATES_MAX = 20_000;
+
 interface Candidate {
   readonly address: string;
   /** The incarnation it departed at: an alive at or below it is of the departed life. */
@@ -30,6 +36,14 @@ export class ReconnectCandidates {
   private readonly left = new Map<string, Candidate>();
   private seeds: readonly string[] = [];
   private seedsSinceMs = 0;
+  /** Candidates in `failed` that count (vouched), kept as they change: asked on every input. */
+  private countedHeld = 0;
+  /**
+   * When each counted failure that the candidate bound dropped happened,
+   * oldest first: it still counts (a cut-off side larger than the bound must
+   * not count itself a majority) until it expires or the node settles.
+   */
+  private countedDroppedAtMs: number[] = [];
 
   get failedCount(): number {
     return this.failed.size;
@@ -42,35 +56,68 @@ export class ReconnectCandidates {
   /** A member failed (not a graceful leave: a member that left will not come back by itself). */
   noteFailed(id: string, address: string, incarnation: number, nowMs: number, vouched = false): void {
     this.left.delete(id);
-    remember(this.failed, id, { address, incarnation, sinceMs: nowMs, vouched });
+    this.deleteFailed(id);
+    if (this.failed.size >= RECONNECT_CANDIDATES_MAX) {
+      const [oldestId, oldest] = this.failed.entries().next().value as [string, Candidate];
+      this.deleteFailed(oldestId);
+      if (oldest.vouched) {
+        if (this.countedDroppedAtMs.length >= COUNTED_BEYOND_CANDIDATES_MAX) this.countedDroppedAtMs.shift();
+        this.countedDroppedAtMs.push(oldest.sinceMs);
+      }
+    }
+    this.failed.set(id, { address, incarnation, sinceMs: nowMs, vouched });
+    if (vouched) this.countedHeld++;
   }
 
   /**
-   * Failed members this node vouched for when they failed. Counted on each
-   * call, over at most RECONNECT_CANDIDATES_MAX entries, and only asked for
-   * while some member is remembered failed.
+   * Failed members this node vouched for when they failed, with no settled
+   * view since (lostMostMembers), including those the candidate bound dropped.
    */
   get vouchedFailedCount(): number {
-    let count = 0;
-    for (const candidate of this.failed.values()) if (candidate.vouched) count++;
-    return count;
+    return this.countedHeld + this.countedDroppedAtMs.length;
   }
 
-  /** Whether `id` is remembered failed, and was vouched for when it failed: back, it is vouched for again. */
+  /**
+   * A settled view is the configuration later failures count against: the
+   * failures before it no longer count (they stay reconnect candidates).
+   * Without this, crashes one at a time, each followed by a settled view
+   * without the member, would add up over reconnectTimeoutMs until a healthy
+   * cluster counted more failed members than live ones.
+   */
+  stopCounting(): void {
+    if (this.vouchedFailedCount === 0) return;
+    for (const [id, candidate] of this.failed) {
+      if (candidate.vouched) this.failed.set(id, { ...candidate, vouched: false });
+    }
+    this.countedHeld = 0;
+    this.countedDroppedAtMs = [];
+  }
+
+  /**
+   * Whether `id` is remembered failed and still counts: vouched for when it
+   * failed, with no settled view since. Back, it is vouched for again.
+   */
   wasVouched(id: string): boolean {
     return this.failed.get(id)?.vouched === true;
   }
 
   /** A member left gracefully: not a candidate, but its life is over. */
   noteLeft(id: string, address: string, incarnation: number, nowMs: number): void {
-    this.failed.delete(id);
+    this.deleteFailed(id);
     remember(this.left, id, { address, incarnation, sinceMs: nowMs, vouched: false });
   }
 
   /** The member is alive again. */
   forget(id: string): void {
-    this.failed.delete(id);
+    this.deleteFailed(id);
     this.left.delete(id);
+  }
+
+  private deleteFailed(id: string): void {
+    const candidate = this.failed.get(id);
+    if (candidate === undefined) return;
+    if (candidate.vouched) this.countedHeld--;
+    this.failed.delete(id);
   }
 
   /** How `id` departed (failed or left) and at which incarnation, while it is remembered. */
@@ -90,8 +137,16 @@ export class ReconnectCandidates {
 
   /** Drops failed members older than `timeoutMs`; seeds are kept for as long as the node runs. */
   expire(nowMs: number, timeoutMs: number): void {
-    expireOld(this.failed, nowMs, timeoutMs);
+    for (const [id, candidate] of this.failed) {
+      // Oldest first: stop at the first one still inside the window.
+      if (nowMs - candidate.sinceMs < timeoutMs) break;
+      this.deleteFailed(id);
+    }
     expireOld(this.left, nowMs, timeoutMs);
+    const dropped = this.countedDroppedAtMs;
+    let expired = 0;
+    while (expired < dropped.length && nowMs - (dropped[expired] as number) >= timeoutMs) expired++;
+    if (expired > 0) dropped.splice(0, expired);
   }
 
   /** The address of the failed member at position `index` (0 = failed longest ago). */
@@ -103,9 +158,11 @@ export class ReconnectCandidates {
     return undefined;
   }
 
-  /** Visits the members remembered failed, failed longest ago first. */
-  forEachFailed(visit: (id: string, address: string, incarnation: number) => void): void {
-    for (const [id, candidate] of this.failed) visit(id, candidate.address, candidate.incarnation);
+  /** Every remembered failure that still counts (vouchedFailedCount), oldest first. */
+  forEachCountedFailure(visit: (id: string, address: string, incarnation: number) => void): void {
+    for (const [id, candidate] of this.failed) {
+      if (candidate.vouched) visit(id, candidate.address, candidate.incarnation);
+    }
   }
 
   seedAt(index: number): string | undefined {

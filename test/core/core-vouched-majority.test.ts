@@ -73,14 +73,27 @@ describe('join answers and the majority rule', () => {
     ]);
   });
 
-  it('lists a failed member whose tombstone is reaped, for as long as it remembers the failure', () => {
+  it('lists a failure that still counts after its tombstone is reaped', () => {
     const solo = admittedNode();
-    fail(solo, ['d']);
-    // Past tombstone retention (120 s on lan) the row is gone from the table, not from the answer.
+    for (const id of ['b', 'c', 'd']) fail(solo, [id]);
+    // Past tombstone retention (120 s on lan) the row is gone from the table, not from the answer:
+    // with no settled view since, the failure still counts.
     solo.advanceTo(solo.host.nowMs + 10 * 60_000);
+    expect(solo.core.settled).toBe(false);
     expect(solo.core.member('d')).toBeUndefined();
     const dead = joinRequest(solo, 'y').members.find((row) => row.id === 'd');
     expect(dead).toMatchObject({ state: 'dead', address: addressFor('d') });
+  });
+
+  it('once settled without a failed member, stops listing it: a replacement must not count it', () => {
+    const solo = admittedNode();
+    fail(solo, ['d']);
+    expect(rows(joinRequest(solo, 'x'))).toContain('d:dead');
+    solo.advanceUntil(() => solo.core.settled, solo.host.nowMs + 10 * 60_000);
+    expect(solo.core.settled).toBe(true);
+    expect(rows(joinRequest(solo, 'y')).filter((row) => row.startsWith('d:'))).toEqual([]);
+    solo.advanceTo(solo.host.nowMs + 10 * 60_000);
+    expect(rows(joinRequest(solo, 'z')).filter((row) => row.startsWith('d:'))).toEqual([]);
   });
 
   it('a joiner counts the failures its seed remembers: it asks them whether they are back', () => {

@@ -45,6 +45,31 @@ describe('reconnect candidates', () => {
     expect(candidates.failedAt(1023)?.id).toBe('m1029');
   });
 
+  it('counts every vouched failure, also past the 1,024 it holds, until a settle or their expiry', () => {
+    const candidates = new ReconnectCandidates();
+    const total = RECONNECT_CANDIDATES_MAX + 100;
+    for (let i = 0; i < total; i++) {
+      candidates.noteFailed(`m${i}`, `10.0.${i >> 8}.${i & 255}:7946`, 0, i, i % 10 !== 0);
+    }
+    const vouched = total - Math.ceil(total / 10);
+    // A cut-off side larger than the memory must not count itself a majority.
+    expect(candidates.vouchedFailedCount).toBe(vouched);
+    // One held failure comes back, another one fails again (counted once), another leaves.
+    candidates.forget(`m${total - 1}`);
+    candidates.noteFailed(`m${total - 2}`, '10.9.0.1:7946', 1, total, true);
+    candidates.noteLeft(`m${total - 3}`, '10.9.0.2:7946', 1, total);
+    expect(candidates.vouchedFailedCount).toBe(vouched - 2);
+    // The 100 dropped by the bound (90 of them vouched) expire with the failures of their time,
+    // and so does m100, the oldest held (not vouched).
+    candidates.expire(100 + 1000, 1000);
+    expect(candidates.vouchedFailedCount).toBe(vouched - 2 - 90);
+    expect(candidates.failedCount).toBe(RECONNECT_CANDIDATES_MAX - 3);
+    candidates.stopCounting();
+    expect(candidates.vouchedFailedCount).toBe(0);
+    expect(candidates.failedCount).toBeGreaterThan(0);
+    expect(candidates.wasVouched(`m${total - 5}`)).toBe(false);
+  });
+
   it('remembers the seeds it was given; an empty list keeps the earlier ones', () => {
     const candidates = new ReconnectCandidates();
     candidates.rememberSeeds(['10.0.0.1:7946', '10.0.0.2:7946'], 50);
