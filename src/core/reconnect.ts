@@ -14,8 +14,8 @@ import { setNewest } from './bounded.js';
 export const RECONNECT_CANDIDATES_MAX = 1024;
 
 /**
- * Most counted failures remembered past RECONNECT_CANDIDATES_MAX, as their
- * failure times alone (8 bytes each): the default membersMax.
+ * Most counted failures remembered past RECONNECT_CANDIDATES_MAX, as id and
+ * failure time alone: the default membersMax.
  */
 export const COUNTED_BEYOND_CANDIDATES_MAX = 20_000;
 
@@ -39,11 +39,12 @@ export class ReconnectCandidates {
   /** Candidates in `failed` that count (vouched), kept as they change: asked on every input. */
   private countedHeld = 0;
   /**
-   * When each counted failure that the candidate bound dropped happened,
-   * oldest first: it still counts (a cut-off side larger than the bound must
-   * not count itself a majority) until it expires or the node settles.
+   * Counted failures the candidate bound dropped, by id, with when they
+   * failed, oldest first: each still counts (a cut-off side larger than the
+   * bound must not count itself a majority) until it comes back, expires or
+   * the node settles.
    */
-  private countedDroppedAtMs: number[] = [];
+  private readonly countedDropped = new Map<string, number>();
 
   get failedCount(): number {
     return this.failed.size;
@@ -60,10 +61,8 @@ export class ReconnectCandidates {
     if (this.failed.size >= RECONNECT_CANDIDATES_MAX) {
       const [oldestId, oldest] = this.failed.entries().next().value as [string, Candidate];
       this.deleteFailed(oldestId);
-      if (oldest.vouched) {
-        if (this.countedDroppedAtMs.length >= COUNTED_BEYOND_CANDIDATES_MAX) this.countedDroppedAtMs.shift();
-        this.countedDroppedAtMs.push(oldest.sinceMs);
-      }
+      if (oldest.vouched)
+        setNewest(this.countedDropped, oldestId, oldest.sinceMs, COUNTED_BEYOND_CANDIDATES_MAX);
     }
     this.failed.set(id, { address, incarnation, sinceMs: nowMs, vouched });
     if (vouched) this.countedHeld++;
@@ -74,7 +73,7 @@ export class ReconnectCandidates {
    * view since (lostMostMembers), including those the candidate bound dropped.
    */
   get vouchedFailedCount(): number {
-    return this.countedHeld + this.countedDroppedAtMs.length;
+    return this.countedHeld + this.countedDropped.size;
   }
 
   /**
@@ -90,7 +89,7 @@ export class ReconnectCandidates {
       if (candidate.vouched) this.failed.set(id, { ...candidate, vouched: false });
     }
     this.countedHeld = 0;
-    this.countedDroppedAtMs = [];
+    this.countedDropped.clear();
   }
 
   /**
@@ -98,7 +97,7 @@ export class ReconnectCandidates {
    * failed, with no settled view since. Back, it is vouched for again.
    */
   wasVouched(id: string): boolean {
-    return this.failed.get(id)?.vouched === true;
+    return this.failed.get(id)?.vouched === true || this.countedDropped.has(id);
   }
 
   /** A member left gracefully: not a candidate, but its life is over. */
@@ -114,6 +113,7 @@ export class ReconnectCandidates {
   }
 
   private deleteFailed(id: string): void {
+    this.countedDropped.delete(id);
     const candidate = this.failed.get(id);
     if (candidate === undefined) return;
     if (candidate.vouched) this.countedHeld--;
@@ -143,10 +143,10 @@ export class ReconnectCandidates {
       this.deleteFailed(id);
     }
     expireOld(this.left, nowMs, timeoutMs);
-    const dropped = this.countedDroppedAtMs;
-    let expired = 0;
-    while (expired < dropped.length && nowMs - (dropped[expired] as number) >= timeoutMs) expired++;
-    if (expired > 0) dropped.splice(0, expired);
+    for (const [id, sinceMs] of this.countedDropped) {
+      if (nowMs - sinceMs < timeoutMs) break;
+      this.countedDropped.delete(id);
+    }
   }
 
   /** The address of the failed member at position `index` (0 = failed longest ago). */

@@ -70,6 +70,24 @@ describe('reconnect candidates', () => {
     expect(candidates.wasVouched(`m${total - 5}`)).toBe(false);
   });
 
+  it('a counted failure dropped by the bound stops counting when its member comes back', () => {
+    const candidates = new ReconnectCandidates();
+    const total = 3 * RECONNECT_CANDIDATES_MAX;
+    for (let i = 0; i < total; i++)
+      candidates.noteFailed(`m${i}`, `10.1.${i >> 8}.${i & 255}:7946`, 0, i, true);
+    expect(candidates.vouchedFailedCount).toBe(total);
+    // A dropped one is still vouched for: back, it counts for the node again.
+    expect(candidates.wasVouched('m0')).toBe(true);
+    for (let i = 0; i < total; i += 2) candidates.forget(`m${i}`);
+    expect(candidates.vouchedFailedCount).toBe(total / 2);
+    // Failing again moves it from the dropped ones to those held, counted once.
+    candidates.noteFailed('m1', '10.1.0.1:7946', 1, total, true);
+    expect(candidates.vouchedFailedCount).toBe(total / 2);
+    for (let i = 1; i < total; i += 2) candidates.forget(`m${i}`);
+    expect(candidates.vouchedFailedCount).toBe(0);
+    expect(candidates.failedCount).toBe(0);
+  });
+
   it('remembers the seeds it was given; an empty list keeps the earlier ones', () => {
     const candidates = new ReconnectCandidates();
     candidates.rememberSeeds(['10.0.0.1:7946', '10.0.0.2:7946'], 50);
