@@ -37,6 +37,13 @@ function formedCluster(
   } satisfies ScenarioSpec;
 }
 
+/** Runs `spec`: it converges, and every running slot reports settled at the end. */
+function expectEverySettled(spec: ScenarioSpec): void {
+  const result = runUnsettled(spec);
+  expect(result.converged).toBe(true);
+  expect(result.unsettled).toEqual([]);
+}
+
 /** The running slots that do not report settled at the end of the run. */
 function runUnsettled(spec: ScenarioSpec): { converged: boolean; unsettled: number[] } {
   const unsettled: number[] = [];
@@ -59,9 +66,7 @@ describe('the vouched-majority settle rule (simulated, lan preset)', () => {
         const events: ScenarioEvent[] = [];
         for (let i = 0; i < crashed; i++) events.push({ atMs: 10_000, kind: 'crash', slot: formed - 1 - i });
         events.push({ atMs: 60_000, kind: 'join', slot: formed });
-        const result = runUnsettled(formedCluster(seed, formed, formed + 1, 600_000, events));
-        expect(result.converged).toBe(true);
-        expect(result.unsettled).toEqual([]);
+        expectEverySettled(formedCluster(seed, formed, formed + 1, 600_000, events));
       }),
       budget(6),
     );
@@ -78,9 +83,7 @@ describe('the vouched-majority settle rule (simulated, lan preset)', () => {
           events.push({ atMs: at, kind: 'crash', slot: victim });
           events.push({ atMs: at + 30_000, kind: 'join', slot: 5 + round });
         });
-        const result = runUnsettled(formedCluster(seed, 5, 11, 4_200_000, events));
-        expect(result.converged).toBe(true);
-        expect(result.unsettled).toEqual([]);
+        expectEverySettled(formedCluster(seed, 5, 11, 4_200_000, events));
       }),
       budget(2),
     );
