@@ -137,18 +137,16 @@ export class ReconnectCandidates {
 
   /** Drops failed members older than `timeoutMs`; seeds are kept for as long as the node runs. */
   expire(nowMs: number, timeoutMs: number): void {
-    const expired = (sinceMs: number) => nowMs - sinceMs >= timeoutMs;
-    dropOldestWhile(
-      this.failed,
-      (candidate) => expired(candidate.sinceMs),
-      (id) => this.deleteFailed(id),
-    );
-    dropOldestWhile(
-      this.left,
-      (candidate) => expired(candidate.sinceMs),
-      (id) => this.left.delete(id),
-    );
-    dropOldestWhile(this.countedDropped, expired, (id) => this.countedDropped.delete(id));
+    for (const [id, candidate] of this.failed) {
+      // Oldest first: stop at the first one still inside the window.
+      if (nowMs - candidate.sinceMs < timeoutMs) break;
+      this.deleteFailed(id);
+    }
+    expireOld(this.left, nowMs, timeoutMs);
+    for (const [id, sinceMs] of this.countedDropped) {
+      if (nowMs - sinceMs < timeoutMs) break;
+      this.countedDropped.delete(id);
+    }
   }
 
   /** The address of the failed member at position `index` (0 = failed longest ago). */
@@ -181,14 +179,10 @@ function remember(map: Map<string, Candidate>, id: string, candidate: Candidate)
   setNewest(map, id, candidate, RECONNECT_CANDIDATES_MAX);
 }
 
-/** Drops entries oldest first while `old` holds: insertion order is failure order. */
-function dropOldestWhile<V>(
-  map: Map<string, V>,
-  old: (value: V) => boolean,
-  drop: (id: string) => void,
-): void {
-  for (const [id, value] of map) {
-    if (!old(value)) break;
-    drop(id);
+function expireOld(map: Map<string, Candidate>, nowMs: number, timeoutMs: number): void {
+  for (const [id, candidate] of map) {
+    // Oldest first: stop at the first one still inside the window.
+    if (nowMs - candidate.sinceMs < timeoutMs) break;
+    map.delete(id);
   }
 }

@@ -128,10 +128,8 @@ export class TimerQueue {
     const due = this.due;
     due.length = 0;
     while (this.heap.size > 0 && this.heap.peekTimeMs() <= now) due.push(this.heap.pop() as number);
-    // The whole batch is one step: what it schedules arms one Node timer, at its release.
-    // The Node timer just fired, so the queue needs arming even if nothing changes.
-    this.hold();
-    this.stale = true;
+    // The whole batch is one step: what it schedules arms one Node timer, below.
+    this.holds++;
     try {
       for (const token of due) {
         if (this.closed) return;
@@ -140,7 +138,9 @@ export class TimerQueue {
         this.fire(token, now);
       }
     } finally {
-      this.release();
+      this.holds--;
+      this.stale = false;
+      if (!this.closed) this.arm();
     }
   }
 }
